@@ -1,0 +1,87 @@
+// The commands of cxone-compile (start, watch, get): parsing the command line
+// and running one command against a CompileService stub.
+//
+// Everything but main() lives here so that tests can drive the whole CLI —
+// flags, validation, calls, output and exit code — with an in-process fake
+// gateway and string streams. The exit codes are in client/exit_codes.h;
+// the output formats in client/event_printer.h.
+//
+// Thread-compatible: a command runs on the calling thread and blocks until
+// it has its result; the stub may be shared with other threads (gRPC stubs
+// are thread-safe), the streams may not.
+#ifndef CXONE_CLIENT_COMPILE_COMMANDS_H_
+#define CXONE_CLIENT_COMPILE_COMMANDS_H_
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/flag_set.h"
+#include "cxone/compile/v1/compile.grpc.pb.h"
+
+namespace cxone::client {
+
+// What the command line asked for.
+struct Invocation {
+  // --server: the gateway's address.
+  std::string server = "127.0.0.1:50051";
+  // --json: proto3 JSON lines instead of text.
+  bool json = false;
+  // --help: print UsageText() and do nothing else.
+  bool help = false;
+  // "start", "watch" or "get".
+  std::string command;
+  // The command's argument: FLOW_ID for start, NAME for watch and get.
+  std::string argument;
+  // --timeout: how long the whole command may take (start and the watch of
+  // --wait together); zero means no limit.
+  absl::Duration timeout = absl::ZeroDuration();
+  // start only (ignored by watch and get, so that a CXONE_* variable set for
+  // start does not break them):
+  // --wait: after starting, follow the compile like `watch`.
+  bool wait = false;
+  // --request-id: StartCompileRequest.request_id.
+  std::string request_id;
+  // --directives: a JSON object for StartCompileRequest.directives.
+  std::string directives;
+};
+
+// Parses `args` (without the program name), flags anywhere, each also read
+// from its CXONE_* variable through `env`. InvalidArgument explaining the
+// mistake for an unknown command or flag, a malformed flag value, or a
+// missing or extra argument. `--help` stops parsing and returns an
+// Invocation with `help` set (CXONE_* variables and the flags before it must
+// still be valid).
+absl::StatusOr<Invocation> ParseCommandLine(
+    const std::vector<std::string>& args, const EnvLookup& env);
+
+// The --help text: usage, commands, flags with their variables and
+// defaults, output formats and the exit code table.
+std::string UsageText();
+
+// Runs `invocation` (which must not have `help` set) against `stub` and
+// returns the process exit code (an ExitCode). Results go to `out`; errors
+// go to `err` as "cxone-compile: CODE_NAME: message". The flow id, compile
+// name and --directives are checked before any call (exit 2 if invalid).
+// REQUIRES: `stub` is non-null.
+int RunCommand(const Invocation& invocation,
+               compile::v1::CompileService::StubInterface* stub,
+               std::ostream& out, std::ostream& err);
+
+// Makes the stub for gateway address `server`.
+using StubFactory =
+    std::function<std::unique_ptr<compile::v1::CompileService::StubInterface>(
+        const std::string& server)>;
+
+// The whole CLI: ParseCommandLine, then --help (exit 0) or a usage error
+// (exit 2, nothing connected), else `connect` to --server and RunCommand.
+int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
+           const StubFactory& connect, std::ostream& out, std::ostream& err);
+
+}  // namespace cxone::client
+
+#endif  // CXONE_CLIENT_COMPILE_COMMANDS_H_

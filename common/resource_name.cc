@@ -1,0 +1,81 @@
+#include "common/resource_name.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace cxone {
+namespace {
+
+constexpr size_t kMaxIdLength = 128;
+
+bool IsIdChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+         c == '_' || c == '-';
+}
+
+// Quotes an untrusted id for an error message, cut short and with control
+// characters escaped, so a hostile value cannot forge log lines.
+std::string Quote(absl::string_view id) {
+  std::string shown;
+  for (char c : id.substr(0, 64)) {
+    if (absl::ascii_isprint(static_cast<unsigned char>(c))) {
+      shown.push_back(c);
+    } else {
+      absl::StrAppend(&shown, "\\x",
+                      absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+    }
+  }
+  if (id.size() > 64) shown += "…";
+  return absl::StrCat("\"", shown, "\"");
+}
+
+}  // namespace
+
+absl::Status ValidateId(absl::string_view what, absl::string_view id) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
+  }
+  if (id.size() > kMaxIdLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is ", id.size(), " characters long; at most ",
+                     kMaxIdLength, " are allowed"));
+  }
+  if (id == "." || id == "..") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " must not be ", Quote(id)));
+  }
+  for (char c : id) {
+    if (!IsIdChar(c)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " ", Quote(id),
+          " has a character outside [A-Za-z0-9._-]"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string CompileName::ToString() const {
+  return absl::StrCat("flows/", flow_id, "/compiles/", compile_id);
+}
+
+absl::StatusOr<CompileName> CompileName::Parse(absl::string_view name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "flows" || parts[2] != "compiles") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "name ", Quote(name),
+        " is not of the form flows/{flow_id}/compiles/{compile_id}"));
+  }
+  if (absl::Status status = ValidateId("flow_id in name", parts[1]); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = ValidateId("compile_id in name", parts[3]);
+      !status.ok()) {
+    return status;
+  }
+  return CompileName{std::string(parts[1]), std::string(parts[3])};
+}
+
+}  // namespace cxone

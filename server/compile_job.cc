@@ -1,0 +1,116 @@
+#include "server/compile_job.h"
+
+#include <algorithm>
+
+namespace cxone {
+
+CompileJob::CompileJob(const CompileName& name, absl::Time now,
+                       LifecycleTimeouts timeouts)
+    : name_(name.ToString()),
+      compile_name_(name),
+      lifecycle_(name, now, timeouts) {}
+
+compilev1::Compile CompileJob::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return lifecycle_.compile();
+}
+
+compilev1::CompileEvent CompileJob::SnapshotEvent() const {
+  absl::MutexLock lock(&mu_);
+  const compilev1::Compile& compile = lifecycle_.compile();
+  compilev1::CompileEvent event;
+  event.set_sequence(lifecycle_.last_sequence());
+  event.set_type(compilev1::EVENT_TYPE_SNAPSHOT);
+  event.set_state(compile.state());
+  *event.mutable_errors() = compile.errors();
+  *event.mutable_warnings() = compile.warnings();
+  *event.mutable_time() = compile.update_time();
+  event.set_name(compile.name());
+  event.set_upstream_status(compile.upstream_status());
+  return event;
+}
+
+bool CompileJob::terminal() const {
+  absl::MutexLock lock(&mu_);
+  return lifecycle_.terminal();
+}
+
+bool CompileJob::ApplyStatus(const upstream::CompileStatus& status,
+                             absl::Time now) {
+  std::vector<compilev1::CompileEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    events = lifecycle_.OnUpstreamStatus(status, now);
+  }
+  Publish(std::move(events));
+  return terminal();
+}
+
+bool CompileJob::ApplyError(const absl::Status& error, absl::Time now) {
+  std::vector<compilev1::CompileEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    events = lifecycle_.OnUpstreamError(error, now);
+  }
+  Publish(std::move(events));
+  return terminal();
+}
+
+bool CompileJob::Tick(absl::Time now) {
+  std::vector<compilev1::CompileEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    events = lifecycle_.OnTick(now);
+  }
+  Publish(std::move(events));
+  return terminal();
+}
+
+void CompileJob::Publish(std::vector<compilev1::CompileEvent> events) {
+  if (events.empty()) return;
+  // notify_mu_ is held from taking the listeners until they have been told,
+  // so RemoveListener() cannot return while one is being called.
+  absl::MutexLock notify_lock(&notify_mu_);
+  std::vector<EventListener*> to_tell;
+  {
+    absl::MutexLock lock(&mu_);
+    for (compilev1::CompileEvent& event : events) {
+      events_.push_back(
+          std::make_shared<const compilev1::CompileEvent>(std::move(event)));
+    }
+    to_tell.swap(listeners_);
+  }
+  for (EventListener* listener : to_tell) listener->OnEventAvailable();
+}
+
+SharedEvent CompileJob::NextEvent(uint64_t after_sequence,
+                                  EventListener* listener) {
+  absl::MutexLock lock(&mu_);
+  // Sequences start at 1 and have no gaps, so event n sits at index n - 1.
+  if (after_sequence < events_.size()) return events_[after_sequence];
+  if (listener != nullptr &&
+      std::find(listeners_.begin(), listeners_.end(), listener) ==
+          listeners_.end()) {
+    listeners_.push_back(listener);
+  }
+  return nullptr;
+}
+
+bool CompileJob::IsFinishedAfter(uint64_t sequence) const {
+  absl::MutexLock lock(&mu_);
+  return lifecycle_.terminal() && sequence >= events_.size();
+}
+
+void CompileJob::RemoveListener(EventListener* listener) {
+  absl::MutexLock notify_lock(&notify_mu_);
+  absl::MutexLock lock(&mu_);
+  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener),
+                   listeners_.end());
+}
+
+size_t CompileJob::waiting_listeners() const {
+  absl::MutexLock lock(&mu_);
+  return listeners_.size();
+}
+
+}  // namespace cxone

@@ -1,0 +1,94 @@
+// CompileJob: one compile as the gateway tracks it — its lifecycle and the
+// log of every event it produced — and the watchers waiting for more.
+//
+// Watchers are cursors into the event log: a watcher asks for the event
+// after the last one it wrote (NextEvent). If there is none yet it is
+// registered as an EventListener and told once, when the next event is
+// appended. Events are immutable and shared between watchers.
+//
+// The poller feeds the job (ApplyStatus, ApplyError, Tick); the number of
+// upstream polls therefore never depends on the number of watchers.
+//
+// Thread-safe. Lock order: notify_mu_ before mu_; listeners are called with
+// notify_mu_ held and mu_ released, so a listener may call NextEvent() but
+// must not call RemoveListener() from OnEventAvailable().
+#ifndef CXONE_SERVER_COMPILE_JOB_H_
+#define CXONE_SERVER_COMPILE_JOB_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "server/compile_lifecycle.h"
+
+namespace cxone {
+
+// Told when a new event is available. See CompileJob::NextEvent.
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  virtual void OnEventAvailable() = 0;
+};
+
+using SharedEvent = std::shared_ptr<const compilev1::CompileEvent>;
+
+class CompileJob {
+ public:
+  CompileJob(const CompileName& name, absl::Time now,
+             LifecycleTimeouts timeouts);
+  CompileJob(const CompileJob&) = delete;
+  CompileJob& operator=(const CompileJob&) = delete;
+
+  const std::string& name() const { return name_; }
+  const CompileName& compile_name() const { return compile_name_; }
+
+  // The compile as it is now.
+  compilev1::Compile Snapshot() const;
+
+  // A SNAPSHOT event of the compile as it is now; its sequence is that of
+  // the newest event in the log.
+  compilev1::CompileEvent SnapshotEvent() const;
+
+  bool terminal() const;
+
+  // Feeds the lifecycle (see CompileLifecycle) and appends the events.
+  // Returns true when the compile is terminal afterwards.
+  bool ApplyStatus(const upstream::CompileStatus& status, absl::Time now);
+  bool ApplyError(const absl::Status& error, absl::Time now);
+  bool Tick(absl::Time now);
+
+  // The event with sequence `after_sequence + 1` if the log has it.
+  // Otherwise, if `listener` is non-null, registers it to be told once when
+  // an event is appended, and returns null. A listener that is registered
+  // stays so until told or removed.
+  SharedEvent NextEvent(uint64_t after_sequence, EventListener* listener);
+
+  // True when the compile is terminal and the log holds no event after
+  // `sequence`: a watcher at that cursor has seen everything.
+  bool IsFinishedAfter(uint64_t sequence) const;
+
+  // Unregisters `listener`. After it returns the listener is not being
+  // called and will not be. REQUIRES: not called from OnEventAvailable().
+  void RemoveListener(EventListener* listener);
+
+  // Number of listeners waiting for an event (for tests).
+  size_t waiting_listeners() const;
+
+ private:
+  // Appends `events` and tells the waiting listeners.
+  void Publish(std::vector<compilev1::CompileEvent> events);
+
+  const std::string name_;
+  const CompileName compile_name_;
+
+  absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable absl::Mutex mu_;
+  CompileLifecycle lifecycle_ ABSL_GUARDED_BY(mu_);
+  std::vector<SharedEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<EventListener*> listeners_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_COMPILE_JOB_H_

@@ -1,0 +1,106 @@
+// CompileLifecycle: one compile's state and the history of events that led
+// to it, driven by what CXone reports and by the passing of time.
+//
+// Rules (shared/upstream-api.md, "Lifecycle"):
+// - Legal moves go forward: QUEUED → IN_PROGRESS → COMPLETED | FAILED, and
+//   QUEUED → FAILED. QUEUED → COMPLETED is accepted too: it means the polls
+//   missed a short IN_PROGRESS phase, not that CXone misbehaved.
+// - Any other move (backwards, out of a terminal state) is an anomaly: an
+//   UPSTREAM_ANOMALY event with the raw status, and the state stays.
+// - A status outside the four known is kept (upstream_status) and reported
+//   as an anomaly; polling goes on.
+// - No change for `stuck_timeout` → one STUCK event (again only after a
+//   change); no change for `give_up_timeout` → terminal TIMED_OUT.
+// Repeated identical anomalies are reported once, not on every poll.
+//
+// Events get sequence numbers 1, 2, 3, … without gaps.
+//
+// Not thread-safe: CompileJob serialises access.
+#ifndef CXONE_SERVER_COMPILE_LIFECYCLE_H_
+#define CXONE_SERVER_COMPILE_LIFECYCLE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/resource_name.h"
+#include "cxone/compile/v1/compile.pb.h"
+#include "server/upstream/upstream_types.h"
+
+namespace cxone {
+
+namespace compilev1 = ::cxone::compile::v1;
+
+struct LifecycleTimeouts {
+  absl::Duration stuck_timeout = absl::Minutes(2);
+  absl::Duration give_up_timeout = absl::Minutes(30);
+};
+
+class CompileLifecycle {
+ public:
+  // A compile CXone just accepted, in STATE_UNSPECIFIED with no events:
+  // feed it the first status CXone gave (the trigger's, or a poll's when
+  // attaching to a running compile) through OnUpstreamStatus().
+  CompileLifecycle(const CompileName& name, absl::Time now,
+                   LifecycleTimeouts timeouts);
+
+  // Applies a status poll; returns the events it caused (often none).
+  std::vector<compilev1::CompileEvent> OnUpstreamStatus(
+      const upstream::CompileStatus& status, absl::Time now);
+
+  // Applies a poll that failed for good (not transient): reported once per
+  // distinct message as an anomaly. Returns the events it caused.
+  std::vector<compilev1::CompileEvent> OnUpstreamError(
+      const absl::Status& error, absl::Time now);
+
+  // Checks the stuck and give-up timeouts; returns the events they caused.
+  std::vector<compilev1::CompileEvent> OnTick(absl::Time now);
+
+  const compilev1::Compile& compile() const { return compile_; }
+  bool terminal() const;
+  uint64_t last_sequence() const { return last_sequence_; }
+  // When the state last changed (the clock stuck detection runs on).
+  absl::Time last_change() const { return last_change_; }
+
+ private:
+  compilev1::CompileEvent NewEvent(compilev1::EventType type,
+                                   compilev1::State previous, absl::Time now);
+  compilev1::CompileEvent Anomaly(const std::string& raw, std::string detail,
+                                  absl::Time now);
+  void MoveTo(compilev1::State state, absl::Time now);
+
+  compilev1::Compile compile_;
+  LifecycleTimeouts timeouts_;
+  uint64_t last_sequence_ = 0;
+  absl::Time last_change_;
+  bool stuck_reported_ = false;
+  // The last anomaly reported, so an unchanged one is not repeated.
+  std::string last_anomaly_;
+};
+
+// The State for one of CXone's four status strings, or STATE_UNSPECIFIED for
+// any other string.
+compilev1::State StateFromUpstream(const std::string& status);
+
+// True for COMPLETED, FAILED and TIMED_OUT.
+bool IsTerminal(compilev1::State state);
+
+// Whether CXone may move a compile from `from` to `to` (see class comment).
+bool IsLegalMove(compilev1::State from, compilev1::State to);
+
+// The category of CXone error code `code`.
+compilev1::ErrorCategory CategoryOf(const std::string& code);
+
+// The API form of a CXone diagnostic (category, code, message, location —
+// absent for line 0).
+compilev1::CompileError ToCompileError(const upstream::Diagnostic& diagnostic,
+                                       bool is_warning);
+
+// "QUEUED", "IN_PROGRESS", … for messages.
+std::string StateName(compilev1::State state);
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_COMPILE_LIFECYCLE_H_

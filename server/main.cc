@@ -1,0 +1,130 @@
+// cxone-compile-server: wires the gateway together and runs it until
+// SIGINT or SIGTERM.
+#include <curl/curl.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include "common/clock.h"
+#include "common/json_log.h"
+#include "common/redactor.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/compile_poller.h"
+#include "server/compile_service.h"
+#include "server/compile_starter.h"
+#include "server/job_registry.h"
+#include "server/request_id_index.h"
+#include "server/server_config.h"
+#include "server/timer_queue.h"
+#include "server/upstream/curl_http_client.h"
+#include "server/upstream/cxone_client.h"
+#include "server/worker_pool.h"
+
+namespace cxone {
+namespace {
+
+int Run(const ServerConfig& config, sigset_t* stop_signals) {
+  RealClock clock;
+  Redactor redactor;
+  redactor.AddSecret(config.client_secret);
+  JsonLog log(stderr, &clock, &redactor);
+  log.Info("starting cxone-compile-server", {{"config", config.ToJson()}});
+
+  upstream::CurlHttpClient http;
+  upstream::TokenCache tokens(
+      upstream::TokenEndpointConfig{config.token_url, config.client_id,
+                                    config.client_secret, config.scopes,
+                                    config.token_auth, config.request_timeout},
+      &http, &clock, &redactor);
+  upstream::Backoff backoff(config.backoff, std::random_device{}());
+  upstream::CxoneClient cxone(
+      upstream::CxoneClientConfig{config.cxone_base_url, config.request_timeout,
+                                  config.max_retry_after},
+      &http, &tokens, &backoff, &clock, &log);
+
+  WorkerPool workers(static_cast<int>(config.upstream_workers));
+  TimerQueue timers(&clock);
+  CompilePoller poller(PollerConfig{config.poll_interval}, &cxone, &timers,
+                       &workers, &clock, &log);
+  JobRegistry registry;
+  RequestIdIndex request_ids;
+  CompileStarter starter(&cxone, &registry, &request_ids, &poller, &workers,
+                         &clock, &log, config.lifecycle);
+  CompileService service(&starter, &registry, &redactor, &log);
+
+  // health.proto is compiled into this binary so that reflection can
+  // describe grpc.health.v1.Health; touching a descriptor keeps the linker
+  // from dropping it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&service);
+  // Notice dead clients of long watches; allow clients' keepalive pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    log.Error("cannot listen", {{"listen", config.listen}});
+    std::fprintf(stderr, "cxone-compile-server: cannot listen on %s\n",
+                 config.listen.c_str());
+    return 1;
+  }
+  timers.Start();
+  server->GetHealthCheckService()->SetServingStatus(true);
+  const std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  log.Info("listening", {{"address", absl::StrCat(host, ":", port)},
+                         {"port", port}});
+
+  int signal_number = 0;
+  sigwait(stop_signals, &signal_number);
+  log.Info("shutting down", {{"signal", signal_number}});
+  server->GetHealthCheckService()->SetServingStatus(false);
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoMilliseconds(config.shutdown_grace));
+  timers.Shutdown();
+  workers.Shutdown();
+  log.Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace cxone
+
+int main(int argc, char** argv) {
+  // Block the stop signals before any thread starts, so every thread
+  // inherits the mask and only sigwait() in Run() receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<cxone::ParsedServerConfig> parsed =
+      cxone::ParseServerConfig(cxone::ArgsOf(argc, argv), cxone::ProcessEnv());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "cxone-compile-server: %s\n",
+                 std::string(parsed.status().message()).c_str());
+    return 2;
+  }
+  if (parsed->help_requested) {
+    std::fputs(parsed->usage.c_str(), stdout);
+    return 0;
+  }
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int code = cxone::Run(parsed->config, &stop_signals);
+  curl_global_cleanup();
+  return code;
+}

@@ -1,0 +1,203 @@
+#include "server/server_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace cxone {
+namespace {
+
+constexpr char kUsage[] =
+    "cxone-compile-server: a gRPC gateway to NICE CXone flow compilation.\n"
+    "\n"
+    "Usage: cxone-compile-server --cxone-base-url=URL --client-id=ID [flags]\n"
+    "\n"
+    "The client secret is read from $CXONE_CLIENT_SECRET or from the file\n"
+    "named by --client-secret-file; it is never taken as a flag value, so it\n"
+    "does not show in process listings.";
+
+absl::Status CheckHttpUrl(const std::string& flag, const std::string& url) {
+  if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " must be an http:// or https:// URL, got \"", url, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPositive(const std::string& flag, absl::Duration value) {
+  if (value <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " must be greater than zero"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--client-secret-file: cannot read \"", path, "\""));
+  }
+  std::stringstream content;
+  content << file.rdbuf();
+  // A trailing newline is an artefact of `echo secret > file`.
+  return std::string(absl::StripTrailingAsciiWhitespace(content.str()));
+}
+
+}  // namespace
+
+nlohmann::json ServerConfig::ToJson() const {
+  return {
+      {"listen", listen},
+      {"cxone_base_url", cxone_base_url},
+      {"token_url", token_url},
+      {"client_id", client_id},
+      {"client_secret", client_secret.empty() ? "" : "[REDACTED]"},
+      {"client_secret_file", client_secret_file},
+      {"token_auth", token_auth == upstream::ClientAuthMethod::kHttpBasic
+                         ? "basic"
+                         : "form"},
+      {"scopes", scopes},
+      {"poll_interval", absl::FormatDuration(poll_interval)},
+      {"request_timeout", absl::FormatDuration(request_timeout)},
+      {"stuck_timeout", absl::FormatDuration(lifecycle.stuck_timeout)},
+      {"give_up_timeout", absl::FormatDuration(lifecycle.give_up_timeout)},
+      {"upstream_attempts", backoff.max_attempts},
+      {"retry_initial_delay", absl::FormatDuration(backoff.initial_delay)},
+      {"retry_max_delay", absl::FormatDuration(backoff.max_delay)},
+      {"max_retry_after", absl::FormatDuration(max_retry_after)},
+      {"upstream_workers", upstream_workers},
+      {"shutdown_grace", absl::FormatDuration(shutdown_grace)},
+  };
+}
+
+absl::StatusOr<ParsedServerConfig> ParseServerConfig(
+    const std::vector<std::string>& args, const EnvLookup& env) {
+  ParsedServerConfig parsed;
+  ServerConfig& config = parsed.config;
+  std::string token_auth = "form";
+  int64_t attempts = config.backoff.max_attempts;
+
+  FlagSet flags("CXONE_", kUsage);
+  flags.AddString("listen", &config.listen,
+                  "gRPC listen address host:port (port 0 picks a free port)");
+  flags.AddString("cxone-base-url", &config.cxone_base_url,
+                  "CXone API base URL, e.g. "
+                  "https://SITE.api.cxm.nice.incontact.com (required)");
+  flags.AddString("token-url", &config.token_url,
+                  "OAuth2 token URL (default: base URL + /api/v2/oauth/token)");
+  flags.AddString("client-id", &config.client_id,
+                  "OAuth2 client id (required)");
+  flags.AddString("client-secret-file", &config.client_secret_file,
+                  "file holding the OAuth2 client secret (else "
+                  "$CXONE_CLIENT_SECRET)");
+  flags.AddString("token-auth", &token_auth,
+                  "how the client authenticates to the token endpoint: form "
+                  "(client_id/client_secret fields) or basic (HTTP Basic)");
+  flags.AddString("scopes", &config.scopes,
+                  "scopes requested with each token, space-separated (empty: "
+                  "none requested)");
+  flags.AddDuration("poll-interval", &config.poll_interval,
+                    "time between status polls of one compile");
+  flags.AddDuration("request-timeout", &config.request_timeout,
+                    "timeout of one upstream HTTP request");
+  flags.AddDuration("stuck-timeout", &config.lifecycle.stuck_timeout,
+                    "no upstream change for this long: a STUCK event");
+  flags.AddDuration("give-up-timeout", &config.lifecycle.give_up_timeout,
+                    "no upstream change for this long: the compile ends "
+                    "TIMED_OUT");
+  flags.AddInt("upstream-attempts", &attempts,
+               "attempts per upstream call for transient failures (1-10)");
+  flags.AddDuration("retry-initial-delay", &config.backoff.initial_delay,
+                    "first retry's backoff ceiling (doubles per retry)");
+  flags.AddDuration("retry-max-delay", &config.backoff.max_delay,
+                    "largest backoff ceiling");
+  flags.AddDuration("max-retry-after", &config.max_retry_after,
+                    "longest Retry-After pause honoured");
+  flags.AddInt("upstream-workers", &config.upstream_workers,
+               "threads making upstream calls (1-256)");
+  flags.AddDuration("shutdown-grace", &config.shutdown_grace,
+                    "on SIGTERM, how long open calls may take to end");
+
+  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
+  if (!positional.ok()) return positional.status();
+  parsed.usage = flags.Usage();
+  if (flags.help_requested()) {
+    parsed.help_requested = true;
+    return parsed;
+  }
+  if (!positional->empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unexpected argument \"", positional->front(), "\" (see --help)"));
+  }
+  if (config.cxone_base_url.empty()) {
+    return absl::InvalidArgumentError(
+        "--cxone-base-url (or $CXONE_BASE_URL) is required");
+  }
+  if (absl::Status url = CheckHttpUrl("cxone-base-url", config.cxone_base_url);
+      !url.ok()) {
+    return url;
+  }
+  while (absl::EndsWith(config.cxone_base_url, "/")) {
+    config.cxone_base_url.pop_back();
+  }
+  if (config.token_url.empty()) {
+    config.token_url = absl::StrCat(config.cxone_base_url, "/api/v2/oauth/token");
+  } else if (absl::Status url = CheckHttpUrl("token-url", config.token_url);
+             !url.ok()) {
+    return url;
+  }
+  if (config.client_id.empty()) {
+    return absl::InvalidArgumentError(
+        "--client-id (or $CXONE_CLIENT_ID) is required");
+  }
+  if (!config.client_secret_file.empty()) {
+    absl::StatusOr<std::string> secret = ReadSecretFile(config.client_secret_file);
+    if (!secret.ok()) return secret.status();
+    config.client_secret = *secret;
+  } else if (std::optional<std::string> secret = env("CXONE_CLIENT_SECRET")) {
+    config.client_secret = *secret;
+  }
+  if (config.client_secret.empty()) {
+    return absl::InvalidArgumentError(
+        "the client secret is required: set $CXONE_CLIENT_SECRET or "
+        "--client-secret-file");
+  }
+  if (token_auth == "basic") {
+    config.token_auth = upstream::ClientAuthMethod::kHttpBasic;
+  } else if (token_auth != "form") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--token-auth must be form or basic, got \"", token_auth, "\""));
+  }
+  for (const auto& [flag, value] :
+       {std::pair<const char*, absl::Duration>{"poll-interval",
+                                               config.poll_interval},
+        {"request-timeout", config.request_timeout},
+        {"stuck-timeout", config.lifecycle.stuck_timeout},
+        {"give-up-timeout", config.lifecycle.give_up_timeout},
+        {"retry-initial-delay", config.backoff.initial_delay},
+        {"retry-max-delay", config.backoff.max_delay}}) {
+    if (absl::Status positive = CheckPositive(flag, value); !positive.ok()) {
+      return positive;
+    }
+  }
+  if (config.lifecycle.give_up_timeout <= config.lifecycle.stuck_timeout) {
+    return absl::InvalidArgumentError(
+        "--give-up-timeout must be longer than --stuck-timeout");
+  }
+  if (attempts < 1 || attempts > 10) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--upstream-attempts must be 1 to 10, got ", attempts));
+  }
+  config.backoff.max_attempts = static_cast<int>(attempts);
+  if (config.upstream_workers < 1 || config.upstream_workers > 256) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--upstream-workers must be 1 to 256, got ", config.upstream_workers));
+  }
+  return parsed;
+}
+
+}  // namespace cxone

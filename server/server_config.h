@@ -1,0 +1,56 @@
+// ServerConfig: every setting of cxone-compile-server, from flags and
+// environment variables (see `cxone-compile-server --help`).
+#ifndef CXONE_SERVER_SERVER_CONFIG_H_
+#define CXONE_SERVER_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/flag_set.h"
+#include "nlohmann/json.hpp"
+#include "server/compile_lifecycle.h"
+#include "server/upstream/backoff.h"
+#include "server/upstream/token_cache.h"
+
+namespace cxone {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string cxone_base_url;
+  std::string token_url;  // default: base URL + /api/v2/oauth/token
+  std::string client_id;
+  std::string client_secret;  // from $CXONE_CLIENT_SECRET or the file
+  std::string client_secret_file;
+  upstream::ClientAuthMethod token_auth = upstream::ClientAuthMethod::kFormFields;
+  std::string scopes = "flow:read flow:write";
+  absl::Duration poll_interval = absl::Seconds(1);
+  absl::Duration request_timeout = absl::Seconds(10);
+  LifecycleTimeouts lifecycle;
+  upstream::BackoffPolicy backoff;
+  absl::Duration max_retry_after = absl::Seconds(60);
+  int64_t upstream_workers = 8;
+  absl::Duration shutdown_grace = absl::Seconds(5);
+
+  // The effective settings for the start-up log; the secret never appears.
+  nlohmann::json ToJson() const;
+};
+
+// The outcome of reading the command line.
+struct ParsedServerConfig {
+  ServerConfig config;
+  bool help_requested = false;
+  std::string usage;  // what --help prints
+};
+
+// Reads flags then environment (see FlagSet); checks every setting and
+// reads the client secret. Errors are InvalidArgument naming the flag or
+// variable at fault (main prints them and exits 2).
+absl::StatusOr<ParsedServerConfig> ParseServerConfig(
+    const std::vector<std::string>& args, const EnvLookup& env);
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_SERVER_CONFIG_H_

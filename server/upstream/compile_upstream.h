@@ -1,0 +1,32 @@
+// CompileUpstream: what the gateway needs from CXone, as an interface so the
+// job logic (starting, polling) can be tested against a fake. CxoneClient is
+// the real implementation.
+//
+// Thread-safety: implementations must allow concurrent calls. Calls block.
+#ifndef CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_
+#define CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "server/upstream/upstream_types.h"
+
+namespace cxone::upstream {
+
+class CompileUpstream {
+ public:
+  virtual ~CompileUpstream() = default;
+
+  // Starts compiling `flow_id`; see CxoneClient::Trigger.
+  virtual absl::StatusOr<TriggerResult> Trigger(
+      const std::string& flow_id, const nlohmann::json& directives) = 0;
+
+  // The compile's current status; see CxoneClient::GetStatus.
+  virtual absl::StatusOr<CompileStatus> GetStatus(
+      const std::string& flow_id, const std::string& compile_id) = 0;
+};
+
+}  // namespace cxone::upstream
+
+#endif  // CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_

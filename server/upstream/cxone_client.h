@@ -1,0 +1,86 @@
+// CxoneClient: the CXone flow-compilation REST API (shared/upstream-api.md)
+// as two calls, Trigger and GetStatus, with authentication and retries done.
+//
+// Each call:
+// - takes its bearer token from the shared TokenCache;
+// - on a 401, drops that token, fetches a new one once and retries once;
+// - retries transport failures, timeouts, 5xx and 429 with exponential
+//   backoff and full jitter, at most `backoff.max_attempts` attempts; a 429
+//   waits for its Retry-After (capped at `max_retry_after`) instead;
+// - turns every other answer into a value or a clear error Status:
+//     403 → PermissionDenied naming the missing scope,
+//     404 → NotFound, 409 without a running compile id → Aborted,
+//     credentials rejected → FailedPrecondition,
+//     still failing after the retries → Unavailable.
+// Error messages never contain a token or the client secret.
+//
+// Calls block (HTTP and backoff sleeps): run them on worker threads, never
+// on a gRPC reactor.
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_
+#define CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/json_log.h"
+#include "nlohmann/json.hpp"
+#include "server/upstream/backoff.h"
+#include "server/upstream/compile_upstream.h"
+#include "server/upstream/http_client.h"
+#include "server/upstream/token_cache.h"
+#include "server/upstream/upstream_types.h"
+
+namespace cxone::upstream {
+
+struct CxoneClientConfig {
+  // e.g. "https://site.api.cxm.nice.incontact.com", no trailing slash.
+  std::string base_url;
+  absl::Duration request_timeout = absl::Seconds(10);
+  // The longest Retry-After pause honoured inline; a longer one is cut to
+  // this (and the call then counts as one failed attempt).
+  absl::Duration max_retry_after = absl::Seconds(60);
+};
+
+class CxoneClient final : public CompileUpstream {
+ public:
+  // All pointers must outlive the client.
+  CxoneClient(CxoneClientConfig config, HttpClient* http, TokenCache* tokens,
+              Backoff* backoff, Clock* clock, JsonLog* log);
+  CxoneClient(const CxoneClient&) = delete;
+  CxoneClient& operator=(const CxoneClient&) = delete;
+
+  // POST /api/v2/flows/{flow_id}/compile with body
+  // {"flowId": flow_id, "directives": directives} (directives omitted when
+  // null). REQUIRES: flow_id is a valid id; directives is null or an object.
+  // A 409 naming the running compile is a success with already_running set.
+  absl::StatusOr<TriggerResult> Trigger(
+      const std::string& flow_id, const nlohmann::json& directives) override;
+
+  // GET /api/v2/flows/{flow_id}/compile/{compile_id}.
+  // REQUIRES: both ids are valid ids.
+  absl::StatusOr<CompileStatus> GetStatus(
+      const std::string& flow_id, const std::string& compile_id) override;
+
+ private:
+  // Sends an authenticated request and returns the first answer that is
+  // neither transient nor a 401 to be retried; see the class comment.
+  absl::StatusOr<HttpResponse> Call(const std::string& method,
+                                    const std::string& path,
+                                    const std::string& body,
+                                    absl::string_view what);
+
+  const CxoneClientConfig config_;
+  HttpClient* const http_;
+  TokenCache* const tokens_;
+  Backoff* const backoff_;
+  Clock* const clock_;
+  JsonLog* const log_;
+};
+
+}  // namespace cxone::upstream
+
+#endif  // CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_

@@ -1,0 +1,54 @@
+// HttpClient: the one door through which the gateway talks HTTP to CXone.
+//
+// An interface so that the upstream client can be tested against a scripted
+// fake; CurlHttpClient is the real implementation.
+//
+// Thread-safety: implementations must allow concurrent Send() calls.
+#ifndef CXONE_SERVER_UPSTREAM_HTTP_CLIENT_H_
+#define CXONE_SERVER_UPSTREAM_HTTP_CLIENT_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace cxone::upstream {
+
+struct HttpRequest {
+  std::string method;  // "GET" or "POST"
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+struct HttpResponse {
+  int status_code = 0;
+  // Header names lower-cased; a repeated header keeps its last value.
+  std::map<std::string, std::string> headers;
+  std::string body;
+
+  // The header's value, or "" when absent. `name` must be lower-case.
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+
+  // Sends `request` and returns the response, whatever its status code.
+  // Transport failures (refused, reset, DNS, TLS) are Unavailable; a request
+  // that took longer than its timeout is DeadlineExceeded. Messages name the
+  // method and URL but never a header value or the body (they hold secrets).
+  virtual absl::StatusOr<HttpResponse> Send(const HttpRequest& request) = 0;
+};
+
+}  // namespace cxone::upstream
+
+#endif  // CXONE_SERVER_UPSTREAM_HTTP_CLIENT_H_

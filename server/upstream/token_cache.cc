@@ -1,0 +1,144 @@
+#include "server/upstream/token_cache.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "server/upstream/response_parser.h"
+
+namespace cxone::upstream {
+
+std::string FormEncode(absl::string_view value) {
+  std::string encoded;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
+    }
+  }
+  // absl::Hex prints lower case; RFC 3986 §2.1 prefers upper case.
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    if (encoded[i] == '%') {
+      encoded[i + 1] = absl::ascii_toupper(encoded[i + 1]);
+      encoded[i + 2] = absl::ascii_toupper(encoded[i + 2]);
+    }
+  }
+  return encoded;
+}
+
+TokenCache::TokenCache(TokenEndpointConfig config, HttpClient* http,
+                       Clock* clock, Redactor* redactor)
+    : config_(std::move(config)),
+      http_(http),
+      clock_(clock),
+      redactor_(redactor) {
+  redactor_->AddSecret(config_.client_secret);
+}
+
+absl::StatusOr<std::string> TokenCache::Get() {
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    if (!token_.empty() && clock_->Now() < expiry_ - config_.refresh_margin) {
+      return token_;
+    }
+    if (!fetching_) break;
+    // Another caller is fetching: wait for it and share its outcome.
+    const uint64_t generation = fetch_generation_;
+    auto fetch_ended = [this, generation]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return fetch_generation_ != generation;
+    };
+    mu_.Await(absl::Condition(&fetch_ended));
+    if (!last_fetch_status_.ok()) return last_fetch_status_;
+  }
+  fetching_ = true;
+  mu_.Unlock();
+  absl::StatusOr<std::string> fetched = Fetch();
+  mu_.Lock();
+  fetching_ = false;
+  ++fetch_generation_;
+  last_fetch_status_ = fetched.status();
+  return fetched;
+}
+
+void TokenCache::Invalidate(const std::string& token) {
+  absl::MutexLock lock(&mu_);
+  if (token_ == token) {
+    token_.clear();
+    expiry_ = absl::InfinitePast();
+  }
+}
+
+int64_t TokenCache::fetch_count() const {
+  absl::MutexLock lock(&mu_);
+  return fetch_count_;
+}
+
+std::string TokenCache::RequestBody() const {
+  std::string body = "grant_type=client_credentials";
+  if (config_.auth_method == ClientAuthMethod::kFormFields) {
+    absl::StrAppend(&body, "&client_id=", FormEncode(config_.client_id),
+                    "&client_secret=", FormEncode(config_.client_secret));
+  }
+  if (!config_.scope.empty()) {
+    absl::StrAppend(&body, "&scope=", FormEncode(config_.scope));
+  }
+  return body;
+}
+
+absl::StatusOr<std::string> TokenCache::Fetch() {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = config_.url;
+  request.timeout = config_.request_timeout;
+  request.headers.emplace_back("Content-Type",
+                               "application/x-www-form-urlencoded");
+  request.headers.emplace_back("Accept", "application/json");
+  if (config_.auth_method == ClientAuthMethod::kHttpBasic) {
+    // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
+    request.headers.emplace_back(
+        "Authorization",
+        absl::StrCat("Basic ",
+                     absl::Base64Escape(absl::StrCat(
+                         FormEncode(config_.client_id), ":",
+                         FormEncode(config_.client_secret)))));
+  }
+  request.body = RequestBody();
+  const absl::Time sent_at = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    ++fetch_count_;
+  }
+  absl::StatusOr<HttpResponse> response = http_->Send(request);
+  if (!response.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "CXone token endpoint unreachable: ", response.status().message()));
+  }
+  const int code = response->status_code;
+  if (code == 400 || code == 401) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "CXone token endpoint rejected the client credentials of client_id \"",
+        config_.client_id, "\" (HTTP ", code, ": ",
+        redactor_->Scrub(SummarizeErrorBody(response->body)), ")"));
+  }
+  if (code != 200) {
+    return absl::UnavailableError(
+        absl::StrCat("CXone token endpoint answered HTTP ", code, ": ",
+                     redactor_->Scrub(SummarizeErrorBody(response->body))));
+  }
+  absl::StatusOr<AccessToken> token = ParseTokenResponse(response->body);
+  if (!token.ok()) {
+    // The body may hold a token in a field we could not read: never quote it.
+    return absl::UnavailableError(
+        "CXone token endpoint answered 200 with a body that is not a valid "
+        "token response");
+  }
+  redactor_->AddSecret(token->value);
+  absl::MutexLock lock(&mu_);
+  token_ = token->value;
+  // Expiry counts from when the request was sent: the token's life started
+  // no later than that.
+  expiry_ = sent_at + token->expires_in;
+  return token_;
+}
+
+}  // namespace cxone::upstream

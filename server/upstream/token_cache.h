@@ -1,0 +1,91 @@
+// TokenCache: the gateway's one OAuth2 client-credentials access token
+// (RFC 6749 §4.4), shared by every upstream call.
+//
+// Get() returns the cached token while it has more than `refresh_margin`
+// (30 s by default) of life left, and fetches a new one otherwise. Only one
+// fetch runs at a time: callers that need a token while one is being fetched
+// wait for that fetch and share its result, error included, so a token
+// endpoint that is down sees one request, not one per waiting call.
+//
+// The request is form-encoded (`grant_type=client_credentials`, percent-
+// encoded values); the client authenticates with form fields or, when
+// configured, HTTP Basic. Every issued token is registered with the Redactor.
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_
+#define CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/redactor.h"
+#include "server/upstream/http_client.h"
+
+namespace cxone::upstream {
+
+enum class ClientAuthMethod { kFormFields, kHttpBasic };
+
+struct TokenEndpointConfig {
+  std::string url;
+  std::string client_id;
+  std::string client_secret;
+  // Requested scopes, space-separated; empty = do not send `scope`.
+  std::string scope;
+  ClientAuthMethod auth_method = ClientAuthMethod::kFormFields;
+  absl::Duration request_timeout = absl::Seconds(10);
+  absl::Duration refresh_margin = absl::Seconds(30);
+};
+
+class TokenCache {
+ public:
+  // `http`, `clock` and `redactor` must outlive the cache.
+  TokenCache(TokenEndpointConfig config, HttpClient* http, Clock* clock,
+             Redactor* redactor);
+  TokenCache(const TokenCache&) = delete;
+  TokenCache& operator=(const TokenCache&) = delete;
+
+  // A token with more than the refresh margin of life left. Errors:
+  // FailedPrecondition when the endpoint rejected the credentials (400/401),
+  // Unavailable when it could not be reached, failed (5xx, 429) or answered
+  // with a malformed body. Blocks while a fetch is under way; never call it
+  // from a gRPC reactor.
+  absl::StatusOr<std::string> Get();
+
+  // Forgets `token` if it is still the cached one, so the next Get()
+  // fetches a new one. Called after a 401 from an API call. Does nothing if
+  // the token was already replaced (another caller got the 401 first).
+  void Invalidate(const std::string& token);
+
+  // How many fetches were sent (for tests and metrics).
+  int64_t fetch_count() const;
+
+ private:
+  absl::StatusOr<std::string> Fetch();
+  std::string RequestBody() const;
+
+  const TokenEndpointConfig config_;
+  HttpClient* const http_;
+  Clock* const clock_;
+  Redactor* const redactor_;
+
+  mutable absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time expiry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool fetching_ ABSL_GUARDED_BY(mu_) = false;
+  // Bumped when a fetch ends; waiters compare it to see "their" fetch end.
+  uint64_t fetch_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_fetch_status_ ABSL_GUARDED_BY(mu_);
+  int64_t fetch_count_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Percent-encodes `value` for application/x-www-form-urlencoded (RFC 3986
+// unreserved characters stay, everything else becomes %XX).
+std::string FormEncode(absl::string_view value);
+
+}  // namespace cxone::upstream
+
+#endif  // CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_

@@ -1,0 +1,102 @@
+// SimHttpServer: the simulator's HTTP face. Serves the CXone flow
+// compilation REST API (see /work/shared/upstream-api.md) on top of a
+// SimState, plus the simulator's own endpoints:
+//
+//   POST /api/v2/oauth/token                         client credentials
+//   POST /api/v2/flows/{flowId}/compile              trigger (flow:write)
+//   GET  /api/v2/flows/{flowId}/compile/{compileId}  status (flow:read)
+//   GET  /_sim/stats                                 request counters
+//   POST /_sim/reset                                 zero the counters
+//   GET  /_sim/compiles/{compileId}                  a compile, with the
+//                                                    directives it received
+//
+// Every response body is JSON with Content-Type application/json, errors
+// included (unknown paths answer 404 JSON). Handlers never throw: bad input
+// of any kind is answered with a 4xx.
+//
+// Owns the httplib::Server and the thread that runs its accept loop; the
+// requests themselves run on httplib's worker pool.
+//
+// Thread-safety: Start() and Shutdown() must be called from one thread (main
+// or a test). Handlers run concurrently on the worker threads.
+#ifndef CXONE_SIMULATOR_SIM_HTTP_SERVER_H_
+#define CXONE_SIMULATOR_SIM_HTTP_SERVER_H_
+
+#include <httplib.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/json_log.h"
+#include "nlohmann/json.hpp"
+#include "simulator/sim_state.h"
+
+namespace cxone::sim {
+
+struct SimHttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: pick a free port
+  int worker_threads = 32;
+  // Added to every API request while it counts as in flight, so that
+  // clients' concurrency can be observed in max_concurrent.
+  absl::Duration response_delay = absl::ZeroDuration();
+  size_t max_body_bytes = 1 << 20;
+};
+
+class SimHttpServer {
+ public:
+  // `state`, `clock` and `log` must outlive the server.
+  SimHttpServer(SimState* state, Clock* clock, JsonLog* log,
+                SimHttpOptions options);
+  SimHttpServer(const SimHttpServer&) = delete;
+  SimHttpServer& operator=(const SimHttpServer&) = delete;
+  // Calls Shutdown().
+  ~SimHttpServer();
+
+  // Binds to host:port and starts serving in the background. Returns the
+  // port bound (the one picked if options.port was 0), or Unavailable if the
+  // address cannot be bound. REQUIRES: called at most once.
+  absl::StatusOr<int> Start();
+
+  // Stops accepting, lets requests in progress finish and joins the
+  // serving thread. Idempotent; a no-op if Start() did not succeed.
+  void Shutdown();
+
+ private:
+  void RegisterRoutes();
+
+  void HandleToken(const httplib::Request& req, httplib::Response& res);
+  void HandleTrigger(const httplib::Request& req, httplib::Response& res);
+  void HandleStatus(const httplib::Request& req, httplib::Response& res);
+  void HandleStats(const httplib::Request& req, httplib::Response& res);
+  void HandleReset(const httplib::Request& req, httplib::Response& res);
+  void HandleDebugCompile(const httplib::Request& req, httplib::Response& res);
+
+  // Sleeps options_.response_delay (on the injected clock).
+  void SimulateLatency();
+  // Shared steps of the flow API handlers. Each returns false after having
+  // written the error response: Admit() applies the rate limit (429),
+  // Authorize() checks the Bearer token (401) and its scope (403).
+  bool Admit(httplib::Response& res);
+  bool Authorize(const httplib::Request& req, httplib::Response& res,
+                 const char* scope);
+
+  nlohmann::json StatsJson() const;
+
+  SimState* const state_;
+  Clock* const clock_;
+  JsonLog* const log_;
+  const SimHttpOptions options_;
+
+  httplib::Server server_;
+  std::thread serving_thread_;
+  std::atomic<bool> serving_returned_{false};
+};
+
+}  // namespace cxone::sim
+
+#endif  // CXONE_SIMULATOR_SIM_HTTP_SERVER_H_

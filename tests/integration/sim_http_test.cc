@@ -1,0 +1,582 @@
+// Runs the real cxone-sim binary and talks to it over HTTP, as the gateway
+// will.
+#include <httplib.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/child_process.h"
+
+namespace cxone::sim {
+namespace {
+
+using ::cxone::testing::ChildProcess;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+
+constexpr char kListeningPrefix[] = "cxone-sim listening on http://127.0.0.1:";
+constexpr char kForm[] = "application/x-www-form-urlencoded";
+constexpr char kFormCredentials[] =
+    "grant_type=client_credentials&client_id=demo-client&client_secret=demo-"
+    "secret";
+constexpr absl::Duration kStartTimeout = absl::Seconds(20);
+constexpr absl::Duration kPollDeadline = absl::Seconds(20);
+
+nlohmann::json Json(const httplib::Result& res) {
+  if (!res) return nullptr;
+  return nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string Describe(const httplib::Result& res) {
+  if (!res) return absl::StrCat("no response: ", httplib::to_string(res.error()));
+  return absl::StrCat("HTTP ", res->status, " ", res->body);
+}
+
+// Waits until the process has closed stdout and stderr, so that Lines() is
+// complete (Wait() may return before the last lines were read).
+void DrainOutput(ChildProcess& process) {
+  absl::StatusOr<std::string> none = process.WaitForLine(
+      [](const std::string&) { return false; }, absl::Seconds(20));
+  EXPECT_TRUE(absl::IsUnavailable(none.status())) << none.status();
+}
+
+httplib::Headers Bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+class SimHttpTest : public ::testing::Test {
+ protected:
+  // Starts the simulator with the standard test flags plus `extra_args`
+  // (later flags win) and connects a client to it.
+  void StartSim(const std::vector<std::string>& extra_args = {}) {
+    std::vector<std::string> args = {
+        "--port",           "0",
+        "--flows-dir",      CXONE_SOURCE_DIR "/simulator/flows",
+        "--queued-ms",      "100",
+        "--in-progress-ms", "150",
+        "--not-found-flows", "ghost",
+        "--failing-flows",  "flaky"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    auto sim = ChildProcess::Start(CXONE_SIM_BINARY, args);
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    sim_ = *std::move(sim);
+    absl::StatusOr<std::string> line = sim_->WaitForLine(
+        [](const std::string& l) { return absl::StartsWith(l, kListeningPrefix); },
+        kStartTimeout);
+    ASSERT_TRUE(line.ok()) << line.status();
+    ASSERT_TRUE(absl::SimpleAtoi(
+        absl::string_view(*line).substr(sizeof(kListeningPrefix) - 1), &port_))
+        << *line;
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_connection_timeout(10);
+    client_->set_read_timeout(30);
+  }
+
+  httplib::Result RequestToken(const std::string& body,
+                               const httplib::Headers& headers = {},
+                               const std::string& content_type = kForm) {
+    return client_->Post("/api/v2/oauth/token", headers, body, content_type);
+  }
+
+  // A token from the form flow; `scope` is sent if not empty.
+  std::string Token(const std::string& scope = "") {
+    std::string body = kFormCredentials;
+    if (!scope.empty()) body += "&scope=" + scope;
+    httplib::Result res = RequestToken(body);
+    EXPECT_TRUE(res && res->status == 200) << Describe(res);
+    return Json(res).value("access_token", "");
+  }
+
+  httplib::Result Trigger(const std::string& flow_id, const std::string& token,
+                          const std::string& body = "") {
+    return client_->Post(absl::StrCat("/api/v2/flows/", flow_id, "/compile"),
+                         Bearer(token), body, "application/json");
+  }
+
+  httplib::Result Status(const std::string& flow_id,
+                         const std::string& compile_id,
+                         const std::string& token) {
+    return client_->Get(
+        absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id),
+        Bearer(token));
+  }
+
+  // Triggers `flow_id` and returns the compile id.
+  std::string StartCompile(const std::string& flow_id,
+                           const std::string& token) {
+    httplib::Result res = Trigger(flow_id, token);
+    EXPECT_TRUE(res && res->status == 201) << Describe(res);
+    return Json(res).value("compileId", "");
+  }
+
+  // Polls the status until it is terminal or the deadline passes; returns
+  // the last body and appends every status seen to `seen`.
+  nlohmann::json PollUntilTerminal(const std::string& flow_id,
+                                   const std::string& compile_id,
+                                   const std::string& token,
+                                   std::vector<std::string>* seen) {
+    const absl::Time deadline = absl::Now() + kPollDeadline;
+    nlohmann::json body;
+    while (absl::Now() < deadline) {
+      httplib::Result res = Status(flow_id, compile_id, token);
+      EXPECT_TRUE(res && res->status == 200) << Describe(res);
+      if (!res || res->status != 200) return nullptr;
+      body = Json(res);
+      const std::string status = body.value("status", "");
+      if (seen->empty() || seen->back() != status) seen->push_back(status);
+      if (status == "COMPLETED" || status == "FAILED") return body;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ADD_FAILURE() << "compile " << compile_id << " not terminal by deadline";
+    return body;
+  }
+
+  nlohmann::json Stats() {
+    httplib::Result res = client_->Get("/_sim/stats");
+    EXPECT_TRUE(res && res->status == 200) << Describe(res);
+    return Json(res);
+  }
+
+  std::unique_ptr<ChildProcess> sim_;
+  int port_ = 0;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// Rank of a status in the lifecycle, to check it only moves forward.
+int Rank(const std::string& status) {
+  if (status == "QUEUED") return 0;
+  if (status == "IN_PROGRESS") return 1;
+  return 2;
+}
+
+// --- Tokens ---
+
+TEST_F(SimHttpTest, IssuesTokenForFormCredentials) {
+  StartSim();
+  httplib::Result res = RequestToken(kFormCredentials);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  const nlohmann::json body = Json(res);
+  EXPECT_THAT(body.value("access_token", ""), MatchesRegex("[0-9a-f]{64}"));
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_EQ(body["expires_in"], 3600);
+  EXPECT_EQ(body["scope"], "flow:read flow:write");
+}
+
+TEST_F(SimHttpTest, IssuesTokenForBasicCredentials) {
+  StartSim({"--token-ttl", "90s", "--client-secret", "s3cr:t"});
+  httplib::Result res = RequestToken(
+      "grant_type=client_credentials&scope=flow%3Aread",
+      {{"Authorization",
+        "Basic " + absl::Base64Escape("demo-client:s3cr:t")}});
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  const nlohmann::json body = Json(res);
+  EXPECT_EQ(body["expires_in"], 90);
+  EXPECT_EQ(body["scope"], "flow:read");
+}
+
+TEST_F(SimHttpTest, RejectsJsonBodyUnderFormContentType) {
+  StartSim();
+  httplib::Result res = RequestToken(
+      R"({"grant_type":"client_credentials","client_id":"demo-client",)"
+      R"("client_secret":"demo-secret"})");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(Json(res)["error"], "invalid_request");
+  EXPECT_THAT(Json(res).value("error_description", ""),
+              HasSubstr("the body is JSON"));
+}
+
+TEST_F(SimHttpTest, RejectsTokenRequestWithJsonContentType) {
+  StartSim();
+  httplib::Result res = RequestToken(kFormCredentials, {}, "application/json");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(Json(res)["error"], "invalid_request");
+}
+
+TEST_F(SimHttpTest, RejectsWrongSecretWith401InvalidClient) {
+  StartSim();
+  httplib::Result res = RequestToken(
+      "grant_type=client_credentials&client_id=demo-client&client_secret=nope");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(Json(res)["error"], "invalid_client");
+  EXPECT_TRUE(Json(res).contains("error_description"));
+}
+
+TEST_F(SimHttpTest, RejectsOtherGrantTypes) {
+  StartSim();
+  httplib::Result res = RequestToken(
+      "grant_type=password&client_id=demo-client&client_secret=demo-secret");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(Json(res)["error"], "unsupported_grant_type");
+}
+
+// --- Trigger and status ---
+
+TEST_F(SimHttpTest, TriggerAnswers201Queued) {
+  StartSim();
+  httplib::Result res = Trigger("main-menu", Token());
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  const nlohmann::json body = Json(res);
+  EXPECT_THAT(body.value("compileId", ""),
+              MatchesRegex("c-000001-[0-9a-f]{8}"));
+  EXPECT_EQ(body["status"], "QUEUED");
+}
+
+TEST_F(SimHttpTest, SecondTriggerWhileRunningAnswers409WithRunningCompileId) {
+  // A minute in the queue: the first is certainly still running.
+  StartSim({"--queued-ms", "60000"});
+  const std::string token = Token();
+  const std::string first = StartCompile("main-menu", token);
+  httplib::Result res = Trigger("main-menu", token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 409);
+  const nlohmann::json body = Json(res);
+  EXPECT_EQ(body["error"], "conflict");
+  EXPECT_EQ(body["compileId"], first);
+  EXPECT_THAT(body.value("message", ""), HasSubstr(first));
+  // Another flow is not blocked.
+  EXPECT_EQ(Trigger("other-flow", token)->status, 201);
+}
+
+TEST_F(SimHttpTest, StatusProgressesFromQueuedToCompleted) {
+  StartSim();
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  std::vector<std::string> seen;
+  const nlohmann::json body = PollUntilTerminal("main-menu", id, token, &seen);
+  EXPECT_EQ(body["status"], "COMPLETED");
+  EXPECT_EQ(body["flowId"], "main-menu");
+  EXPECT_EQ(body["compileId"], id);
+  EXPECT_EQ(body["errors"], nlohmann::json::array());
+  EXPECT_EQ(body["warnings"], nlohmann::json::array());
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_LT(Rank(seen[i - 1]), Rank(seen[i]))
+        << "went from " << seen[i - 1] << " to " << seen[i];
+  }
+}
+
+TEST_F(SimHttpTest, HidesDiagnosticsUntilTerminal) {
+  StartSim({"--queued-ms", "60000"});
+  const std::string token = Token();
+  const std::string id = StartCompile("broken-refs", token);
+  httplib::Result res = Status("broken-refs", id, token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 200);
+  const nlohmann::json body = Json(res);
+  EXPECT_EQ(body["status"], "QUEUED");
+  EXPECT_EQ(body["errors"], nlohmann::json::array());
+  EXPECT_EQ(body["warnings"], nlohmann::json::array());
+}
+
+TEST_F(SimHttpTest, SyntaxErrorFlowFailsWithLocatedError) {
+  StartSim();
+  const std::string token = Token();
+  const std::string id = StartCompile("syntax-error", token);
+  std::vector<std::string> seen;
+  const nlohmann::json body =
+      PollUntilTerminal("syntax-error", id, token, &seen);
+  EXPECT_EQ(body["status"], "FAILED");
+  EXPECT_EQ(body["errors"], nlohmann::json::parse(R"json([{
+      "code": "SYNTAX_ERROR",
+      "message": "expected ',' or '}' after an object member, found a string (missing ','?)",
+      "location": {"line": 13, "column": 7}}])json"));
+  EXPECT_EQ(body["warnings"], nlohmann::json::array());
+}
+
+TEST_F(SimHttpTest, BrokenRefsFlowFailsWithEveryProblem) {
+  StartSim();
+  const std::string token = Token();
+  const std::string id = StartCompile("broken-refs", token);
+  std::vector<std::string> seen;
+  const nlohmann::json body = PollUntilTerminal("broken-refs", id, token, &seen);
+  EXPECT_EQ(body["status"], "FAILED");
+  std::vector<std::string> where;
+  for (const nlohmann::json& error : body["errors"]) {
+    where.push_back(absl::StrCat(error.value("code", ""), "@",
+                                 error["location"].value("line", 0), ":",
+                                 error["location"].value("column", 0)));
+  }
+  EXPECT_THAT(where, ::testing::ElementsAre(
+                         "REFERENCE_ERROR@16:14", "VALIDATION_ERROR@19:5",
+                         "REFERENCE_ERROR@26:15", "VALIDATION_ERROR@29:13"));
+  EXPECT_EQ(body["warnings"], nlohmann::json::parse(R"([{
+      "code": "UNREACHABLE_NODE",
+      "message": "node \"survey\" is not reachable from start node \"greet\"",
+      "location": {"line": 36, "column": 5}}])"));
+}
+
+TEST_F(SimHttpTest, AnswersUnknownCompileWith404) {
+  StartSim();
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  EXPECT_EQ(Status("main-menu", "c-999999-00000000", token)->status, 404);
+  // A real compile id, but of another flow.
+  httplib::Result res = Status("other-flow", id, token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(Json(res)["error"], "not_found");
+}
+
+TEST_F(SimHttpTest, PassesDirectivesThrough) {
+  StartSim();
+  httplib::Result res =
+      Trigger("main-menu", Token(),
+              R"({"flowId": "main-menu", "directives": {"mode": "strict",)"
+              R"( "targets": ["a", "b"]}})");
+  ASSERT_TRUE(res && res->status == 201) << Describe(res);
+  const std::string id = Json(res)["compileId"];
+  const nlohmann::json expected =
+      nlohmann::json::parse(R"({"mode": "strict", "targets": ["a", "b"]})");
+
+  httplib::Result debug = client_->Get("/_sim/compiles/" + id);
+  ASSERT_TRUE(debug && debug->status == 200) << Describe(debug);
+  EXPECT_EQ(Json(debug)["directives"], expected);
+  EXPECT_EQ(Json(debug)["flowId"], "main-menu");
+  EXPECT_EQ(Stats()["last_trigger"]["directives"], expected);
+  EXPECT_EQ(client_->Get("/_sim/compiles/c-9")->status, 404);
+}
+
+TEST_F(SimHttpTest, RejectsInvalidFlowIdAndBodies) {
+  StartSim();
+  const std::string token = Token();
+  httplib::Result res = Trigger("bad$id", token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(Json(res)["error"], "invalid_argument");
+  EXPECT_EQ(Trigger("..", token)->status, 400);
+  EXPECT_EQ(Trigger("main-menu", token, "[1, 2]")->status, 400);
+  EXPECT_EQ(Trigger("main-menu", token, "not json")->status, 400);
+  EXPECT_EQ(Trigger("main-menu", token, R"({"directives": 3})")->status, 400);
+  EXPECT_EQ(Trigger("main-menu", token, R"({"flowId": "other"})")->status,
+            400);
+}
+
+TEST_F(SimHttpTest, AnswersConfiguredNotFoundAndFailingFlows) {
+  StartSim();
+  const std::string token = Token();
+  httplib::Result res = Trigger("ghost", token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(Json(res), nlohmann::json::parse(
+                           R"({"error":"not_found","message":"flow ghost not found"})"));
+  EXPECT_EQ(Trigger("flaky", token)->status, 503);
+  EXPECT_EQ(Status("flaky", "c-000001-00000000", token)->status, 503);
+}
+
+// --- Authorization ---
+
+TEST_F(SimHttpTest, RejectsMissingOrUnknownTokenWith401) {
+  StartSim();
+  httplib::Result res = client_->Post("/api/v2/flows/main-menu/compile");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(Json(res)["error"], "invalid_token");
+  res = Status("main-menu", "c-000001-00000000", "0123456789abcdef");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(Json(res)["error"], "invalid_token");
+}
+
+TEST_F(SimHttpTest, RejectsExpiredTokenWith401) {
+  StartSim({"--token-ttl", "1s"});
+  const std::string token = Token();
+  const absl::Time deadline = absl::Now() + kPollDeadline;
+  int status = 0;
+  // Wait for the expiry on the simulator's clock: poll until it says 401.
+  while (absl::Now() < deadline) {
+    status = Trigger("other-flow", token)->status;
+    if (status == 401) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(status, 401);
+}
+
+TEST_F(SimHttpTest, RefusesTriggerWithoutWriteScopeWith403) {
+  StartSim();
+  const std::string read_only = Token("flow:read");
+  httplib::Result res = Trigger("main-menu", read_only);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_EQ(Json(res), nlohmann::json::parse(
+                           R"({"error":"insufficient_scope",)"
+                           R"("message":"scope flow:write required"})"));
+  // Reading is allowed with that token.
+  EXPECT_EQ(Status("main-menu", "c-000001-00000000", read_only)->status, 404);
+}
+
+TEST_F(SimHttpTest, RefusesStatusWithoutReadScopeWith403) {
+  StartSim({"--scopes", "flow:write"});
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  httplib::Result res = Status("main-menu", id, token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 403);
+  EXPECT_EQ(Json(res)["message"], "scope flow:read required");
+}
+
+// --- Simulator endpoints ---
+
+TEST_F(SimHttpTest, CountsRequestsInStatsAndResetZeroesThem) {
+  StartSim();
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  ASSERT_EQ(Status("main-menu", id, token)->status, 200);
+  ASSERT_EQ(Status("main-menu", id, token)->status, 200);
+  nlohmann::json stats = Stats();
+  EXPECT_EQ(stats["requests"], nlohmann::json::parse(
+                                   R"({"token": 1, "trigger": 1, "status": 2})"));
+  EXPECT_EQ(stats["rate_limited"], 0);
+  EXPECT_EQ(stats["max_concurrent"], 1);
+
+  httplib::Result reset = client_->Post("/_sim/reset");
+  ASSERT_TRUE(reset && reset->status == 200) << Describe(reset);
+  stats = Stats();
+  EXPECT_EQ(stats["requests"], nlohmann::json::parse(
+                                   R"({"token": 0, "trigger": 0, "status": 0})"));
+  EXPECT_EQ(stats["max_concurrent"], 0);
+  // Tokens and compiles survive a reset.
+  EXPECT_EQ(Status("main-menu", id, token)->status, 200);
+}
+
+TEST_F(SimHttpTest, MeasuresPeakConcurrency) {
+  // Each request is held for 500 ms, so four sent at once overlap.
+  StartSim({"--response-delay", "500ms"});
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([this] {
+      httplib::Client client("127.0.0.1", port_);
+      httplib::Result res = client.Post("/api/v2/oauth/token", kFormCredentials,
+                                        kForm);
+      EXPECT_TRUE(res && res->status == 200) << Describe(res);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const nlohmann::json stats = Stats();
+  EXPECT_EQ(stats["requests"]["token"], 4);
+  EXPECT_GE(stats["max_concurrent"].get<int>(), 2);
+  EXPECT_LE(stats["max_concurrent"].get<int>(), 4);
+}
+
+TEST_F(SimHttpTest, RateLimitsWith429AndRetryAfter) {
+  StartSim({"--rate-limit-per-second", "1"});
+  const std::string token = Token();
+  // Three requests within a second cross at most one window boundary, so
+  // at least one of them exceeds one request per second.
+  int limited = 0;
+  for (int i = 0; i < 3; ++i) {
+    httplib::Result res = Status("main-menu", "c-000001-00000000", token);
+    ASSERT_TRUE(res) << Describe(res);
+    if (res->status == 429) {
+      ++limited;
+      EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+      EXPECT_EQ(Json(res)["error"], "rate_limited");
+    } else {
+      EXPECT_EQ(res->status, 404);
+    }
+  }
+  EXPECT_GE(limited, 1);
+  EXPECT_EQ(Stats()["rate_limited"], limited);
+}
+
+TEST_F(SimHttpTest, AnswersUnknownPathsWithJson404) {
+  StartSim();
+  httplib::Result res = client_->Get("/api/v2/nope");
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(Json(res)["error"], "not_found");
+}
+
+// --- Process behaviour ---
+
+TEST_F(SimHttpTest, NeverLogsTheSecretOrTokens) {
+  StartSim();
+  const std::string token = Token();
+  StartCompile("main-menu", token);
+  RequestToken("grant_type=client_credentials&client_id=demo-client&"
+               "client_secret=wrong");
+  sim_->Signal(SIGTERM);
+  ASSERT_TRUE(sim_->Wait(absl::Seconds(20)).ok());
+  DrainOutput(*sim_);
+  const std::vector<std::string> lines = sim_->Lines();
+  ASSERT_FALSE(lines.empty());
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, Not(HasSubstr("demo-secret")));
+    EXPECT_THAT(line, Not(HasSubstr(token)));
+  }
+}
+
+TEST_F(SimHttpTest, StopsCleanlyOnSigtermAndSigint) {
+  for (int signal : {SIGTERM, SIGINT}) {
+    StartSim();
+    ASSERT_EQ(RequestToken(kFormCredentials)->status, 200);
+    sim_->Signal(signal);
+    absl::StatusOr<int> code = sim_->Wait(absl::Seconds(20));
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 0) << "signal " << signal;
+  }
+}
+
+TEST(SimProcess, ExitsWithCode2OnInvalidFlags) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--port", "abc"},
+                                             {"--no-such-flag"},
+                                             {"--port", "70000"},
+                                             {"--token-ttl", "soon"},
+                                             {"--failing-flows", "a/b"},
+                                             {"--flows-dir", "/nonexistent"},
+                                             {"positional"}}) {
+    auto sim = ChildProcess::Start(CXONE_SIM_BINARY, args);
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    absl::StatusOr<int> code = (*sim)->Wait(absl::Seconds(20));
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 2) << args[0];
+    // The reason is on stderr, the only output.
+    DrainOutput(**sim);
+    EXPECT_FALSE((*sim)->Lines().empty()) << args[0];
+  }
+}
+
+TEST(SimProcess, HelpListsEveryFlagWithoutTheSecret) {
+  auto sim = ChildProcess::Start(CXONE_SIM_BINARY, {"--help"});
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  absl::StatusOr<int> code = (*sim)->Wait(absl::Seconds(20));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  DrainOutput(**sim);
+  std::string text;
+  for (const std::string& line : (*sim)->Lines()) absl::StrAppend(&text, line, "\n");
+  for (const char* flag :
+       {"--host", "--port", "--flows-dir", "--client-id", "--client-secret",
+        "--token-ttl", "--queued-ms", "--in-progress-ms", "--scopes",
+        "--not-found-flows", "--failing-flows", "CXONE_SIM_PORT"}) {
+    EXPECT_THAT(text, HasSubstr(flag));
+  }
+  EXPECT_THAT(text, Not(HasSubstr("demo-secret")));
+}
+
+}  // namespace
+}  // namespace cxone::sim

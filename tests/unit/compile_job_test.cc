@@ -1,0 +1,80 @@
+#include "server/compile_job.h"
+
+#include "gtest/gtest.h"
+#include "tests/support/fake_upstream.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::Status;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+class CountingListener : public EventListener {
+ public:
+  void OnEventAvailable() override { ++told; }
+  int told = 0;
+};
+
+TEST(CompileJob, WatcherCursorReadsEventsInOrder) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  job.ApplyStatus(Status("IN_PROGRESS"), kStart);
+  SharedEvent first = job.NextEvent(0, nullptr);
+  SharedEvent second = job.NextEvent(1, nullptr);
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->sequence(), 1u);
+  EXPECT_EQ(second->sequence(), 2u);
+  EXPECT_EQ(job.NextEvent(2, nullptr), nullptr);
+  // Watchers share the event; nothing is copied per watcher.
+  EXPECT_EQ(job.NextEvent(0, nullptr).get(), first.get());
+}
+
+TEST(CompileJob, WaitingListenerIsToldOnceOnTheNextEvent) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  CountingListener listener;
+  EXPECT_EQ(job.NextEvent(1, &listener), nullptr);
+  EXPECT_EQ(job.waiting_listeners(), 1u);
+  job.ApplyStatus(Status("QUEUED"), kStart);  // no change, no event
+  EXPECT_EQ(listener.told, 0);
+  job.ApplyStatus(Status("IN_PROGRESS"), kStart);
+  EXPECT_EQ(listener.told, 1);
+  EXPECT_EQ(job.waiting_listeners(), 0u);
+  job.ApplyStatus(Status("COMPLETED"), kStart);
+  EXPECT_EQ(listener.told, 1);  // it did not ask again
+}
+
+TEST(CompileJob, RemovedListenerIsNotTold) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  CountingListener listener;
+  job.NextEvent(1, &listener);
+  job.RemoveListener(&listener);
+  job.ApplyStatus(Status("IN_PROGRESS"), kStart);
+  EXPECT_EQ(listener.told, 0);
+}
+
+TEST(CompileJob, SnapshotEventCarriesTheNewestSequence) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  job.ApplyStatus(Status("IN_PROGRESS"), kStart);
+  compilev1::CompileEvent snapshot = job.SnapshotEvent();
+  EXPECT_EQ(snapshot.type(), compilev1::EVENT_TYPE_SNAPSHOT);
+  EXPECT_EQ(snapshot.sequence(), 2u);
+  EXPECT_EQ(snapshot.state(), compilev1::STATE_IN_PROGRESS);
+  EXPECT_EQ(snapshot.name(), "flows/main/compiles/c-1");
+}
+
+TEST(CompileJob, FinishedAfterTheTerminalEventOnly) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  EXPECT_FALSE(job.IsFinishedAfter(1));
+  EXPECT_TRUE(job.ApplyStatus(Status("FAILED"), kStart));
+  EXPECT_FALSE(job.IsFinishedAfter(1));
+  EXPECT_TRUE(job.IsFinishedAfter(2));
+}
+
+}  // namespace
+}  // namespace cxone

@@ -1,0 +1,164 @@
+#include "server/compile_lifecycle.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/fake_upstream.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::Status;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+const CompileName kName{"main", "c-1"};
+
+LifecycleTimeouts Timeouts() {
+  return {absl::Minutes(2), absl::Minutes(10)};
+}
+
+TEST(CompileLifecycle, FollowsTheHappyPathWithGapFreeSequences) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  auto queued = lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  auto running = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Seconds(1));
+  auto same = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Seconds(2));
+  auto done = lifecycle.OnUpstreamStatus(Status("COMPLETED"), kStart + absl::Seconds(3));
+  ASSERT_THAT(queued, SizeIs(1));
+  ASSERT_THAT(running, SizeIs(1));
+  EXPECT_THAT(same, SizeIs(0));
+  ASSERT_THAT(done, SizeIs(1));
+  EXPECT_EQ(queued[0].sequence(), 1u);
+  EXPECT_EQ(queued[0].previous_state(), compilev1::STATE_UNSPECIFIED);
+  EXPECT_EQ(queued[0].state(), compilev1::STATE_QUEUED);
+  EXPECT_EQ(running[0].sequence(), 2u);
+  EXPECT_EQ(running[0].previous_state(), compilev1::STATE_QUEUED);
+  EXPECT_EQ(done[0].sequence(), 3u);
+  EXPECT_EQ(done[0].type(), compilev1::EVENT_TYPE_STATE_CHANGED);
+  EXPECT_EQ(done[0].state(), compilev1::STATE_COMPLETED);
+  EXPECT_EQ(done[0].name(), "flows/main/compiles/c-1");
+  EXPECT_TRUE(lifecycle.terminal());
+}
+
+TEST(CompileLifecycle, FailedCarriesClassifiedErrorsWithLocations) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  upstream::CompileStatus failed = Status("FAILED");
+  failed.errors = {{"SYNTAX_ERROR", "bad", 12, 5},
+                   {"VALIDATION_ERROR", "missing", 0, 0},
+                   {"REFERENCE_ERROR", "dangling", 3, 0},
+                   {"LICENSE_ERROR", "odd", 1, 1}};
+  failed.warnings = {{"", "plain", 0, 0}};
+  auto events = lifecycle.OnUpstreamStatus(failed, kStart);
+  ASSERT_THAT(events, SizeIs(1));
+  const auto& errors = events[0].errors();
+  ASSERT_EQ(errors.size(), 4);
+  EXPECT_EQ(errors[0].category(), compilev1::ERROR_CATEGORY_SYNTAX);
+  EXPECT_EQ(errors[0].location().line(), 12u);
+  EXPECT_EQ(errors[0].location().column(), 5u);
+  EXPECT_EQ(errors[1].category(), compilev1::ERROR_CATEGORY_VALIDATION);
+  EXPECT_FALSE(errors[1].has_location());
+  EXPECT_EQ(errors[2].category(), compilev1::ERROR_CATEGORY_REFERENCE);
+  EXPECT_EQ(errors[2].location().line(), 3u);
+  EXPECT_EQ(errors[3].category(), compilev1::ERROR_CATEGORY_UNKNOWN);
+  EXPECT_EQ(errors[3].code(), "LICENSE_ERROR");
+  ASSERT_EQ(events[0].warnings_size(), 1);
+  EXPECT_EQ(events[0].warnings(0).message(), "plain");
+  EXPECT_EQ(lifecycle.compile().errors_size(), 4);
+}
+
+TEST(CompileLifecycle, QueuedToFailedIsLegal) {
+  EXPECT_TRUE(IsLegalMove(compilev1::STATE_QUEUED, compilev1::STATE_FAILED));
+}
+
+TEST(CompileLifecycle, ForwardSkipIsAcceptedAsMissedPhase) {
+  EXPECT_TRUE(IsLegalMove(compilev1::STATE_QUEUED, compilev1::STATE_COMPLETED));
+}
+
+TEST(CompileLifecycle, BackwardsAndOutOfTerminalAreIllegal) {
+  EXPECT_FALSE(IsLegalMove(compilev1::STATE_IN_PROGRESS, compilev1::STATE_QUEUED));
+  EXPECT_FALSE(IsLegalMove(compilev1::STATE_COMPLETED, compilev1::STATE_FAILED));
+  EXPECT_FALSE(IsLegalMove(compilev1::STATE_FAILED, compilev1::STATE_IN_PROGRESS));
+  EXPECT_FALSE(IsLegalMove(compilev1::STATE_QUEUED, compilev1::STATE_TIMED_OUT));
+}
+
+TEST(CompileLifecycle, BackwardMoveIsAnAnomalyAndStateStays) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  auto events = lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), compilev1::EVENT_TYPE_UPSTREAM_ANOMALY);
+  EXPECT_EQ(events[0].state(), compilev1::STATE_IN_PROGRESS);
+  EXPECT_EQ(events[0].upstream_status(), "QUEUED");
+  EXPECT_THAT(events[0].detail(), HasSubstr("from IN_PROGRESS to QUEUED"));
+  EXPECT_EQ(lifecycle.compile().state(), compilev1::STATE_IN_PROGRESS);
+  // The same anomaly on the next poll is not repeated.
+  EXPECT_THAT(lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart), SizeIs(0));
+}
+
+TEST(CompileLifecycle, UnknownStatusIsKeptAndReportedOnce) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  auto events = lifecycle.OnUpstreamStatus(Status("WARMING_UP"), kStart);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), compilev1::EVENT_TYPE_UPSTREAM_ANOMALY);
+  EXPECT_EQ(events[0].upstream_status(), "WARMING_UP");
+  EXPECT_EQ(events[0].state(), compilev1::STATE_QUEUED);
+  EXPECT_EQ(lifecycle.compile().upstream_status(), "WARMING_UP");
+  EXPECT_THAT(lifecycle.OnUpstreamStatus(Status("WARMING_UP"), kStart), SizeIs(0));
+  // Polling goes on and a later real move is taken.
+  auto running = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  ASSERT_THAT(running, SizeIs(1));
+  EXPECT_EQ(running[0].sequence(), 3u);
+}
+
+TEST(CompileLifecycle, ReportsStuckOnceAfterTheStuckTimeout) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Seconds(119)), SizeIs(0));
+  auto stuck = lifecycle.OnTick(kStart + absl::Seconds(120));
+  ASSERT_THAT(stuck, SizeIs(1));
+  EXPECT_EQ(stuck[0].type(), compilev1::EVENT_TYPE_STUCK);
+  EXPECT_EQ(stuck[0].state(), compilev1::STATE_QUEUED);
+  EXPECT_THAT(stuck[0].detail(), HasSubstr("2m"));
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Seconds(300)), SizeIs(0));
+  // A change re-arms stuck detection.
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Seconds(301));
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Seconds(421)), SizeIs(1));
+}
+
+TEST(CompileLifecycle, GivesUpAfterTheGiveUpTimeout) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  auto events = lifecycle.OnTick(kStart + absl::Minutes(10));
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), compilev1::EVENT_TYPE_STATE_CHANGED);
+  EXPECT_EQ(events[0].state(), compilev1::STATE_TIMED_OUT);
+  EXPECT_EQ(events[0].previous_state(), compilev1::STATE_IN_PROGRESS);
+  EXPECT_TRUE(lifecycle.terminal());
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Minutes(20)), SizeIs(0));
+}
+
+TEST(CompileLifecycle, FinalPollErrorIsReportedOnceAsAnomaly) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  auto events =
+      lifecycle.OnUpstreamError(absl::PermissionDeniedError("lacks flow:read"), kStart);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_THAT(events[0].detail(), HasSubstr("flow:read"));
+  EXPECT_THAT(lifecycle.OnUpstreamError(absl::PermissionDeniedError("lacks flow:read"),
+                                        kStart),
+              SizeIs(0));
+}
+
+TEST(CategoryOf, ClassifiesTheThreeKnownCodes) {
+  EXPECT_EQ(CategoryOf("SYNTAX_ERROR"), compilev1::ERROR_CATEGORY_SYNTAX);
+  EXPECT_EQ(CategoryOf("VALIDATION_ERROR"), compilev1::ERROR_CATEGORY_VALIDATION);
+  EXPECT_EQ(CategoryOf("REFERENCE_ERROR"), compilev1::ERROR_CATEGORY_REFERENCE);
+  EXPECT_EQ(CategoryOf("syntax_error"), compilev1::ERROR_CATEGORY_UNKNOWN);
+  EXPECT_EQ(CategoryOf(""), compilev1::ERROR_CATEGORY_UNKNOWN);
+}
+
+}  // namespace
+}  // namespace cxone

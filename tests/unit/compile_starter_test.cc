@@ -1,0 +1,182 @@
+#include "server/compile_starter.h"
+
+#include <cstdio>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_upstream.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::FakeClock;
+using ::cxone::testing::FakeUpstream;
+using ::cxone::testing::Status;
+using ::testing::HasSubstr;
+
+// Collects the outcome of one Start() call.
+class Outcome {
+ public:
+  CompileStarter::Done Callback() {
+    return [this](absl::StatusOr<compilev1::Compile> result) {
+      result_ = std::move(result);
+      done_.Notify();
+    };
+  }
+  const absl::StatusOr<compilev1::Compile>& Get() {
+    EXPECT_TRUE(done_.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    return result_;
+  }
+  bool done() const { return done_.HasBeenNotified(); }
+
+ private:
+  absl::Notification done_;
+  absl::StatusOr<compilev1::Compile> result_ = absl::UnknownError("not done");
+};
+
+class CompileStarterTest : public ::testing::Test {
+ protected:
+  CompileStarterTest()
+      : log_(std::tmpfile(), &clock_, &redactor_),
+        workers_(2),
+        timers_(&clock_),
+        poller_({absl::Seconds(1)}, &upstream_, &timers_, &workers_, &clock_,
+                &log_),
+        starter_(&upstream_, &registry_, &request_ids_, &poller_, &workers_,
+                 &clock_, &log_, LifecycleTimeouts{}) {}
+
+  compilev1::StartCompileRequest Request(std::string flow,
+                                         std::string request_id = "") {
+    compilev1::StartCompileRequest request;
+    request.set_flow_id(std::move(flow));
+    request.set_request_id(std::move(request_id));
+    return request;
+  }
+
+  FakeClock clock_;
+  Redactor redactor_;
+  JsonLog log_;
+  FakeUpstream upstream_;
+  WorkerPool workers_;
+  TimerQueue timers_;
+  CompilePoller poller_;
+  JobRegistry registry_;
+  RequestIdIndex request_ids_;
+  CompileStarter starter_;
+};
+
+TEST_F(CompileStarterTest, InvalidFlowIdIsRejectedWithoutUpstreamCall) {
+  Outcome outcome;
+  starter_.Start(Request("../etc"), outcome.Callback());
+  EXPECT_TRUE(outcome.done());  // answered inline
+  EXPECT_TRUE(absl::IsInvalidArgument(outcome.Get().status()));
+  EXPECT_EQ(upstream_.triggers(), 0);
+}
+
+TEST_F(CompileStarterTest, StartsRegistersAndPollsTheCompile) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome outcome;
+  compilev1::StartCompileRequest request = Request("main");
+  (*request.mutable_directives()->mutable_fields())["level"].set_number_value(2);
+  starter_.Start(request, outcome.Callback());
+  const auto& compile = outcome.Get();
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  EXPECT_EQ(compile->name(), "flows/main/compiles/c-1");
+  EXPECT_EQ(compile->state(), compilev1::STATE_QUEUED);
+  EXPECT_NE(registry_.Find("flows/main/compiles/c-1"), nullptr);
+  EXPECT_EQ(poller_.live_compiles(), 1);
+  EXPECT_EQ(timers_.pending(), 1u);
+  EXPECT_EQ(upstream_.last_directives(), (nlohmann::json{{"level", 2}}));
+}
+
+TEST_F(CompileStarterTest, SameRequestIdTriggersOnceEvenWhenConcurrent) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  upstream_.HoldTriggers(true);
+  Outcome first;
+  Outcome second;
+  starter_.Start(Request("main", "deploy-42"), first.Callback());
+  starter_.Start(Request("main", "deploy-42"), second.Callback());
+  upstream_.HoldTriggers(false);
+  ASSERT_TRUE(first.Get().ok());
+  ASSERT_TRUE(second.Get().ok());
+  EXPECT_EQ(first.Get()->name(), second.Get()->name());
+  Outcome later;
+  starter_.Start(Request("main", "deploy-42"), later.Callback());
+  EXPECT_EQ(later.Get()->name(), "flows/main/compiles/c-1");
+  EXPECT_EQ(upstream_.triggers(), 1);
+}
+
+TEST_F(CompileStarterTest, RequestIdReusedForAnotherFlowIsAlreadyExists) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome first;
+  starter_.Start(Request("main", "deploy-42"), first.Callback());
+  ASSERT_TRUE(first.Get().ok());
+  Outcome other;
+  starter_.Start(Request("billing", "deploy-42"), other.Callback());
+  EXPECT_TRUE(absl::IsAlreadyExists(other.Get().status()));
+  EXPECT_THAT(other.Get().status().message(), HasSubstr("main"));
+}
+
+TEST_F(CompileStarterTest, ConflictAttachesToTheRunningCompileWithItsState) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-9", "", true});
+  upstream_.Script("c-9", {Status("IN_PROGRESS")});
+  Outcome outcome;
+  starter_.Start(Request("main"), outcome.Callback());
+  ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
+  EXPECT_EQ(outcome.Get()->name(), "flows/main/compiles/c-9");
+  EXPECT_EQ(outcome.Get()->state(), compilev1::STATE_IN_PROGRESS);
+}
+
+TEST_F(CompileStarterTest, UpstreamErrorReachesTheCallerAndKeyCanBeRetried) {
+  upstream_.SetTriggerResult(absl::PermissionDeniedError("lacks flow:write"));
+  Outcome failed;
+  starter_.Start(Request("main", "deploy-1"), failed.Callback());
+  EXPECT_TRUE(absl::IsPermissionDenied(failed.Get().status()));
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-2", "QUEUED", false});
+  Outcome retried;
+  starter_.Start(Request("main", "deploy-1"), retried.Callback());
+  ASSERT_TRUE(retried.Get().ok());
+  EXPECT_EQ(upstream_.triggers(), 2);
+}
+
+TEST_F(CompileStarterTest, PollerDrivesTheJobToItsTerminalState) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  upstream::CompileStatus failed = Status("FAILED");
+  failed.errors = {{"SYNTAX_ERROR", "bad", 4, 2}};
+  upstream_.Script("c-1", {Status("IN_PROGRESS"), failed});
+  Outcome outcome;
+  starter_.Start(Request("main"), outcome.Callback());
+  ASSERT_TRUE(outcome.Get().ok());
+  std::shared_ptr<CompileJob> job = registry_.Find("flows/main/compiles/c-1");
+  ASSERT_NE(job, nullptr);
+  // Each timer firing hands one poll to the workers; wait for its result
+  // before firing the next (bounded: the script ends in a terminal state).
+  for (int poll = 0; poll < 10 && !job->terminal(); ++poll) {
+    clock_.Advance(absl::Seconds(1));
+    const int polls_before = upstream_.polls();
+    ASSERT_EQ(timers_.RunDue(), 1);
+    for (int i = 0; i < 10000 && upstream_.polls() == polls_before; ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    for (int i = 0; i < 10000 && !job->terminal() && timers_.pending() == 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+  ASSERT_TRUE(job->terminal());
+  compilev1::Compile compile = job->Snapshot();
+  EXPECT_EQ(compile.state(), compilev1::STATE_FAILED);
+  ASSERT_EQ(compile.errors_size(), 1);
+  EXPECT_EQ(compile.errors(0).location().line(), 4u);
+  EXPECT_EQ(upstream_.polls(), 2);
+  // A terminal job is never polled again.
+  for (int i = 0; i < 10000 && poller_.live_compiles() != 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_EQ(poller_.live_compiles(), 0);
+  EXPECT_EQ(timers_.pending(), 0u);
+}
+
+}  // namespace
+}  // namespace cxone

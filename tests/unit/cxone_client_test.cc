@@ -1,0 +1,202 @@
+#include "server/upstream/cxone_client.h"
+
+#include <atomic>
+#include <cstdio>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_http_client.h"
+
+namespace cxone::upstream {
+namespace {
+
+using ::cxone::testing::FakeClock;
+using ::cxone::testing::FakeHttpClient;
+using ::cxone::testing::Respond;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kBase[] = "http://cxone.test";
+
+// A CxoneClient over a FakeHttpClient whose token endpoint issues tok-1,
+// tok-2, … on each request.
+class CxoneClientTest : public ::testing::Test {
+ protected:
+  CxoneClientTest()
+      : log_(std::tmpfile(), &clock_, &redactor_),
+        tokens_(TokenEndpointConfig{std::string(kBase) + "/api/v2/oauth/token",
+                                    "id", "secret", "", ClientAuthMethod::kFormFields},
+                &http_, &clock_, &redactor_),
+        backoff_({absl::Milliseconds(100), absl::Seconds(2), 4}, 1),
+        client_({kBase, absl::Seconds(5), absl::Seconds(30)}, &http_, &tokens_,
+                &backoff_, &clock_, &log_) {
+    http_.On("/oauth/token", [this](const HttpRequest&) {
+      int n = ++tokens_issued_;
+      return Respond(200, nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
+                                         {"expires_in", 3600}}
+                              .dump());
+    });
+  }
+
+  static std::string AuthorizationOf(const HttpRequest& request) {
+    for (const auto& [name, value] : request.headers) {
+      if (name == "Authorization") return value;
+    }
+    return "";
+  }
+
+  FakeClock clock_;
+  Redactor redactor_;
+  JsonLog log_;
+  FakeHttpClient http_;
+  std::atomic<int> tokens_issued_{0};
+  TokenCache tokens_;
+  Backoff backoff_;
+  CxoneClient client_;
+};
+
+TEST_F(CxoneClientTest, TriggerPostsJsonWithFlowAndDirectives) {
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(201, R"({"compileId":"c-1","status":"QUEUED"})");
+  });
+  auto result = client_.Trigger("main", {{"optimize", true}});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->compile_id, "c-1");
+  const HttpRequest request = http_.requests().back();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, "http://cxone.test/api/v2/flows/main/compile");
+  EXPECT_EQ(AuthorizationOf(request), "Bearer tok-1");
+  EXPECT_EQ(nlohmann::json::parse(request.body),
+            (nlohmann::json{{"flowId", "main"}, {"directives", {{"optimize", true}}}}));
+}
+
+TEST_F(CxoneClientTest, On401FetchesOneNewTokenAndRetriesOnce) {
+  std::atomic<int> calls{0};
+  http_.On("/compile/c-1", [&](const HttpRequest& request) {
+    ++calls;
+    if (AuthorizationOf(request) == "Bearer tok-1") return Respond(401, "{}");
+    return Respond(200, R"({"status":"IN_PROGRESS"})");
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->status, "IN_PROGRESS");
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(tokens_issued_.load(), 2);
+}
+
+TEST_F(CxoneClientTest, SecondConsecutive401IsFailedPrecondition) {
+  http_.On("/compile/c-1", [](const HttpRequest&) { return Respond(401, "{}"); });
+  auto status = client_.GetStatus("main", "c-1");
+  EXPECT_TRUE(absl::IsFailedPrecondition(status.status())) << status.status();
+  EXPECT_EQ(tokens_issued_.load(), 2);
+  EXPECT_THAT(status.status().message(), Not(HasSubstr("tok-")));
+}
+
+TEST_F(CxoneClientTest, RetriesServerErrorsWithBackoffThenSucceeds) {
+  std::atomic<int> calls{0};
+  http_.On("/compile/c-1", [&](const HttpRequest&) {
+    return ++calls < 3 ? Respond(503, "down") : Respond(200, R"({"status":"QUEUED"})");
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(calls.load(), 3);
+  // Two backoffs, bounded by the ceilings of retries 0 and 1.
+  EXPECT_LE(clock_.slept(), absl::Milliseconds(100 + 200));
+}
+
+TEST_F(CxoneClientTest, GivesUpAfterMaxAttemptsWithUnavailable) {
+  std::atomic<int> calls{0};
+  http_.On("/compile/c-1", [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+    ++calls;
+    return absl::UnavailableError("connection reset");
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  EXPECT_TRUE(absl::IsUnavailable(status.status()));
+  EXPECT_THAT(status.status().message(), HasSubstr("after 4 attempts"));
+  EXPECT_THAT(status.status().message(), HasSubstr("connection reset"));
+  EXPECT_EQ(calls.load(), 4);
+}
+
+TEST_F(CxoneClientTest, HonoursRetryAfterOn429) {
+  std::atomic<int> calls{0};
+  http_.On("/compile/c-1", [&](const HttpRequest&) {
+    return ++calls == 1 ? Respond(429, "{}", {{"retry-after", "7"}})
+                        : Respond(200, R"({"status":"QUEUED"})");
+  });
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  EXPECT_EQ(clock_.slept(), absl::Seconds(7));
+}
+
+TEST_F(CxoneClientTest, CapsRetryAfter) {
+  std::atomic<int> calls{0};
+  http_.On("/compile/c-1", [&](const HttpRequest&) {
+    return ++calls == 1 ? Respond(429, "{}", {{"retry-after", "3600"}})
+                        : Respond(200, R"({"status":"QUEUED"})");
+  });
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  EXPECT_EQ(clock_.slept(), absl::Seconds(30));
+}
+
+TEST_F(CxoneClientTest, ForbiddenNamesTheMissingScope) {
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(403, R"({"error":"insufficient_scope"})");
+  });
+  auto result = client_.Trigger("main", nullptr);
+  EXPECT_TRUE(absl::IsPermissionDenied(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("flow:write"));
+  http_.On("/compile/c-1", [](const HttpRequest&) { return Respond(403, "{}"); });
+  auto status = client_.GetStatus("main", "c-1");
+  EXPECT_TRUE(absl::IsPermissionDenied(status.status()));
+  EXPECT_THAT(status.status().message(), HasSubstr("flow:read"));
+}
+
+TEST_F(CxoneClientTest, UnknownFlowIsNotFound) {
+  http_.On("/flows/ghost/compile", [](const HttpRequest&) { return Respond(404, "{}"); });
+  auto result = client_.Trigger("ghost", nullptr);
+  EXPECT_TRUE(absl::IsNotFound(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("ghost"));
+}
+
+TEST_F(CxoneClientTest, ConflictNamingTheRunningCompileAttaches) {
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(409, R"({"error":"conflict","compileId":"c-7"})");
+  });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->compile_id, "c-7");
+  EXPECT_TRUE(result->already_running);
+}
+
+TEST_F(CxoneClientTest, ConflictWithoutCompileIdIsAborted) {
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(409, R"({"error":"conflict"})");
+  });
+  EXPECT_TRUE(absl::IsAborted(client_.Trigger("main", nullptr).status()));
+}
+
+TEST_F(CxoneClientTest, MalformedTriggerBodyIsAClearError) {
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(201, "<html>ok</html>");
+  });
+  auto result = client_.Trigger("main", nullptr);
+  EXPECT_TRUE(absl::IsUnavailable(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("could not be read"));
+}
+
+TEST_F(CxoneClientTest, MalformedStatusBodyIsTransient) {
+  http_.On("/compile/c-1", [](const HttpRequest&) { return Respond(200, "{"); });
+  EXPECT_TRUE(absl::IsUnavailable(client_.GetStatus("main", "c-1").status()));
+}
+
+TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(400, R"({"message":"directives.level must be a number"})");
+  });
+  auto result = client_.Trigger("main", {{"level", "x"}});
+  EXPECT_TRUE(absl::IsInvalidArgument(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("directives.level"));
+}
+
+}  // namespace
+}  // namespace cxone::upstream

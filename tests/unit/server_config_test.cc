@@ -1,0 +1,103 @@
+#include "server/server_config.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace cxone {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+EnvLookup Env(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const std::map<std::string, std::string> kMinimalEnv = {
+    {"CXONE_BASE_URL", "http://127.0.0.1:9000/"},
+    {"CXONE_CLIENT_ID", "gateway"},
+    {"CXONE_CLIENT_SECRET", "hunter2"}};
+
+TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
+  auto parsed = ParseServerConfig({}, Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const ServerConfig& config = parsed->config;
+  EXPECT_EQ(config.listen, "127.0.0.1:50051");
+  EXPECT_EQ(config.cxone_base_url, "http://127.0.0.1:9000");
+  EXPECT_EQ(config.token_url, "http://127.0.0.1:9000/api/v2/oauth/token");
+  EXPECT_EQ(config.client_secret, "hunter2");
+  EXPECT_EQ(config.poll_interval, absl::Seconds(1));
+}
+
+TEST(ServerConfig, ToJsonNeverShowsTheSecret) {
+  auto parsed = ParseServerConfig({}, Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_THAT(parsed->config.ToJson().dump(), Not(HasSubstr("hunter2")));
+}
+
+TEST(ServerConfig, ReadsTheSecretFromAFileWithoutTrailingNewline) {
+  const std::string path = ::testing::TempDir() + "/secret.txt";
+  std::ofstream(path) << "from-file\n";
+  auto env = kMinimalEnv;
+  env.erase("CXONE_CLIENT_SECRET");
+  auto parsed = ParseServerConfig({"--client-secret-file", path}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.client_secret, "from-file");
+}
+
+TEST(ServerConfig, EachMissingRequiredSettingIsNamed) {
+  for (const auto& [missing, expected] :
+       std::map<std::string, std::string>{{"CXONE_BASE_URL", "--cxone-base-url"},
+                                          {"CXONE_CLIENT_ID", "--client-id"},
+                                          {"CXONE_CLIENT_SECRET", "CXONE_CLIENT_SECRET"}}) {
+    auto env = kMinimalEnv;
+    env.erase(missing);
+    auto parsed = ParseServerConfig({}, Env(env));
+    ASSERT_FALSE(parsed.ok()) << missing;
+    EXPECT_THAT(parsed.status().message(), HasSubstr(expected));
+  }
+}
+
+TEST(ServerConfig, RejectsInvalidValuesByName) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--cxone-base-url=ftp://x"}, "--cxone-base-url"},
+           {{"--token-url=nope"}, "--token-url"},
+           {{"--poll-interval=0s"}, "--poll-interval"},
+           {{"--poll-interval=fast"}, "--poll-interval"},
+           {{"--token-auth=jwt"}, "--token-auth"},
+           {{"--upstream-attempts=0"}, "--upstream-attempts"},
+           {{"--upstream-workers=100000"}, "--upstream-workers"},
+           {{"--stuck-timeout=1h", "--give-up-timeout=30m"}, "--give-up-timeout"},
+           {{"--client-secret-file=/nonexistent/secret"}, "/nonexistent/secret"},
+           {{"stray"}, "stray"},
+       }) {
+    auto parsed = ParseServerConfig(c.args, Env(kMinimalEnv));
+    ASSERT_FALSE(parsed.ok()) << c.args[0];
+    EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
+    EXPECT_THAT(parsed.status().message(), HasSubstr(c.expected));
+  }
+}
+
+TEST(ServerConfig, HelpListsFlagsAndTheirVariables) {
+  auto parsed = ParseServerConfig({"--help"}, Env({}));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->help_requested);
+  EXPECT_THAT(parsed->usage, HasSubstr("--stuck-timeout"));
+  EXPECT_THAT(parsed->usage, HasSubstr("$CXONE_LISTEN"));
+  EXPECT_THAT(parsed->usage, HasSubstr("CXONE_CLIENT_SECRET"));
+}
+
+}  // namespace
+}  // namespace cxone

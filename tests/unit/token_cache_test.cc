@@ -1,0 +1,197 @@
+#include "server/upstream/token_cache.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
+#include "gtest/gtest.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_http_client.h"
+
+namespace cxone::upstream {
+namespace {
+
+using ::cxone::testing::FakeClock;
+using ::cxone::testing::FakeHttpClient;
+using ::cxone::testing::Respond;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kTokenUrl[] = "http://cxone.test/api/v2/oauth/token";
+
+TokenEndpointConfig Config() {
+  TokenEndpointConfig config;
+  config.url = kTokenUrl;
+  config.client_id = "gateway id";
+  config.client_secret = "s3cr&t";
+  config.scope = "flow:read flow:write";
+  return config;
+}
+
+// Answers each token request with a new token "tok-N" living `ttl`.
+void IssueTokens(FakeHttpClient& http, int ttl_seconds) {
+  auto counter = std::make_shared<std::atomic<int>>(0);
+  http.On("/oauth/token", [counter, ttl_seconds](const HttpRequest&) {
+    int n = ++*counter;
+    return Respond(200, nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
+                                       {"token_type", "Bearer"},
+                                       {"expires_in", ttl_seconds}}
+                            .dump());
+  });
+}
+
+TEST(TokenCache, SendsFormEncodedClientCredentials) {
+  FakeHttpClient http;
+  IssueTokens(http, 3600);
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  ASSERT_TRUE(cache.Get().ok());
+  ASSERT_EQ(http.requests().size(), 1u);
+  const HttpRequest request = http.requests()[0];
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.url, kTokenUrl);
+  EXPECT_EQ(request.body,
+            "grant_type=client_credentials&client_id=gateway%20id"
+            "&client_secret=s3cr%26t&scope=flow%3Aread%20flow%3Awrite");
+  EXPECT_THAT(request.headers,
+              ::testing::Contains(std::pair<std::string, std::string>(
+                  "Content-Type", "application/x-www-form-urlencoded")));
+}
+
+TEST(TokenCache, HttpBasicKeepsCredentialsOutOfTheBody) {
+  FakeHttpClient http;
+  IssueTokens(http, 3600);
+  FakeClock clock;
+  Redactor redactor;
+  TokenEndpointConfig config = Config();
+  config.auth_method = ClientAuthMethod::kHttpBasic;
+  TokenCache cache(config, &http, &clock, &redactor);
+  ASSERT_TRUE(cache.Get().ok());
+  const HttpRequest request = http.requests().at(0);
+  EXPECT_THAT(request.body, Not(HasSubstr("client_secret")));
+  EXPECT_THAT(request.headers,
+              ::testing::Contains(std::pair<std::string, std::string>(
+                  "Authorization",
+                  "Basic " + absl::Base64Escape("gateway%20id:s3cr%26t"))));
+}
+
+TEST(TokenCache, ReusesTokenUntilThirtySecondsBeforeExpiry) {
+  FakeHttpClient http;
+  IssueTokens(http, 3600);
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  EXPECT_EQ(*cache.Get(), "tok-1");
+  clock.Advance(absl::Seconds(3600 - 31));
+  EXPECT_EQ(*cache.Get(), "tok-1");
+  clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(*cache.Get(), "tok-2");
+  EXPECT_EQ(cache.fetch_count(), 2);
+}
+
+TEST(TokenCache, InvalidateDropsOnlyTheCurrentToken) {
+  FakeHttpClient http;
+  IssueTokens(http, 3600);
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  EXPECT_EQ(*cache.Get(), "tok-1");
+  cache.Invalidate("tok-1");
+  EXPECT_EQ(*cache.Get(), "tok-2");
+  cache.Invalidate("tok-1");  // stale: another caller already replaced it
+  EXPECT_EQ(*cache.Get(), "tok-2");
+  EXPECT_EQ(cache.fetch_count(), 2);
+}
+
+TEST(TokenCache, OneFetchServesManyConcurrentCallers) {
+  FakeHttpClient http;
+  absl::Notification release;
+  std::atomic<int> fetches{0};
+  http.On("/oauth/token", [&](const HttpRequest&) {
+    ++fetches;
+    release.WaitForNotification();
+    return Respond(200, R"({"access_token":"shared","expires_in":3600})");
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  std::vector<std::thread> callers;
+  std::atomic<int> got_shared{0};
+  for (int i = 0; i < 16; ++i) {
+    callers.emplace_back([&] {
+      if (auto token = cache.Get(); token.ok() && *token == "shared") {
+        ++got_shared;
+      }
+    });
+  }
+  // Wait (bounded) until the one fetch is in flight, then let it answer.
+  for (int i = 0; i < 2000 && fetches.load() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  release.Notify();
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(fetches.load(), 1);
+  EXPECT_EQ(got_shared.load(), 16);
+}
+
+TEST(TokenCache, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
+  FakeHttpClient http;
+  http.On("/oauth/token", [](const HttpRequest&) {
+    return Respond(401, R"({"error":"invalid_client","error_description":"bad s3cr&t"})");
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  absl::StatusOr<std::string> token = cache.Get();
+  ASSERT_TRUE(absl::IsFailedPrecondition(token.status())) << token.status();
+  EXPECT_THAT(token.status().message(), HasSubstr("invalid_client"));
+  EXPECT_THAT(token.status().message(), HasSubstr("gateway id"));
+  EXPECT_THAT(token.status().message(), Not(HasSubstr("s3cr&t")));
+}
+
+TEST(TokenCache, EndpointDownIsUnavailable) {
+  FakeHttpClient http;
+  http.On("/oauth/token", [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+    return absl::UnavailableError("connection refused");
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  EXPECT_TRUE(absl::IsUnavailable(cache.Get().status()));
+}
+
+TEST(TokenCache, MalformedTokenBodyIsUnavailableAndNotQuoted) {
+  FakeHttpClient http;
+  http.On("/oauth/token", [](const HttpRequest&) {
+    return Respond(200, R"({"access_token": 42, "secret_thing": "leak-me"})");
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  absl::Status status = cache.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(status));
+  EXPECT_THAT(status.message(), Not(HasSubstr("leak-me")));
+}
+
+TEST(TokenCache, RegistersIssuedTokensWithTheRedactor) {
+  FakeHttpClient http;
+  IssueTokens(http, 3600);
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  ASSERT_TRUE(cache.Get().ok());
+  EXPECT_EQ(redactor.Scrub("Bearer tok-1 and s3cr&t"),
+            "Bearer [REDACTED] and [REDACTED]");
+}
+
+TEST(FormEncode, EncodesReservedCharactersInUpperCaseHex) {
+  EXPECT_EQ(FormEncode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
+}
+
+}  // namespace
+}  // namespace cxone::upstream
