@@ -1,0 +1,293 @@
+// End-to-end tests of the gateway: the real cxone-compile-server talking
+// HTTP to the real cxone-sim, driven over real gRPC on loopback.
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/support/gateway_harness.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::GatewayHarness;
+using ::cxone::testing::HarnessOptions;
+using ::cxone::testing::StartCompile;
+using ::cxone::testing::WatchResult;
+using ::cxone::testing::WatchToEnd;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+namespace v1 = ::cxone::compile::v1;
+
+std::unique_ptr<GatewayHarness> MustStart(HarnessOptions options = {}) {
+  auto harness = GatewayHarness::Start(std::move(options));
+  EXPECT_TRUE(harness.ok()) << harness.status();
+  return harness.ok() ? *std::move(harness) : nullptr;
+}
+
+v1::StartCompileRequest Request(const std::string& flow,
+                                const std::string& request_id = "") {
+  v1::StartCompileRequest request;
+  request.set_flow_id(flow);
+  request.set_request_id(request_id);
+  return request;
+}
+
+// Events after the snapshot have sequences snapshot+1, +2, … and the stream
+// ended OK with a terminal state last.
+void ExpectGapFreeAndFinished(const WatchResult& watch) {
+  ASSERT_TRUE(watch.status.ok()) << watch.status.error_message();
+  ASSERT_FALSE(watch.events.empty());
+  EXPECT_EQ(watch.events.front().type(), v1::EVENT_TYPE_SNAPSHOT);
+  for (size_t i = 1; i < watch.events.size(); ++i) {
+    EXPECT_EQ(watch.events[i].sequence(), watch.events[0].sequence() + i)
+        << "event " << i;
+  }
+  const v1::State last = watch.events.back().state();
+  EXPECT_TRUE(last == v1::STATE_COMPLETED || last == v1::STATE_FAILED)
+      << v1::State_Name(last);
+}
+
+std::vector<v1::State> StatesAfterSnapshot(const WatchResult& watch) {
+  std::vector<v1::State> states;
+  for (size_t i = 1; i < watch.events.size(); ++i) {
+    states.push_back(watch.events[i].state());
+  }
+  return states;
+}
+
+grpc::Status StartStatus(GatewayHarness& gateway, const std::string& flow) {
+  grpc::ClientContext context;
+  v1::Compile compile;
+  return gateway.stub().StartCompile(&context, Request(flow), &compile);
+}
+
+// One gateway for the tests that need no special simulator behaviour.
+class GatewayTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gateway_ = MustStart().release(); }
+  static void TearDownTestSuite() {
+    if (gateway_ != nullptr) {
+      // No secret may have reached any log line of either process.
+      for (const std::string& line : gateway_->AllLogLines()) {
+        EXPECT_THAT(line, ::testing::Not(HasSubstr(testing::kHarnessClientSecret)));
+        EXPECT_THAT(line, ::testing::Not(HasSubstr("Bearer ")));
+      }
+    }
+    delete gateway_;
+    gateway_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(gateway_, nullptr); }
+
+  static GatewayHarness* gateway_;
+};
+GatewayHarness* GatewayTest::gateway_ = nullptr;
+
+TEST_F(GatewayTest, ValidFlowGoesQueuedInProgressCompletedInOrder) {
+  auto compile = StartCompile(gateway_->stub(), Request("main-menu"));
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  EXPECT_TRUE(absl::StartsWith(compile->name(), "flows/main-menu/compiles/"));
+  EXPECT_EQ(compile->flow_id(), "main-menu");
+  EXPECT_EQ(compile->state(), v1::STATE_QUEUED);
+  WatchResult watch = WatchToEnd(gateway_->stub(), compile->name());
+  ExpectGapFreeAndFinished(watch);
+  EXPECT_EQ(watch.events[0].state(), v1::STATE_QUEUED);
+  EXPECT_EQ(watch.events[0].sequence(), 1u);
+  EXPECT_THAT(StatesAfterSnapshot(watch),
+              ElementsAre(v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED));
+  EXPECT_EQ(watch.events.back().previous_state(), v1::STATE_IN_PROGRESS);
+  EXPECT_EQ(watch.events.back().errors_size(), 0);
+}
+
+TEST_F(GatewayTest, LateWatcherGetsTheSnapshotFirstAndTheStreamEnds) {
+  auto compile = StartCompile(gateway_->stub(), Request("late-watch"));
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), compile->name()));
+  WatchResult late = WatchToEnd(gateway_->stub(), compile->name());
+  ASSERT_TRUE(late.status.ok());
+  ASSERT_EQ(late.events.size(), 1u);
+  EXPECT_EQ(late.events[0].type(), v1::EVENT_TYPE_SNAPSHOT);
+  EXPECT_EQ(late.events[0].state(), v1::STATE_COMPLETED);
+  EXPECT_EQ(late.events[0].sequence(), 3u);
+}
+
+TEST_F(GatewayTest, GetCompileReturnsTheCurrentState) {
+  auto compile = StartCompile(gateway_->stub(), Request("get-me"));
+  ASSERT_TRUE(compile.ok());
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), compile->name()));
+  grpc::ClientContext context;
+  v1::GetCompileRequest request;
+  request.set_name(compile->name());
+  v1::Compile got;
+  ASSERT_TRUE(gateway_->stub().GetCompile(&context, request, &got).ok());
+  EXPECT_EQ(got.name(), compile->name());
+  EXPECT_EQ(got.compile_id(), compile->compile_id());
+  EXPECT_EQ(got.state(), v1::STATE_COMPLETED);
+  EXPECT_EQ(got.upstream_status(), "COMPLETED");
+  EXPECT_TRUE(got.has_create_time());
+  EXPECT_GE(got.update_time().seconds(), got.create_time().seconds());
+}
+
+TEST_F(GatewayTest, UnknownOrMalformedNamesAreRejected) {
+  for (const auto& [name, code] :
+       std::vector<std::pair<std::string, grpc::StatusCode>>{
+           {"flows/main-menu/compiles/nope", grpc::StatusCode::NOT_FOUND},
+           {"flows/main-menu", grpc::StatusCode::INVALID_ARGUMENT},
+           {"", grpc::StatusCode::INVALID_ARGUMENT},
+           {"flows/../compiles/x", grpc::StatusCode::INVALID_ARGUMENT}}) {
+    grpc::ClientContext context;
+    v1::GetCompileRequest request;
+    request.set_name(name);
+    v1::Compile got;
+    grpc::Status status = gateway_->stub().GetCompile(&context, request, &got);
+    EXPECT_EQ(status.error_code(), code) << name;
+    EXPECT_FALSE(status.error_message().empty());
+    WatchResult watch = WatchToEnd(gateway_->stub(), name);
+    EXPECT_EQ(watch.status.error_code(), code) << name;
+    EXPECT_TRUE(watch.events.empty());
+  }
+}
+
+TEST_F(GatewayTest, InvalidFlowIdsAreInvalidArgumentNamingTheProblem) {
+  for (const std::string& flow :
+       {std::string(""), std::string("."), std::string(".."),
+        std::string("a/b"), std::string("has space"), std::string(129, 'x'),
+        std::string("caf\xc3\xa9")}) {
+    grpc::Status status = StartStatus(*gateway_, flow);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << flow;
+    EXPECT_THAT(status.error_message(), HasSubstr("flow_id")) << flow;
+  }
+}
+
+TEST_F(GatewayTest, TenWatchersAllGetEveryEventFromOnePoller) {
+  // Reference: one watcher.
+  ASSERT_TRUE(gateway_->ResetSimStats().ok());
+  auto single = StartCompile(gateway_->stub(), Request("watched-once"));
+  ASSERT_TRUE(single.ok());
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), single->name()));
+  const int single_polls = (*gateway_->SimStats())["requests"]["status"];
+
+  ASSERT_TRUE(gateway_->ResetSimStats().ok());
+  auto shared = StartCompile(gateway_->stub(), Request("watched-ten-times"));
+  ASSERT_TRUE(shared.ok());
+  std::vector<WatchResult> results(10);
+  std::vector<std::thread> watchers;
+  for (int i = 0; i < 10; ++i) {
+    watchers.emplace_back([&, i] {
+      results[i] = WatchToEnd(gateway_->stub(), shared->name());
+    });
+  }
+  for (auto& watcher : watchers) watcher.join();
+  for (const WatchResult& result : results) {
+    ExpectGapFreeAndFinished(result);
+    EXPECT_EQ(result.events.back().state(), v1::STATE_COMPLETED);
+    EXPECT_EQ(result.events.back().sequence(), 3u);
+  }
+  const int shared_polls = (*gateway_->SimStats())["requests"]["status"];
+  // The same compile timing gives the same poll count, give or take the
+  // poll that straddles a state change: never ten times as many.
+  EXPECT_GE(shared_polls, 1);
+  EXPECT_LE(shared_polls, single_polls + 2)
+      << "one watcher: " << single_polls << ", ten watchers: " << shared_polls;
+}
+
+TEST_F(GatewayTest, RequestIdReturnsTheSameCompileAndTriggersOnce) {
+  ASSERT_TRUE(gateway_->ResetSimStats().ok());
+  auto first = StartCompile(gateway_->stub(), Request("idem-flow", "deploy-1234"));
+  auto second = StartCompile(gateway_->stub(), Request("idem-flow", "deploy-1234"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->name(), second->name());
+  EXPECT_EQ((*gateway_->SimStats())["requests"]["trigger"], 1);
+  auto other_flow = StartCompile(gateway_->stub(), Request("main-menu", "deploy-1234"));
+  EXPECT_TRUE(absl::IsAlreadyExists(other_flow.status())) << other_flow.status();
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), first->name()));
+}
+
+TEST_F(GatewayTest, RunningFlowStartedAgainAttachesToTheSameCompile) {
+  auto first = StartCompile(gateway_->stub(), Request("attach-flow"));
+  auto second = StartCompile(gateway_->stub(), Request("attach-flow"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->name(), second->name());
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), first->name()));
+}
+
+TEST_F(GatewayTest, DirectivesReachCxoneUnchanged) {
+  v1::StartCompileRequest request = Request("directed");
+  auto& fields = *request.mutable_directives()->mutable_fields();
+  fields["optimize"].set_bool_value(true);
+  fields["level"].set_number_value(3);
+  fields["target"].set_string_value("prod");
+  auto compile = StartCompile(gateway_->stub(), request);
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  auto seen = gateway_->SimGet("/_sim/compiles/" + compile->compile_id());
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ((*seen)["directives"],
+            (nlohmann::json{{"optimize", true}, {"level", 3}, {"target", "prod"}}));
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), compile->name()));
+}
+
+// --- error mapping, each against a simulator configured for the fault ---
+
+TEST(GatewayErrors, MissingWriteScopeIsPermissionDeniedNamingTheScope) {
+  HarnessOptions options;
+  options.sim_args.push_back("--scopes=flow:read");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  grpc::Status status = StartStatus(*gateway, "main-menu");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("flow:write"));
+}
+
+TEST(GatewayErrors, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
+  HarnessOptions options;
+  options.server_client_secret = "wrong-secret-value";
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  grpc::Status status = StartStatus(*gateway, "main-menu");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("credentials"));
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("wrong-secret-value")));
+  for (const std::string& line : gateway->AllLogLines()) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("wrong-secret-value")));
+  }
+}
+
+TEST(GatewayErrors, UnknownFlowIsNotFound) {
+  HarnessOptions options;
+  options.sim_args.push_back("--not-found-flows=ghost-flow");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  grpc::Status status = StartStatus(*gateway, "ghost-flow");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("ghost-flow"));
+}
+
+TEST(GatewayErrors, UpstreamFailingAfterRetriesIsUnavailable) {
+  HarnessOptions options;
+  options.sim_args.push_back("--failing-flows=flaky-flow");
+  options.server_args.push_back("--retry-initial-delay=10ms");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  grpc::Status status = StartStatus(*gateway, "flaky-flow");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("503"));
+  EXPECT_EQ((*gateway->SimStats())["requests"]["trigger"], 4);
+}
+
+TEST(GatewayErrors, UnreachableUpstreamIsUnavailable) {
+  HarnessOptions options;
+  // Port 1 on loopback: nothing listens there, connections are refused.
+  options.base_url_override = "http://127.0.0.1:1";
+  options.server_args.push_back("--retry-initial-delay=10ms");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  grpc::Status status = StartStatus(*gateway, "main-menu");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("unreachable"));
+}
+
+}  // namespace
+}  // namespace cxone

@@ -1,0 +1,137 @@
+#include "tests/support/gateway_harness.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "httplib.h"
+
+namespace cxone::testing {
+namespace {
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+
+absl::StatusOr<int> PortAfter(const std::string& line, const std::string& marker) {
+  size_t at = line.rfind(marker);
+  int port = 0;
+  if (at == std::string::npos ||
+      !absl::SimpleAtoi(line.substr(at + marker.size()), &port)) {
+    return absl::InternalError(absl::StrCat("no port in \"", line, "\""));
+  }
+  return port;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
+    HarnessOptions options) {
+  auto harness = std::unique_ptr<GatewayHarness>(new GatewayHarness());
+  std::vector<std::string> sim_args = {
+      "--port=0", "--client-id=harness-client",
+      absl::StrCat("--flows-dir=", CXONE_SOURCE_DIR, "/simulator/flows")};
+  sim_args.insert(sim_args.end(), options.sim_args.begin(), options.sim_args.end());
+  auto sim = ChildProcess::Start(CXONE_SIM_BINARY, sim_args,
+                                 {{"CXONE_SIM_CLIENT_SECRET", kHarnessClientSecret}});
+  if (!sim.ok()) return sim.status();
+  harness->sim_ = *std::move(sim);
+  auto sim_line = harness->sim_->WaitForLine(
+      [](const std::string& line) {
+        return absl::StartsWith(line, "cxone-sim listening on ");
+      },
+      kStartTimeout);
+  if (!sim_line.ok()) return sim_line.status();
+  auto sim_port = PortAfter(*sim_line, ":");
+  if (!sim_port.ok()) return sim_port.status();
+  harness->sim_port_ = *sim_port;
+  harness->sim_url_ = absl::StrCat("http://127.0.0.1:", *sim_port);
+
+  std::vector<std::string> server_args = {
+      "--listen=127.0.0.1:0", "--client-id=harness-client",
+      absl::StrCat("--cxone-base-url=", options.base_url_override.empty()
+                                            ? harness->sim_url_
+                                            : options.base_url_override)};
+  server_args.insert(server_args.end(), options.server_args.begin(),
+                     options.server_args.end());
+  auto server = ChildProcess::Start(
+      CXONE_SERVER_BINARY, server_args,
+      {{"CXONE_CLIENT_SECRET", options.server_client_secret}});
+  if (!server.ok()) return server.status();
+  harness->server_ = *std::move(server);
+  auto listening = harness->server_->WaitForLine(
+      [](const std::string& line) {
+        return absl::StrContains(line, "\"msg\":\"listening\"");
+      },
+      kStartTimeout);
+  if (!listening.ok()) return listening.status();
+  auto port = nlohmann::json::parse(*listening, nullptr, false)["port"];
+  if (!port.is_number_integer()) {
+    return absl::InternalError(absl::StrCat("no port in ", *listening));
+  }
+  harness->gateway_address_ = absl::StrCat("127.0.0.1:", port.get<int>());
+  harness->stub_ = compile::v1::CompileService::NewStub(grpc::CreateChannel(
+      harness->gateway_address_, grpc::InsecureChannelCredentials()));
+  return harness;
+}
+
+absl::StatusOr<nlohmann::json> GatewayHarness::SimGet(const std::string& path) {
+  httplib::Client client("127.0.0.1", sim_port_);
+  auto response = client.Get(path.c_str());
+  if (!response) return absl::UnavailableError("simulator unreachable");
+  if (response->status != 200) {
+    return absl::InternalError(
+        absl::StrCat("GET ", path, " answered ", response->status));
+  }
+  auto json = nlohmann::json::parse(response->body, nullptr, false);
+  if (json.is_discarded()) return absl::InternalError("simulator sent non-JSON");
+  return json;
+}
+
+absl::StatusOr<nlohmann::json> GatewayHarness::SimStats() {
+  return SimGet("/_sim/stats");
+}
+
+absl::Status GatewayHarness::ResetSimStats() {
+  httplib::Client client("127.0.0.1", sim_port_);
+  auto response = client.Post("/_sim/reset");
+  if (!response || response->status != 200) {
+    return absl::InternalError("POST /_sim/reset failed");
+  }
+  return absl::OkStatus();
+}
+
+std::vector<std::string> GatewayHarness::AllLogLines() const {
+  std::vector<std::string> lines = sim_->Lines();
+  std::vector<std::string> server_lines = server_->Lines();
+  lines.insert(lines.end(), server_lines.begin(), server_lines.end());
+  return lines;
+}
+
+absl::StatusOr<compile::v1::Compile> StartCompile(
+    compile::v1::CompileService::Stub& stub,
+    const compile::v1::StartCompileRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  compile::v1::Compile compile;
+  grpc::Status status = stub.StartCompile(&context, request, &compile);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return compile;
+}
+
+WatchResult WatchToEnd(compile::v1::CompileService::Stub& stub,
+                       const std::string& name, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  compile::v1::WatchCompileRequest request;
+  request.set_name(name);
+  WatchResult result;
+  auto reader = stub.WatchCompile(&context, request);
+  compile::v1::CompileEvent event;
+  while (reader->Read(&event)) result.events.push_back(event);
+  result.status = reader->Finish();
+  return result;
+}
+
+}  // namespace cxone::testing

@@ -1,0 +1,85 @@
+// GatewayHarness: the real simulator and the real gateway server, started
+// as subprocesses on loopback (port 0), with a gRPC stub to the gateway and
+// an HTTP client to the simulator's /_sim endpoints.
+//
+// Every integration test of the gateway starts one of these. The processes
+// are killed when the harness is destroyed.
+#ifndef CXONE_TESTS_SUPPORT_GATEWAY_HARNESS_H_
+#define CXONE_TESTS_SUPPORT_GATEWAY_HARNESS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cxone/compile/v1/compile.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/child_process.h"
+
+namespace cxone::testing {
+
+// The client secret the harness gives both processes; tests grep logs for it.
+inline constexpr char kHarnessClientSecret[] = "harness-s3cret-7f1d";
+
+struct HarnessOptions {
+  // Extra simulator flags (the harness sets port, flows dir, credentials).
+  std::vector<std::string> sim_args = {"--queued-ms=300", "--in-progress-ms=500"};
+  // Extra server flags (the harness sets listen, base URL, client id).
+  std::vector<std::string> server_args = {"--poll-interval=50ms"};
+  // The secret the server presents (default: the one the simulator accepts).
+  std::string server_client_secret = kHarnessClientSecret;
+  // When set, the server's base URL (e.g. a closed port) instead of the
+  // simulator's.
+  std::string base_url_override;
+};
+
+class GatewayHarness {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayHarness>> Start(
+      HarnessOptions options = {});
+
+  compile::v1::CompileService::Stub& stub() { return *stub_; }
+  const std::string& gateway_address() const { return gateway_address_; }
+  const std::string& sim_url() const { return sim_url_; }
+  ChildProcess& server() { return *server_; }
+  ChildProcess& sim() { return *sim_; }
+
+  // GET /_sim/stats, parsed.
+  absl::StatusOr<nlohmann::json> SimStats();
+  // POST /_sim/reset.
+  absl::Status ResetSimStats();
+  // GET `path` on the simulator, parsed.
+  absl::StatusOr<nlohmann::json> SimGet(const std::string& path);
+
+  // Every line both processes printed so far.
+  std::vector<std::string> AllLogLines() const;
+
+ private:
+  GatewayHarness() = default;
+
+  std::unique_ptr<ChildProcess> sim_;
+  std::unique_ptr<ChildProcess> server_;
+  std::string sim_url_;
+  int sim_port_ = 0;
+  std::string gateway_address_;
+  std::unique_ptr<compile::v1::CompileService::Stub> stub_;
+};
+
+// Starts a compile and returns it (or the RPC's error).
+absl::StatusOr<compile::v1::Compile> StartCompile(
+    compile::v1::CompileService::Stub& stub,
+    const compile::v1::StartCompileRequest& request);
+
+// Watches `name` to the end of the stream (at most `timeout`); returns the
+// events and the stream's final status.
+struct WatchResult {
+  std::vector<compile::v1::CompileEvent> events;
+  grpc::Status status;
+};
+WatchResult WatchToEnd(compile::v1::CompileService::Stub& stub,
+                       const std::string& name,
+                       absl::Duration timeout = absl::Seconds(30));
+
+}  // namespace cxone::testing
+
+#endif  // CXONE_TESTS_SUPPORT_GATEWAY_HARNESS_H_
