@@ -71,9 +71,9 @@ class FlowChecker {
     if (nodes == nullptr) {
       Error(kValidationError, root.location, "flow has no \"nodes\" array");
     } else if (!nodes->is_array()) {
-      Error(kValidationError, nodes->location,
-            absl::StrCat("\"nodes\" must be an array, got ",
-                         nodes->type_name()));
+      Error(
+          kValidationError, nodes->location,
+          absl::StrCat("\"nodes\" must be an array, got ", nodes->type_name()));
       nodes = nullptr;
     }
     if (nodes != nullptr) CollectNodes(*nodes);
@@ -92,9 +92,9 @@ class FlowChecker {
 
  private:
   static std::string Article(absl::string_view type_name) {
-    const bool vowel = !type_name.empty() &&
-                       absl::string_view("aeiou").find(type_name[0]) !=
-                           absl::string_view::npos;
+    const bool vowel =
+        !type_name.empty() && absl::string_view("aeiou").find(type_name[0]) !=
+                                  absl::string_view::npos;
     return absl::StrCat(vowel ? "an " : "a ", type_name);
   }
 
@@ -193,9 +193,10 @@ class FlowChecker {
     const JsonValue* transitions = node.Find("transitions");
     if (transitions == nullptr) return;
     if (!transitions->is_object()) {
-      Error(kValidationError, transitions->location,
-            absl::StrCat(info.label, ": \"transitions\" must be an object, got ",
-                         transitions->type_name()));
+      Error(
+          kValidationError, transitions->location,
+          absl::StrCat(info.label, ": \"transitions\" must be an object, got ",
+                       transitions->type_name()));
       return;
     }
     for (const JsonMember& transition : transitions->members) {

@@ -150,9 +150,8 @@ class Parser {
   }
 
   void SkipWhitespace() {
-    while (!AtEnd() &&
-           (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' ||
-            Peek() == '\r')) {
+    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' ||
+                        Peek() == '\r')) {
       Advance();
     }
   }
@@ -193,9 +192,8 @@ class Parser {
     if (absl::ascii_isgraph(static_cast<unsigned char>(c))) {
       return absl::StrCat("'", absl::string_view(&c, 1), "'");
     }
-    return absl::StrCat("byte 0x",
-                        absl::Hex(static_cast<unsigned char>(c),
-                                  absl::kZeroPad2));
+    return absl::StrCat(
+        "byte 0x", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
   }
 
   bool ParseValue(JsonValue* out, int depth, absl::string_view expected) {
@@ -319,11 +317,10 @@ class Parser {
         continue;
       }
       if (c < 0x20) {
-        return Fail(start,
-                    absl::StrCat("string contains control character ",
-                                 absl::StrFormat("U+%04X", c),
-                                 c == '\n' ? " (missing closing '\"'?)"
-                                           : " (escape it)"));
+        return Fail(start, absl::StrCat("string contains control character ",
+                                        absl::StrFormat("U+%04X", c),
+                                        c == '\n' ? " (missing closing '\"'?)"
+                                                  : " (escape it)"));
       }
       const size_t length = Utf8SequenceLength(text_.substr(pos_));
       if (length == 0) return Fail(start, "string is not valid UTF-8");
@@ -428,8 +425,8 @@ class Parser {
     while (end < text_.size() && IsNumberTokenChar(text_[end])) ++end;
     const absl::string_view token = text_.substr(pos_, end - pos_);
     if (!IsJsonNumber(token)) {
-      return Fail(start, absl::StrCat("invalid number '", token.substr(0, 40),
-                                      "'"));
+      return Fail(start,
+                  absl::StrCat("invalid number '", token.substr(0, 40), "'"));
     }
     out->type = JsonValue::Type::kNumber;
     out->text = std::string(token);
@@ -441,7 +438,8 @@ class Parser {
   static bool IsJsonNumber(absl::string_view s) {
     size_t i = 0;
     const auto digit = [&](size_t at) {
-      return at < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[at]));
+      return at < s.size() &&
+             absl::ascii_isdigit(static_cast<unsigned char>(s[at]));
     };
     if (i < s.size() && s[i] == '-') ++i;
     if (!digit(i)) return false;

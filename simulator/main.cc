@@ -124,8 +124,8 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
   if (!flags.flows_dir.empty()) {
     std::error_code error;
     if (!std::filesystem::is_directory(flags.flows_dir, error)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--flows-dir ", flags.flows_dir, " is not a directory"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--flows-dir ", flags.flows_dir, " is not a directory"));
     }
   }
   config->client_id = flags.client_id;
@@ -135,9 +135,8 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
   config->queued_duration = absl::Milliseconds(flags.queued_ms);
   config->in_progress_duration = absl::Milliseconds(flags.in_progress_ms);
   config->rate_limit_per_second = flags.rate_limit_per_second;
-  if (absl::Status status = FillFlowSet("not-found-flows",
-                                        flags.not_found_flows,
-                                        &config->not_found_flows);
+  if (absl::Status status = FillFlowSet(
+          "not-found-flows", flags.not_found_flows, &config->not_found_flows);
       !status.ok()) {
     return status;
   }

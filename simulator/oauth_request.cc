@@ -73,8 +73,8 @@ std::optional<absl::string_view> AuthorizationCredentials(
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
-ParseFormBody(absl::string_view body) {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseFormBody(
+    absl::string_view body) {
   std::vector<std::pair<std::string, std::string>> params;
   for (absl::string_view pair : absl::StrSplit(body, '&', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> parts =
@@ -96,9 +96,9 @@ absl::StatusOr<TokenRequest> ParseTokenRequest(
   const absl::string_view media_type = absl::StripAsciiWhitespace(
       content_type.substr(0, content_type.find(';')));
   if (!absl::EqualsIgnoreCase(media_type, kFormContentType)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Content-Type must be ", kFormContentType, ", got \"",
-        content_type.substr(0, 80), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Content-Type must be ", kFormContentType, ", got \"",
+                     content_type.substr(0, 80), "\""));
   }
   const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(body);
   if (absl::StartsWith(trimmed, "{") || absl::StartsWith(trimmed, "[")) {
@@ -106,7 +106,8 @@ absl::StatusOr<TokenRequest> ParseTokenRequest(
     // form content type.
     return absl::InvalidArgumentError(absl::StrCat(
         "the body is JSON, but Content-Type says ", kFormContentType,
-        "; send grant_type=client_credentials&client_id=...&client_secret=..."));
+        "; send "
+        "grant_type=client_credentials&client_id=...&client_secret=..."));
   }
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> params =
       ParseFormBody(body);
@@ -176,8 +177,7 @@ absl::StatusOr<TokenRequest> ParseTokenRequest(
         "or an Authorization: Basic header");
   }
   request.client_id = request.raw_client_id = **form_id;
-  request.client_secret = request.raw_client_secret =
-      form_secret->value_or("");
+  request.client_secret = request.raw_client_secret = form_secret->value_or("");
   return request;
 }
 

@@ -27,8 +27,8 @@ namespace cxone::sim {
 // Decodes an application/x-www-form-urlencoded body into name/value pairs
 // in order ('+' is a space, %XX a byte). InvalidArgument on a malformed
 // percent escape.
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
-ParseFormBody(absl::string_view body);
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseFormBody(
+    absl::string_view body);
 
 struct TokenRequest {
   std::string client_id;

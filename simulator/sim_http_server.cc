@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 #include <optional>
+#include <regex>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -67,7 +68,9 @@ SimHttpServer::SimHttpServer(SimState* state, Clock* clock, JsonLog* log,
                              SimHttpOptions options)
     : state_(state), clock_(clock), log_(log), options_(std::move(options)) {
   const int threads = options_.worker_threads;
-  server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_.new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
   server_.set_payload_max_length(options_.max_body_bytes);
   RegisterRoutes();
 }
@@ -77,70 +80,98 @@ SimHttpServer::~SimHttpServer() { Shutdown(); }
 void SimHttpServer::RegisterRoutes() {
   using httplib::Request;
   using httplib::Response;
-  server_.Post("/api/v2/oauth/token", [this](const Request& req, Response& res) {
-    HandleToken(req, res);
-  });
-  server_.Post(R"(/api/v2/flows/([^/]+)/compile)",
-               [this](const Request& req, Response& res) {
-                 HandleTrigger(req, res);
-               });
-  server_.Get(R"(/api/v2/flows/([^/]+)/compile/([^/]+))",
-              [this](const Request& req, Response& res) {
-                HandleStatus(req, res);
-              });
+  AddPost("/api/v2/oauth/token",
+          [this](const Request& req, Response& res) { HandleToken(req, res); });
+  AddPost(
+      R"(/api/v2/flows/([^/]+)/compile)",
+      [this](const Request& req, Response& res) { HandleTrigger(req, res); });
+  server_.Get(
+      R"(/api/v2/flows/([^/]+)/compile/([^/]+))",
+      [this](const Request& req, Response& res) { HandleStatus(req, res); });
   server_.Get("/_sim/stats", [this](const Request& req, Response& res) {
     HandleStats(req, res);
   });
-  server_.Post("/_sim/reset", [this](const Request& req, Response& res) {
-    HandleReset(req, res);
-  });
+  AddPost("/_sim/reset",
+          [this](const Request& req, Response& res) { HandleReset(req, res); });
   server_.Get(R"(/_sim/compiles/([^/]+))",
               [this](const Request& req, Response& res) {
                 HandleDebugCompile(req, res);
               });
+
+  // httplib 0.11 answers 400 to a POST with neither Content-Length nor
+  // Transfer-Encoding, although such a request simply has no body (RFC 9112
+  // §6.3) and `curl -X POST` sends exactly that. The pre-routing handler
+  // runs before httplib tries to read a body, so serve those POSTs here.
+  server_.set_pre_routing_handler([this](const Request& req, Response& res) {
+    if (req.method != "POST" || req.has_header("Content-Length") ||
+        req.has_header("Transfer-Encoding")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    for (const auto& [pattern, handler] : post_routes_) {
+      Request bodyless = req;
+      if (std::regex_match(bodyless.path, bodyless.matches, pattern)) {
+        handler(bodyless, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    // No route: answer now rather than after httplib waits out its read
+    // timeout for a body that will not come.
+    SendError(res, 404, "not_found",
+              absl::StrCat("no such endpoint: POST ", req.path));
+    return httplib::Server::HandlerResponse::Handled;
+  });
 
   // httplib calls this for every response of status >= 400. Our handlers
   // always write a body; an empty one means httplib itself answered (no
   // route, malformed request, body too large) and it still deserves JSON.
   server_.set_error_handler(httplib::Server::HandlerWithResponse(
       [](const Request& req, Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    switch (res.status) {
-      case 404:
-        SendError(res, 404, "not_found",
-                  absl::StrCat("no such endpoint: ", req.method, " ",
-                               req.path));
-        break;
-      case 413:
-        SendError(res, 413, "payload_too_large", "request body is too large");
-        break;
-      default:
-        SendError(res, res.status, "bad_request",
-                  absl::StrCat("request rejected with HTTP ", res.status));
-        break;
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (!res.body.empty())
+          return httplib::Server::HandlerResponse::Unhandled;
+        switch (res.status) {
+          case 404:
+            SendError(
+                res, 404, "not_found",
+                absl::StrCat("no such endpoint: ", req.method, " ", req.path));
+            break;
+          case 413:
+            SendError(res, 413, "payload_too_large",
+                      "request body is too large");
+            break;
+          default:
+            SendError(res, res.status,
+                      res.status < 500 ? "bad_request" : "internal",
+                      absl::StrCat("request rejected with HTTP ", res.status));
+            break;
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   // The handlers do not throw; this is the last line of defence so that a
   // bug answers 500 JSON instead of dropping the connection.
-  server_.set_exception_handler(
-      [this](const Request& req, Response& res, std::exception_ptr error) {
-        std::string what = "unknown exception";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        log_->Error("handler threw",
-                    {{"method", req.method}, {"path", req.path}, {"what", what}});
-        SendError(res, 500, "internal", "internal error in the simulator");
-      });
-  server_.set_logger([this](const Request& req, const Response& res) {
-    log_->Info("request", {{"method", req.method},
-                           {"path", req.path},
-                           {"status", res.status}});
+  server_.set_exception_handler([this](const Request& req, Response& res,
+                                       std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log_->Error("handler threw",
+                {{"method", req.method}, {"path", req.path}, {"what", what}});
+    SendError(res, 500, "internal", "internal error in the simulator");
   });
+  server_.set_logger([this](const Request& req, const Response& res) {
+    log_->Info(
+        "request",
+        {{"method", req.method}, {"path", req.path}, {"status", res.status}});
+  });
+}
+
+void SimHttpServer::AddPost(const std::string& pattern,
+                            httplib::Server::Handler handler) {
+  server_.Post(pattern, handler);
+  post_routes_.emplace_back(std::regex(pattern), std::move(handler));
 }
 
 absl::StatusOr<int> SimHttpServer::Start() {
@@ -148,12 +179,12 @@ absl::StatusOr<int> SimHttpServer::Start() {
   if (options_.port == 0) {
     port = server_.bind_to_any_port(options_.host);
   } else {
-    port = server_.bind_to_port(options_.host, options_.port) ? options_.port
-                                                              : -1;
+    port =
+        server_.bind_to_port(options_.host, options_.port) ? options_.port : -1;
   }
   if (port < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", options_.host, ":", options_.port));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.host, ":", options_.port));
   }
   serving_thread_ = std::thread([this] {
     server_.listen_after_bind();
@@ -189,13 +220,12 @@ bool SimHttpServer::Admit(httplib::Response& res) {
   std::optional<absl::Duration> retry_after = state_->TakeRateLimitSlot();
   if (!retry_after.has_value()) return true;
   const int64_t seconds = std::max<int64_t>(
-      1, static_cast<int64_t>(
-             std::ceil(absl::ToDoubleSeconds(*retry_after))));
+      1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(*retry_after))));
   res.set_header("Retry-After", absl::StrCat(seconds));
   SendError(res, 429, "rate_limited",
-            absl::StrCat("rate limit of ", state_->config().rate_limit_per_second,
-                         " requests per second exceeded; retry after ",
-                         seconds, "s"));
+            absl::StrCat(
+                "rate limit of ", state_->config().rate_limit_per_second,
+                " requests per second exceeded; retry after ", seconds, "s"));
   return false;
 }
 

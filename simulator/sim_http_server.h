@@ -25,8 +25,11 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <regex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -68,6 +71,8 @@ class SimHttpServer {
 
  private:
   void RegisterRoutes();
+  // Registers a POST route with httplib and in post_routes_.
+  void AddPost(const std::string& pattern, httplib::Server::Handler handler);
 
   void HandleToken(const httplib::Request& req, httplib::Response& res);
   void HandleTrigger(const httplib::Request& req, httplib::Response& res);
@@ -92,6 +97,9 @@ class SimHttpServer {
   JsonLog* const log_;
   const SimHttpOptions options_;
 
+  // The POST routes again, for requests without a body length that httplib
+  // would refuse (see RegisterRoutes()). Written only by the constructor.
+  std::vector<std::pair<std::regex, httplib::Server::Handler>> post_routes_;
   httplib::Server server_;
   std::thread serving_thread_;
   std::atomic<bool> serving_returned_{false};

@@ -150,8 +150,8 @@ absl::Status SimState::Authorize(absl::string_view token,
   }
   const std::vector<std::string>& scopes = it->second.scopes;
   if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) {
-    return absl::PermissionDeniedError(absl::StrCat("scope ", scope,
-                                                    " required"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("scope ", scope, " required"));
   }
   return absl::OkStatus();
 }
@@ -215,8 +215,8 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
       return conflict;
     }
   }
-  const std::string compile_id = absl::StrFormat(
-      "c-%06d-%s", next_compile_number_++, RandomHex(4));
+  const std::string compile_id =
+      absl::StrFormat("c-%06d-%s", next_compile_number_++, RandomHex(4));
   Compile& compile = compiles_[compile_id];
   compile = Compile{flow_id, compile_id, now, std::move(result),
                     std::move(directives)};
@@ -235,9 +235,8 @@ absl::StatusOr<CompileSnapshot> SimState::GetCompile(
   absl::MutexLock lock(&mu_);
   auto it = compiles_.find(compile_id);
   if (it == compiles_.end() || it->second.flow_id != flow_id) {
-    return absl::NotFoundError(absl::StrCat("compilation ", compile_id,
-                                            " of flow ", flow_id,
-                                            " not found"));
+    return absl::NotFoundError(absl::StrCat(
+        "compilation ", compile_id, " of flow ", flow_id, " not found"));
   }
   return Snapshot(it->second, now);
 }
@@ -266,8 +265,7 @@ std::optional<absl::Duration> SimState::TakeRateLimitSlot() {
   const absl::Time now = clock_->Now();
   // Fixed one-second windows aligned to the clock: simple, and the
   // Retry-After it yields is exact.
-  const absl::Time window =
-      absl::FromUnixSeconds(absl::ToUnixSeconds(now));
+  const absl::Time window = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
   absl::MutexLock lock(&mu_);
   if (window != rate_window_start_) {
     rate_window_start_ = window;

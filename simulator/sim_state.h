@@ -138,7 +138,8 @@ class SimState {
   // OK if `token` was issued, has not expired and holds `scope`.
   // Errors: Unauthenticated (unknown or expired), PermissionDenied (the
   // scope is missing; the message names it).
-  absl::Status Authorize(absl::string_view token, absl::string_view scope) const;
+  absl::Status Authorize(absl::string_view token,
+                         absl::string_view scope) const;
 
   // --- Compilations ---
 
@@ -153,8 +154,8 @@ class SimState {
   // The compilation `compile_id` of `flow_id` as it is now. Errors:
   // Unavailable (flow in failing_flows), NotFound (no such compilation, or
   // it belongs to another flow).
-  absl::StatusOr<CompileSnapshot> GetCompile(absl::string_view flow_id,
-                                             absl::string_view compile_id) const;
+  absl::StatusOr<CompileSnapshot> GetCompile(
+      absl::string_view flow_id, absl::string_view compile_id) const;
 
   // Any compilation by id (for the simulator's debug endpoint); NotFound.
   absl::StatusOr<CompileSnapshot> FindCompile(

@@ -101,6 +101,60 @@ TEST_F(GatewayTest, ValidFlowGoesQueuedInProgressCompletedInOrder) {
   EXPECT_EQ(watch.events.back().errors_size(), 0);
 }
 
+struct ExpectedError {
+  v1::ErrorCategory category;
+  std::string code;
+  uint32_t line;
+  uint32_t column;
+  std::string message_part;
+};
+
+// Runs `flow` to the end, checks its errors against the example file and
+// returns the terminal event.
+v1::CompileEvent ExpectFailsWith(GatewayHarness& gateway, const std::string& flow,
+                                 const std::vector<ExpectedError>& expected) {
+  auto compile = StartCompile(gateway.stub(), Request(flow));
+  EXPECT_TRUE(compile.ok()) << compile.status();
+  if (!compile.ok()) return {};
+  WatchResult watch = WatchToEnd(gateway.stub(), compile->name());
+  ExpectGapFreeAndFinished(watch);
+  if (watch.events.empty()) return {};
+  const v1::CompileEvent last = watch.events.back();
+  EXPECT_EQ(last.state(), v1::STATE_FAILED);
+  EXPECT_EQ(last.errors_size(), static_cast<int>(expected.size()));
+  for (size_t i = 0; i < expected.size() && i < static_cast<size_t>(last.errors_size());
+       ++i) {
+    const v1::CompileError& error = last.errors(static_cast<int>(i));
+    EXPECT_EQ(error.category(), expected[i].category) << i;
+    EXPECT_EQ(error.code(), expected[i].code) << i;
+    EXPECT_EQ(error.location().line(), expected[i].line) << i;
+    EXPECT_EQ(error.location().column(), expected[i].column) << i;
+    EXPECT_THAT(error.message(), HasSubstr(expected[i].message_part)) << i;
+  }
+  return last;
+}
+
+TEST_F(GatewayTest, SyntaxErrorFlowFailsAtTheTokenAfterTheMissingComma) {
+  ExpectFailsWith(*gateway_, "syntax-error",
+                  {{v1::ERROR_CATEGORY_SYNTAX, "SYNTAX_ERROR", 13, 7, "missing ','"}});
+}
+
+TEST_F(GatewayTest, BrokenRefsFlowReportsEveryProblemWithItsLocation) {
+  v1::CompileEvent last = ExpectFailsWith(
+      *gateway_, "broken-refs",
+      {{v1::ERROR_CATEGORY_REFERENCE, "REFERENCE_ERROR", 16, 14, "\"operator\""},
+       {v1::ERROR_CATEGORY_VALIDATION, "VALIDATION_ERROR", 19, 5, "\"type\""},
+       {v1::ERROR_CATEGORY_REFERENCE, "REFERENCE_ERROR", 26, 15, "\"goodbye2\""},
+       {v1::ERROR_CATEGORY_VALIDATION, "VALIDATION_ERROR", 29, 13,
+        "duplicate node id \"menu\""}});
+  // Warnings travel with the result too, with their locations.
+  ASSERT_EQ(last.warnings_size(), 1);
+  EXPECT_EQ(last.warnings(0).code(), "UNREACHABLE_NODE");
+  EXPECT_EQ(last.warnings(0).category(), v1::ERROR_CATEGORY_UNKNOWN);
+  EXPECT_EQ(last.warnings(0).location().line(), 36u);
+  EXPECT_EQ(last.warnings(0).location().column(), 5u);
+}
+
 TEST_F(GatewayTest, LateWatcherGetsTheSnapshotFirstAndTheStreamEnds) {
   auto compile = StartCompile(gateway_->stub(), Request("late-watch"));
   ASSERT_TRUE(compile.ok()) << compile.status();

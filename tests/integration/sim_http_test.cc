@@ -1,7 +1,11 @@
 // Runs the real cxone-sim binary and talks to it over HTTP, as the gateway
 // will.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -41,7 +45,8 @@ nlohmann::json Json(const httplib::Result& res) {
 }
 
 std::string Describe(const httplib::Result& res) {
-  if (!res) return absl::StrCat("no response: ", httplib::to_string(res.error()));
+  if (!res)
+    return absl::StrCat("no response: ", httplib::to_string(res.error()));
   return absl::StrCat("HTTP ", res->status, " ", res->body);
 }
 
@@ -62,19 +67,21 @@ class SimHttpTest : public ::testing::Test {
   // Starts the simulator with the standard test flags plus `extra_args`
   // (later flags win) and connects a client to it.
   void StartSim(const std::vector<std::string>& extra_args = {}) {
-    std::vector<std::string> args = {
-        "--port",           "0",
-        "--flows-dir",      CXONE_SOURCE_DIR "/simulator/flows",
-        "--queued-ms",      "100",
-        "--in-progress-ms", "150",
-        "--not-found-flows", "ghost",
-        "--failing-flows",  "flaky"};
+    std::vector<std::string> args = {"--port=0",
+                                     "--flows-dir=" CXONE_SOURCE_DIR
+                                     "/simulator/flows",
+                                     "--queued-ms=100",
+                                     "--in-progress-ms=150",
+                                     "--not-found-flows=ghost",
+                                     "--failing-flows=flaky"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     auto sim = ChildProcess::Start(CXONE_SIM_BINARY, args);
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = *std::move(sim);
     absl::StatusOr<std::string> line = sim_->WaitForLine(
-        [](const std::string& l) { return absl::StartsWith(l, kListeningPrefix); },
+        [](const std::string& l) {
+          return absl::StartsWith(l, kListeningPrefix);
+        },
         kStartTimeout);
     ASSERT_TRUE(line.ok()) << line.status();
     ASSERT_TRUE(absl::SimpleAtoi(
@@ -182,8 +189,7 @@ TEST_F(SimHttpTest, IssuesTokenForBasicCredentials) {
   StartSim({"--token-ttl", "90s", "--client-secret", "s3cr:t"});
   httplib::Result res = RequestToken(
       "grant_type=client_credentials&scope=flow%3Aread",
-      {{"Authorization",
-        "Basic " + absl::Base64Escape("demo-client:s3cr:t")}});
+      {{"Authorization", "Basic " + absl::Base64Escape("demo-client:s3cr:t")}});
   ASSERT_TRUE(res) << Describe(res);
   EXPECT_EQ(res->status, 200) << res->body;
   const nlohmann::json body = Json(res);
@@ -311,7 +317,8 @@ TEST_F(SimHttpTest, BrokenRefsFlowFailsWithEveryProblem) {
   const std::string token = Token();
   const std::string id = StartCompile("broken-refs", token);
   std::vector<std::string> seen;
-  const nlohmann::json body = PollUntilTerminal("broken-refs", id, token, &seen);
+  const nlohmann::json body =
+      PollUntilTerminal("broken-refs", id, token, &seen);
   EXPECT_EQ(body["status"], "FAILED");
   std::vector<std::string> where;
   for (const nlohmann::json& error : body["errors"]) {
@@ -370,8 +377,7 @@ TEST_F(SimHttpTest, RejectsInvalidFlowIdAndBodies) {
   EXPECT_EQ(Trigger("main-menu", token, "[1, 2]")->status, 400);
   EXPECT_EQ(Trigger("main-menu", token, "not json")->status, 400);
   EXPECT_EQ(Trigger("main-menu", token, R"({"directives": 3})")->status, 400);
-  EXPECT_EQ(Trigger("main-menu", token, R"({"flowId": "other"})")->status,
-            400);
+  EXPECT_EQ(Trigger("main-menu", token, R"({"flowId": "other"})")->status, 400);
 }
 
 TEST_F(SimHttpTest, AnswersConfiguredNotFoundAndFailingFlows) {
@@ -380,8 +386,9 @@ TEST_F(SimHttpTest, AnswersConfiguredNotFoundAndFailingFlows) {
   httplib::Result res = Trigger("ghost", token);
   ASSERT_TRUE(res) << Describe(res);
   EXPECT_EQ(res->status, 404);
-  EXPECT_EQ(Json(res), nlohmann::json::parse(
-                           R"({"error":"not_found","message":"flow ghost not found"})"));
+  EXPECT_EQ(Json(res),
+            nlohmann::json::parse(
+                R"({"error":"not_found","message":"flow ghost not found"})"));
   EXPECT_EQ(Trigger("flaky", token)->status, 503);
   EXPECT_EQ(Status("flaky", "c-000001-00000000", token)->status, 503);
 }
@@ -420,9 +427,9 @@ TEST_F(SimHttpTest, RefusesTriggerWithoutWriteScopeWith403) {
   httplib::Result res = Trigger("main-menu", read_only);
   ASSERT_TRUE(res) << Describe(res);
   EXPECT_EQ(res->status, 403);
-  EXPECT_EQ(Json(res), nlohmann::json::parse(
-                           R"({"error":"insufficient_scope",)"
-                           R"("message":"scope flow:write required"})"));
+  EXPECT_EQ(Json(res),
+            nlohmann::json::parse(R"({"error":"insufficient_scope",)"
+                                  R"("message":"scope flow:write required"})"));
   // Reading is allowed with that token.
   EXPECT_EQ(Status("main-menu", "c-000001-00000000", read_only)->status, 404);
 }
@@ -446,16 +453,18 @@ TEST_F(SimHttpTest, CountsRequestsInStatsAndResetZeroesThem) {
   ASSERT_EQ(Status("main-menu", id, token)->status, 200);
   ASSERT_EQ(Status("main-menu", id, token)->status, 200);
   nlohmann::json stats = Stats();
-  EXPECT_EQ(stats["requests"], nlohmann::json::parse(
-                                   R"({"token": 1, "trigger": 1, "status": 2})"));
+  EXPECT_EQ(
+      stats["requests"],
+      nlohmann::json::parse(R"({"token": 1, "trigger": 1, "status": 2})"));
   EXPECT_EQ(stats["rate_limited"], 0);
   EXPECT_EQ(stats["max_concurrent"], 1);
 
   httplib::Result reset = client_->Post("/_sim/reset");
   ASSERT_TRUE(reset && reset->status == 200) << Describe(reset);
   stats = Stats();
-  EXPECT_EQ(stats["requests"], nlohmann::json::parse(
-                                   R"({"token": 0, "trigger": 0, "status": 0})"));
+  EXPECT_EQ(
+      stats["requests"],
+      nlohmann::json::parse(R"({"token": 0, "trigger": 0, "status": 0})"));
   EXPECT_EQ(stats["max_concurrent"], 0);
   // Tokens and compiles survive a reset.
   EXPECT_EQ(Status("main-menu", id, token)->status, 200);
@@ -468,8 +477,8 @@ TEST_F(SimHttpTest, MeasuresPeakConcurrency) {
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([this] {
       httplib::Client client("127.0.0.1", port_);
-      httplib::Result res = client.Post("/api/v2/oauth/token", kFormCredentials,
-                                        kForm);
+      httplib::Result res =
+          client.Post("/api/v2/oauth/token", kFormCredentials, kForm);
       EXPECT_TRUE(res && res->status == 200) << Describe(res);
     });
   }
@@ -501,6 +510,45 @@ TEST_F(SimHttpTest, RateLimitsWith429AndRetryAfter) {
   EXPECT_EQ(Stats()["rate_limited"], limited);
 }
 
+// Sends `request` over a fresh connection and returns everything the server
+// answers until it closes the connection.
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      send(fd, request.data(), request.size(), 0) ==
+          static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) {
+      response.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return response;
+}
+
+TEST_F(SimHttpTest, AcceptsPostWithoutContentLengthAsEmptyBody) {
+  // What `curl -X POST` sends: no body, no Content-Length.
+  StartSim();
+  const std::string response = RawExchange(
+      port_, absl::StrCat("POST /api/v2/flows/main-menu/compile HTTP/1.1\r\n"
+                          "Host: 127.0.0.1\r\nAuthorization: Bearer ",
+                          Token(), "\r\nConnection: close\r\n\r\n"));
+  EXPECT_TRUE(absl::StartsWith(response, "HTTP/1.1 201")) << response;
+  EXPECT_THAT(response, HasSubstr("\"status\":\"QUEUED\""));
+  EXPECT_TRUE(
+      absl::StartsWith(RawExchange(port_,
+                                   "POST /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                   "Connection: close\r\n\r\n"),
+                       "HTTP/1.1 404"));
+}
+
 TEST_F(SimHttpTest, AnswersUnknownPathsWithJson404) {
   StartSim();
   httplib::Result res = client_->Get("/api/v2/nope");
@@ -516,8 +564,9 @@ TEST_F(SimHttpTest, NeverLogsTheSecretOrTokens) {
   StartSim();
   const std::string token = Token();
   StartCompile("main-menu", token);
-  RequestToken("grant_type=client_credentials&client_id=demo-client&"
-               "client_secret=wrong");
+  RequestToken(
+      "grant_type=client_credentials&client_id=demo-client&"
+      "client_secret=wrong");
   sim_->Signal(SIGTERM);
   ASSERT_TRUE(sim_->Wait(absl::Seconds(20)).ok());
   DrainOutput(*sim_);
@@ -568,7 +617,8 @@ TEST(SimProcess, HelpListsEveryFlagWithoutTheSecret) {
   EXPECT_EQ(*code, 0);
   DrainOutput(**sim);
   std::string text;
-  for (const std::string& line : (*sim)->Lines()) absl::StrAppend(&text, line, "\n");
+  for (const std::string& line : (*sim)->Lines())
+    absl::StrAppend(&text, line, "\n");
   for (const char* flag :
        {"--host", "--port", "--flows-dir", "--client-id", "--client-secret",
         "--token-ttl", "--queued-ms", "--in-progress-ms", "--scopes",

@@ -93,9 +93,10 @@ TEST(FlowCompiler, ReportsMissingStartAndNodesAtTheRootObject) {
   const FlowCompileResult result = CompileFlow("  {\"name\": \"n\"}");
   EXPECT_THAT(
       result.errors,
-      ElementsAre(Error(kValidationError, 1, 3,
-                        "flow has no \"start\" (the id of the first node)"),
-                  Error(kValidationError, 1, 3, "flow has no \"nodes\" array")));
+      ElementsAre(
+          Error(kValidationError, 1, 3,
+                "flow has no \"start\" (the id of the first node)"),
+          Error(kValidationError, 1, 3, "flow has no \"nodes\" array")));
 }
 
 TEST(FlowCompiler, ReportsValuesOfTheWrongTypeWhereTheyBegin) {
@@ -113,10 +114,12 @@ TEST(FlowCompiler, ReportsValuesOfTheWrongTypeWhereTheyBegin) {
   EXPECT_THAT(
       result.errors,
       ElementsAre(
-          Error(kValidationError, 2, 11, "\"name\" must be a string, got number"),
+          Error(kValidationError, 2, 11,
+                "\"name\" must be a string, got number"),
           Error(kValidationError, 3, 12,
                 "\"start\" must be a string naming a node, got array"),
-          Error(kValidationError, 5, 5, "nodes[0] must be an object, got string"),
+          Error(kValidationError, 5, 5,
+                "nodes[0] must be an object, got string"),
           Error(kValidationError, 6, 12,
                 "nodes[1]: \"id\" must be a string, got number"),
           Error(kValidationError, 7, 25,
@@ -129,7 +132,8 @@ TEST(FlowCompiler, ReportsValuesOfTheWrongTypeWhereTheyBegin) {
           Error(kValidationError, 8, 54,
                 "node \"c\": transition \"1\" must be a string naming a node, "
                 "got null"),
-          Error(kValidationError, 9, 12, "nodes[4]: \"id\" must not be empty")));
+          Error(kValidationError, 9, 12,
+                "nodes[4]: \"id\" must not be empty")));
 }
 
 TEST(FlowCompiler, ReportsNodeWithoutIdOrTypeAtItsBrace) {
@@ -137,11 +141,10 @@ TEST(FlowCompiler, ReportsNodeWithoutIdOrTypeAtItsBrace) {
  "nodes": [{"id": "a", "next": "b"},
            {"type": "play"},
            {"id": "b", "type": "hangup"}]})");
-  EXPECT_THAT(result.errors,
-              ElementsAre(Error(kValidationError, 2, 12,
-                                "node \"a\" has no \"type\""),
-                          Error(kValidationError, 3, 12,
-                                "nodes[1] has no \"id\"")));
+  EXPECT_THAT(
+      result.errors,
+      ElementsAre(Error(kValidationError, 2, 12, "node \"a\" has no \"type\""),
+                  Error(kValidationError, 3, 12, "nodes[1] has no \"id\"")));
 }
 
 TEST(FlowCompiler, ReportsEachLaterDuplicateIdNamingTheFirstLine) {
@@ -212,8 +215,8 @@ TEST(FlowCompiler, FollowsTransitionsWhenJudgingReachability) {
 }
 
 TEST(FlowCompiler, QuotesHostileIdsInMessages) {
-  const FlowCompileResult result = CompileFlow(
-      R"({"name": "n", "start": "a\"b\n", "nodes": []})");
+  const FlowCompileResult result =
+      CompileFlow(R"({"name": "n", "start": "a\"b\n", "nodes": []})");
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].message,
             "\"start\" names node \"a\\\"b\\n\", which does not exist");
@@ -225,9 +228,9 @@ TEST(FlowCompiler, RendersDiagnosticsInTheApiShape) {
                                       "location": {"line": 3, "column": 5}})"));
   EXPECT_EQ((Diagnostic{"", "flow has no name", {}}).ToJson(),
             nlohmann::json("flow has no name"));
-  EXPECT_EQ((Diagnostic{kValidationError, "m", {}}).ToJson(),
-            nlohmann::json::parse(
-                R"({"code": "VALIDATION_ERROR", "message": "m"})"));
+  EXPECT_EQ(
+      (Diagnostic{kValidationError, "m", {}}).ToJson(),
+      nlohmann::json::parse(R"({"code": "VALIDATION_ERROR", "message": "m"})"));
 }
 
 }  // namespace

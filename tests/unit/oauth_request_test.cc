@@ -94,9 +94,8 @@ TEST(ParseTokenRequest, RequiresClientCredentialsGrant) {
 
 TEST(ParseTokenRequest, RejectsRepeatedParameters) {
   EXPECT_TRUE(absl::IsInvalidArgument(
-      ParseTokenRequest(kForm,
-                        "grant_type=client_credentials&client_id=a&client_id=b",
-                        "")
+      ParseTokenRequest(
+          kForm, "grant_type=client_credentials&client_id=a&client_id=b", "")
           .status()));
 }
 
@@ -111,7 +110,8 @@ TEST(ParseTokenRequest, RejectsMissingOrDoubleOrMalformedAuthentication) {
       ParseTokenRequest(kForm, "grant_type=client_credentials", "Basic %%%")
           .status()));
   EXPECT_TRUE(absl::IsUnauthenticated(
-      ParseTokenRequest(kForm, "grant_type=client_credentials", Basic("nocolon"))
+      ParseTokenRequest(kForm, "grant_type=client_credentials",
+                        Basic("nocolon"))
           .status()));
   EXPECT_TRUE(absl::IsUnauthenticated(
       ParseTokenRequest(kForm, "grant_type=client_credentials", "Bearer abc")

@@ -81,9 +81,7 @@ TEST_F(SimStateTest, IssuesTokenWithAllConfiguredScopesByDefault) {
   EXPECT_THAT(grant->scopes, ElementsAre("flow:read", "flow:write"));
 }
 
-TEST_F(SimStateTest, IssuesDistinctTokens) {
-  EXPECT_NE(Token(), Token());
-}
+TEST_F(SimStateTest, IssuesDistinctTokens) { EXPECT_NE(Token(), Token()); }
 
 TEST_F(SimStateTest, RejectsWrongClientIdOrSecret) {
   EXPECT_TRUE(absl::IsUnauthenticated(
@@ -92,8 +90,8 @@ TEST_F(SimStateTest, RejectsWrongClientIdOrSecret) {
       state_.IssueToken("other", "secret", std::nullopt).status()));
   EXPECT_TRUE(absl::IsUnauthenticated(
       state_.IssueToken("id", "secretX", std::nullopt).status()));
-  EXPECT_TRUE(
-      absl::IsUnauthenticated(state_.IssueToken("", "", std::nullopt).status()));
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      state_.IssueToken("", "", std::nullopt).status()));
 }
 
 TEST_F(SimStateTest, GrantsRequestedScopesThatAreConfigured) {
@@ -196,11 +194,12 @@ TEST_F(SimStateTest, ShowsErrorsOnlyOnceFailed) {
   clock_.Advance(absl::Seconds(2));
   CompileSnapshot failed = Get("broken", compile->compile_id);
   EXPECT_EQ(failed.state, CompileState::kFailed);
-  EXPECT_THAT(failed.errors,
-              ElementsAre(Diagnostic{
-                  kReferenceError,
-                  "node \"a\": \"next\" names node \"zz\", which does not exist",
-                  {2, 49}}));
+  EXPECT_THAT(
+      failed.errors,
+      ElementsAre(Diagnostic{
+          kReferenceError,
+          "node \"a\": \"next\" names node \"zz\", which does not exist",
+          {2, 49}}));
 }
 
 TEST_F(SimStateTest, RefusesSecondTriggerWhileRunningNamingTheRunningCompile) {
@@ -234,8 +233,7 @@ TEST_F(SimStateTest, AnswersConfiguredNotFoundAndFailingFlows) {
 
 TEST_F(SimStateTest, RejectsInvalidFlowIds) {
   EXPECT_TRUE(absl::IsInvalidArgument(state_.Trigger("..", nullptr).status()));
-  EXPECT_TRUE(
-      absl::IsInvalidArgument(state_.Trigger("a/b", nullptr).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(state_.Trigger("a/b", nullptr).status()));
 }
 
 TEST_F(SimStateTest, DoesNotFindUnknownCompilesOrThoseOfAnotherFlow) {
@@ -250,8 +248,7 @@ TEST_F(SimStateTest, DoesNotFindUnknownCompilesOrThoseOfAnotherFlow) {
 
 TEST_F(SimStateTest, KeepsTheDirectivesOfEachTrigger) {
   const nlohmann::json directives = {{"mode", "strict"}, {"level", 3}};
-  absl::StatusOr<CompileSnapshot> compile =
-      state_.Trigger("valid", directives);
+  absl::StatusOr<CompileSnapshot> compile = state_.Trigger("valid", directives);
   ASSERT_TRUE(compile.ok());
   EXPECT_EQ(Get("valid", compile->compile_id).directives, directives);
   std::optional<CompileSnapshot> last = state_.LastTrigger();
@@ -262,12 +259,12 @@ TEST_F(SimStateTest, KeepsTheDirectivesOfEachTrigger) {
 
 TEST(SimState, ReportsUnreadableFlowAsInternal) {
   FakeClock clock;
-  SimState state(TestConfig(), &clock,
-                 [](const std::string&)
-                     -> absl::StatusOr<std::optional<std::string>> {
-                   return absl::InternalError("disk on fire");
-                 },
-                 1);
+  SimState state(
+      TestConfig(), &clock,
+      [](const std::string&) -> absl::StatusOr<std::optional<std::string>> {
+        return absl::InternalError("disk on fire");
+      },
+      1);
   EXPECT_TRUE(absl::IsInternal(state.Trigger("valid", nullptr).status()));
 }
 

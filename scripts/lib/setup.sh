@@ -1,0 +1,59 @@
+# Shared by scripts/demo and scripts/test: install what is missing, build.
+# Sourced, not run. Everything comes from Debian 12 packages (and, for the
+# test tools, the npm registry); nothing is downloaded by the build itself.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD_DIR=${CXONE_BUILD_DIR:-$REPO_ROOT/build}
+BUF_VERSION=1.75.0
+
+BUILD_PACKAGES=(
+  g++ cmake make pkg-config ca-certificates
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
+  libgrpc++-dev grpc-proto libabsl-dev
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcpp-httplib-dev
+  libgtest-dev libgmock-dev
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages among "$@" that are not installed yet.
+ensure_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" \
+      || missing+=("$package")
+  done
+  [ ${#missing[@]} = 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Installs buf (for `buf lint` and `buf curl`) under .tools/ from npm.
+ensure_buf() {
+  local buf="$REPO_ROOT/.tools/node_modules/.bin/buf"
+  if [ -x "$buf" ] && "$buf" --version 2>/dev/null | grep -qx "$BUF_VERSION"; then
+    return 0
+  fi
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing buf $BUF_VERSION from npm into .tools/"
+  mkdir -p "$REPO_ROOT/.tools"
+  npm install --prefix "$REPO_ROOT/.tools" --no-audit --no-fund --no-save \
+    --loglevel=error "@bufbuild/buf@$BUF_VERSION" >/dev/null
+}
+
+# Configures and builds `"$@"` targets (all when none) with two jobs.
+build() {
+  log "configuring in $BUILD_DIR"
+  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  log "building ${*:-everything} (-j2)"
+  local targets=()
+  for target in "$@"; do targets+=(--target "$target"); done
+  cmake --build "$BUILD_DIR" -j2 "${targets[@]}"
+}

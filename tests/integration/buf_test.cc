@@ -1,0 +1,79 @@
+// The contract passes `buf lint`, and `buf curl` — a client that knows
+// nothing but what reflection tells it — lists and calls the server.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/gateway_harness.h"
+
+namespace cxone {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+// Runs buf with `args` to completion; returns its exit code and output.
+struct BufRun {
+  int exit_code = -1;
+  std::vector<std::string> lines;
+};
+
+BufRun RunBuf(const std::vector<std::string>& args) {
+  BufRun run;
+  auto buf = testing::ChildProcess::Start(CXONE_BUF_BINARY, args);
+  EXPECT_TRUE(buf.ok()) << buf.status();
+  if (!buf.ok()) return run;
+  auto code = (*buf)->Wait(absl::Seconds(120));
+  EXPECT_TRUE(code.ok()) << code.status();
+  run.exit_code = code.value_or(-1);
+  // The readers may still be draining the pipes: wait for the end of output.
+  (void)(*buf)->WaitForLine([](const std::string&) { return false; },
+                            absl::Seconds(10));
+  run.lines = (*buf)->Lines();
+  return run;
+}
+
+class BufTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_STRNE(CXONE_BUF_BINARY, "")
+        << "buf is not installed; scripts/test installs it into .tools/";
+  }
+};
+
+TEST_F(BufTest, ContractPassesBufLint) {
+  BufRun lint = RunBuf({"lint", absl::StrCat(CXONE_SOURCE_DIR, "/proto")});
+  EXPECT_EQ(lint.exit_code, 0) << ::testing::PrintToString(lint.lines);
+}
+
+TEST_F(BufTest, BufCurlListsEveryMethodThroughReflection) {
+  auto gateway = testing::GatewayHarness::Start();
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  BufRun list = RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge",
+                        "--list-methods",
+                        absl::StrCat("http://", (*gateway)->gateway_address())});
+  ASSERT_EQ(list.exit_code, 0) << ::testing::PrintToString(list.lines);
+  for (const char* method : {"cxone.compile.v1.CompileService/StartCompile",
+                             "cxone.compile.v1.CompileService/WatchCompile",
+                             "cxone.compile.v1.CompileService/GetCompile",
+                             "grpc.health.v1.Health/Check"}) {
+    EXPECT_THAT(list.lines, Contains(method));
+  }
+}
+
+TEST_F(BufTest, BufCurlStartsACompileFromJson) {
+  auto gateway = testing::GatewayHarness::Start();
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  BufRun call = RunBuf(
+      {"curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d",
+       R"({"flow_id": "main-menu"})",
+       absl::StrCat("http://", (*gateway)->gateway_address(),
+                    "/cxone.compile.v1.CompileService/StartCompile")});
+  ASSERT_EQ(call.exit_code, 0) << ::testing::PrintToString(call.lines);
+  EXPECT_THAT(::testing::PrintToString(call.lines),
+              HasSubstr("flows/main-menu/compiles/"));
+}
+
+}  // namespace
+}  // namespace cxone
