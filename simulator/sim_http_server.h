@@ -1,5 +1,5 @@
 // SimHttpServer: the simulator's HTTP face. Serves the CXone flow
-// compilation REST API (see /work/shared/upstream-api.md) on top of a
+// compilation REST API (the upstream contract the gateway speaks) on top of a
 // SimState, plus the simulator's own endpoints:
 //
 //   POST /api/v2/oauth/token                         client credentials
