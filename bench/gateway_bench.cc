@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "tests/support/gateway_harness.h"
 
@@ -35,7 +35,8 @@ constexpr char kPollInterval[] = "100ms";
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  size_t index = static_cast<size_t>(p * static_cast<double>(values.size() - 1));
+  size_t index =
+      static_cast<size_t>(p * static_cast<double>(values.size() - 1));
   return values[index];
 }
 
@@ -50,7 +51,8 @@ double PeakRssMiB(pid_t pid) {
       for (char c : line) {
         if (c >= '0' && c <= '9') digits.push_back(c);
       }
-      if (absl::SimpleAtoi(digits, &kib)) return static_cast<double>(kib) / 1024;
+      if (absl::SimpleAtoi(digits, &kib))
+        return static_cast<double>(kib) / 1024;
     }
   }
   return 0;
@@ -81,13 +83,15 @@ int main(int argc, char** argv) {
                          "--upstream-workers=16"};
   auto gateway = GatewayHarness::Start(options);
   if (!gateway.ok()) {
-    std::fprintf(stderr, "cannot start: %s\n", gateway.status().ToString().c_str());
+    std::fprintf(stderr, "cannot start: %s\n",
+                 gateway.status().ToString().c_str());
     return 1;
   }
   GatewayHarness& harness = **gateway;
 
   std::vector<double> start_ms(compiles);
-  std::vector<std::vector<double>> done_ms(compiles, std::vector<double>(watchers, -1));
+  std::vector<std::vector<double>> done_ms(compiles,
+                                           std::vector<double>(watchers, -1));
   std::vector<std::thread> threads;
   const absl::Time begin = absl::Now();
   for (int c = 0; c < compiles; ++c) {
@@ -130,22 +134,27 @@ int main(int argc, char** argv) {
   auto per_compile = [&](const char* kind) {
     return stats.ok() ? (*stats)["requests"][kind].get<double>() / compiles : 0;
   };
-  std::printf("gateway_bench: %d compiles x %d watchers, sim QUEUED %d ms + "
-              "IN_PROGRESS %d ms, poll interval %s\n",
-              compiles, watchers, kQueuedMs, kInProgressMs, kPollInterval);
+  std::printf(
+      "gateway_bench: %d compiles x %d watchers, sim QUEUED %d ms + "
+      "IN_PROGRESS %d ms, poll interval %s\n",
+      compiles, watchers, kQueuedMs, kInProgressMs, kPollInterval);
   std::printf("  wall time                         %.2f s\n", wall_s);
-  std::printf("  StartCompile latency              p50 %.1f ms  p99 %.1f ms  max %.1f ms\n",
-              Percentile(start_ms, 0.5), Percentile(start_ms, 0.99),
-              Percentile(start_ms, 1.0));
-  std::printf("  start -> terminal event           p50 %.0f ms  p99 %.0f ms  "
-              "(compile itself takes %d ms)\n",
-              Percentile(finished, 0.5), Percentile(finished, 0.99),
-              kQueuedMs + kInProgressMs);
+  std::printf(
+      "  StartCompile latency              p50 %.1f ms  p99 %.1f ms  max %.1f "
+      "ms\n",
+      Percentile(start_ms, 0.5), Percentile(start_ms, 0.99),
+      Percentile(start_ms, 1.0));
+  std::printf(
+      "  start -> terminal event           p50 %.0f ms  p99 %.0f ms  "
+      "(compile itself takes %d ms)\n",
+      Percentile(finished, 0.5), Percentile(finished, 0.99),
+      kQueuedMs + kInProgressMs);
   std::printf("  watch streams without COMPLETED   %d of %d\n", incomplete,
               compiles * watchers);
-  std::printf("  upstream requests per compile     token %.2f  trigger %.2f  "
-              "status %.2f\n",
-              per_compile("token"), per_compile("trigger"), per_compile("status"));
+  std::printf(
+      "  upstream requests per compile     token %.2f  trigger %.2f  "
+      "status %.2f\n",
+      per_compile("token"), per_compile("trigger"), per_compile("status"));
   if (stats.ok()) {
     std::printf("  simulator peak concurrent requests %d\n",
                 (*stats)["max_concurrent"].get<int>());

@@ -29,9 +29,7 @@ class Clock {
 class RealClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
-  void SleepFor(absl::Duration duration) override {
-    absl::SleepFor(duration);
-  }
+  void SleepFor(absl::Duration duration) override { absl::SleepFor(duration); }
 };
 
 }  // namespace cxone

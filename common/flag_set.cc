@@ -3,10 +3,10 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "absl/strings/match.h"
 
 namespace cxone {
 
@@ -30,8 +30,8 @@ FlagSet::FlagSet(std::string env_prefix, std::string usage_header)
 
 void FlagSet::AddString(std::string name, std::string* target,
                         std::string help) {
-  flags_.push_back({std::move(name), Kind::kString, target, std::move(help),
-                    *target});
+  flags_.push_back(
+      {std::move(name), Kind::kString, target, std::move(help), *target});
 }
 
 void FlagSet::AddDuration(std::string name, absl::Duration* target,
@@ -62,7 +62,8 @@ FlagSet::Flag* FlagSet::Find(const std::string& name) {
 }
 
 std::string FlagSet::EnvName(const std::string& name) const {
-  std::string upper = absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
+  std::string upper =
+      absl::AsciiStrToUpper(absl::StrReplaceAll(name, {{"-", "_"}}));
   if (absl::StartsWith(upper, env_prefix_)) return upper;
   // "CXONE_" + "CXONE_BASE_URL" would repeat the word: drop the prefix's
   // word when the flag already starts with it.
@@ -75,9 +76,9 @@ std::string FlagSet::EnvName(const std::string& name) const {
 absl::Status FlagSet::Assign(Flag& flag, const std::string& value,
                              const std::string& source) {
   auto bad = [&](absl::string_view want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": expected ", want, ", got \"",
-        flag.secret ? "[REDACTED]" : value, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": expected ", want, ", got \"",
+                     flag.secret ? "[REDACTED]" : value, "\""));
   };
   switch (flag.kind) {
     case Kind::kString:
@@ -85,7 +86,8 @@ absl::Status FlagSet::Assign(Flag& flag, const std::string& value,
       return absl::OkStatus();
     case Kind::kDuration: {
       absl::Duration parsed;
-      if (!absl::ParseDuration(value, &parsed) || parsed < absl::ZeroDuration()) {
+      if (!absl::ParseDuration(value, &parsed) ||
+          parsed < absl::ZeroDuration()) {
         return bad("a non-negative duration such as 500ms, 30s or 5m");
       }
       *static_cast<absl::Duration*>(flag.target) = parsed;
@@ -165,7 +167,8 @@ std::string FlagSet::ValueText(const Flag& flag) const {
     case Kind::kString:
       return *static_cast<const std::string*>(flag.target);
     case Kind::kDuration:
-      return absl::FormatDuration(*static_cast<const absl::Duration*>(flag.target));
+      return absl::FormatDuration(
+          *static_cast<const absl::Duration*>(flag.target));
     case Kind::kInt:
       return absl::StrCat(*static_cast<const int64_t*>(flag.target));
     case Kind::kBool:

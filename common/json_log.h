@@ -10,8 +10,8 @@
 #define CXONE_COMMON_JSON_LOG_H_
 
 #include <cstdio>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/redactor.h"

@@ -12,8 +12,8 @@
 
 #include <deque>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace cxone {

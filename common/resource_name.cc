@@ -24,8 +24,9 @@ std::string Quote(absl::string_view id) {
     if (absl::ascii_isprint(static_cast<unsigned char>(c))) {
       shown.push_back(c);
     } else {
-      absl::StrAppend(&shown, "\\x",
-                      absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+      absl::StrAppend(
+          &shown, "\\x",
+          absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
     }
   }
   if (id.size() > 64) shown += "…";
@@ -50,8 +51,7 @@ absl::Status ValidateId(absl::string_view what, absl::string_view id) {
   for (char c : id) {
     if (!IsIdChar(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          what, " ", Quote(id),
-          " has a character outside [A-Za-z0-9._-]"));
+          what, " ", Quote(id), " has a character outside [A-Za-z0-9._-]"));
     }
   }
   return absl::OkStatus();
@@ -68,7 +68,8 @@ absl::StatusOr<CompileName> CompileName::Parse(absl::string_view name) {
         "name ", Quote(name),
         " is not of the form flows/{flow_id}/compiles/{compile_id}"));
   }
-  if (absl::Status status = ValidateId("flow_id in name", parts[1]); !status.ok()) {
+  if (absl::Status status = ValidateId("flow_id in name", parts[1]);
+      !status.ok()) {
     return status;
   }
   if (absl::Status status = ValidateId("compile_id in name", parts[3]);

@@ -7,10 +7,10 @@
 #define CXONE_COMMON_RESOURCE_NAME_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace cxone {
 

@@ -88,9 +88,8 @@ SharedEvent CompileJob::NextEvent(uint64_t after_sequence,
   absl::MutexLock lock(&mu_);
   // Sequences start at 1 and have no gaps, so event n sits at index n - 1.
   if (after_sequence < events_.size()) return events_[after_sequence];
-  if (listener != nullptr &&
-      std::find(listeners_.begin(), listeners_.end(), listener) ==
-          listeners_.end()) {
+  if (listener != nullptr && std::find(listeners_.begin(), listeners_.end(),
+                                       listener) == listeners_.end()) {
     listeners_.push_back(listener);
   }
   return nullptr;

@@ -146,11 +146,10 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamStatus(
     return events;
   }
   if (!IsLegalMove(current, reported)) {
-    std::string detail =
-        absl::StrCat("CXone moved the compile from ", StateName(current),
-                     " to ", StateName(reported),
-                     ", which the lifecycle does not allow; keeping ",
-                     StateName(current));
+    std::string detail = absl::StrCat(
+        "CXone moved the compile from ", StateName(current), " to ",
+        StateName(reported), ", which the lifecycle does not allow; keeping ",
+        StateName(current));
     if (detail != last_anomaly_) {
       events.push_back(Anomaly(status.status, std::move(detail), now));
     }
@@ -174,10 +173,10 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamError(
     const absl::Status& error, absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal()) return events;
-  std::string detail =
-      absl::StrCat("polling CXone failed: ", error.message());
+  std::string detail = absl::StrCat("polling CXone failed: ", error.message());
   if (detail != last_anomaly_) {
-    events.push_back(Anomaly(compile_.upstream_status(), std::move(detail), now));
+    events.push_back(
+        Anomaly(compile_.upstream_status(), std::move(detail), now));
   }
   return events;
 }
@@ -202,10 +201,9 @@ std::vector<CompileEvent> CompileLifecycle::OnTick(absl::Time now) {
     stuck_reported_ = true;
     CompileEvent event =
         NewEvent(compilev1::EVENT_TYPE_STUCK, compile_.state(), now);
-    event.set_detail(absl::StrCat("CXone has reported no change for ",
-                                  absl::FormatDuration(quiet), " (state ",
-                                  StateName(compile_.state()),
-                                  "); still polling"));
+    event.set_detail(absl::StrCat(
+        "CXone has reported no change for ", absl::FormatDuration(quiet),
+        " (state ", StateName(compile_.state()), "); still polling"));
     events.push_back(std::move(event));
   }
   return events;

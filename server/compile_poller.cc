@@ -65,10 +65,9 @@ void CompilePoller::PollOnce(const std::shared_ptr<CompileJob>& job) {
   if (!terminal) terminal = job->Tick(now);
   if (terminal) {
     const compilev1::Compile compile = job->Snapshot();
-    log_->Info("compile finished",
-               {{"compile", job->name()},
-                {"state", StateName(compile.state())},
-                {"errors", compile.errors_size()}});
+    log_->Info("compile finished", {{"compile", job->name()},
+                                    {"state", StateName(compile.state())},
+                                    {"errors", compile.errors_size()}});
     Untrack();
     return;
   }

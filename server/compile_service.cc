@@ -42,8 +42,8 @@ class CompileService::WatchReactor final
     current_.reset();
     if (!ok) {
       // The client is gone; OnCancel may or may not have run yet.
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
-                                "the watcher went away"));
+      FinishLocked(
+          grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
       return;
     }
     WriteNextLocked();
@@ -60,8 +60,8 @@ class CompileService::WatchReactor final
     // With a write in flight, OnWriteDone(false) finishes instead: Finish
     // must not race a pending write's completion bookkeeping.
     if (!write_in_flight_) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
-                                "the watcher cancelled"));
+      FinishLocked(
+          grpc::Status(grpc::StatusCode::CANCELLED, "the watcher cancelled"));
     }
   }
 
@@ -75,8 +75,8 @@ class CompileService::WatchReactor final
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || write_in_flight_) return;
     if (cancelled_) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
-                                "the watcher cancelled"));
+      FinishLocked(
+          grpc::Status(grpc::StatusCode::CANCELLED, "the watcher cancelled"));
       return;
     }
     if (job_->IsFinishedAfter(cursor_)) {
@@ -119,8 +119,8 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
   if (!parsed.ok()) return parsed.status();
   std::shared_ptr<CompileJob> job = registry_->Find(parsed->ToString());
   if (job == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("no compile named \"", name, "\" is known to this gateway"));
+    return absl::NotFoundError(absl::StrCat("no compile named \"", name,
+                                            "\" is known to this gateway"));
   }
   return job;
 }
@@ -140,8 +140,7 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
 
 grpc::ServerUnaryReactor* CompileService::GetCompile(
     grpc::CallbackServerContext* context,
-    const compilev1::GetCompileRequest* request,
-    compilev1::Compile* response) {
+    const compilev1::GetCompileRequest* request, compilev1::Compile* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::shared_ptr<CompileJob>> job = FindJob(request->name());
   if (job.ok()) *response = (*job)->Snapshot();

@@ -21,8 +21,7 @@
 
 namespace cxone {
 
-class CompileService final
-    : public compilev1::CompileService::CallbackService {
+class CompileService final : public compilev1::CompileService::CallbackService {
  public:
   // All pointers must outlive the service.
   CompileService(CompileStarter* starter, JobRegistry* registry,

@@ -19,8 +19,9 @@ absl::StatusOr<nlohmann::json> DirectivesJson(
   auto status =
       google::protobuf::util::MessageToJsonString(request.directives(), &text);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "directives cannot be encoded as JSON: ", status.message().as_string()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("directives cannot be encoded as JSON: ",
+                     status.message().as_string()));
   }
   nlohmann::json directives =
       nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -54,10 +55,9 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     return;
   }
   if (request.request_id().size() > kMaxRequestIdLength) {
-    done(absl::InvalidArgumentError(
-        absl::StrCat("request_id is ", request.request_id().size(),
-                     " bytes long; at most ", kMaxRequestIdLength,
-                     " are allowed")));
+    done(absl::InvalidArgumentError(absl::StrCat(
+        "request_id is ", request.request_id().size(), " bytes long; at most ",
+        kMaxRequestIdLength, " are allowed")));
     return;
   }
   absl::StatusOr<nlohmann::json> directives = DirectivesJson(request);
@@ -83,8 +83,7 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     }
     if (*claim != RequestIdIndex::Claim::kFirst) return;
   }
-  auto trigger = [this, flow_id, request_id, directives = *directives,
-                  finish] {
+  auto trigger = [this, flow_id, request_id, directives = *directives, finish] {
     RequestIdIndex::JobOrError job = TriggerAndRegister(flow_id, directives);
     if (!request_id.empty()) request_ids_->Complete(request_id, job);
     finish(job);

@@ -85,8 +85,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   timers.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  log.Info("listening", {{"address", absl::StrCat(host, ":", port)},
-                         {"port", port}});
+  log.Info("listening",
+           {{"address", absl::StrCat(host, ":", port)}, {"port", port}});
 
   int signal_number = 0;
   sigwait(stop_signals, &signal_number);

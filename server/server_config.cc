@@ -38,8 +38,8 @@ absl::Status CheckPositive(const std::string& flag, absl::Duration value) {
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
   std::ifstream file(path);
   if (!file) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--client-secret-file: cannot read \"", path, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--client-secret-file: cannot read \"", path, "\""));
   }
   std::stringstream content;
   content << file.rdbuf();
@@ -57,9 +57,8 @@ nlohmann::json ServerConfig::ToJson() const {
       {"client_id", client_id},
       {"client_secret", client_secret.empty() ? "" : "[REDACTED]"},
       {"client_secret_file", client_secret_file},
-      {"token_auth", token_auth == upstream::ClientAuthMethod::kHttpBasic
-                         ? "basic"
-                         : "form"},
+      {"token_auth",
+       token_auth == upstream::ClientAuthMethod::kHttpBasic ? "basic" : "form"},
       {"scopes", scopes},
       {"poll_interval", absl::FormatDuration(poll_interval)},
       {"request_timeout", absl::FormatDuration(request_timeout)},
@@ -145,7 +144,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     config.cxone_base_url.pop_back();
   }
   if (config.token_url.empty()) {
-    config.token_url = absl::StrCat(config.cxone_base_url, "/api/v2/oauth/token");
+    config.token_url =
+        absl::StrCat(config.cxone_base_url, "/api/v2/oauth/token");
   } else if (absl::Status url = CheckHttpUrl("token-url", config.token_url);
              !url.ok()) {
     return url;
@@ -155,7 +155,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         "--client-id (or $CXONE_CLIENT_ID) is required");
   }
   if (!config.client_secret_file.empty()) {
-    absl::StatusOr<std::string> secret = ReadSecretFile(config.client_secret_file);
+    absl::StatusOr<std::string> secret =
+        ReadSecretFile(config.client_secret_file);
     if (!secret.ok()) return secret.status();
     config.client_secret = *secret;
   } else if (std::optional<std::string> secret = env("CXONE_CLIENT_SECRET")) {

@@ -24,7 +24,8 @@ struct ServerConfig {
   std::string client_id;
   std::string client_secret;  // from $CXONE_CLIENT_SECRET or the file
   std::string client_secret_file;
-  upstream::ClientAuthMethod token_auth = upstream::ClientAuthMethod::kFormFields;
+  upstream::ClientAuthMethod token_auth =
+      upstream::ClientAuthMethod::kFormFields;
   std::string scopes = "flow:read flow:write";
   absl::Duration poll_interval = absl::Seconds(1);
   absl::Duration request_timeout = absl::Seconds(10);

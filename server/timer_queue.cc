@@ -12,7 +12,9 @@ void TimerQueue::Schedule(absl::Time due, std::function<void()> task) {
   entries_.push(Entry{due, next_order_++, std::move(task)});
 }
 
-void TimerQueue::Start() { thread_ = std::thread([this] { Run(); }); }
+void TimerQueue::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void TimerQueue::Shutdown() {
   {
@@ -56,7 +58,8 @@ void TimerQueue::Run() {
       const absl::Time earliest =
           entries_.empty() ? absl::InfiniteFuture() : entries_.top().due;
       auto changed = [this, earliest]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || (!entries_.empty() && entries_.top().due < earliest);
+        return stopping_ ||
+               (!entries_.empty() && entries_.top().due < earliest);
       };
       mu_.AwaitWithTimeout(absl::Condition(&changed), wait);
       continue;

@@ -28,7 +28,8 @@ size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
   size_t colon = line.find(':');
   if (colon != absl::string_view::npos) {
     std::string name = absl::AsciiStrToLower(line.substr(0, colon));
-    absl::string_view value = absl::StripAsciiWhitespace(line.substr(colon + 1));
+    absl::string_view value =
+        absl::StripAsciiWhitespace(line.substr(colon + 1));
     (*headers)[name] = std::string(value);
   }
   return size * count;
@@ -44,7 +45,8 @@ struct HeaderList {
 
 CurlHttpClient::~CurlHttpClient() {
   absl::MutexLock lock(&mu_);
-  for (void* handle : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(handle));
+  for (void* handle : idle_handles_)
+    curl_easy_cleanup(static_cast<CURL*>(handle));
 }
 
 void* CurlHttpClient::TakeHandle() {
@@ -72,8 +74,8 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   HttpResponse response;
   HeaderList headers;
   for (const auto& [name, value] : request.headers) {
-    headers.list =
-        curl_slist_append(headers.list, absl::StrCat(name, ": ", value).c_str());
+    headers.list = curl_slist_append(headers.list,
+                                     absl::StrCat(name, ": ", value).c_str());
   }
   // curl would otherwise send "Expect: 100-continue" for larger bodies and
   // wait a second for an answer that many servers never send.
@@ -116,8 +118,9 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
                      absl::FormatDuration(request.timeout)));
   }
   if (code != CURLE_OK) {
-    return absl::UnavailableError(absl::StrCat(
-        request.method, " ", request.url, " failed: ", curl_easy_strerror(code)));
+    return absl::UnavailableError(
+        absl::StrCat(request.method, " ", request.url,
+                     " failed: ", curl_easy_strerror(code)));
   }
   response.status_code = static_cast<int>(status_code);
   return response;

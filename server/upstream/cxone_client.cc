@@ -16,9 +16,9 @@ bool IsTransient(const absl::Status& status) {
 // The answer to a 4xx that no call handles specially.
 absl::Status OtherClientError(const HttpResponse& response,
                               absl::string_view what) {
-  std::string message = absl::StrCat("CXone refused to ", what, " (HTTP ",
-                                     response.status_code, ": ",
-                                     SummarizeErrorBody(response.body), ")");
+  std::string message =
+      absl::StrCat("CXone refused to ", what, " (HTTP ", response.status_code,
+                   ": ", SummarizeErrorBody(response.body), ")");
   if (response.status_code == 400 || response.status_code == 422) {
     return absl::InvalidArgumentError(message);
   }
@@ -89,10 +89,9 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
         wait = std::min(retry_after.value_or(backoff_->Ceiling(attempt)),
                         config_.max_retry_after);
       } else if (response->status_code >= 500) {
-        last_failure = absl::UnavailableError(
-            absl::StrCat("CXone answered HTTP ", response->status_code,
-                         " when asked to ", what, ": ",
-                         SummarizeErrorBody(response->body)));
+        last_failure = absl::UnavailableError(absl::StrCat(
+            "CXone answered HTTP ", response->status_code, " when asked to ",
+            what, ": ", SummarizeErrorBody(response->body)));
       } else {
         return response;
       }
@@ -116,7 +115,8 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
     const std::string& flow_id, const nlohmann::json& directives) {
   nlohmann::json body = {{"flowId", flow_id}};
   if (directives.is_object()) body["directives"] = directives;
-  const std::string what = absl::StrCat("start compiling flow \"", flow_id, "\"");
+  const std::string what =
+      absl::StrCat("start compiling flow \"", flow_id, "\"");
   absl::StatusOr<HttpResponse> response =
       Call("POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"),
            body.dump(), what);
@@ -125,7 +125,8 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
     case 200:
     case 201:
     case 202: {
-      absl::StatusOr<TriggerResult> result = ParseTriggerResponse(response->body);
+      absl::StatusOr<TriggerResult> result =
+          ParseTriggerResponse(response->body);
       if (!result.ok()) {
         return absl::UnavailableError(absl::StrCat(
             "CXone accepted the request to ", what,
@@ -134,10 +135,10 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       return result;
     }
     case 403:
-      return absl::PermissionDeniedError(absl::StrCat(
-          "CXone denied the request to ", what,
-          ": the gateway's access token lacks scope flow:write (",
-          SummarizeErrorBody(response->body), ")"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("CXone denied the request to ", what,
+                       ": the gateway's access token lacks scope flow:write (",
+                       SummarizeErrorBody(response->body), ")"));
     case 404:
       return absl::NotFoundError(
           absl::StrCat("CXone does not know flow \"", flow_id, "\""));
@@ -161,18 +162,17 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
   const std::string what = absl::StrCat("report compile \"", compile_id,
                                         "\" of flow \"", flow_id, "\"");
   absl::StatusOr<HttpResponse> response = Call(
-      "GET",
-      absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id), "",
-      what);
+      "GET", absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id),
+      "", what);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
       return ParseStatusResponse(response->body);
     case 403:
-      return absl::PermissionDeniedError(absl::StrCat(
-          "CXone denied the request to ", what,
-          ": the gateway's access token lacks scope flow:read (",
-          SummarizeErrorBody(response->body), ")"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("CXone denied the request to ", what,
+                       ": the gateway's access token lacks scope flow:read (",
+                       SummarizeErrorBody(response->body), ")"));
     case 404:
       return absl::NotFoundError(absl::StrCat("CXone does not know compile \"",
                                               compile_id, "\" of flow \"",

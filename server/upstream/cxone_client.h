@@ -22,9 +22,9 @@
 #define CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "nlohmann/json.hpp"

@@ -19,22 +19,24 @@ constexpr size_t kQuotedBodyLimit = 120;
 std::string Excerpt(absl::string_view text) {
   std::string shown;
   for (char c : text.substr(0, kQuotedBodyLimit)) {
-    shown.push_back(absl::ascii_isprint(static_cast<unsigned char>(c)) ? c : '?');
+    shown.push_back(absl::ascii_isprint(static_cast<unsigned char>(c)) ? c
+                                                                       : '?');
   }
   if (text.size() > kQuotedBodyLimit) shown += "...";
   return shown;
 }
 
-absl::StatusOr<json> ParseObject(absl::string_view body, absl::string_view what) {
+absl::StatusOr<json> ParseObject(absl::string_view body,
+                                 absl::string_view what) {
   json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
     return absl::UnavailableError(absl::StrCat(
         "CXone ", what, " response is not JSON: \"", Excerpt(body), "\""));
   }
   if (!document.is_object()) {
-    return absl::UnavailableError(absl::StrCat(
-        "CXone ", what, " response is JSON but not an object: \"",
-        Excerpt(body), "\""));
+    return absl::UnavailableError(
+        absl::StrCat("CXone ", what, " response is JSON but not an object: \"",
+                     Excerpt(body), "\""));
   }
   return document;
 }
@@ -67,8 +69,8 @@ absl::StatusOr<Diagnostic> ParseDiagnostic(const json& item,
   Diagnostic diagnostic;
   if (auto code = item.find("code"); code != item.end()) {
     if (!code->is_string()) {
-      return WrongShape("status",
-                        absl::StrCat(field, "[", index, "].code is not a string"));
+      return WrongShape(
+          "status", absl::StrCat(field, "[", index, "].code is not a string"));
     }
     diagnostic.code = code->get<std::string>();
   }
@@ -175,15 +177,15 @@ absl::StatusOr<CompileStatus> ParseStatusResponse(absl::string_view body) {
       compile != document->end() && compile->is_string()) {
     status.compile_id = compile->get<std::string>();
   }
-  if (absl::Status errors = ParseDiagnostics(*document, "errors",
-                                             /*allow_strings=*/false,
-                                             &status.errors);
+  if (absl::Status errors =
+          ParseDiagnostics(*document, "errors",
+                           /*allow_strings=*/false, &status.errors);
       !errors.ok()) {
     return errors;
   }
-  if (absl::Status warnings = ParseDiagnostics(*document, "warnings",
-                                               /*allow_strings=*/true,
-                                               &status.warnings);
+  if (absl::Status warnings =
+          ParseDiagnostics(*document, "warnings",
+                           /*allow_strings=*/true, &status.warnings);
       !warnings.ok()) {
     return warnings;
   }
@@ -202,7 +204,8 @@ std::string ParseConflictCompileId(absl::string_view body) {
 std::string SummarizeErrorBody(absl::string_view body) {
   json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) {
-    return body.empty() ? "(empty body)" : absl::StrCat("\"", Excerpt(body), "\"");
+    return body.empty() ? "(empty body)"
+                        : absl::StrCat("\"", Excerpt(body), "\"");
   }
   std::string summary;
   for (const char* key : {"error", "error_description", "message"}) {

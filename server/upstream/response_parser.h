@@ -12,9 +12,9 @@
 #define CXONE_SERVER_UPSTREAM_RESPONSE_PARSER_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "server/upstream/upstream_types.h"
 
 namespace cxone::upstream {

@@ -20,9 +20,9 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
     return absl::Seconds(std::min<uint64_t>(seconds, 86400));
   }
   // IMF-fixdate, then the two obsolete forms RFC 9110 says to accept.
-  for (const char* format : {"%a, %d %b %Y %H:%M:%S GMT",
-                             "%A, %d-%b-%y %H:%M:%S GMT",
-                             "%a %b %e %H:%M:%S %Y"}) {
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+        "%a %b %e %H:%M:%S %Y"}) {
     absl::Time when;
     std::string error;
     if (absl::ParseTime(format, std::string(text), absl::UTCTimeZone(), &when,

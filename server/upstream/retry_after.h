@@ -3,8 +3,8 @@
 #define CXONE_SERVER_UPSTREAM_RETRY_AFTER_H_
 
 #include <optional>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace cxone::upstream {

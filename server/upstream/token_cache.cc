@@ -10,7 +10,8 @@ namespace cxone::upstream {
 std::string FormEncode(absl::string_view value) {
   std::string encoded;
   for (unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
       encoded.push_back(static_cast<char>(c));
     } else {
       absl::StrAppend(&encoded, "%", absl::Hex(c, absl::kZeroPad2));
@@ -97,10 +98,9 @@ absl::StatusOr<std::string> TokenCache::Fetch() {
     // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
     request.headers.emplace_back(
         "Authorization",
-        absl::StrCat("Basic ",
-                     absl::Base64Escape(absl::StrCat(
-                         FormEncode(config_.client_id), ":",
-                         FormEncode(config_.client_secret)))));
+        absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
+                                   FormEncode(config_.client_id), ":",
+                                   FormEncode(config_.client_secret)))));
   }
   request.body = RequestBody();
   const absl::Time sent_at = clock_->Now();

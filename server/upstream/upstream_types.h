@@ -12,17 +12,17 @@ namespace cxone::upstream {
 
 // An error or warning CXone reported for a flow.
 struct Diagnostic {
-  std::string code;     // verbatim, e.g. "SYNTAX_ERROR"; "" for a plain string
+  std::string code;  // verbatim, e.g. "SYNTAX_ERROR"; "" for a plain string
   std::string message;
-  int line = 0;         // 1-based; 0 = no location
-  int column = 0;       // 1-based; 0 = no column
+  int line = 0;    // 1-based; 0 = no location
+  int column = 0;  // 1-based; 0 = no column
 };
 
 // A decoded status poll (GET /api/v2/flows/{flowId}/compile/{compileId}).
 struct CompileStatus {
   std::string flow_id;
   std::string compile_id;
-  std::string status;   // verbatim; may be outside the four known values
+  std::string status;  // verbatim; may be outside the four known values
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;
 };
@@ -30,7 +30,7 @@ struct CompileStatus {
 // A decoded trigger (POST /api/v2/flows/{flowId}/compile).
 struct TriggerResult {
   std::string compile_id;
-  std::string status;   // verbatim; "QUEUED" when CXone sent none
+  std::string status;  // verbatim; "QUEUED" when CXone sent none
   // True when CXone answered 409 naming a compile of this flow that was
   // already running: the caller attaches to it instead of a new one.
   bool already_running = false;

@@ -50,9 +50,10 @@ TEST_F(BufTest, ContractPassesBufLint) {
 TEST_F(BufTest, BufCurlListsEveryMethodThroughReflection) {
   auto gateway = testing::GatewayHarness::Start();
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  BufRun list = RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge",
-                        "--list-methods",
-                        absl::StrCat("http://", (*gateway)->gateway_address())});
+  BufRun list =
+      RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge",
+              "--list-methods",
+              absl::StrCat("http://", (*gateway)->gateway_address())});
   ASSERT_EQ(list.exit_code, 0) << ::testing::PrintToString(list.lines);
   for (const char* method : {"cxone.compile.v1.CompileService/StartCompile",
                              "cxone.compile.v1.CompileService/WatchCompile",
@@ -65,11 +66,11 @@ TEST_F(BufTest, BufCurlListsEveryMethodThroughReflection) {
 TEST_F(BufTest, BufCurlStartsACompileFromJson) {
   auto gateway = testing::GatewayHarness::Start();
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  BufRun call = RunBuf(
-      {"curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d",
-       R"({"flow_id": "main-menu"})",
-       absl::StrCat("http://", (*gateway)->gateway_address(),
-                    "/cxone.compile.v1.CompileService/StartCompile")});
+  BufRun call =
+      RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d",
+              R"({"flow_id": "main-menu"})",
+              absl::StrCat("http://", (*gateway)->gateway_address(),
+                           "/cxone.compile.v1.CompileService/StartCompile")});
   ASSERT_EQ(call.exit_code, 0) << ::testing::PrintToString(call.lines);
   EXPECT_THAT(::testing::PrintToString(call.lines),
               HasSubstr("flows/main-menu/compiles/"));

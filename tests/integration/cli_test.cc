@@ -44,16 +44,19 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, ValidFlowExitsZeroAfterCompleted) {
-  CliRun run = RunCli(gateway_->gateway_address(), {"start", "main-menu", "--wait"});
+  CliRun run =
+      RunCli(gateway_->gateway_address(), {"start", "main-menu", "--wait"});
   EXPECT_EQ(run.exit_code, 0) << ::testing::PrintToString(run.lines);
   EXPECT_THAT(run.lines, Contains(HasSubstr("IN_PROGRESS -> COMPLETED")));
 }
 
 TEST_F(CliTest, BrokenFlowExitsOneWithEditorJumpableErrors) {
-  CliRun run = RunCli(gateway_->gateway_address(), {"start", "broken-refs", "--wait"});
+  CliRun run =
+      RunCli(gateway_->gateway_address(), {"start", "broken-refs", "--wait"});
   EXPECT_EQ(run.exit_code, 1) << ::testing::PrintToString(run.lines);
-  EXPECT_THAT(run.lines, Contains(::testing::StartsWith(
-                             "broken-refs:16:14: error: reference: ")));
+  EXPECT_THAT(
+      run.lines,
+      Contains(::testing::StartsWith("broken-refs:16:14: error: reference: ")));
   EXPECT_THAT(run.lines, Contains(::testing::StartsWith(
                              "broken-refs:29:13: error: validation: ")));
 }

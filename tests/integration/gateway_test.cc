@@ -72,7 +72,8 @@ class GatewayTest : public ::testing::Test {
     if (gateway_ != nullptr) {
       // No secret may have reached any log line of either process.
       for (const std::string& line : gateway_->AllLogLines()) {
-        EXPECT_THAT(line, ::testing::Not(HasSubstr(testing::kHarnessClientSecret)));
+        EXPECT_THAT(line,
+                    ::testing::Not(HasSubstr(testing::kHarnessClientSecret)));
         EXPECT_THAT(line, ::testing::Not(HasSubstr("Bearer ")));
       }
     }
@@ -111,7 +112,8 @@ struct ExpectedError {
 
 // Runs `flow` to the end, checks its errors against the example file and
 // returns the terminal event.
-v1::CompileEvent ExpectFailsWith(GatewayHarness& gateway, const std::string& flow,
+v1::CompileEvent ExpectFailsWith(GatewayHarness& gateway,
+                                 const std::string& flow,
                                  const std::vector<ExpectedError>& expected) {
   auto compile = StartCompile(gateway.stub(), Request(flow));
   EXPECT_TRUE(compile.ok()) << compile.status();
@@ -122,7 +124,8 @@ v1::CompileEvent ExpectFailsWith(GatewayHarness& gateway, const std::string& flo
   const v1::CompileEvent last = watch.events.back();
   EXPECT_EQ(last.state(), v1::STATE_FAILED);
   EXPECT_EQ(last.errors_size(), static_cast<int>(expected.size()));
-  for (size_t i = 0; i < expected.size() && i < static_cast<size_t>(last.errors_size());
+  for (size_t i = 0;
+       i < expected.size() && i < static_cast<size_t>(last.errors_size());
        ++i) {
     const v1::CompileError& error = last.errors(static_cast<int>(i));
     EXPECT_EQ(error.category(), expected[i].category) << i;
@@ -135,16 +138,19 @@ v1::CompileEvent ExpectFailsWith(GatewayHarness& gateway, const std::string& flo
 }
 
 TEST_F(GatewayTest, SyntaxErrorFlowFailsAtTheTokenAfterTheMissingComma) {
-  ExpectFailsWith(*gateway_, "syntax-error",
-                  {{v1::ERROR_CATEGORY_SYNTAX, "SYNTAX_ERROR", 13, 7, "missing ','"}});
+  ExpectFailsWith(
+      *gateway_, "syntax-error",
+      {{v1::ERROR_CATEGORY_SYNTAX, "SYNTAX_ERROR", 13, 7, "missing ','"}});
 }
 
 TEST_F(GatewayTest, BrokenRefsFlowReportsEveryProblemWithItsLocation) {
   v1::CompileEvent last = ExpectFailsWith(
       *gateway_, "broken-refs",
-      {{v1::ERROR_CATEGORY_REFERENCE, "REFERENCE_ERROR", 16, 14, "\"operator\""},
+      {{v1::ERROR_CATEGORY_REFERENCE, "REFERENCE_ERROR", 16, 14,
+        "\"operator\""},
        {v1::ERROR_CATEGORY_VALIDATION, "VALIDATION_ERROR", 19, 5, "\"type\""},
-       {v1::ERROR_CATEGORY_REFERENCE, "REFERENCE_ERROR", 26, 15, "\"goodbye2\""},
+       {v1::ERROR_CATEGORY_REFERENCE, "REFERENCE_ERROR", 26, 15,
+        "\"goodbye2\""},
        {v1::ERROR_CATEGORY_VALIDATION, "VALIDATION_ERROR", 29, 13,
         "duplicate node id \"menu\""}});
   // Warnings travel with the result too, with their locations.
@@ -229,9 +235,8 @@ TEST_F(GatewayTest, TenWatchersAllGetEveryEventFromOnePoller) {
   std::vector<WatchResult> results(10);
   std::vector<std::thread> watchers;
   for (int i = 0; i < 10; ++i) {
-    watchers.emplace_back([&, i] {
-      results[i] = WatchToEnd(gateway_->stub(), shared->name());
-    });
+    watchers.emplace_back(
+        [&, i] { results[i] = WatchToEnd(gateway_->stub(), shared->name()); });
   }
   for (auto& watcher : watchers) watcher.join();
   for (const WatchResult& result : results) {
@@ -249,13 +254,17 @@ TEST_F(GatewayTest, TenWatchersAllGetEveryEventFromOnePoller) {
 
 TEST_F(GatewayTest, RequestIdReturnsTheSameCompileAndTriggersOnce) {
   ASSERT_TRUE(gateway_->ResetSimStats().ok());
-  auto first = StartCompile(gateway_->stub(), Request("idem-flow", "deploy-1234"));
-  auto second = StartCompile(gateway_->stub(), Request("idem-flow", "deploy-1234"));
+  auto first =
+      StartCompile(gateway_->stub(), Request("idem-flow", "deploy-1234"));
+  auto second =
+      StartCompile(gateway_->stub(), Request("idem-flow", "deploy-1234"));
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(first->name(), second->name());
   EXPECT_EQ((*gateway_->SimStats())["requests"]["trigger"], 1);
-  auto other_flow = StartCompile(gateway_->stub(), Request("main-menu", "deploy-1234"));
-  EXPECT_TRUE(absl::IsAlreadyExists(other_flow.status())) << other_flow.status();
+  auto other_flow =
+      StartCompile(gateway_->stub(), Request("main-menu", "deploy-1234"));
+  EXPECT_TRUE(absl::IsAlreadyExists(other_flow.status()))
+      << other_flow.status();
   ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), first->name()));
 }
 
@@ -278,8 +287,9 @@ TEST_F(GatewayTest, DirectivesReachCxoneUnchanged) {
   ASSERT_TRUE(compile.ok()) << compile.status();
   auto seen = gateway_->SimGet("/_sim/compiles/" + compile->compile_id());
   ASSERT_TRUE(seen.ok()) << seen.status();
-  EXPECT_EQ((*seen)["directives"],
-            (nlohmann::json{{"optimize", true}, {"level", 3}, {"target", "prod"}}));
+  EXPECT_EQ(
+      (*seen)["directives"],
+      (nlohmann::json{{"optimize", true}, {"level", 3}, {"target", "prod"}}));
   ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), compile->name()));
 }
 
@@ -303,7 +313,8 @@ TEST(GatewayErrors, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
   grpc::Status status = StartStatus(*gateway, "main-menu");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(status.error_message(), HasSubstr("credentials"));
-  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("wrong-secret-value")));
+  EXPECT_THAT(status.error_message(),
+              ::testing::Not(HasSubstr("wrong-secret-value")));
   for (const std::string& line : gateway->AllLogLines()) {
     EXPECT_THAT(line, ::testing::Not(HasSubstr("wrong-secret-value")));
   }
@@ -341,6 +352,70 @@ TEST(GatewayErrors, UnreachableUpstreamIsUnavailable) {
   grpc::Status status = StartStatus(*gateway, "main-menu");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("unreachable"));
+}
+
+}  // namespace
+}  // namespace cxone
+
+namespace cxone {
+namespace {
+
+// Runs the server binary with `args` and `env` and returns its exit code and
+// everything it printed.
+std::pair<int, std::string> RunServerToExit(
+    const std::vector<std::string>& args,
+    const std::vector<std::pair<std::string, std::string>>& env) {
+  auto server = testing::ChildProcess::Start(CXONE_SERVER_BINARY, args, env);
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (!server.ok()) return {-1, ""};
+  auto code = (*server)->Wait(absl::Seconds(30));
+  EXPECT_TRUE(code.ok()) << code.status();
+  (void)(*server)->WaitForLine([](const std::string&) { return false; },
+                               absl::Seconds(10));
+  std::string output;
+  for (const std::string& line : (*server)->Lines()) output += line + "\n";
+  return {code.value_or(-1), output};
+}
+
+TEST(ServerStartup, MissingSettingExitsTwoNamingIt) {
+  auto [code, output] =
+      RunServerToExit({"--client-id=x"},
+                      {{"CXONE_CLIENT_SECRET", "s"}, {"CXONE_BASE_URL", ""}});
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(output, HasSubstr("--cxone-base-url"));
+}
+
+TEST(ServerStartup, InvalidSettingExitsTwoNamingIt) {
+  auto [code, output] =
+      RunServerToExit({"--cxone-base-url=http://127.0.0.1:1", "--client-id=x",
+                       "--poll-interval=often"},
+                      {{"CXONE_CLIENT_SECRET", "s"}});
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(output, HasSubstr("--poll-interval"));
+}
+
+TEST(ServerStartup, HelpListsEveryFlagAndExitsZero) {
+  auto [code, output] = RunServerToExit({"--help"}, {});
+  EXPECT_EQ(code, 0);
+  for (const char* flag :
+       {"--listen", "--cxone-base-url", "--token-url", "--client-id",
+        "--client-secret-file", "--poll-interval", "--stuck-timeout",
+        "--request-timeout", "CXONE_CLIENT_SECRET"}) {
+    EXPECT_THAT(output, HasSubstr(flag));
+  }
+}
+
+TEST(ServerStartup, StartupLogShowsConfigWithTheSecretRedacted) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  auto line = gateway->server().WaitForLine(
+      [](const std::string& l) { return absl::StrContains(l, "\"config\""); },
+      absl::Seconds(10));
+  ASSERT_TRUE(line.ok()) << line.status();
+  auto json = nlohmann::json::parse(*line);
+  EXPECT_EQ(json["config"]["client_secret"], "[REDACTED]");
+  EXPECT_EQ(json["config"]["client_id"], "harness-client");
+  EXPECT_THAT(*line, ::testing::Not(HasSubstr(testing::kHarnessClientSecret)));
 }
 
 }  // namespace

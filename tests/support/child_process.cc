@@ -115,17 +115,17 @@ absl::StatusOr<std::string> ChildProcess::WaitForLine(
       if (predicate(lines_[checked])) return lines_[checked];
     }
     if (open_streams_ == 0) {
-      return absl::UnavailableError(absl::StrCat(
-          "process exited before printing the line; output:\n",
-          absl::StrJoin(lines_, "\n")));
+      return absl::UnavailableError(
+          absl::StrCat("process exited before printing the line; output:\n",
+                       absl::StrJoin(lines_, "\n")));
     }
     auto more = [this, checked]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return lines_.size() > checked || open_streams_ == 0;
     };
     if (!mu_.AwaitWithDeadline(absl::Condition(&more), deadline)) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no such line within ", absl::FormatDuration(timeout),
-          "; output:\n", absl::StrJoin(lines_, "\n")));
+      return absl::DeadlineExceededError(
+          absl::StrCat("no such line within ", absl::FormatDuration(timeout),
+                       "; output:\n", absl::StrJoin(lines_, "\n")));
     }
   }
 }
@@ -143,8 +143,7 @@ bool ChildProcess::Reap(int options) {
   if (result != pid_) return false;
   absl::MutexLock lock(&mu_);
   reaped_ = true;
-  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                 : 128 + WTERMSIG(status);
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return true;
 }
 

@@ -42,7 +42,8 @@ class FakeHttpClient final : public upstream::HttpClient {
         }
       }
     }
-    if (!handler) return absl::UnavailableError("no handler for " + request.url);
+    if (!handler)
+      return absl::UnavailableError("no handler for " + request.url);
     return handler(request);
   }
 

@@ -11,7 +11,8 @@ namespace {
 
 constexpr absl::Duration kStartTimeout = absl::Seconds(30);
 
-absl::StatusOr<int> PortAfter(const std::string& line, const std::string& marker) {
+absl::StatusOr<int> PortAfter(const std::string& line,
+                              const std::string& marker) {
   size_t at = line.rfind(marker);
   int port = 0;
   if (at == std::string::npos ||
@@ -29,9 +30,11 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
   std::vector<std::string> sim_args = {
       "--port=0", "--client-id=harness-client",
       absl::StrCat("--flows-dir=", CXONE_SOURCE_DIR, "/simulator/flows")};
-  sim_args.insert(sim_args.end(), options.sim_args.begin(), options.sim_args.end());
-  auto sim = ChildProcess::Start(CXONE_SIM_BINARY, sim_args,
-                                 {{"CXONE_SIM_CLIENT_SECRET", kHarnessClientSecret}});
+  sim_args.insert(sim_args.end(), options.sim_args.begin(),
+                  options.sim_args.end());
+  auto sim =
+      ChildProcess::Start(CXONE_SIM_BINARY, sim_args,
+                          {{"CXONE_SIM_CLIENT_SECRET", kHarnessClientSecret}});
   if (!sim.ok()) return sim.status();
   harness->sim_ = *std::move(sim);
   auto sim_line = harness->sim_->WaitForLine(
@@ -82,7 +85,8 @@ absl::StatusOr<nlohmann::json> GatewayHarness::SimGet(const std::string& path) {
         absl::StrCat("GET ", path, " answered ", response->status));
   }
   auto json = nlohmann::json::parse(response->body, nullptr, false);
-  if (json.is_discarded()) return absl::InternalError("simulator sent non-JSON");
+  if (json.is_discarded())
+    return absl::InternalError("simulator sent non-JSON");
   return json;
 }
 
@@ -110,7 +114,8 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
     compile::v1::CompileService::Stub& stub,
     const compile::v1::StartCompileRequest& request) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(60));
   compile::v1::Compile compile;
   grpc::Status status = stub.StartCompile(&context, request, &compile);
   if (!status.ok()) {

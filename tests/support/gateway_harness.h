@@ -23,7 +23,8 @@ inline constexpr char kHarnessClientSecret[] = "harness-s3cret-7f1d";
 
 struct HarnessOptions {
   // Extra simulator flags (the harness sets port, flows dir, credentials).
-  std::vector<std::string> sim_args = {"--queued-ms=300", "--in-progress-ms=500"};
+  std::vector<std::string> sim_args = {"--queued-ms=300",
+                                       "--in-progress-ms=500"};
   // Extra server flags (the harness sets listen, base URL, client id).
   std::vector<std::string> server_args = {"--poll-interval=50ms"};
   // The secret the server presents (default: the one the simulator accepts).

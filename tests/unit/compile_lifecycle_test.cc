@@ -14,16 +14,17 @@ using ::testing::SizeIs;
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 const CompileName kName{"main", "c-1"};
 
-LifecycleTimeouts Timeouts() {
-  return {absl::Minutes(2), absl::Minutes(10)};
-}
+LifecycleTimeouts Timeouts() { return {absl::Minutes(2), absl::Minutes(10)}; }
 
 TEST(CompileLifecycle, FollowsTheHappyPathWithGapFreeSequences) {
   CompileLifecycle lifecycle(kName, kStart, Timeouts());
   auto queued = lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
-  auto running = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Seconds(1));
-  auto same = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Seconds(2));
-  auto done = lifecycle.OnUpstreamStatus(Status("COMPLETED"), kStart + absl::Seconds(3));
+  auto running = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"),
+                                            kStart + absl::Seconds(1));
+  auto same = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"),
+                                         kStart + absl::Seconds(2));
+  auto done = lifecycle.OnUpstreamStatus(Status("COMPLETED"),
+                                         kStart + absl::Seconds(3));
   ASSERT_THAT(queued, SizeIs(1));
   ASSERT_THAT(running, SizeIs(1));
   EXPECT_THAT(same, SizeIs(0));
@@ -76,10 +77,14 @@ TEST(CompileLifecycle, ForwardSkipIsAcceptedAsMissedPhase) {
 }
 
 TEST(CompileLifecycle, BackwardsAndOutOfTerminalAreIllegal) {
-  EXPECT_FALSE(IsLegalMove(compilev1::STATE_IN_PROGRESS, compilev1::STATE_QUEUED));
-  EXPECT_FALSE(IsLegalMove(compilev1::STATE_COMPLETED, compilev1::STATE_FAILED));
-  EXPECT_FALSE(IsLegalMove(compilev1::STATE_FAILED, compilev1::STATE_IN_PROGRESS));
-  EXPECT_FALSE(IsLegalMove(compilev1::STATE_QUEUED, compilev1::STATE_TIMED_OUT));
+  EXPECT_FALSE(
+      IsLegalMove(compilev1::STATE_IN_PROGRESS, compilev1::STATE_QUEUED));
+  EXPECT_FALSE(
+      IsLegalMove(compilev1::STATE_COMPLETED, compilev1::STATE_FAILED));
+  EXPECT_FALSE(
+      IsLegalMove(compilev1::STATE_FAILED, compilev1::STATE_IN_PROGRESS));
+  EXPECT_FALSE(
+      IsLegalMove(compilev1::STATE_QUEUED, compilev1::STATE_TIMED_OUT));
 }
 
 TEST(CompileLifecycle, BackwardMoveIsAnAnomalyAndStateStays) {
@@ -106,7 +111,8 @@ TEST(CompileLifecycle, UnknownStatusIsKeptAndReportedOnce) {
   EXPECT_EQ(events[0].upstream_status(), "WARMING_UP");
   EXPECT_EQ(events[0].state(), compilev1::STATE_QUEUED);
   EXPECT_EQ(lifecycle.compile().upstream_status(), "WARMING_UP");
-  EXPECT_THAT(lifecycle.OnUpstreamStatus(Status("WARMING_UP"), kStart), SizeIs(0));
+  EXPECT_THAT(lifecycle.OnUpstreamStatus(Status("WARMING_UP"), kStart),
+              SizeIs(0));
   // Polling goes on and a later real move is taken.
   auto running = lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
   ASSERT_THAT(running, SizeIs(1));
@@ -124,7 +130,8 @@ TEST(CompileLifecycle, ReportsStuckOnceAfterTheStuckTimeout) {
   EXPECT_THAT(stuck[0].detail(), HasSubstr("2m"));
   EXPECT_THAT(lifecycle.OnTick(kStart + absl::Seconds(300)), SizeIs(0));
   // A change re-arms stuck detection.
-  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Seconds(301));
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"),
+                             kStart + absl::Seconds(301));
   EXPECT_THAT(lifecycle.OnTick(kStart + absl::Seconds(421)), SizeIs(1));
 }
 
@@ -143,18 +150,19 @@ TEST(CompileLifecycle, GivesUpAfterTheGiveUpTimeout) {
 TEST(CompileLifecycle, FinalPollErrorIsReportedOnceAsAnomaly) {
   CompileLifecycle lifecycle(kName, kStart, Timeouts());
   lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
-  auto events =
-      lifecycle.OnUpstreamError(absl::PermissionDeniedError("lacks flow:read"), kStart);
+  auto events = lifecycle.OnUpstreamError(
+      absl::PermissionDeniedError("lacks flow:read"), kStart);
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_THAT(events[0].detail(), HasSubstr("flow:read"));
-  EXPECT_THAT(lifecycle.OnUpstreamError(absl::PermissionDeniedError("lacks flow:read"),
-                                        kStart),
+  EXPECT_THAT(lifecycle.OnUpstreamError(
+                  absl::PermissionDeniedError("lacks flow:read"), kStart),
               SizeIs(0));
 }
 
 TEST(CategoryOf, ClassifiesTheThreeKnownCodes) {
   EXPECT_EQ(CategoryOf("SYNTAX_ERROR"), compilev1::ERROR_CATEGORY_SYNTAX);
-  EXPECT_EQ(CategoryOf("VALIDATION_ERROR"), compilev1::ERROR_CATEGORY_VALIDATION);
+  EXPECT_EQ(CategoryOf("VALIDATION_ERROR"),
+            compilev1::ERROR_CATEGORY_VALIDATION);
   EXPECT_EQ(CategoryOf("REFERENCE_ERROR"), compilev1::ERROR_CATEGORY_REFERENCE);
   EXPECT_EQ(CategoryOf("syntax_error"), compilev1::ERROR_CATEGORY_UNKNOWN);
   EXPECT_EQ(CategoryOf(""), compilev1::ERROR_CATEGORY_UNKNOWN);

@@ -79,7 +79,8 @@ TEST_F(CompileStarterTest, StartsRegistersAndPollsTheCompile) {
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
   Outcome outcome;
   compilev1::StartCompileRequest request = Request("main");
-  (*request.mutable_directives()->mutable_fields())["level"].set_number_value(2);
+  (*request.mutable_directives()->mutable_fields())["level"].set_number_value(
+      2);
   starter_.Start(request, outcome.Callback());
   const auto& compile = outcome.Get();
   ASSERT_TRUE(compile.ok()) << compile.status();
@@ -160,7 +161,8 @@ TEST_F(CompileStarterTest, PollerDrivesTheJobToItsTerminalState) {
     for (int i = 0; i < 10000 && upstream_.polls() == polls_before; ++i) {
       absl::SleepFor(absl::Milliseconds(1));
     }
-    for (int i = 0; i < 10000 && !job->terminal() && timers_.pending() == 0; ++i) {
+    for (int i = 0; i < 10000 && !job->terminal() && timers_.pending() == 0;
+         ++i) {
       absl::SleepFor(absl::Milliseconds(1));
     }
   }

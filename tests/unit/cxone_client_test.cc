@@ -26,16 +26,18 @@ class CxoneClientTest : public ::testing::Test {
   CxoneClientTest()
       : log_(std::tmpfile(), &clock_, &redactor_),
         tokens_(TokenEndpointConfig{std::string(kBase) + "/api/v2/oauth/token",
-                                    "id", "secret", "", ClientAuthMethod::kFormFields},
+                                    "id", "secret", "",
+                                    ClientAuthMethod::kFormFields},
                 &http_, &clock_, &redactor_),
         backoff_({absl::Milliseconds(100), absl::Seconds(2), 4}, 1),
         client_({kBase, absl::Seconds(5), absl::Seconds(30)}, &http_, &tokens_,
                 &backoff_, &clock_, &log_) {
     http_.On("/oauth/token", [this](const HttpRequest&) {
       int n = ++tokens_issued_;
-      return Respond(200, nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
-                                         {"expires_in", 3600}}
-                              .dump());
+      return Respond(
+          200, nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
+                              {"expires_in", 3600}}
+                   .dump());
     });
   }
 
@@ -68,7 +70,8 @@ TEST_F(CxoneClientTest, TriggerPostsJsonWithFlowAndDirectives) {
   EXPECT_EQ(request.url, "http://cxone.test/api/v2/flows/main/compile");
   EXPECT_EQ(AuthorizationOf(request), "Bearer tok-1");
   EXPECT_EQ(nlohmann::json::parse(request.body),
-            (nlohmann::json{{"flowId", "main"}, {"directives", {{"optimize", true}}}}));
+            (nlohmann::json{{"flowId", "main"},
+                            {"directives", {{"optimize", true}}}}));
 }
 
 TEST_F(CxoneClientTest, On401FetchesOneNewTokenAndRetriesOnce) {
@@ -86,7 +89,8 @@ TEST_F(CxoneClientTest, On401FetchesOneNewTokenAndRetriesOnce) {
 }
 
 TEST_F(CxoneClientTest, SecondConsecutive401IsFailedPrecondition) {
-  http_.On("/compile/c-1", [](const HttpRequest&) { return Respond(401, "{}"); });
+  http_.On("/compile/c-1",
+           [](const HttpRequest&) { return Respond(401, "{}"); });
   auto status = client_.GetStatus("main", "c-1");
   EXPECT_TRUE(absl::IsFailedPrecondition(status.status())) << status.status();
   EXPECT_EQ(tokens_issued_.load(), 2);
@@ -96,7 +100,8 @@ TEST_F(CxoneClientTest, SecondConsecutive401IsFailedPrecondition) {
 TEST_F(CxoneClientTest, RetriesServerErrorsWithBackoffThenSucceeds) {
   std::atomic<int> calls{0};
   http_.On("/compile/c-1", [&](const HttpRequest&) {
-    return ++calls < 3 ? Respond(503, "down") : Respond(200, R"({"status":"QUEUED"})");
+    return ++calls < 3 ? Respond(503, "down")
+                       : Respond(200, R"({"status":"QUEUED"})");
   });
   auto status = client_.GetStatus("main", "c-1");
   ASSERT_TRUE(status.ok()) << status.status();
@@ -107,10 +112,11 @@ TEST_F(CxoneClientTest, RetriesServerErrorsWithBackoffThenSucceeds) {
 
 TEST_F(CxoneClientTest, GivesUpAfterMaxAttemptsWithUnavailable) {
   std::atomic<int> calls{0};
-  http_.On("/compile/c-1", [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
-    ++calls;
-    return absl::UnavailableError("connection reset");
-  });
+  http_.On("/compile/c-1",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             ++calls;
+             return absl::UnavailableError("connection reset");
+           });
   auto status = client_.GetStatus("main", "c-1");
   EXPECT_TRUE(absl::IsUnavailable(status.status()));
   EXPECT_THAT(status.status().message(), HasSubstr("after 4 attempts"));
@@ -145,14 +151,16 @@ TEST_F(CxoneClientTest, ForbiddenNamesTheMissingScope) {
   auto result = client_.Trigger("main", nullptr);
   EXPECT_TRUE(absl::IsPermissionDenied(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("flow:write"));
-  http_.On("/compile/c-1", [](const HttpRequest&) { return Respond(403, "{}"); });
+  http_.On("/compile/c-1",
+           [](const HttpRequest&) { return Respond(403, "{}"); });
   auto status = client_.GetStatus("main", "c-1");
   EXPECT_TRUE(absl::IsPermissionDenied(status.status()));
   EXPECT_THAT(status.status().message(), HasSubstr("flow:read"));
 }
 
 TEST_F(CxoneClientTest, UnknownFlowIsNotFound) {
-  http_.On("/flows/ghost/compile", [](const HttpRequest&) { return Respond(404, "{}"); });
+  http_.On("/flows/ghost/compile",
+           [](const HttpRequest&) { return Respond(404, "{}"); });
   auto result = client_.Trigger("ghost", nullptr);
   EXPECT_TRUE(absl::IsNotFound(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("ghost"));
@@ -176,16 +184,16 @@ TEST_F(CxoneClientTest, ConflictWithoutCompileIdIsAborted) {
 }
 
 TEST_F(CxoneClientTest, MalformedTriggerBodyIsAClearError) {
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
-    return Respond(201, "<html>ok</html>");
-  });
+  http_.On("/flows/main/compile",
+           [](const HttpRequest&) { return Respond(201, "<html>ok</html>"); });
   auto result = client_.Trigger("main", nullptr);
   EXPECT_TRUE(absl::IsUnavailable(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("could not be read"));
 }
 
 TEST_F(CxoneClientTest, MalformedStatusBodyIsTransient) {
-  http_.On("/compile/c-1", [](const HttpRequest&) { return Respond(200, "{"); });
+  http_.On("/compile/c-1",
+           [](const HttpRequest&) { return Respond(200, "{"); });
   EXPECT_TRUE(absl::IsUnavailable(client_.GetStatus("main", "c-1").status()));
 }
 

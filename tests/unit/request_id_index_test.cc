@@ -15,19 +15,17 @@ TEST(RequestIdIndex, FirstCallerClaimsLaterOnesWaitForItsOutcome) {
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*first, RequestIdIndex::Claim::kFirst);
   std::shared_ptr<CompileJob> waited;
-  auto second = index.ClaimOrJoin("req-1", "main",
-                                  [&](RequestIdIndex::JobOrError outcome) {
-                                    waited = *outcome;
-                                  });
+  auto second = index.ClaimOrJoin(
+      "req-1", "main",
+      [&](RequestIdIndex::JobOrError outcome) { waited = *outcome; });
   EXPECT_EQ(*second, RequestIdIndex::Claim::kWaiting);
   EXPECT_EQ(waited, nullptr);
   index.Complete("req-1", job);
   EXPECT_EQ(waited, job);
   std::shared_ptr<CompileJob> replayed;
-  auto third = index.ClaimOrJoin("req-1", "main",
-                                 [&](RequestIdIndex::JobOrError outcome) {
-                                   replayed = *outcome;
-                                 });
+  auto third = index.ClaimOrJoin(
+      "req-1", "main",
+      [&](RequestIdIndex::JobOrError outcome) { replayed = *outcome; });
   EXPECT_EQ(*third, RequestIdIndex::Claim::kDone);
   EXPECT_EQ(replayed, job);
 }
@@ -43,10 +41,9 @@ TEST(RequestIdIndex, FailureForgetsTheKeyAndTellsWaiters) {
   RequestIdIndex index;
   ASSERT_TRUE(index.ClaimOrJoin("req-1", "main", [](auto) {}).ok());
   absl::Status seen;
-  auto joined =
-      index.ClaimOrJoin("req-1", "main", [&](RequestIdIndex::JobOrError outcome) {
-        seen = outcome.status();
-      });
+  auto joined = index.ClaimOrJoin(
+      "req-1", "main",
+      [&](RequestIdIndex::JobOrError outcome) { seen = outcome.status(); });
   EXPECT_EQ(*joined, RequestIdIndex::Claim::kWaiting);
   index.Complete("req-1", absl::UnavailableError("down"));
   EXPECT_TRUE(absl::IsUnavailable(seen));

@@ -51,9 +51,10 @@ TEST(CompileName, RoundTrips) {
 }
 
 TEST(CompileName, RejectsOtherShapes) {
-  for (const char* bad : {"", "flows/a", "flows/a/compiles", "flow/a/compiles/b",
-                          "flows/a/compile/b", "flows/a/compiles/b/c",
-                          "flows/../compiles/b", "flows/a/compiles/"}) {
+  for (const char* bad :
+       {"", "flows/a", "flows/a/compiles", "flow/a/compiles/b",
+        "flows/a/compile/b", "flows/a/compiles/b/c", "flows/../compiles/b",
+        "flows/a/compiles/"}) {
     EXPECT_TRUE(absl::IsInvalidArgument(CompileName::Parse(bad).status()))
         << bad;
   }

@@ -53,12 +53,12 @@ TEST(ParseStatusResponse, NonJsonIsUnavailableAndQuotesTheBody) {
 }
 
 TEST(ParseStatusResponse, WrongShapesAreErrorsNotSuccesses) {
-  for (const char* body : {
-           "[]", "\"QUEUED\"", "{}", R"({"status": 3})",
-           R"({"status": "FAILED", "errors": {"code": "X"}})",
-           R"({"status": "FAILED", "errors": ["a plain string error"]})",
-           R"({"status": "FAILED", "errors": [{"code": 5}]})",
-           R"({"status": "COMPLETED", "warnings": [7]})"}) {
+  for (const char* body :
+       {"[]", "\"QUEUED\"", "{}", R"({"status": 3})",
+        R"({"status": "FAILED", "errors": {"code": "X"}})",
+        R"({"status": "FAILED", "errors": ["a plain string error"]})",
+        R"({"status": "FAILED", "errors": [{"code": 5}]})",
+        R"({"status": "COMPLETED", "warnings": [7]})"}) {
     auto status = ParseStatusResponse(body);
     EXPECT_TRUE(absl::IsUnavailable(status.status())) << body;
   }
@@ -72,7 +72,8 @@ TEST(ParseStatusResponse, NullListsMeanNone) {
 }
 
 TEST(ParseTriggerResponse, ReadsCompileIdAndStatus) {
-  auto result = ParseTriggerResponse(R"({"compileId": "c-1", "status": "QUEUED"})");
+  auto result =
+      ParseTriggerResponse(R"({"compileId": "c-1", "status": "QUEUED"})");
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->compile_id, "c-1");
   EXPECT_EQ(result->status, "QUEUED");
@@ -104,19 +105,23 @@ TEST(ParseTokenResponse, ReadsTokenAndLifetime) {
 TEST(ParseTokenResponse, RejectsBadTokens) {
   EXPECT_FALSE(ParseTokenResponse(R"({"token_type": "Bearer"})").ok());
   EXPECT_FALSE(ParseTokenResponse(R"({"access_token": ""})").ok());
-  EXPECT_FALSE(ParseTokenResponse(R"({"access_token": "a", "token_type": "MAC"})").ok());
-  EXPECT_FALSE(ParseTokenResponse(R"({"access_token": "a", "expires_in": -5})").ok());
+  EXPECT_FALSE(
+      ParseTokenResponse(R"({"access_token": "a", "token_type": "MAC"})").ok());
+  EXPECT_FALSE(
+      ParseTokenResponse(R"({"access_token": "a", "expires_in": -5})").ok());
 }
 
 TEST(ParseConflictCompileId, FindsTheRunningCompile) {
-  EXPECT_EQ(ParseConflictCompileId(R"({"error":"conflict","compileId":"c-9"})"), "c-9");
+  EXPECT_EQ(ParseConflictCompileId(R"({"error":"conflict","compileId":"c-9"})"),
+            "c-9");
   EXPECT_EQ(ParseConflictCompileId(R"({"error":"conflict"})"), "");
   EXPECT_EQ(ParseConflictCompileId("busy"), "");
   EXPECT_EQ(ParseConflictCompileId(R"({"compileId":"a/b"})"), "");
 }
 
 TEST(SummarizeErrorBody, PrefersTheStandardFields) {
-  EXPECT_EQ(SummarizeErrorBody(R"({"error":"invalid_client","error_description":"nope"})"),
+  EXPECT_EQ(SummarizeErrorBody(
+                R"({"error":"invalid_client","error_description":"nope"})"),
             "invalid_client: nope");
   EXPECT_EQ(SummarizeErrorBody(""), "(empty body)");
   EXPECT_EQ(SummarizeErrorBody("plain\ntext"), "\"plain?text\"");

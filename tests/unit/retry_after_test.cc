@@ -5,7 +5,8 @@
 namespace cxone::upstream {
 namespace {
 
-const absl::Time kNow = absl::FromUnixSeconds(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
+const absl::Time kNow =
+    absl::FromUnixSeconds(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
 
 TEST(ParseRetryAfter, ReadsDeltaSeconds) {
   EXPECT_EQ(ParseRetryAfter("120", kNow), absl::Seconds(120));
@@ -34,7 +35,8 @@ TEST(ParseRetryAfter, ClampsHugeDelays) {
 }
 
 TEST(ParseRetryAfter, MalformedGivesNothing) {
-  for (const char* bad : {"", "soon", "-5", "1.5", "12abc", "Wed, 99 Oct 2015"}) {
+  for (const char* bad :
+       {"", "soon", "-5", "1.5", "12abc", "Wed, 99 Oct 2015"}) {
     EXPECT_FALSE(ParseRetryAfter(bad, kNow).has_value()) << bad;
   }
 }

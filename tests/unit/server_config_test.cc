@@ -54,10 +54,10 @@ TEST(ServerConfig, ReadsTheSecretFromAFileWithoutTrailingNewline) {
 }
 
 TEST(ServerConfig, EachMissingRequiredSettingIsNamed) {
-  for (const auto& [missing, expected] :
-       std::map<std::string, std::string>{{"CXONE_BASE_URL", "--cxone-base-url"},
-                                          {"CXONE_CLIENT_ID", "--client-id"},
-                                          {"CXONE_CLIENT_SECRET", "CXONE_CLIENT_SECRET"}}) {
+  for (const auto& [missing, expected] : std::map<std::string, std::string>{
+           {"CXONE_BASE_URL", "--cxone-base-url"},
+           {"CXONE_CLIENT_ID", "--client-id"},
+           {"CXONE_CLIENT_SECRET", "CXONE_CLIENT_SECRET"}}) {
     auto env = kMinimalEnv;
     env.erase(missing);
     auto parsed = ParseServerConfig({}, Env(env));
@@ -79,8 +79,10 @@ TEST(ServerConfig, RejectsInvalidValuesByName) {
            {{"--token-auth=jwt"}, "--token-auth"},
            {{"--upstream-attempts=0"}, "--upstream-attempts"},
            {{"--upstream-workers=100000"}, "--upstream-workers"},
-           {{"--stuck-timeout=1h", "--give-up-timeout=30m"}, "--give-up-timeout"},
-           {{"--client-secret-file=/nonexistent/secret"}, "/nonexistent/secret"},
+           {{"--stuck-timeout=1h", "--give-up-timeout=30m"},
+            "--give-up-timeout"},
+           {{"--client-secret-file=/nonexistent/secret"},
+            "/nonexistent/secret"},
            {{"stray"}, "stray"},
        }) {
     auto parsed = ParseServerConfig(c.args, Env(kMinimalEnv));

@@ -33,7 +33,8 @@ TEST(TimerQueue, ThreadRunsTaskScheduledEarlierThanWhatItWaitsFor) {
   absl::Notification late_ran;
   absl::Notification soon_ran;
   timers.Schedule(clock.Now() + absl::Hours(1), [&] { late_ran.Notify(); });
-  timers.Schedule(clock.Now() + absl::Milliseconds(10), [&] { soon_ran.Notify(); });
+  timers.Schedule(clock.Now() + absl::Milliseconds(10),
+                  [&] { soon_ran.Notify(); });
   EXPECT_TRUE(soon_ran.WaitForNotificationWithTimeout(absl::Seconds(10)));
   EXPECT_FALSE(late_ran.HasBeenNotified());
   timers.Shutdown();

@@ -7,8 +7,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
-#include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_http_client.h"
 
@@ -37,10 +37,11 @@ void IssueTokens(FakeHttpClient& http, int ttl_seconds) {
   auto counter = std::make_shared<std::atomic<int>>(0);
   http.On("/oauth/token", [counter, ttl_seconds](const HttpRequest&) {
     int n = ++*counter;
-    return Respond(200, nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
-                                       {"token_type", "Bearer"},
-                                       {"expires_in", ttl_seconds}}
-                            .dump());
+    return Respond(200,
+                   nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
+                                  {"token_type", "Bearer"},
+                                  {"expires_in", ttl_seconds}}
+                       .dump());
   });
 }
 
@@ -142,7 +143,8 @@ TEST(TokenCache, OneFetchServesManyConcurrentCallers) {
 TEST(TokenCache, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
   FakeHttpClient http;
   http.On("/oauth/token", [](const HttpRequest&) {
-    return Respond(401, R"({"error":"invalid_client","error_description":"bad s3cr&t"})");
+    return Respond(
+        401, R"({"error":"invalid_client","error_description":"bad s3cr&t"})");
   });
   FakeClock clock;
   Redactor redactor;
@@ -156,9 +158,10 @@ TEST(TokenCache, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
 
 TEST(TokenCache, EndpointDownIsUnavailable) {
   FakeHttpClient http;
-  http.On("/oauth/token", [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
-    return absl::UnavailableError("connection refused");
-  });
+  http.On("/oauth/token",
+          [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+            return absl::UnavailableError("connection refused");
+          });
   FakeClock clock;
   Redactor redactor;
   TokenCache cache(Config(), &http, &clock, &redactor);
