@@ -36,6 +36,9 @@ ensure_packages() {
 }
 
 # Installs buf (for `buf lint` and `buf curl`) under .tools/ from npm.
+# Returns non-zero (after saying why) when npm cannot fetch it, e.g. behind
+# a proxy whose certificate Node does not trust; the caller decides whether
+# the buf tests may then be skipped.
 ensure_buf() {
   local buf="$REPO_ROOT/.tools/node_modules/.bin/buf"
   if [ -x "$buf" ] && "$buf" --version 2>/dev/null | grep -qx "$BUF_VERSION"; then
@@ -44,8 +47,12 @@ ensure_buf() {
   command -v npm >/dev/null || ensure_packages npm
   log "installing buf $BUF_VERSION from npm into .tools/"
   mkdir -p "$REPO_ROOT/.tools"
-  npm install --prefix "$REPO_ROOT/.tools" --no-audit --no-fund --no-save \
-    --loglevel=error "@bufbuild/buf@$BUF_VERSION" >/dev/null
+  if ! npm install --prefix "$REPO_ROOT/.tools" --no-audit --no-fund --no-save \
+      --loglevel=error "@bufbuild/buf@$BUF_VERSION" >"$REPO_ROOT/.tools/npm.log" 2>&1; then
+    log "WARNING: npm could not install buf (see .tools/npm.log):"
+    tail -n 3 "$REPO_ROOT/.tools/npm.log" >&2
+    return 1
+  fi
 }
 
 # Configures and builds `"$@"` targets (all when none) with two jobs.

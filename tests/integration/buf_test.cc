@@ -37,8 +37,12 @@ BufRun RunBuf(const std::vector<std::string>& args) {
 class BufTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_STRNE(CXONE_BUF_BINARY, "")
-        << "buf is not installed; scripts/test installs it into .tools/";
+    if (std::string(CXONE_BUF_BINARY).empty()) {
+      // scripts/test fails in CI when buf cannot be installed, so this skip
+      // only happens on a machine whose npm registry access is blocked.
+      GTEST_SKIP() << "buf is not installed (scripts/test installs it into "
+                      ".tools/ from npm)";
+    }
   }
 };
 
