@@ -13,25 +13,11 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-// Runs buf with `args` to completion; returns its exit code and output.
-struct BufRun {
-  int exit_code = -1;
-  std::vector<std::string> lines;
-};
-
-BufRun RunBuf(const std::vector<std::string>& args) {
-  BufRun run;
-  auto buf = testing::ChildProcess::Start(CXONE_BUF_BINARY, args);
-  EXPECT_TRUE(buf.ok()) << buf.status();
-  if (!buf.ok()) return run;
-  auto code = (*buf)->Wait(absl::Seconds(120));
-  EXPECT_TRUE(code.ok()) << code.status();
-  run.exit_code = code.value_or(-1);
-  // The readers may still be draining the pipes: wait for the end of output.
-  (void)(*buf)->WaitForLine([](const std::string&) { return false; },
-                            absl::Seconds(10));
-  run.lines = (*buf)->Lines();
-  return run;
+// Runs buf with `args` to its end.
+testing::ChildProcess::Outcome RunBuf(const std::vector<std::string>& args) {
+  auto outcome = testing::ChildProcess::Run(CXONE_BUF_BINARY, args);
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  return outcome.value_or(testing::ChildProcess::Outcome{});
 }
 
 class BufTest : public ::testing::Test {
@@ -47,18 +33,17 @@ class BufTest : public ::testing::Test {
 };
 
 TEST_F(BufTest, ContractPassesBufLint) {
-  BufRun lint = RunBuf({"lint", absl::StrCat(CXONE_SOURCE_DIR, "/proto")});
-  EXPECT_EQ(lint.exit_code, 0) << ::testing::PrintToString(lint.lines);
+  auto lint = RunBuf({"lint", absl::StrCat(CXONE_SOURCE_DIR, "/proto")});
+  EXPECT_EQ(lint.exit_code, 0) << lint.Text();
 }
 
 TEST_F(BufTest, BufCurlListsEveryMethodThroughReflection) {
   auto gateway = testing::GatewayHarness::Start();
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  BufRun list =
-      RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge",
-              "--list-methods",
-              absl::StrCat("http://", (*gateway)->gateway_address())});
-  ASSERT_EQ(list.exit_code, 0) << ::testing::PrintToString(list.lines);
+  auto list = RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge",
+                      "--list-methods",
+                      absl::StrCat("http://", (*gateway)->gateway_address())});
+  ASSERT_EQ(list.exit_code, 0) << list.Text();
   for (const char* method : {"cxone.compile.v1.CompileService/StartCompile",
                              "cxone.compile.v1.CompileService/WatchCompile",
                              "cxone.compile.v1.CompileService/GetCompile",
@@ -70,14 +55,13 @@ TEST_F(BufTest, BufCurlListsEveryMethodThroughReflection) {
 TEST_F(BufTest, BufCurlStartsACompileFromJson) {
   auto gateway = testing::GatewayHarness::Start();
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  BufRun call =
+  auto call =
       RunBuf({"curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d",
               R"({"flow_id": "main-menu"})",
               absl::StrCat("http://", (*gateway)->gateway_address(),
                            "/cxone.compile.v1.CompileService/StartCompile")});
-  ASSERT_EQ(call.exit_code, 0) << ::testing::PrintToString(call.lines);
-  EXPECT_THAT(::testing::PrintToString(call.lines),
-              HasSubstr("flows/main-menu/compiles/"));
+  ASSERT_EQ(call.exit_code, 0) << call.Text();
+  EXPECT_THAT(call.Text(), HasSubstr("flows/main-menu/compiles/"));
 }
 
 }  // namespace

@@ -12,25 +12,14 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-struct CliRun {
-  int exit_code = -1;
-  std::vector<std::string> lines;
-};
-
-CliRun RunCli(const std::string& gateway, std::vector<std::string> args) {
+// Runs the CLI against `gateway` to its end.
+testing::ChildProcess::Outcome RunCli(const std::string& gateway,
+                                      std::vector<std::string> args) {
   args.insert(args.begin(), {"--server", gateway});
-  CliRun run;
-  auto cli = testing::ChildProcess::Start(CXONE_CLI_BINARY, args);
-  EXPECT_TRUE(cli.ok()) << cli.status();
-  if (!cli.ok()) return run;
-  auto code = (*cli)->Wait(absl::Seconds(60));
-  EXPECT_TRUE(code.ok()) << code.status();
-  run.exit_code = code.value_or(-1);
-  // Wait for the readers to reach the end of the output.
-  (void)(*cli)->WaitForLine([](const std::string&) { return false; },
-                            absl::Seconds(10));
-  run.lines = (*cli)->Lines();
-  return run;
+  auto outcome =
+      testing::ChildProcess::Run(CXONE_CLI_BINARY, args, {}, absl::Seconds(60));
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  return outcome.value_or(testing::ChildProcess::Outcome{});
 }
 
 class CliTest : public ::testing::Test {
@@ -44,16 +33,16 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, ValidFlowExitsZeroAfterCompleted) {
-  CliRun run =
+  auto run =
       RunCli(gateway_->gateway_address(), {"start", "main-menu", "--wait"});
-  EXPECT_EQ(run.exit_code, 0) << ::testing::PrintToString(run.lines);
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
   EXPECT_THAT(run.lines, Contains(HasSubstr("IN_PROGRESS -> COMPLETED")));
 }
 
 TEST_F(CliTest, BrokenFlowExitsOneWithEditorJumpableErrors) {
-  CliRun run =
+  auto run =
       RunCli(gateway_->gateway_address(), {"start", "broken-refs", "--wait"});
-  EXPECT_EQ(run.exit_code, 1) << ::testing::PrintToString(run.lines);
+  EXPECT_EQ(run.exit_code, 1) << run.Text();
   EXPECT_THAT(
       run.lines,
       Contains(::testing::StartsWith("broken-refs:16:14: error: reference: ")));
@@ -62,8 +51,8 @@ TEST_F(CliTest, BrokenFlowExitsOneWithEditorJumpableErrors) {
 }
 
 TEST_F(CliTest, JsonModePrintsOneObjectPerEvent) {
-  CliRun run = RunCli(gateway_->gateway_address(),
-                      {"--json", "start", "syntax-error", "--wait"});
+  auto run = RunCli(gateway_->gateway_address(),
+                    {"--json", "start", "syntax-error", "--wait"});
   EXPECT_EQ(run.exit_code, 1);
   int events = 0;
   for (const std::string& line : run.lines) {
@@ -75,16 +64,16 @@ TEST_F(CliTest, JsonModePrintsOneObjectPerEvent) {
 }
 
 TEST_F(CliTest, UnknownCompileIsAGatewayError) {
-  CliRun run = RunCli(gateway_->gateway_address(),
-                      {"watch", "flows/main-menu/compiles/missing"});
+  auto run = RunCli(gateway_->gateway_address(),
+                    {"watch", "flows/main-menu/compiles/missing"});
   EXPECT_EQ(run.exit_code, 3);
   EXPECT_THAT(run.lines, Contains(HasSubstr("NOT_FOUND")));
 }
 
 TEST_F(CliTest, OwnTimeoutExits124) {
-  CliRun run = RunCli(gateway_->gateway_address(),
-                      {"start", "main-menu", "--wait", "--timeout", "100ms"});
-  EXPECT_EQ(run.exit_code, 124) << ::testing::PrintToString(run.lines);
+  auto run = RunCli(gateway_->gateway_address(),
+                    {"start", "main-menu", "--wait", "--timeout", "100ms"});
+  EXPECT_EQ(run.exit_code, 124) << run.Text();
 }
 
 }  // namespace

@@ -360,21 +360,16 @@ TEST(GatewayErrors, UnreachableUpstreamIsUnavailable) {
 namespace cxone {
 namespace {
 
-// Runs the server binary with `args` and `env` and returns its exit code and
-// everything it printed.
+// Runs the server binary with `args` and `env` to its end; returns its
+// exit code and everything it printed.
 std::pair<int, std::string> RunServerToExit(
     const std::vector<std::string>& args,
     const std::vector<std::pair<std::string, std::string>>& env) {
-  auto server = testing::ChildProcess::Start(CXONE_SERVER_BINARY, args, env);
-  EXPECT_TRUE(server.ok()) << server.status();
-  if (!server.ok()) return {-1, ""};
-  auto code = (*server)->Wait(absl::Seconds(30));
-  EXPECT_TRUE(code.ok()) << code.status();
-  (void)(*server)->WaitForLine([](const std::string&) { return false; },
-                               absl::Seconds(10));
-  std::string output;
-  for (const std::string& line : (*server)->Lines()) output += line + "\n";
-  return {code.value_or(-1), output};
+  auto outcome = testing::ChildProcess::Run(CXONE_SERVER_BINARY, args, env,
+                                            absl::Seconds(30));
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  if (!outcome.ok()) return {-1, ""};
+  return {outcome->exit_code, outcome->Text()};
 }
 
 TEST(ServerStartup, MissingSettingExitsTwoNamingIt) {

@@ -166,4 +166,32 @@ absl::StatusOr<int> ChildProcess::Wait(absl::Duration timeout) {
   }
 }
 
+std::string ChildProcess::Outcome::Text() const {
+  return absl::StrJoin(lines, "\n");
+}
+
+absl::StatusOr<ChildProcess::Outcome> ChildProcess::Run(
+    const std::string& binary, const std::vector<std::string>& args,
+    const std::vector<std::pair<std::string, std::string>>& extra_env,
+    absl::Duration timeout) {
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child =
+      Start(binary, args, extra_env);
+  if (!child.ok()) return child.status();
+  absl::StatusOr<int> code = (*child)->Wait(timeout);
+  if (!code.ok()) return code.status();
+  Outcome outcome;
+  outcome.exit_code = *code;
+  {
+    // The process is gone; its pipes close once the readers drain them.
+    ChildProcess& process = **child;
+    absl::MutexLock lock(&process.mu_);
+    auto drained = [&process]() ABSL_SHARED_LOCKS_REQUIRED(process.mu_) {
+      return process.open_streams_ == 0;
+    };
+    process.mu_.AwaitWithTimeout(absl::Condition(&drained), absl::Seconds(10));
+    outcome.lines = process.lines_;
+  }
+  return outcome;
+}
+
 }  // namespace cxone::testing

@@ -57,6 +57,21 @@ class ChildProcess {
 
   pid_t pid() const { return pid_; }
 
+  // What a process that ran to its end printed, and how it ended.
+  struct Outcome {
+    int exit_code = -1;
+    std::vector<std::string> lines;
+    // The lines joined with newlines, for substring checks and messages.
+    std::string Text() const;
+  };
+
+  // Starts `binary`, waits (at most `timeout`) for it to exit and for its
+  // output to be read to the end.
+  static absl::StatusOr<Outcome> Run(
+      const std::string& binary, const std::vector<std::string>& args,
+      const std::vector<std::pair<std::string, std::string>>& extra_env = {},
+      absl::Duration timeout = absl::Seconds(120));
+
  private:
   ChildProcess(pid_t pid, int stdout_fd, int stderr_fd);
   void ReadLines(int fd);
