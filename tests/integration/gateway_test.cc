@@ -320,6 +320,17 @@ TEST(GatewayErrors, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
   }
 }
 
+TEST(GatewayErrors, HttpBasicClientAuthenticationWorksToo) {
+  HarnessOptions options;
+  options.server_args.push_back("--token-auth=basic");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  auto compile = StartCompile(gateway->stub(), Request("main-menu"));
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  ExpectGapFreeAndFinished(WatchToEnd(gateway->stub(), compile->name()));
+  EXPECT_EQ((*gateway->SimStats())["requests"]["token"], 1);
+}
+
 TEST(GatewayErrors, UnknownFlowIsNotFound) {
   HarnessOptions options;
   options.sim_args.push_back("--not-found-flows=ghost-flow");
