@@ -1,5 +1,6 @@
 #include "common/flag_set.h"
 
+#include <cmath>
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -42,6 +43,11 @@ void FlagSet::AddDuration(std::string name, absl::Duration* target,
 
 void FlagSet::AddInt(std::string name, int64_t* target, std::string help) {
   flags_.push_back({std::move(name), Kind::kInt, target, std::move(help),
+                    absl::StrCat(*target)});
+}
+
+void FlagSet::AddDouble(std::string name, double* target, std::string help) {
+  flags_.push_back({std::move(name), Kind::kDouble, target, std::move(help),
                     absl::StrCat(*target)});
 }
 
@@ -97,6 +103,14 @@ absl::Status FlagSet::Assign(Flag& flag, const std::string& value,
       int64_t parsed;
       if (!absl::SimpleAtoi(value, &parsed)) return bad("an integer");
       *static_cast<int64_t*>(flag.target) = parsed;
+      return absl::OkStatus();
+    }
+    case Kind::kDouble: {
+      double parsed;
+      if (!absl::SimpleAtod(value, &parsed) || !std::isfinite(parsed)) {
+        return bad("a number");
+      }
+      *static_cast<double*>(flag.target) = parsed;
       return absl::OkStatus();
     }
     case Kind::kBool: {
@@ -171,6 +185,8 @@ std::string FlagSet::ValueText(const Flag& flag) const {
           *static_cast<const absl::Duration*>(flag.target));
     case Kind::kInt:
       return absl::StrCat(*static_cast<const int64_t*>(flag.target));
+    case Kind::kDouble:
+      return absl::StrCat(*static_cast<const double*>(flag.target));
     case Kind::kBool:
       return *static_cast<const bool*>(flag.target) ? "true" : "false";
   }

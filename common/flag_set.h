@@ -45,6 +45,7 @@ class FlagSet {
   void AddString(std::string name, std::string* target, std::string help);
   void AddDuration(std::string name, absl::Duration* target, std::string help);
   void AddInt(std::string name, int64_t* target, std::string help);
+  void AddDouble(std::string name, double* target, std::string help);
   // A bool flag: `--name`, `--name=true|false`; env values true/false/1/0.
   void AddBool(std::string name, bool* target, std::string help);
   // Marks flag `name` as secret: its value is never echoed (usage, config
@@ -71,7 +72,7 @@ class FlagSet {
   std::string EnvName(const std::string& name) const;
 
  private:
-  enum class Kind { kString, kDuration, kInt, kBool };
+  enum class Kind { kString, kDuration, kInt, kDouble, kBool };
   struct Flag {
     std::string name;
     Kind kind;

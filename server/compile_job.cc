@@ -66,6 +66,15 @@ bool CompileJob::Tick(absl::Time now) {
   return terminal();
 }
 
+void CompileJob::NoteThrottled(absl::Time until, absl::Time now) {
+  std::vector<compilev1::CompileEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    events = lifecycle_.OnThrottled(until, now);
+  }
+  Publish(std::move(events));
+}
+
 void CompileJob::Publish(std::vector<compilev1::CompileEvent> events) {
   if (events.empty()) return;
   // notify_mu_ is held from taking the listeners until they have been told,

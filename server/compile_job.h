@@ -57,6 +57,7 @@ class CompileJob {
   bool ApplyStatus(const upstream::CompileStatus& status, absl::Time now);
   bool ApplyError(const absl::Status& error, absl::Time now);
   bool Tick(absl::Time now);
+  void NoteThrottled(absl::Time until, absl::Time now);
 
   // The event with sequence `after_sequence + 1` if the log has it.
   // Otherwise, if `listener` is non-null, registers it to be told once when

@@ -181,6 +181,23 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamError(
   return events;
 }
 
+std::vector<CompileEvent> CompileLifecycle::OnThrottled(absl::Time until,
+                                                        absl::Time now) {
+  std::vector<CompileEvent> events;
+  if (terminal() || until <= throttled_until_ || until <= now) return events;
+  throttled_until_ = until;
+  CompileEvent event =
+      NewEvent(compilev1::EVENT_TYPE_THROTTLED, compile_.state(), now);
+  *event.mutable_throttled_until() = ToTimestamp(until);
+  event.set_detail(absl::StrCat(
+      "CXone is rate-limiting the account; the gateway sends nothing upstream "
+      "for ",
+      absl::FormatDuration(absl::Ceil(until - now, absl::Milliseconds(1))),
+      ", then resumes; the compile itself is not affected"));
+  events.push_back(std::move(event));
+  return events;
+}
+
 std::vector<CompileEvent> CompileLifecycle::OnTick(absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal()) return events;

@@ -55,6 +55,11 @@ class CompileLifecycle {
   std::vector<compilev1::CompileEvent> OnUpstreamError(
       const absl::Status& error, absl::Time now);
 
+  // Notes that CXone throttles the account until `until`: one THROTTLED
+  // event per distinct pause (none once terminal). The state is untouched.
+  std::vector<compilev1::CompileEvent> OnThrottled(absl::Time until,
+                                                   absl::Time now);
+
   // Checks the stuck and give-up timeouts; returns the events they caused.
   std::vector<compilev1::CompileEvent> OnTick(absl::Time now);
 
@@ -78,6 +83,8 @@ class CompileLifecycle {
   bool stuck_reported_ = false;
   // The last anomaly reported, so an unchanged one is not repeated.
   std::string last_anomaly_;
+  // The end of the last pause reported by a THROTTLED event.
+  absl::Time throttled_until_ = absl::InfinitePast();
 };
 
 // The State for one of CXone's four status strings, or STATE_UNSPECIFIED for

@@ -36,17 +36,19 @@ absl::StatusOr<nlohmann::json> DirectivesJson(
 CompileStarter::CompileStarter(upstream::CompileUpstream* upstream,
                                JobRegistry* registry,
                                RequestIdIndex* request_ids,
-                               CompilePoller* poller, WorkerPool* workers,
+                               PollScheduler* scheduler, WorkerPool* workers,
                                Clock* clock, JsonLog* log,
-                               LifecycleTimeouts timeouts)
+                               LifecycleTimeouts timeouts,
+                               int64_t max_pending_starts)
     : upstream_(upstream),
       registry_(registry),
       request_ids_(request_ids),
-      poller_(poller),
+      scheduler_(scheduler),
       workers_(workers),
       clock_(clock),
       log_(log),
-      timeouts_(timeouts) {}
+      timeouts_(timeouts),
+      max_pending_starts_(max_pending_starts) {}
 
 void CompileStarter::Start(const compilev1::StartCompileRequest& request,
                            Done done) {
@@ -83,16 +85,28 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     }
     if (*claim != RequestIdIndex::Claim::kFirst) return;
   }
-  auto trigger = [this, flow_id, request_id, directives = *directives, finish] {
+  auto refuse = [&](absl::Status error) {
+    if (!request_id.empty()) request_ids_->Complete(request_id, error);
+    done(std::move(error));
+  };
+  if (pending_starts_.fetch_add(1) >= max_pending_starts_) {
+    pending_starts_.fetch_sub(1);
+    refuse(absl::ResourceExhaustedError(absl::StrCat(
+        "too many compiles are waiting to be started (", max_pending_starts_,
+        "); CXone's rate limit is the bottleneck, retry with backoff")));
+    return;
+  }
+  auto trigger = [this, flow_id, request_id, directives = *directives,
+                  finish] {
     RequestIdIndex::JobOrError job = TriggerAndRegister(flow_id, directives);
+    pending_starts_.fetch_sub(1);
     if (!request_id.empty()) request_ids_->Complete(request_id, job);
     finish(job);
   };
   if (!workers_->Submit(trigger)) {
-    absl::Status draining =
-        absl::UnavailableError("the gateway is shutting down; retry elsewhere");
-    if (!request_id.empty()) request_ids_->Complete(request_id, draining);
-    done(draining);
+    pending_starts_.fetch_sub(1);
+    refuse(absl::UnavailableError(
+        "the gateway is shutting down; retry elsewhere"));
   }
 }
 
@@ -133,7 +147,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                                           : "compile started",
                {{"compile", registered->name()},
                 {"state", StateName(registered->Snapshot().state())}});
-    poller_->Track(registered);
+    scheduler_->Track(registered);
   }
   return registered;
 }

@@ -3,12 +3,18 @@
 // Validates the request, honours its idempotency key, triggers CXone on a
 // worker thread, registers the new compile (or, when CXone says the flow is
 // already compiling and names the compile, attaches to that one) and hands
-// it to the poller.
+// it to the poll scheduler.
+//
+// At most `max_pending_starts` calls wait for CXone at once (queued behind
+// the rate budget); beyond that StartCompile fails fast with
+// ResourceExhausted instead of queueing without bound.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_COMPILE_STARTER_H_
 #define CXONE_SERVER_COMPILE_STARTER_H_
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -16,8 +22,8 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "cxone/compile/v1/compile.pb.h"
-#include "server/compile_poller.h"
 #include "server/job_registry.h"
+#include "server/poll_scheduler.h"
 #include "server/request_id_index.h"
 #include "server/upstream/compile_upstream.h"
 #include "server/worker_pool.h"
@@ -30,9 +36,9 @@ class CompileStarter {
 
   // All pointers must outlive the starter.
   CompileStarter(upstream::CompileUpstream* upstream, JobRegistry* registry,
-                 RequestIdIndex* request_ids, CompilePoller* poller,
+                 RequestIdIndex* request_ids, PollScheduler* scheduler,
                  WorkerPool* workers, Clock* clock, JsonLog* log,
-                 LifecycleTimeouts timeouts);
+                 LifecycleTimeouts timeouts, int64_t max_pending_starts);
   CompileStarter(const CompileStarter&) = delete;
   CompileStarter& operator=(const CompileStarter&) = delete;
 
@@ -50,11 +56,13 @@ class CompileStarter {
   upstream::CompileUpstream* const upstream_;
   JobRegistry* const registry_;
   RequestIdIndex* const request_ids_;
-  CompilePoller* const poller_;
+  PollScheduler* const scheduler_;
   WorkerPool* const workers_;
   Clock* const clock_;
   JsonLog* const log_;
   const LifecycleTimeouts timeouts_;
+  const int64_t max_pending_starts_;
+  std::atomic<int64_t> pending_starts_{0};
 };
 
 }  // namespace cxone

@@ -14,14 +14,15 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "server/compile_poller.h"
 #include "server/compile_service.h"
 #include "server/compile_starter.h"
 #include "server/job_registry.h"
+#include "server/poll_scheduler.h"
 #include "server/request_id_index.h"
 #include "server/server_config.h"
-#include "server/timer_queue.h"
+#include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/curl_http_client.h"
+#include "server/upstream/rate_budget.h"
 #include "server/upstream/cxone_client.h"
 #include "server/worker_pool.h"
 
@@ -35,26 +36,38 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   JsonLog log(stderr, &clock, &redactor);
   log.Info("starting cxone-compile-server", {{"config", config.ToJson()}});
 
-  upstream::CurlHttpClient http;
-  upstream::TokenCache tokens(
-      upstream::TokenEndpointConfig{config.token_url, config.client_id,
-                                    config.client_secret, config.scopes,
-                                    config.token_auth, config.request_timeout},
-      &http, &clock, &redactor);
+  // Every upstream request — token, trigger, status — goes through the
+  // budgeted client, so none can bypass the account's rate budget.
+  upstream::CurlHttpClient curl;
+  upstream::RateBudget budget(config.budget, &clock);
+  upstream::BudgetedHttpClient http(&curl, &budget, config.retry_after, &clock,
+                                    &log);
+  upstream::TokenEndpointConfig token_endpoint;
+  token_endpoint.url = config.token_url;
+  token_endpoint.client_id = config.client_id;
+  token_endpoint.client_secret = config.client_secret;
+  token_endpoint.scope = config.scopes;
+  token_endpoint.auth_method = config.token_auth;
+  token_endpoint.request_timeout = config.request_timeout;
+  token_endpoint.max_wait = config.max_call_duration;
+  upstream::TokenCache tokens(token_endpoint, &http, &clock, &redactor);
   upstream::Backoff backoff(config.backoff, std::random_device{}());
-  upstream::CxoneClient cxone(
-      upstream::CxoneClientConfig{config.cxone_base_url, config.request_timeout,
-                                  config.max_retry_after},
-      &http, &tokens, &backoff, &clock, &log);
+  upstream::CxoneClientConfig cxone_config;
+  cxone_config.base_url = config.cxone_base_url;
+  cxone_config.request_timeout = config.request_timeout;
+  cxone_config.max_call_duration = config.max_call_duration;
+  upstream::CxoneClient cxone(cxone_config, &http, &tokens, &backoff, &clock,
+                              &log);
 
   WorkerPool workers(static_cast<int>(config.upstream_workers));
-  TimerQueue timers(&clock);
-  CompilePoller poller(PollerConfig{config.poll_interval}, &cxone, &timers,
-                       &workers, &clock, &log);
+  PollScheduler scheduler(config.polling, &cxone, &budget, &workers, &clock,
+                          &log);
+  budget.AddPauseListener(&scheduler);
   JobRegistry registry;
   RequestIdIndex request_ids;
-  CompileStarter starter(&cxone, &registry, &request_ids, &poller, &workers,
-                         &clock, &log, config.lifecycle);
+  CompileStarter starter(&cxone, &registry, &request_ids, &scheduler,
+                         &workers, &clock, &log, config.lifecycle,
+                         config.max_pending_starts);
   CompileService service(&starter, &registry, &redactor, &log);
 
   // health.proto is compiled into this binary so that reflection can
@@ -82,7 +95,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                  config.listen.c_str());
     return 1;
   }
-  timers.Start();
+  scheduler.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   log.Info("listening",
@@ -94,7 +107,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   server->GetHealthCheckService()->SetServingStatus(false);
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(config.shutdown_grace));
-  timers.Shutdown();
+  scheduler.Shutdown();
   workers.Shutdown();
   log.Info("stopped");
   return 0;

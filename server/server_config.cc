@@ -60,14 +60,22 @@ nlohmann::json ServerConfig::ToJson() const {
       {"token_auth",
        token_auth == upstream::ClientAuthMethod::kHttpBasic ? "basic" : "form"},
       {"scopes", scopes},
-      {"poll_interval", absl::FormatDuration(poll_interval)},
+      {"poll_interval", absl::FormatDuration(polling.in_progress_poll_interval)},
+      {"queued_poll_interval", absl::FormatDuration(polling.queued_poll_interval)},
+      {"min_poll_interval", absl::FormatDuration(polling.min_poll_interval)},
       {"request_timeout", absl::FormatDuration(request_timeout)},
+      {"max_call_duration", absl::FormatDuration(max_call_duration)},
+      {"upstream_rps", budget.requests_per_second},
+      {"upstream_burst", budget.burst},
+      {"max_inflight_requests", budget.max_in_flight},
+      {"max_pending_starts", max_pending_starts},
+      {"default_retry_after", absl::FormatDuration(retry_after.default_retry_after)},
       {"stuck_timeout", absl::FormatDuration(lifecycle.stuck_timeout)},
       {"give_up_timeout", absl::FormatDuration(lifecycle.give_up_timeout)},
       {"upstream_attempts", backoff.max_attempts},
       {"retry_initial_delay", absl::FormatDuration(backoff.initial_delay)},
       {"retry_max_delay", absl::FormatDuration(backoff.max_delay)},
-      {"max_retry_after", absl::FormatDuration(max_retry_after)},
+      {"max_retry_after", absl::FormatDuration(retry_after.max_pause)},
       {"upstream_workers", upstream_workers},
       {"shutdown_grace", absl::FormatDuration(shutdown_grace)},
   };
@@ -99,10 +107,36 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddString("scopes", &config.scopes,
                   "scopes requested with each token, space-separated (empty: "
                   "none requested)");
-  flags.AddDuration("poll-interval", &config.poll_interval,
-                    "time between status polls of one compile");
+  flags.AddDuration("poll-interval",
+                    &config.polling.in_progress_poll_interval,
+                    "time between status polls of a running compile (when "
+                    "the rate budget allows)");
+  flags.AddDuration("queued-poll-interval",
+                    &config.polling.queued_poll_interval,
+                    "time between status polls of a queued compile");
+  flags.AddDuration("min-poll-interval", &config.polling.min_poll_interval,
+                    "shortest time between polls of one compile when spare "
+                    "budget is spent on lower latency");
   flags.AddDuration("request-timeout", &config.request_timeout,
                     "timeout of one upstream HTTP request");
+  flags.AddDuration("max-call-duration", &config.max_call_duration,
+                    "all the time one upstream call may take, retries and "
+                    "waits for the budget included");
+  flags.AddDouble("upstream-rps", &config.budget.requests_per_second,
+                  "upstream requests per second the gateway may send in all "
+                  "(token, trigger, status): set it below the account's "
+                  "CXone rate limit");
+  flags.AddInt("upstream-burst", &config.budget.burst,
+               "upstream requests that may go at once after a quiet spell");
+  flags.AddInt("max-inflight-requests", &config.budget.max_in_flight,
+               "upstream HTTP requests in flight at once, at most");
+  flags.AddInt("max-pending-starts", &config.max_pending_starts,
+               "StartCompile calls that may wait for the budget at once; "
+               "more fail with RESOURCE_EXHAUSTED");
+  flags.AddDuration("default-retry-after",
+                    &config.retry_after.default_retry_after,
+                    "pause after a 429 whose Retry-After is missing or "
+                    "malformed");
   flags.AddDuration("stuck-timeout", &config.lifecycle.stuck_timeout,
                     "no upstream change for this long: a STUCK event");
   flags.AddDuration("give-up-timeout", &config.lifecycle.give_up_timeout,
@@ -114,10 +148,12 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                     "first retry's backoff ceiling (doubles per retry)");
   flags.AddDuration("retry-max-delay", &config.backoff.max_delay,
                     "largest backoff ceiling");
-  flags.AddDuration("max-retry-after", &config.max_retry_after,
-                    "longest Retry-After pause honoured");
+  flags.AddDuration("max-retry-after", &config.retry_after.max_pause,
+                    "longest Retry-After pause honoured (a longer one is cut "
+                    "to this)");
   flags.AddInt("upstream-workers", &config.upstream_workers,
-               "threads making upstream calls (1-256)");
+               "threads making upstream calls (more than "
+               "--max-inflight-requests)");
   flags.AddDuration("shutdown-grace", &config.shutdown_grace,
                     "on SIGTERM, how long open calls may take to end");
 
@@ -173,9 +209,34 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(absl::StrCat(
         "--token-auth must be form or basic, got \"", token_auth, "\""));
   }
+  if (!(config.budget.requests_per_second > 0) ||
+      config.budget.requests_per_second > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--upstream-rps must be above 0 and at most 100000, got ",
+                     config.budget.requests_per_second));
+  }
+  if (config.budget.burst < 1 || config.budget.burst > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--upstream-burst must be 1 to 100000, got ", config.budget.burst));
+  }
+  if (config.budget.max_in_flight < 1 || config.budget.max_in_flight > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max-inflight-requests must be 1 to 1024, got ",
+                     config.budget.max_in_flight));
+  }
+  if (config.max_pending_starts < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max-pending-starts must be at least 1, got ",
+                     config.max_pending_starts));
+  }
+  config.polling.max_outstanding_polls = config.budget.max_in_flight;
   for (const auto& [flag, value] :
-       {std::pair<const char*, absl::Duration>{"poll-interval",
-                                               config.poll_interval},
+       {std::pair<const char*, absl::Duration>{
+            "poll-interval", config.polling.in_progress_poll_interval},
+        {"queued-poll-interval", config.polling.queued_poll_interval},
+        {"min-poll-interval", config.polling.min_poll_interval},
+        {"max-call-duration", config.max_call_duration},
+        {"default-retry-after", config.retry_after.default_retry_after},
         {"request-timeout", config.request_timeout},
         {"stuck-timeout", config.lifecycle.stuck_timeout},
         {"give-up-timeout", config.lifecycle.give_up_timeout},
@@ -194,9 +255,14 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         absl::StrCat("--upstream-attempts must be 1 to 10, got ", attempts));
   }
   config.backoff.max_attempts = static_cast<int>(attempts);
-  if (config.upstream_workers < 1 || config.upstream_workers > 256) {
+  if (config.upstream_workers <= config.budget.max_in_flight ||
+      config.upstream_workers > 2048) {
+    // Polls occupy at most max-inflight-requests workers; the rest keep
+    // StartCompile moving.
     return absl::InvalidArgumentError(absl::StrCat(
-        "--upstream-workers must be 1 to 256, got ", config.upstream_workers));
+        "--upstream-workers must be more than --max-inflight-requests (",
+        config.budget.max_in_flight, ") and at most 2048, got ",
+        config.upstream_workers));
   }
   return parsed;
 }

@@ -12,7 +12,10 @@
 #include "common/flag_set.h"
 #include "nlohmann/json.hpp"
 #include "server/compile_lifecycle.h"
+#include "server/poll_scheduler.h"
 #include "server/upstream/backoff.h"
+#include "server/upstream/budgeted_http_client.h"
+#include "server/upstream/rate_budget.h"
 #include "server/upstream/token_cache.h"
 
 namespace cxone {
@@ -27,12 +30,15 @@ struct ServerConfig {
   upstream::ClientAuthMethod token_auth =
       upstream::ClientAuthMethod::kFormFields;
   std::string scopes = "flow:read flow:write";
-  absl::Duration poll_interval = absl::Seconds(1);
+  PollSchedulerConfig polling;
   absl::Duration request_timeout = absl::Seconds(10);
+  absl::Duration max_call_duration = absl::Minutes(2);
   LifecycleTimeouts lifecycle;
   upstream::BackoffPolicy backoff;
-  absl::Duration max_retry_after = absl::Seconds(60);
-  int64_t upstream_workers = 8;
+  upstream::RateBudgetConfig budget;
+  upstream::RetryAfterPolicy retry_after;
+  int64_t max_pending_starts = 256;
+  int64_t upstream_workers = 16;
   absl::Duration shutdown_grace = absl::Seconds(5);
 
   // The effective settings for the start-up log; the secret never appears.

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/upstream/response_parser.h"
-#include "server/upstream/retry_after.h"
 
 namespace cxone::upstream {
 namespace {
@@ -37,15 +36,18 @@ CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
       clock_(clock),
       log_(log) {}
 
-absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
-                                               const std::string& path,
-                                               const std::string& body,
-                                               absl::string_view what) {
+absl::StatusOr<HttpResponse> CxoneClient::Call(
+    const std::string& method, const std::string& path,
+    const std::string& body, RequestPriority priority, absl::string_view what,
+    const Validator& validate) {
   const int max_attempts = std::max(1, backoff_->policy().max_attempts);
+  const absl::Time deadline = clock_->Now() + config_.max_call_duration;
   bool reauthenticated = false;
+  int rate_limited = 0;
   absl::Status last_failure;
-  for (int attempt = 0; attempt < max_attempts;) {
-    absl::Duration wait = absl::ZeroDuration();
+  int attempt = 0;
+  while (attempt < max_attempts) {
+    if (clock_->Now() >= deadline) break;
     absl::StatusOr<std::string> token = tokens_->Get();
     if (!token.ok()) {
       if (!IsTransient(token.status())) return token.status();
@@ -55,6 +57,8 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       request.method = method;
       request.url = absl::StrCat(config_.base_url, path);
       request.timeout = config_.request_timeout;
+      request.priority = priority;
+      request.deadline = deadline;
       request.headers.emplace_back("Authorization",
                                    absl::StrCat("Bearer ", *token));
       request.headers.emplace_back("Accept", "application/json");
@@ -78,27 +82,29 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
         reauthenticated = true;
         continue;
       } else if (response->status_code == 429) {
+        // The budget under us has paused the account for the Retry-After;
+        // the next Send() waits for it. Only time is spent, not attempts.
         last_failure = absl::UnavailableError(
             absl::StrCat("CXone rate-limited the request to ", what));
-        std::optional<absl::Duration> retry_after =
-            ParseRetryAfter(response->Header("retry-after"), clock_->Now());
-        if (!retry_after.has_value()) {
-          log_->Warn("malformed or missing Retry-After on 429; backing off",
-                     {{"value", response->Header("retry-after")}});
-        }
-        wait = std::min(retry_after.value_or(backoff_->Ceiling(attempt)),
-                        config_.max_retry_after);
+        if (++rate_limited <= config_.max_rate_limited_retries) continue;
+        break;
       } else if (response->status_code >= 500) {
-        last_failure = absl::UnavailableError(absl::StrCat(
-            "CXone answered HTTP ", response->status_code, " when asked to ",
-            what, ": ", SummarizeErrorBody(response->body)));
+        last_failure = absl::UnavailableError(
+            absl::StrCat("CXone answered HTTP ", response->status_code,
+                         " when asked to ", what, ": ",
+                         SummarizeErrorBody(response->body)));
+      } else if (response->status_code / 100 == 2 && validate) {
+        absl::Status valid = validate(*response);
+        if (valid.ok()) return response;
+        last_failure = valid;
       } else {
         return response;
       }
     }
     ++attempt;
     if (attempt >= max_attempts) break;
-    if (wait == absl::ZeroDuration()) wait = backoff_->Delay(attempt - 1);
+    const absl::Duration wait = backoff_->Delay(attempt - 1);
+    if (clock_->Now() + wait >= deadline) break;
     log_->Warn("upstream call failed; retrying",
                {{"call", what},
                 {"attempt", attempt},
@@ -107,8 +113,11 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
     clock_->SleepFor(wait);
   }
   return absl::UnavailableError(absl::StrCat(
-      "CXone did not answer the request to ", what, " after ", max_attempts,
-      " attempts; last error: ", last_failure.message()));
+      "CXone did not answer the request to ", what, " after ", attempt,
+      attempt == 1 ? " attempt" : " attempts",
+      rate_limited > 0 ? absl::StrCat(" and ", rate_limited, " rate-limited tries")
+                       : "",
+      "; last error: ", last_failure.message()));
 }
 
 absl::StatusOr<TriggerResult> CxoneClient::Trigger(
@@ -119,7 +128,7 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       absl::StrCat("start compiling flow \"", flow_id, "\"");
   absl::StatusOr<HttpResponse> response =
       Call("POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"),
-           body.dump(), what);
+           body.dump(), RequestPriority::kInteractive, what, nullptr);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
@@ -161,13 +170,19 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
     const std::string& flow_id, const std::string& compile_id) {
   const std::string what = absl::StrCat("report compile \"", compile_id,
                                         "\" of flow \"", flow_id, "\"");
+  // A malformed body is transient: retried like a 5xx, within this call.
+  absl::StatusOr<CompileStatus> parsed;
+  auto parse = [&parsed](const HttpResponse& response) {
+    parsed = ParseStatusResponse(response.body);
+    return parsed.status();
+  };
   absl::StatusOr<HttpResponse> response = Call(
       "GET", absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id),
-      "", what);
+      "", RequestPriority::kBackground, what, parse);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
-      return ParseStatusResponse(response->body);
+      return parsed;
     case 403:
       return absl::PermissionDeniedError(
           absl::StrCat("CXone denied the request to ", what,

@@ -4,9 +4,13 @@
 // Each call:
 // - takes its bearer token from the shared TokenCache;
 // - on a 401, drops that token, fetches a new one once and retries once;
-// - retries transport failures, timeouts, 5xx and 429 with exponential
-//   backoff and full jitter, at most `backoff.max_attempts` attempts; a 429
-//   waits for its Retry-After (capped at `max_retry_after`) instead;
+// - retries transport failures, timeouts, 5xx and (for status polls)
+//   malformed bodies with exponential backoff and full jitter, at most
+//   `backoff.max_attempts` attempts and `max_call_duration` in all;
+// - retries a 429 without backoff of its own: the BudgetedHttpClient under
+//   it has paused every request for the Retry-After; 429s do not use up
+//   attempts (they are not the request's fault), only time, and at most
+//   `max_rate_limited_retries` of them;
 // - turns every other answer into a value or a clear error Status:
 //     403 → PermissionDenied naming the missing scope,
 //     404 → NotFound, 409 without a running compile id → Aborted,
@@ -21,6 +25,7 @@
 #ifndef CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_
 #define CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -40,9 +45,10 @@ struct CxoneClientConfig {
   // e.g. "https://site.api.cxm.nice.incontact.com", no trailing slash.
   std::string base_url;
   absl::Duration request_timeout = absl::Seconds(10);
-  // The longest Retry-After pause honoured inline; a longer one is cut to
-  // this (and the call then counts as one failed attempt).
-  absl::Duration max_retry_after = absl::Seconds(60);
+  // All the time one call may take, retries and waits for the budget
+  // included.
+  absl::Duration max_call_duration = absl::Seconds(120);
+  int max_rate_limited_retries = 20;
 };
 
 class CxoneClient final : public CompileUpstream {
@@ -66,12 +72,17 @@ class CxoneClient final : public CompileUpstream {
       const std::string& flow_id, const std::string& compile_id) override;
 
  private:
+  // Checks a 2xx answer; a non-OK (Unavailable) result makes it transient.
+  using Validator = std::function<absl::Status(const HttpResponse&)>;
+
   // Sends an authenticated request and returns the first answer that is
   // neither transient nor a 401 to be retried; see the class comment.
   absl::StatusOr<HttpResponse> Call(const std::string& method,
                                     const std::string& path,
                                     const std::string& body,
-                                    absl::string_view what);
+                                    RequestPriority priority,
+                                    absl::string_view what,
+                                    const Validator& validate);
 
   const CxoneClientConfig config_;
   HttpClient* const http_;

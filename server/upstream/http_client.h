@@ -17,12 +17,20 @@
 
 namespace cxone::upstream {
 
+enum class RequestPriority { kInteractive, kBackground };
+
 struct HttpRequest {
   std::string method;  // "GET" or "POST"
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   absl::Duration timeout = absl::Seconds(10);
+  // Interactive requests (someone waits: tokens, triggers) go before
+  // background ones (status polls) when the rate budget is short.
+  RequestPriority priority = RequestPriority::kInteractive;
+  // The latest time the request may still be sent; waiting for the rate
+  // budget counts against it.
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct HttpResponse {

@@ -91,6 +91,8 @@ absl::StatusOr<std::string> TokenCache::Fetch() {
   request.method = "POST";
   request.url = config_.url;
   request.timeout = config_.request_timeout;
+  request.priority = RequestPriority::kInteractive;
+  request.deadline = clock_->Now() + config_.max_wait;
   request.headers.emplace_back("Content-Type",
                                "application/x-www-form-urlencoded");
   request.headers.emplace_back("Accept", "application/json");

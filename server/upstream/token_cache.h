@@ -38,6 +38,9 @@ struct TokenEndpointConfig {
   ClientAuthMethod auth_method = ClientAuthMethod::kFormFields;
   absl::Duration request_timeout = absl::Seconds(10);
   absl::Duration refresh_margin = absl::Seconds(30);
+  // How long a token request may wait for the rate budget (e.g. through a
+  // Retry-After pause) before it fails as Unavailable.
+  absl::Duration max_wait = absl::Minutes(2);
 };
 
 class TokenCache {

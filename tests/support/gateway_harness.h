@@ -26,7 +26,9 @@ struct HarnessOptions {
   std::vector<std::string> sim_args = {"--queued-ms=300",
                                        "--in-progress-ms=500"};
   // Extra server flags (the harness sets listen, base URL, client id).
-  std::vector<std::string> server_args = {"--poll-interval=50ms"};
+  std::vector<std::string> server_args = {
+      "--poll-interval=50ms", "--queued-poll-interval=50ms",
+      "--min-poll-interval=50ms", "--upstream-rps=200", "--upstream-burst=20"};
   // The secret the server presents (default: the one the simulator accepts).
   std::string server_client_secret = kHarnessClientSecret;
   // When set, the server's base URL (e.g. a closed port) instead of the

@@ -159,6 +159,23 @@ TEST(CompileLifecycle, FinalPollErrorIsReportedOnceAsAnomaly) {
               SizeIs(0));
 }
 
+TEST(CompileLifecycle, ThrottledIsANoticeOncePerPauseThatLeavesTheState) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  const absl::Time until = kStart + absl::Seconds(30);
+  auto events = lifecycle.OnThrottled(until, kStart);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), compilev1::EVENT_TYPE_THROTTLED);
+  EXPECT_EQ(events[0].state(), compilev1::STATE_IN_PROGRESS);
+  EXPECT_EQ(events[0].throttled_until().seconds(), absl::ToUnixSeconds(until));
+  EXPECT_THAT(events[0].detail(), HasSubstr("30s"));
+  EXPECT_THAT(lifecycle.OnThrottled(until, kStart), SizeIs(0));
+  EXPECT_THAT(lifecycle.OnThrottled(until + absl::Seconds(5), kStart), SizeIs(1));
+  EXPECT_EQ(lifecycle.compile().state(), compilev1::STATE_IN_PROGRESS);
+  lifecycle.OnUpstreamStatus(Status("COMPLETED"), kStart);
+  EXPECT_THAT(lifecycle.OnThrottled(until + absl::Minutes(1), kStart), SizeIs(0));
+}
+
 TEST(CategoryOf, ClassifiesTheThreeKnownCodes) {
   EXPECT_EQ(CategoryOf("SYNTAX_ERROR"), compilev1::ERROR_CATEGORY_SYNTAX);
   EXPECT_EQ(CategoryOf("VALIDATION_ERROR"),

@@ -41,11 +41,17 @@ class CompileStarterTest : public ::testing::Test {
   CompileStarterTest()
       : log_(std::tmpfile(), &clock_, &redactor_),
         workers_(2),
-        timers_(&clock_),
-        poller_({absl::Seconds(1)}, &upstream_, &timers_, &workers_, &clock_,
-                &log_),
-        starter_(&upstream_, &registry_, &request_ids_, &poller_, &workers_,
-                 &clock_, &log_, LifecycleTimeouts{}) {}
+        scheduler_(SchedulerConfig(), &upstream_, nullptr, &workers_, &clock_,
+                   &log_),
+        starter_(&upstream_, &registry_, &request_ids_, &scheduler_, &workers_,
+                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2) {}
+
+  static PollSchedulerConfig SchedulerConfig() {
+    PollSchedulerConfig config;
+    config.queued_poll_interval = absl::Seconds(1);
+    config.in_progress_poll_interval = absl::Seconds(1);
+    return config;
+  }
 
   compilev1::StartCompileRequest Request(std::string flow,
                                          std::string request_id = "") {
@@ -60,8 +66,7 @@ class CompileStarterTest : public ::testing::Test {
   JsonLog log_;
   FakeUpstream upstream_;
   WorkerPool workers_;
-  TimerQueue timers_;
-  CompilePoller poller_;
+  PollScheduler scheduler_;
   JobRegistry registry_;
   RequestIdIndex request_ids_;
   CompileStarter starter_;
@@ -87,8 +92,7 @@ TEST_F(CompileStarterTest, StartsRegistersAndPollsTheCompile) {
   EXPECT_EQ(compile->name(), "flows/main/compiles/c-1");
   EXPECT_EQ(compile->state(), compilev1::STATE_QUEUED);
   EXPECT_NE(registry_.Find("flows/main/compiles/c-1"), nullptr);
-  EXPECT_EQ(poller_.live_compiles(), 1);
-  EXPECT_EQ(timers_.pending(), 1u);
+  EXPECT_EQ(scheduler_.live_compiles(), 1);
   EXPECT_EQ(upstream_.last_directives(), (nlohmann::json{{"level", 2}}));
 }
 
@@ -152,17 +156,12 @@ TEST_F(CompileStarterTest, PollerDrivesTheJobToItsTerminalState) {
   ASSERT_TRUE(outcome.Get().ok());
   std::shared_ptr<CompileJob> job = registry_.Find("flows/main/compiles/c-1");
   ASSERT_NE(job, nullptr);
-  // Each timer firing hands one poll to the workers; wait for its result
-  // before firing the next (bounded: the script ends in a terminal state).
+  // Each round hands the due poll to the workers; wait for its result
+  // before the next (bounded: the script ends in a terminal state).
   for (int poll = 0; poll < 10 && !job->terminal(); ++poll) {
     clock_.Advance(absl::Seconds(1));
-    const int polls_before = upstream_.polls();
-    ASSERT_EQ(timers_.RunDue(), 1);
-    for (int i = 0; i < 10000 && upstream_.polls() == polls_before; ++i) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    for (int i = 0; i < 10000 && !job->terminal() && timers_.pending() == 0;
-         ++i) {
+    ASSERT_EQ(scheduler_.DispatchDue(), 1);
+    for (int i = 0; i < 10000 && scheduler_.outstanding_polls() > 0; ++i) {
       absl::SleepFor(absl::Milliseconds(1));
     }
   }
@@ -173,11 +172,31 @@ TEST_F(CompileStarterTest, PollerDrivesTheJobToItsTerminalState) {
   EXPECT_EQ(compile.errors(0).location().line(), 4u);
   EXPECT_EQ(upstream_.polls(), 2);
   // A terminal job is never polled again.
-  for (int i = 0; i < 10000 && poller_.live_compiles() != 0; ++i) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  EXPECT_EQ(poller_.live_compiles(), 0);
-  EXPECT_EQ(timers_.pending(), 0u);
+  EXPECT_EQ(scheduler_.live_compiles(), 0);
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_EQ(scheduler_.DispatchDue(), 0);
+}
+
+TEST_F(CompileStarterTest, StartsBeyondThePendingLimitAreResourceExhausted) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  upstream_.HoldTriggers(true);  // CXone is slow: starts pile up
+  Outcome first;
+  Outcome second;
+  Outcome third;
+  starter_.Start(Request("a", "key-a"), first.Callback());
+  starter_.Start(Request("b"), second.Callback());
+  starter_.Start(Request("c", "key-c"), third.Callback());
+  EXPECT_TRUE(third.done());  // refused at once, without waiting
+  EXPECT_TRUE(absl::IsResourceExhausted(third.Get().status()));
+  EXPECT_THAT(third.Get().status().message(), HasSubstr("retry"));
+  upstream_.HoldTriggers(false);
+  EXPECT_TRUE(first.Get().ok());
+  EXPECT_TRUE(second.Get().ok());
+  // The refused key was not kept: it can be used once there is room.
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-3", "QUEUED", false});
+  Outcome retried;
+  starter_.Start(Request("c", "key-c"), retried.Callback());
+  EXPECT_TRUE(retried.Get().ok()) << retried.Get().status();
 }
 
 }  // namespace

@@ -124,24 +124,56 @@ TEST_F(CxoneClientTest, GivesUpAfterMaxAttemptsWithUnavailable) {
   EXPECT_EQ(calls.load(), 4);
 }
 
-TEST_F(CxoneClientTest, HonoursRetryAfterOn429) {
+TEST_F(CxoneClientTest, RateLimitedRequestIsRetriedWithoutUsingUpAttempts) {
   std::atomic<int> calls{0};
   http_.On("/compile/c-1", [&](const HttpRequest&) {
-    return ++calls == 1 ? Respond(429, "{}", {{"retry-after", "7"}})
+    // Five 429s in a row: more than the four attempts a failure may use.
+    return ++calls <= 5 ? Respond(429, "{}", {{"retry-after", "1"}})
                         : Respond(200, R"({"status":"QUEUED"})");
   });
   ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
-  EXPECT_EQ(clock_.slept(), absl::Seconds(7));
+  EXPECT_EQ(calls.load(), 6);
 }
 
-TEST_F(CxoneClientTest, CapsRetryAfter) {
+TEST_F(CxoneClientTest, StatusPollsAreBackgroundAndTriggersInteractive) {
+  http_.On("/flows/main/compile/c-1", [](const HttpRequest&) {
+    return Respond(200, R"({"status":"QUEUED"})");
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(201, R"({"compileId":"c-1"})");
+  });
+  ASSERT_TRUE(client_.Trigger("main", nullptr).ok());
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);  // token, trigger, status
+  EXPECT_EQ(requests[1].priority, RequestPriority::kInteractive);
+  EXPECT_EQ(requests[2].priority, RequestPriority::kBackground);
+  EXPECT_LE(requests[2].deadline, clock_.Now() + absl::Seconds(30));
+}
+
+TEST_F(CxoneClientTest, MalformedStatusBodyIsRetriedWithinTheCall) {
   std::atomic<int> calls{0};
   http_.On("/compile/c-1", [&](const HttpRequest&) {
-    return ++calls == 1 ? Respond(429, "{}", {{"retry-after", "3600"}})
-                        : Respond(200, R"({"status":"QUEUED"})");
+    return ++calls == 1 ? Respond(200, R"({"status": "QUE)")
+                        : Respond(200, R"({"status":"IN_PROGRESS"})");
   });
-  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
-  EXPECT_EQ(clock_.slept(), absl::Seconds(30));
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->status, "IN_PROGRESS");
+  EXPECT_EQ(calls.load(), 2);
+}
+
+TEST_F(CxoneClientTest, TotalTimeIsBounded) {
+  http_.On("/compile/c-1", [this](const HttpRequest&) {
+    clock_.Advance(absl::Seconds(20));  // each try is slow
+    return Respond(503, "busy");
+  });
+  const absl::Time start = clock_.Now();
+  auto status = client_.GetStatus("main", "c-1");
+  EXPECT_TRUE(absl::IsUnavailable(status.status()));
+  // max_call_duration is 30 s: no new try starts after it.
+  EXPECT_LE(clock_.Now() - start, absl::Seconds(60));
+  EXPECT_LE(http_.CountTo("/compile/c-1"), 2);
 }
 
 TEST_F(CxoneClientTest, ForbiddenNamesTheMissingScope) {

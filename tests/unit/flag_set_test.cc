@@ -67,6 +67,16 @@ TEST(FlagSet, DoesNotRepeatThePrefixWordInEnvNames) {
   EXPECT_EQ(flags.EnvName("poll-interval"), "CXONE_POLL_INTERVAL");
 }
 
+TEST(FlagSet, ReadsDoublesAndRejectsNonNumbers) {
+  double rate = 10;
+  FlagSet flags("CXONE_", "usage");
+  flags.AddDouble("rate", &rate, "rate");
+  ASSERT_TRUE(flags.Parse({"--rate=2.5"}, FakeEnv({})).ok());
+  EXPECT_EQ(rate, 2.5);
+  EXPECT_FALSE(flags.Parse({"--rate=fast"}, FakeEnv({})).ok());
+  EXPECT_FALSE(flags.Parse({"--rate=nan"}, FakeEnv({})).ok());
+}
+
 TEST(FlagSet, BoolFlagNeedsNoValue) {
   Settings settings;
   FlagSet flags("CXONE_", "usage");

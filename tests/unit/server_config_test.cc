@@ -34,7 +34,10 @@ TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
   EXPECT_EQ(config.cxone_base_url, "http://127.0.0.1:9000");
   EXPECT_EQ(config.token_url, "http://127.0.0.1:9000/api/v2/oauth/token");
   EXPECT_EQ(config.client_secret, "hunter2");
-  EXPECT_EQ(config.poll_interval, absl::Seconds(1));
+  EXPECT_EQ(config.polling.in_progress_poll_interval, absl::Seconds(1));
+  EXPECT_EQ(config.budget.requests_per_second, 10);
+  // Polls never take more workers than requests may be in flight.
+  EXPECT_EQ(config.polling.max_outstanding_polls, config.budget.max_in_flight);
 }
 
 TEST(ServerConfig, ToJsonNeverShowsTheSecret) {
@@ -79,6 +82,14 @@ TEST(ServerConfig, RejectsInvalidValuesByName) {
            {{"--token-auth=jwt"}, "--token-auth"},
            {{"--upstream-attempts=0"}, "--upstream-attempts"},
            {{"--upstream-workers=100000"}, "--upstream-workers"},
+           {{"--upstream-workers=8", "--max-inflight-requests=8"},
+            "--upstream-workers"},
+           {{"--upstream-rps=0"}, "--upstream-rps"},
+           {{"--upstream-rps=lots"}, "--upstream-rps"},
+           {{"--upstream-burst=0"}, "--upstream-burst"},
+           {{"--max-inflight-requests=0"}, "--max-inflight-requests"},
+           {{"--max-pending-starts=0"}, "--max-pending-starts"},
+           {{"--min-poll-interval=0s"}, "--min-poll-interval"},
            {{"--stuck-timeout=1h", "--give-up-timeout=30m"},
             "--give-up-timeout"},
            {{"--client-secret-file=/nonexistent/secret"},

@@ -1,0 +1,51 @@
+#include "server/upstream/budgeted_http_client.h"
+
+#include "server/upstream/retry_after.h"
+
+namespace cxone::upstream {
+
+BudgetedHttpClient::BudgetedHttpClient(HttpClient* inner, RateBudget* budget,
+                                       RetryAfterPolicy policy, Clock* clock,
+                                       JsonLog* log)
+    : inner_(inner),
+      budget_(budget),
+      policy_(policy),
+      clock_(clock),
+      log_(log) {}
+
+absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
+    const HttpRequest& request) {
+  absl::StatusOr<RateBudget::Permit> permit =
+      budget_->Acquire(request.priority, request.deadline);
+  if (!permit.ok()) return permit.status();
+  HttpRequest bounded = request;
+  // Time spent waiting for the budget comes out of the request's own time.
+  bounded.timeout =
+      std::min(request.timeout, request.deadline - clock_->Now());
+  if (bounded.timeout <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(
+        "the request's deadline passed while it waited for the upstream "
+        "budget");
+  }
+  absl::StatusOr<HttpResponse> response = inner_->Send(bounded);
+  if (response.ok() && response->status_code == 429) {
+    const std::string header = response->Header("retry-after");
+    const absl::Time now = clock_->Now();
+    std::optional<absl::Duration> wait = ParseRetryAfter(header, now);
+    if (!wait.has_value()) {
+      log_->Warn("429 without a usable Retry-After; pausing for the default",
+                 {{"retry_after", header},
+                  {"default_ms",
+                   absl::ToInt64Milliseconds(policy_.default_retry_after)}});
+      wait = policy_.default_retry_after;
+    }
+    const absl::Duration pause = std::min(*wait, policy_.max_pause);
+    log_->Warn("CXone rate-limited the account; pausing all upstream requests",
+               {{"pause_ms", absl::ToInt64Milliseconds(pause)},
+                {"url", request.url}});
+    budget_->PauseUntil(now + pause);
+  }
+  return response;
+}
+
+}  // namespace cxone::upstream

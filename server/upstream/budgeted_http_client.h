@@ -1,0 +1,48 @@
+// BudgetedHttpClient: the HttpClient every upstream request goes through,
+// so that none can bypass the account's RateBudget.
+//
+// Send() waits for a permit (interactive or background, per the request),
+// holds it while the request is in flight, and when CXone answers 429 pauses
+// the whole budget for the Retry-After it names — delta-seconds or an
+// HTTP-date; a missing or malformed value pauses for `default_retry_after`
+// and is logged — capped at `max_pause`.
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_UPSTREAM_BUDGETED_HTTP_CLIENT_H_
+#define CXONE_SERVER_UPSTREAM_BUDGETED_HTTP_CLIENT_H_
+
+#include "common/clock.h"
+#include "common/json_log.h"
+#include "server/upstream/http_client.h"
+#include "server/upstream/rate_budget.h"
+
+namespace cxone::upstream {
+
+struct RetryAfterPolicy {
+  absl::Duration default_retry_after = absl::Seconds(5);
+  absl::Duration max_pause = absl::Minutes(5);
+};
+
+class BudgetedHttpClient final : public HttpClient {
+ public:
+  // All pointers must outlive the client.
+  BudgetedHttpClient(HttpClient* inner, RateBudget* budget,
+                     RetryAfterPolicy policy, Clock* clock, JsonLog* log);
+  BudgetedHttpClient(const BudgetedHttpClient&) = delete;
+  BudgetedHttpClient& operator=(const BudgetedHttpClient&) = delete;
+
+  // As HttpClient::Send; waiting for the budget counts against the
+  // request's `deadline` (DeadlineExceeded when it passes first).
+  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override;
+
+ private:
+  HttpClient* const inner_;
+  RateBudget* const budget_;
+  const RetryAfterPolicy policy_;
+  Clock* const clock_;
+  JsonLog* const log_;
+};
+
+}  // namespace cxone::upstream
+
+#endif  // CXONE_SERVER_UPSTREAM_BUDGETED_HTTP_CLIENT_H_
