@@ -13,12 +13,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -27,6 +29,8 @@
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "common/resource_name.h"
+#include "nlohmann/json.hpp"
+#include "simulator/sim_faults.h"
 #include "simulator/sim_http_server.h"
 #include "simulator/sim_state.h"
 
@@ -38,14 +42,31 @@ struct Flags {
   std::string flows_dir;
   std::string client_id = "demo-client";
   std::string client_secret = "demo-secret";
-  absl::Duration token_ttl = absl::Seconds(3600);
   int64_t queued_ms = 1000;
   int64_t in_progress_ms = 3000;
   std::string scopes = "flow:read flow:write";
   std::string not_found_flows;
   std::string failing_flows;
+  int64_t seed = 1;
+  // Faults: each named after its /_sim/faults field. Fractions are strings
+  // because FlagSet has no floating-point flags.
+  int64_t rate_limit_rps = 0;
+  std::string retry_after_form = "seconds";
+  std::string retry_after_seconds = "1";
+  std::string error_rate = "0";
+  int64_t latency_ms = 0;
+  std::string drop_rate = "0";
+  std::string malformed_rate = "0";
+  int64_t token_ttl_seconds = 3600;
+  bool token_endpoint_down = false;
+  std::string stuck_flows;
+  std::string backwards_flows;
+  std::string unknown_status_flows;
+  int64_t in_progress_ms_max = 0;
+  // Older names, used when the new flag is left at its default.
   int64_t rate_limit_per_second = 0;
   absl::Duration response_delay = absl::ZeroDuration();
+  absl::Duration token_ttl = absl::Seconds(3600);
 };
 
 void Register(cxone::FlagSet& flag_set, Flags& flags) {
@@ -59,12 +80,11 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
   flag_set.AddString("client-secret", &flags.client_secret,
                      "that client's secret");
   flag_set.MarkSecret("client-secret");
-  flag_set.AddDuration("token-ttl", &flags.token_ttl,
-                       "lifetime of issued access tokens");
   flag_set.AddInt("queued-ms", &flags.queued_ms,
                   "milliseconds a compilation stays QUEUED");
   flag_set.AddInt("in-progress-ms", &flags.in_progress_ms,
-                  "milliseconds a compilation then stays IN_PROGRESS");
+                  "milliseconds a compilation then stays IN_PROGRESS (the "
+                  "shortest, with --in-progress-ms-max)");
   flag_set.AddString("scopes", &flags.scopes,
                      "space-separated scopes tokens may be granted");
   flag_set.AddString("not-found-flows", &flags.not_found_flows,
@@ -72,12 +92,52 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
   flag_set.AddString("failing-flows", &flags.failing_flows,
                      "comma-separated flow ids whose trigger and status "
                      "answer 503");
+  flag_set.AddInt("seed", &flags.seed,
+                  "seed of every random draw (tokens, ids, faults, "
+                  "durations): the same seed gives the same run");
+
+  // Faults; POST /_sim/faults changes them at run time (simulator/README.md).
+  flag_set.AddInt("rate-limit-rps", &flags.rate_limit_rps,
+                  "API requests (token, trigger, status) admitted per rolling "
+                  "second for the whole account; over it: 429 and a pause; "
+                  "0 turns the limit off");
+  flag_set.AddString("retry-after-form", &flags.retry_after_form,
+                     "form of a 429's Retry-After: seconds or http-date");
+  flag_set.AddString("retry-after-seconds", &flags.retry_after_seconds,
+                     "pause after exceeding the rate limit, in seconds");
+  flag_set.AddString("error-rate", &flags.error_rate,
+                     "fraction (0..1) of API requests answered 503");
+  flag_set.AddInt("latency-ms", &flags.latency_ms,
+                  "milliseconds added to every API request");
+  flag_set.AddString("drop-rate", &flags.drop_rate,
+                     "fraction (0..1) of API requests whose connection is "
+                     "dropped before a complete response");
+  flag_set.AddString("malformed-rate", &flags.malformed_rate,
+                     "fraction (0..1) of 200 status answers whose JSON body is "
+                     "cut short");
+  flag_set.AddInt("token-ttl-seconds", &flags.token_ttl_seconds,
+                  "lifetime of issued access tokens, in seconds");
+  flag_set.AddBool("token-endpoint-down", &flags.token_endpoint_down,
+                   "the token endpoint answers 503");
+  flag_set.AddString("stuck-flows", &flags.stuck_flows,
+                     "comma-separated flow ids whose compiles stay "
+                     "IN_PROGRESS forever");
+  flag_set.AddString("backwards-flows", &flags.backwards_flows,
+                     "comma-separated flow ids whose compiles go back from "
+                     "IN_PROGRESS to QUEUED once");
+  flag_set.AddString("unknown-status-flows", &flags.unknown_status_flows,
+                     "comma-separated flow ids whose compiles report status "
+                     "VALIDATING before IN_PROGRESS");
+  flag_set.AddInt("in-progress-ms-max", &flags.in_progress_ms_max,
+                  "longest IN_PROGRESS duration: each compile's is drawn "
+                  "from [in-progress-ms, this]; 0 means in-progress-ms");
+
   flag_set.AddInt("rate-limit-per-second", &flags.rate_limit_per_second,
-                  "trigger and status requests admitted per second before "
-                  "answering 429; 0 turns the limit off");
+                  "older name of --rate-limit-rps");
   flag_set.AddDuration("response-delay", &flags.response_delay,
-                       "delay added to every API request (to observe a "
-                       "client's concurrency)");
+                       "older form of --latency-ms, as a duration");
+  flag_set.AddDuration("token-ttl", &flags.token_ttl,
+                       "older form of --token-ttl-seconds, as a duration");
 }
 
 std::vector<std::string> SplitList(absl::string_view text,
@@ -103,6 +163,53 @@ absl::Status FillFlowSet(absl::string_view flag, absl::string_view list,
   return absl::OkStatus();
 }
 
+// A fraction or other number given as a flag's text.
+absl::StatusOr<double> ParseNumber(absl::string_view flag,
+                                   absl::string_view text) {
+  double value;
+  if (!absl::SimpleAtod(text, &value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": not a number: \"", text, "\""));
+  }
+  return value;
+}
+
+// The /_sim/faults patch that the fault flags amount to.
+absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
+  nlohmann::json patch = {
+      {"rate_limit_rps", flags.rate_limit_rps != 0
+                             ? flags.rate_limit_rps
+                             : flags.rate_limit_per_second},
+      {"retry_after_form", flags.retry_after_form},
+      {"latency_ms", flags.latency_ms != 0
+                         ? static_cast<double>(flags.latency_ms)
+                         : absl::ToDoubleMilliseconds(flags.response_delay)},
+      {"token_ttl_seconds", flags.token_ttl_seconds != 3600
+                                ? static_cast<double>(flags.token_ttl_seconds)
+                                : absl::ToDoubleSeconds(flags.token_ttl)},
+      {"token_endpoint_down", flags.token_endpoint_down},
+      {"in_progress_ms_max", flags.in_progress_ms_max},
+  };
+  const std::pair<const char*, const std::string*> numbers[] = {
+      {"retry-after-seconds", &flags.retry_after_seconds},
+      {"error-rate", &flags.error_rate},
+      {"drop-rate", &flags.drop_rate},
+      {"malformed-rate", &flags.malformed_rate}};
+  for (const auto& [flag, text] : numbers) {
+    absl::StatusOr<double> value = ParseNumber(flag, *text);
+    if (!value.ok()) return value.status();
+    patch[absl::StrReplaceAll(flag, {{"-", "_"}})] = *value;
+  }
+  const std::pair<const char*, const std::string*> lists[] = {
+      {"stuck_flows", &flags.stuck_flows},
+      {"backwards_flows", &flags.backwards_flows},
+      {"unknown_status_flows", &flags.unknown_status_flows}};
+  for (const auto& [field, text] : lists) {
+    patch[field] = SplitList(*text, ",");
+  }
+  return patch;
+}
+
 // Checks the values FlagSet cannot and turns them into the simulator's
 // configuration.
 absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
@@ -121,6 +228,9 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
     return absl::InvalidArgumentError(
         "--rate-limit-per-second must not be negative");
   }
+  if (flags.response_delay < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--response-delay must not be negative");
+  }
   if (!flags.flows_dir.empty()) {
     std::error_code error;
     if (!std::filesystem::is_directory(flags.flows_dir, error)) {
@@ -130,11 +240,9 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
   }
   config->client_id = flags.client_id;
   config->client_secret = flags.client_secret;
-  config->token_ttl = flags.token_ttl;
   config->scopes = SplitList(flags.scopes, " ,");
   config->queued_duration = absl::Milliseconds(flags.queued_ms);
   config->in_progress_duration = absl::Milliseconds(flags.in_progress_ms);
-  config->rate_limit_per_second = flags.rate_limit_per_second;
   if (absl::Status status = FillFlowSet(
           "not-found-flows", flags.not_found_flows, &config->not_found_flows);
       !status.ok()) {
@@ -145,9 +253,23 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
       !status.ok()) {
     return status;
   }
+  absl::StatusOr<nlohmann::json> patch = FaultsPatchOf(flags);
+  if (!patch.ok()) return patch.status();
+  absl::StatusOr<cxone::sim::FaultsUpdate> faults =
+      cxone::sim::ApplyFaultsPatch(cxone::sim::SimFaults{}, *patch,
+                                   config->in_progress_duration);
+  if (!faults.ok()) {
+    // The message starts with the field; name the flag instead.
+    const std::string field =
+        cxone::sim::FaultFieldOf(faults.status()).value_or("");
+    absl::string_view problem = faults.status().message();
+    absl::ConsumePrefix(&problem, absl::StrCat(field, ": "));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", absl::StrReplaceAll(field, {{"_", "-"}}), ": ", problem));
+  }
+  config->faults = std::move(faults->faults);
   options->host = flags.host;
   options->port = static_cast<int>(flags.port);
-  options->response_delay = flags.response_delay;
   return absl::OkStatus();
 }
 
@@ -201,11 +323,10 @@ int main(int argc, char** argv) {
   cxone::JsonLog log(stderr, &clock, &redactor);
   log.Info("starting", {{"config", flag_set.EffectiveConfig()}});
 
-  std::random_device entropy;
-  const uint64_t seed = (static_cast<uint64_t>(entropy()) << 32) | entropy();
   cxone::sim::SimState state(std::move(config), &clock,
                              cxone::sim::FlowsFromDirectory(flags.flows_dir),
-                             seed);
+                             static_cast<uint64_t>(flags.seed));
+  log.Info("faults", {{"faults", state.FaultsJson()}});
   cxone::sim::SimHttpServer server(&state, &clock, &log, options);
   absl::StatusOr<int> port = server.Start();
   if (!port.ok()) {

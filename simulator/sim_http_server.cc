@@ -62,6 +62,49 @@ nlohmann::json CompileJson(const CompileSnapshot& compile) {
           {"warnings", DiagnosticsJson(compile.warnings)}};
 }
 
+// What /_sim/compiles shows of a compile: the status body plus what the
+// simulator knows.
+nlohmann::json DebugCompileJson(const CompileSnapshot& compile) {
+  nlohmann::json json = CompileJson(compile);
+  json["directives"] = compile.directives;
+  json["triggeredAt"] = Rfc3339(compile.triggered_at);
+  nlohmann::json transitions = nlohmann::json::array();
+  for (const Transition& transition : compile.transitions) {
+    transitions.push_back({{"status", CompileStateName(transition.state)},
+                           {"at_unix_ms", absl::ToUnixMillis(transition.at)}});
+  }
+  json["transitions"] = std::move(transitions);
+  json["terminal_polls"] = compile.terminal_polls;
+  return json;
+}
+
+// A JSON body cut off a few characters into the "status" value (or, should
+// it have none, in the middle): `{…"status":"QUE`. Never valid JSON, since
+// the object is left open.
+std::string CutShort(const std::string& body) {
+  static constexpr char kStatusKey[] = "\"status\":\"";
+  const size_t at = body.find(kStatusKey);
+  const size_t length = at == std::string::npos
+                            ? body.size() / 2
+                            : at + sizeof(kStatusKey) - 1 + 3;
+  return body.substr(0, std::min(length, body.size() - 1));
+}
+
+// Answers 200 with a Content-Length the body never reaches: the provider
+// writes part of it and fails, so httplib closes the connection and the
+// client sees a transport error (a truncated body), not a response.
+void DropConnection(httplib::Response& res) {
+  static constexpr char kPartial[] = "{\"status\": \"IN_PRO";
+  constexpr size_t kPartialSize = sizeof(kPartial) - 1;
+  res.status = 200;
+  res.set_content_provider(
+      /*length=*/4 * kPartialSize, kJsonContentType,
+      [](size_t offset, size_t, httplib::DataSink& sink) {
+        if (offset == 0) sink.write(kPartial, kPartialSize);
+        return false;
+      });
+}
+
 }  // namespace
 
 SimHttpServer::SimHttpServer(SimState* state, Clock* clock, JsonLog* log,
@@ -80,19 +123,31 @@ SimHttpServer::~SimHttpServer() { Shutdown(); }
 void SimHttpServer::RegisterRoutes() {
   using httplib::Request;
   using httplib::Response;
-  AddPost("/api/v2/oauth/token",
-          [this](const Request& req, Response& res) { HandleToken(req, res); });
-  AddPost(
-      R"(/api/v2/flows/([^/]+)/compile)",
-      [this](const Request& req, Response& res) { HandleTrigger(req, res); });
-  server_.Get(
-      R"(/api/v2/flows/([^/]+)/compile/([^/]+))",
-      [this](const Request& req, Response& res) { HandleStatus(req, res); });
+  AddPost("/api/v2/oauth/token", [this](const Request& req, Response& res) {
+    ServeApi(Endpoint::kToken, req, res);
+  });
+  AddPost(R"(/api/v2/flows/([^/]+)/compile)",
+          [this](const Request& req, Response& res) {
+            ServeApi(Endpoint::kTrigger, req, res);
+          });
+  server_.Get(R"(/api/v2/flows/([^/]+)/compile/([^/]+))",
+              [this](const Request& req, Response& res) {
+                ServeApi(Endpoint::kStatus, req, res);
+              });
   server_.Get("/_sim/stats", [this](const Request& req, Response& res) {
     HandleStats(req, res);
   });
   AddPost("/_sim/reset",
           [this](const Request& req, Response& res) { HandleReset(req, res); });
+  server_.Get("/_sim/faults", [this](const Request& req, Response& res) {
+    HandleGetFaults(req, res);
+  });
+  AddPost("/_sim/faults", [this](const Request& req, Response& res) {
+    HandleSetFaults(req, res);
+  });
+  server_.Get("/_sim/compiles", [this](const Request& req, Response& res) {
+    HandleDebugCompiles(req, res);
+  });
   server_.Get(R"(/_sim/compiles/([^/]+))",
               [this](const Request& req, Response& res) {
                 HandleDebugCompile(req, res);
@@ -210,23 +265,58 @@ void SimHttpServer::Shutdown() {
   serving_thread_.join();
 }
 
-void SimHttpServer::SimulateLatency() {
-  if (options_.response_delay > absl::ZeroDuration()) {
-    clock_->SleepFor(options_.response_delay);
+void SimHttpServer::ServeApi(Endpoint endpoint, const httplib::Request& req,
+                             httplib::Response& res) {
+  using Verdict = SimState::Admission::Verdict;
+  const bool status = endpoint == Endpoint::kStatus;
+  SimState::ActiveRequest active =
+      state_->EnterRequest(endpoint, status ? req.matches[1].str() : "",
+                           status ? req.matches[2].str() : "");
+  const SimState::Admission admission = state_->Admit(endpoint);
+  if (admission.latency > absl::ZeroDuration()) {
+    clock_->SleepFor(admission.latency);
   }
-}
-
-bool SimHttpServer::Admit(httplib::Response& res) {
-  std::optional<absl::Duration> retry_after = state_->TakeRateLimitSlot();
-  if (!retry_after.has_value()) return true;
-  const int64_t seconds = std::max<int64_t>(
-      1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(*retry_after))));
-  res.set_header("Retry-After", absl::StrCat(seconds));
-  SendError(res, 429, "rate_limited",
-            absl::StrCat(
-                "rate limit of ", state_->config().rate_limit_per_second,
-                " requests per second exceeded; retry after ", seconds, "s"));
-  return false;
+  switch (admission.verdict) {
+    case Verdict::kServe:
+      switch (endpoint) {
+        case Endpoint::kToken:
+          HandleToken(req, res);
+          break;
+        case Endpoint::kTrigger:
+          HandleTrigger(req, res);
+          break;
+        case Endpoint::kStatus:
+          HandleStatus(req, res, admission.malformed);
+          break;
+      }
+      break;
+    case Verdict::kPaused:
+    case Verdict::kRateLimited:
+      res.set_header("Retry-After", admission.retry_after);
+      SendError(res, 429, "rate_limited",
+                admission.verdict == Verdict::kPaused
+                    ? absl::StrCat("the account is paused after exceeding its "
+                                   "rate limit; retry after ",
+                                   admission.retry_after)
+                    : absl::StrCat("rate limit exceeded; retry after ",
+                                   admission.retry_after));
+      break;
+    case Verdict::kTokenEndpointDown:
+      SendOAuthError(res, 503, "temporarily_unavailable",
+                     "the token endpoint is down (simulated)");
+      break;
+    case Verdict::kError:
+      SendError(res, 503, "unavailable",
+                "simulated transient failure (error_rate)");
+      break;
+    case Verdict::kDrop:
+      DropConnection(res);
+      active.RecordDropped();
+      log_->Info("dropping the connection (simulated)",
+                 {{"method", req.method}, {"path", req.path}});
+      return;
+  }
+  active.RecordStatus(res.status);
 }
 
 bool SimHttpServer::Authorize(const httplib::Request& req,
@@ -250,8 +340,6 @@ bool SimHttpServer::Authorize(const httplib::Request& req,
 
 void SimHttpServer::HandleToken(const httplib::Request& req,
                                 httplib::Response& res) {
-  SimState::ActiveRequest active = state_->EnterRequest(Endpoint::kToken);
-  SimulateLatency();
   absl::StatusOr<TokenRequest> request =
       ParseTokenRequest(req.get_header_value("Content-Type"), req.body,
                         req.get_header_value("Authorization"));
@@ -300,9 +388,7 @@ void SimHttpServer::HandleToken(const httplib::Request& req,
 
 void SimHttpServer::HandleTrigger(const httplib::Request& req,
                                   httplib::Response& res) {
-  SimState::ActiveRequest active = state_->EnterRequest(Endpoint::kTrigger);
-  SimulateLatency();
-  if (!Admit(res) || !Authorize(req, res, kScopeWrite)) return;
+  if (!Authorize(req, res, kScopeWrite)) return;
   const std::string flow_id = req.matches[1].str();
   if (absl::Status valid = ValidateFlowId(flow_id); !valid.ok()) {
     SendError(res, 400, "invalid_argument", valid.message());
@@ -376,10 +462,8 @@ void SimHttpServer::HandleTrigger(const httplib::Request& req,
 }
 
 void SimHttpServer::HandleStatus(const httplib::Request& req,
-                                 httplib::Response& res) {
-  SimState::ActiveRequest active = state_->EnterRequest(Endpoint::kStatus);
-  SimulateLatency();
-  if (!Admit(res) || !Authorize(req, res, kScopeRead)) return;
+                                 httplib::Response& res, bool malformed) {
+  if (!Authorize(req, res, kScopeRead)) return;
   const std::string flow_id = req.matches[1].str();
   const std::string compile_id = req.matches[2].str();
   if (absl::Status valid = ValidateFlowId(flow_id); !valid.ok()) {
@@ -387,7 +471,7 @@ void SimHttpServer::HandleStatus(const httplib::Request& req,
     return;
   }
   absl::StatusOr<CompileSnapshot> compile =
-      state_->GetCompile(flow_id, compile_id);
+      state_->AnswerStatus(flow_id, compile_id, /*intact=*/!malformed);
   if (!compile.ok()) {
     if (absl::IsUnavailable(compile.status())) {
       SendError(res, 503, "unavailable", compile.status().message());
@@ -397,17 +481,28 @@ void SimHttpServer::HandleStatus(const httplib::Request& req,
     return;
   }
   SendJson(res, 200, CompileJson(*compile));
+  if (malformed) {
+    res.body = CutShort(res.body);
+    log_->Info("answering a malformed body (simulated)",
+               {{"flowId", flow_id}, {"compileId", compile_id}});
+  }
 }
 
 nlohmann::json SimHttpServer::StatsJson() const {
   const SimStats stats = state_->stats();
-  nlohmann::json json = {{"requests",
-                          {{"token", stats.token_requests},
-                           {"trigger", stats.trigger_requests},
-                           {"status", stats.status_requests}}},
-                         {"rate_limited", stats.rate_limited},
-                         {"max_concurrent", stats.max_concurrent},
-                         {"last_trigger", nullptr}};
+  nlohmann::json json = {
+      {"requests",
+       {{"token", stats.token_requests},
+        {"trigger", stats.trigger_requests},
+        {"status", stats.status_requests}}},
+      {"status_codes", stats.status_codes},
+      {"rate_limited", stats.rate_limited},
+      {"requests_during_pause", stats.requests_during_pause},
+      {"requests_in_flight_at_pause", stats.requests_in_flight_at_pause},
+      {"max_concurrent", stats.max_concurrent},
+      {"in_flight", stats.in_flight},
+      {"status_polls_after_terminal", stats.status_polls_after_terminal},
+      {"last_trigger", nullptr}};
   if (std::optional<CompileSnapshot> last = state_->LastTrigger()) {
     json["last_trigger"] = {{"flowId", last->flow_id},
                             {"compileId", last->compile_id},
@@ -428,6 +523,32 @@ void SimHttpServer::HandleReset(const httplib::Request&,
   SendJson(res, 200, StatsJson());
 }
 
+void SimHttpServer::HandleGetFaults(const httplib::Request&,
+                                    httplib::Response& res) {
+  SendJson(res, 200, state_->FaultsJson());
+}
+
+void SimHttpServer::HandleSetFaults(const httplib::Request& req,
+                                    httplib::Response& res) {
+  const nlohmann::json patch = nlohmann::json::parse(
+      req.body, /*cb=*/nullptr, /*allow_exceptions=*/false);
+  if (patch.is_discarded()) {
+    SendError(res, 400, "invalid_argument",
+              "the body must be a JSON object of faults");
+    return;
+  }
+  if (absl::Status status = state_->UpdateFaults(patch); !status.ok()) {
+    SendJson(res, 400,
+             {{"error", "invalid_argument"},
+              {"message", status.message()},
+              {"field", FaultFieldOf(status).value_or("")}});
+    return;
+  }
+  const nlohmann::json faults = state_->FaultsJson();
+  log_->Info("faults changed", {{"patch", patch}, {"faults", faults}});
+  SendJson(res, 200, faults);
+}
+
 void SimHttpServer::HandleDebugCompile(const httplib::Request& req,
                                        httplib::Response& res) {
   absl::StatusOr<CompileSnapshot> compile =
@@ -436,10 +557,16 @@ void SimHttpServer::HandleDebugCompile(const httplib::Request& req,
     SendError(res, 404, "not_found", compile.status().message());
     return;
   }
-  nlohmann::json json = CompileJson(*compile);
-  json["directives"] = compile->directives;
-  json["triggeredAt"] = Rfc3339(compile->triggered_at);
-  SendJson(res, 200, json);
+  SendJson(res, 200, DebugCompileJson(*compile));
+}
+
+void SimHttpServer::HandleDebugCompiles(const httplib::Request&,
+                                        httplib::Response& res) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const CompileSnapshot& compile : state_->AllCompiles()) {
+    list.push_back(DebugCompileJson(compile));
+  }
+  SendJson(res, 200, list);
 }
 
 }  // namespace cxone::sim

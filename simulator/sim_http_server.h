@@ -7,12 +7,22 @@
 //   GET  /api/v2/flows/{flowId}/compile/{compileId}  status (flow:read)
 //   GET  /_sim/stats                                 request counters
 //   POST /_sim/reset                                 zero the counters
+//   GET  /_sim/faults                                the faults injected
+//   POST /_sim/faults                                change some of them
+//   GET  /_sim/compiles                              every compile, in the
+//                                                    form below
 //   GET  /_sim/compiles/{compileId}                  a compile, with the
-//                                                    directives it received
+//                                                    directives it received,
+//                                                    its transitions and
+//                                                    terminal_polls
+//
+// The faults (sim_faults.h, simulator/README.md) apply to the three API
+// endpoints only, never to /_sim/*.
 //
 // Every response body is JSON with Content-Type application/json, errors
-// included (unknown paths answer 404 JSON). Handlers never throw: bad input
-// of any kind is answered with a 4xx.
+// included (unknown paths answer 404 JSON), except where a fault says
+// otherwise (malformed_rate, drop_rate). Handlers never throw: bad input of
+// any kind is answered with a 4xx.
 //
 // Owns the httplib::Server and the thread that runs its accept loop; the
 // requests themselves run on httplib's worker pool.
@@ -44,9 +54,6 @@ struct SimHttpOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: pick a free port
   int worker_threads = 32;
-  // Added to every API request while it counts as in flight, so that
-  // clients' concurrency can be observed in max_concurrent.
-  absl::Duration response_delay = absl::ZeroDuration();
   size_t max_body_bytes = 1 << 20;
 };
 
@@ -74,19 +81,26 @@ class SimHttpServer {
   // Registers a POST route with httplib and in post_routes_.
   void AddPost(const std::string& pattern, httplib::Server::Handler handler);
 
+  // The frame of every API request: counts it, applies the request-level
+  // faults (SimState::Admit(): latency, 429, 503, drop) and, if the request
+  // survives them, calls the endpoint's handler; records the outcome.
+  void ServeApi(Endpoint endpoint, const httplib::Request& req,
+                httplib::Response& res);
+
   void HandleToken(const httplib::Request& req, httplib::Response& res);
   void HandleTrigger(const httplib::Request& req, httplib::Response& res);
-  void HandleStatus(const httplib::Request& req, httplib::Response& res);
+  // `malformed`: a 200 answer's body is to be cut short.
+  void HandleStatus(const httplib::Request& req, httplib::Response& res,
+                    bool malformed);
   void HandleStats(const httplib::Request& req, httplib::Response& res);
   void HandleReset(const httplib::Request& req, httplib::Response& res);
+  void HandleGetFaults(const httplib::Request& req, httplib::Response& res);
+  void HandleSetFaults(const httplib::Request& req, httplib::Response& res);
   void HandleDebugCompile(const httplib::Request& req, httplib::Response& res);
+  void HandleDebugCompiles(const httplib::Request& req, httplib::Response& res);
 
-  // Sleeps options_.response_delay (on the injected clock).
-  void SimulateLatency();
-  // Shared steps of the flow API handlers. Each returns false after having
-  // written the error response: Admit() applies the rate limit (429),
-  // Authorize() checks the Bearer token (401) and its scope (403).
-  bool Admit(httplib::Response& res);
+  // Checks the Bearer token (401) and its scope (403); returns false after
+  // having written the error response.
   bool Authorize(const httplib::Request& req, httplib::Response& res,
                  const char* scope);
 

@@ -1,6 +1,7 @@
 #include "simulator/sim_state.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -49,6 +50,8 @@ const char* CompileStateName(CompileState state) {
   switch (state) {
     case CompileState::kQueued:
       return "QUEUED";
+    case CompileState::kValidating:
+      return "VALIDATING";
     case CompileState::kInProgress:
       return "IN_PROGRESS";
     case CompileState::kCompleted:
@@ -57,6 +60,10 @@ const char* CompileStateName(CompileState state) {
       return "FAILED";
   }
   return "UNKNOWN";
+}
+
+bool IsTerminal(CompileState state) {
+  return state == CompileState::kCompleted || state == CompileState::kFailed;
 }
 
 std::optional<std::string> RunningCompileIdOf(const absl::Status& status) {
@@ -78,6 +85,19 @@ bool ConstantTimeEquals(absl::string_view given, absl::string_view expected) {
   return diff == 0;
 }
 
+// The first whole second at or after `time`.
+absl::Time CeilToSecond(absl::Time time) {
+  const absl::Time floor = absl::FromUnixSeconds(absl::ToUnixSeconds(time));
+  return floor == time ? time : floor + absl::Seconds(1);
+}
+
+// Independent generators from one seed: `stream` tells them apart.
+std::mt19937_64 Generator(uint64_t seed, uint32_t stream) {
+  std::seed_seq sequence{static_cast<uint32_t>(seed),
+                         static_cast<uint32_t>(seed >> 32), stream};
+  return std::mt19937_64(sequence);
+}
+
 }  // namespace
 
 SimState::SimState(SimConfig config, const Clock* clock, FlowSource flows,
@@ -85,7 +105,10 @@ SimState::SimState(SimConfig config, const Clock* clock, FlowSource flows,
     : config_(std::move(config)),
       clock_(clock),
       flows_(std::move(flows)),
-      rng_(seed) {}
+      faults_(config_.faults),
+      rng_(seed),
+      fault_rng_(Generator(seed, 1)),
+      duration_rng_(Generator(seed, 2)) {}
 
 std::string SimState::RandomHex(size_t bytes) {
   std::string hex;
@@ -95,6 +118,46 @@ std::string SimState::RandomHex(size_t bytes) {
   hex.resize(2 * bytes);
   return hex;
 }
+
+bool SimState::Draw(double rate) {
+  if (rate <= 0) return false;
+  // 53 random bits → [0, 1), the same on every platform (unlike
+  // std::uniform_real_distribution).
+  const double unit = static_cast<double>(fault_rng_() >> 11) * 0x1.0p-53;
+  return unit < rate;
+}
+
+// --- Faults ---
+
+SimFaults SimState::faults() const {
+  absl::MutexLock lock(&mu_);
+  return faults_;
+}
+
+nlohmann::json SimState::FaultsJson() const {
+  absl::MutexLock lock(&mu_);
+  return FaultsToJson(faults_, config_.in_progress_duration);
+}
+
+absl::Status SimState::UpdateFaults(const nlohmann::json& patch) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<FaultsUpdate> update =
+      ApplyFaultsPatch(faults_, patch, config_.in_progress_duration);
+  if (!update.ok()) return update.status();
+  faults_ = std::move(update->faults);
+  if (faults_.rate_limit_rps <= 0) admitted_.clear();
+  if (update->revoke_tokens) {
+    for (auto& [token, info] : tokens_) info.revoked = true;
+  }
+  return absl::OkStatus();
+}
+
+void SimState::RevokeTokens() {
+  absl::MutexLock lock(&mu_);
+  for (auto& [token, info] : tokens_) info.revoked = true;
+}
+
+// --- OAuth ---
 
 absl::StatusOr<TokenGrant> SimState::IssueToken(
     absl::string_view client_id, absl::string_view client_secret,
@@ -132,8 +195,8 @@ absl::StatusOr<TokenGrant> SimState::IssueToken(
   absl::erase_if(tokens_, [now](const auto& entry) {
     return entry.second.expires_at <= now;
   });
-  TokenGrant grant{RandomHex(32), config_.token_ttl, granted};
-  tokens_[grant.access_token] = Token{now + config_.token_ttl, granted};
+  TokenGrant grant{RandomHex(32), faults_.token_ttl, granted};
+  tokens_[grant.access_token] = Token{now + faults_.token_ttl, granted};
   return grant;
 }
 
@@ -144,6 +207,9 @@ absl::Status SimState::Authorize(absl::string_view token,
   auto it = tokens_.find(token);
   if (it == tokens_.end()) {
     return absl::UnauthenticatedError("access token is unknown");
+  }
+  if (it->second.revoked) {
+    return absl::UnauthenticatedError("access token has been revoked");
   }
   if (it->second.expires_at <= now) {
     return absl::UnauthenticatedError("access token has expired");
@@ -156,26 +222,68 @@ absl::Status SimState::Authorize(absl::string_view token,
   return absl::OkStatus();
 }
 
-CompileState SimState::StateAt(const Compile& compile, absl::Time now) const {
-  const absl::Duration elapsed = now - compile.triggered_at;
-  if (elapsed < config_.queued_duration) return CompileState::kQueued;
-  if (elapsed < config_.queued_duration + config_.in_progress_duration) {
-    return CompileState::kInProgress;
+// --- Compilations ---
+
+std::vector<SimState::Phase> SimState::PlanPhases(const std::string& flow_id,
+                                                  bool succeeded) {
+  const int64_t min_ms =
+      absl::ToInt64Milliseconds(config_.in_progress_duration);
+  const int64_t max_ms =
+      std::max(min_ms, absl::ToInt64Milliseconds(faults_.in_progress_max));
+  // Drawn for every compile, spread or not, so that a compile's duration
+  // depends only on the seed and how many were triggered before it.
+  const uint64_t draw = duration_rng_();
+  const absl::Duration in_progress = absl::Milliseconds(
+      min_ms +
+      static_cast<int64_t>(draw % static_cast<uint64_t>(max_ms - min_ms + 1)));
+
+  std::vector<Phase> phases = {
+      {CompileState::kQueued, config_.queued_duration}};
+  if (faults_.unknown_status_flows.contains(flow_id)) {
+    phases.push_back({CompileState::kValidating, in_progress});
   }
-  return compile.result.succeeded() ? CompileState::kCompleted
-                                    : CompileState::kFailed;
+  if (faults_.backwards_flows.contains(flow_id)) {
+    phases.push_back({CompileState::kInProgress, in_progress});
+    phases.push_back({CompileState::kQueued, in_progress});
+  }
+  if (faults_.stuck_flows.contains(flow_id)) {
+    phases.push_back({CompileState::kInProgress, absl::InfiniteDuration()});
+    return phases;
+  }
+  phases.push_back({CompileState::kInProgress, in_progress});
+  phases.push_back(
+      {succeeded ? CompileState::kCompleted : CompileState::kFailed,
+       absl::InfiniteDuration()});
+  return phases;
 }
 
-CompileSnapshot SimState::Snapshot(const Compile& compile,
-                                   absl::Time now) const {
+CompileState SimState::StateAt(const Compile& compile, absl::Time now) {
+  absl::Time end = compile.triggered_at;
+  for (const Phase& phase : compile.phases) {
+    end += phase.duration;
+    if (now < end) return phase.state;
+  }
+  return compile.phases.back().state;
+}
+
+CompileSnapshot SimState::Snapshot(const Compile& compile, absl::Time now) {
   CompileSnapshot snapshot;
   snapshot.flow_id = compile.flow_id;
   snapshot.compile_id = compile.compile_id;
-  snapshot.state = StateAt(compile, now);
   snapshot.triggered_at = compile.triggered_at;
   snapshot.directives = compile.directives;
-  if (snapshot.state == CompileState::kCompleted ||
-      snapshot.state == CompileState::kFailed) {
+  snapshot.terminal_polls = compile.terminal_polls;
+  absl::Time start = compile.triggered_at;
+  for (const Phase& phase : compile.phases) {
+    // A zero-length phase is never observed, so it is not a transition.
+    if (phase.duration > absl::ZeroDuration()) {
+      snapshot.transitions.push_back({phase.state, start});
+    }
+    start += phase.duration;
+    if (now < start) break;
+  }
+  snapshot.state = StateAt(compile, now);
+  if (IsTerminal(snapshot.state)) {
     snapshot.errors = compile.result.errors;
     snapshot.warnings = compile.result.warnings;
   }
@@ -205,8 +313,7 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
   if (auto latest = latest_compile_.find(flow_id);
       latest != latest_compile_.end()) {
     const Compile& running = compiles_.at(latest->second);
-    const CompileState state = StateAt(running, now);
-    if (state == CompileState::kQueued || state == CompileState::kInProgress) {
+    if (!IsTerminal(StateAt(running, now))) {
       absl::Status conflict = absl::AlreadyExistsError(
           absl::StrCat("a compilation of flow ", flow_id,
                        " is already running: ", running.compile_id));
@@ -217,9 +324,15 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
   }
   const std::string compile_id =
       absl::StrFormat("c-%06d-%s", next_compile_number_++, RandomHex(4));
+  std::vector<Phase> phases = PlanPhases(flow_id, result.succeeded());
   Compile& compile = compiles_[compile_id];
-  compile = Compile{flow_id, compile_id, now, std::move(result),
-                    std::move(directives)};
+  compile = Compile{flow_id,
+                    compile_id,
+                    now,
+                    std::move(result),
+                    std::move(directives),
+                    std::move(phases)};
+  compile_order_.push_back(compile_id);
   latest_compile_[flow_id] = compile_id;
   last_trigger_ = compile_id;
   return Snapshot(compile, now);
@@ -241,6 +354,26 @@ absl::StatusOr<CompileSnapshot> SimState::GetCompile(
   return Snapshot(it->second, now);
 }
 
+absl::StatusOr<CompileSnapshot> SimState::AnswerStatus(
+    absl::string_view flow_id, absl::string_view compile_id, bool intact) {
+  if (config_.failing_flows.contains(flow_id)) {
+    return absl::UnavailableError(
+        absl::StrCat("flow ", flow_id, " is configured to fail (simulated)"));
+  }
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  auto it = compiles_.find(compile_id);
+  if (it == compiles_.end() || it->second.flow_id != flow_id) {
+    return absl::NotFoundError(absl::StrCat(
+        "compilation ", compile_id, " of flow ", flow_id, " not found"));
+  }
+  CompileSnapshot snapshot = Snapshot(it->second, now);
+  if (intact && IsTerminal(snapshot.state)) {
+    it->second.terminal_answered = true;
+  }
+  return snapshot;
+}
+
 absl::StatusOr<CompileSnapshot> SimState::FindCompile(
     absl::string_view compile_id) const {
   const absl::Time now = clock_->Now();
@@ -253,6 +386,17 @@ absl::StatusOr<CompileSnapshot> SimState::FindCompile(
   return Snapshot(it->second, now);
 }
 
+std::vector<CompileSnapshot> SimState::AllCompiles() const {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  std::vector<CompileSnapshot> all;
+  all.reserve(compile_order_.size());
+  for (const std::string& id : compile_order_) {
+    all.push_back(Snapshot(compiles_.at(id), now));
+  }
+  return all;
+}
+
 std::optional<CompileSnapshot> SimState::LastTrigger() const {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
@@ -260,26 +404,12 @@ std::optional<CompileSnapshot> SimState::LastTrigger() const {
   return Snapshot(compiles_.at(*last_trigger_), now);
 }
 
-std::optional<absl::Duration> SimState::TakeRateLimitSlot() {
-  if (config_.rate_limit_per_second <= 0) return std::nullopt;
-  const absl::Time now = clock_->Now();
-  // Fixed one-second windows aligned to the clock: simple, and the
-  // Retry-After it yields is exact.
-  const absl::Time window = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
-  absl::MutexLock lock(&mu_);
-  if (window != rate_window_start_) {
-    rate_window_start_ = window;
-    rate_window_count_ = 0;
-  }
-  if (rate_window_count_ < config_.rate_limit_per_second) {
-    ++rate_window_count_;
-    return std::nullopt;
-  }
-  ++stats_.rate_limited;
-  return window + absl::Seconds(1) - now;
-}
+// --- Request admission and statistics ---
 
-SimState::ActiveRequest SimState::EnterRequest(Endpoint endpoint) {
+SimState::ActiveRequest SimState::EnterRequest(Endpoint endpoint,
+                                               absl::string_view flow_id,
+                                               absl::string_view compile_id) {
+  const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   switch (endpoint) {
     case Endpoint::kToken:
@@ -290,20 +420,94 @@ SimState::ActiveRequest SimState::EnterRequest(Endpoint endpoint) {
       break;
     case Endpoint::kStatus:
       ++stats_.status_requests;
+      if (auto it = compiles_.find(compile_id);
+          it != compiles_.end() && it->second.flow_id == flow_id) {
+        Compile& compile = it->second;
+        if (compile.terminal_answered) ++stats_.status_polls_after_terminal;
+        if (IsTerminal(StateAt(compile, now))) ++compile.terminal_polls;
+      }
       break;
   }
-  ++in_flight_;
-  stats_.max_concurrent = std::max(stats_.max_concurrent, in_flight_);
+  ++stats_.in_flight;
+  stats_.max_concurrent = std::max(stats_.max_concurrent, stats_.in_flight);
   return ActiveRequest(this);
 }
 
-SimState::ActiveRequest::~ActiveRequest() {
-  if (state_ != nullptr) state_->LeaveRequest();
+void SimState::ActiveRequest::RecordStatus(int http_status) {
+  outcome_ = absl::StrCat(http_status);
 }
 
-void SimState::LeaveRequest() {
+void SimState::ActiveRequest::RecordDropped() { outcome_ = kDroppedOutcome; }
+
+SimState::ActiveRequest::~ActiveRequest() {
+  if (state_ != nullptr) state_->LeaveRequest(outcome_);
+}
+
+void SimState::LeaveRequest(const std::string& outcome) {
   absl::MutexLock lock(&mu_);
-  --in_flight_;
+  --stats_.in_flight;
+  ++stats_.status_codes[outcome];
+}
+
+std::string SimState::RetryAfterValue(absl::Time now) const {
+  if (faults_.retry_after_form == RetryAfterForm::kHttpDate) {
+    // pause_until_ is a whole second in this form (see Admit()).
+    return FormatHttpDate(pause_until_);
+  }
+  const int64_t seconds = static_cast<int64_t>(
+      std::ceil(absl::ToDoubleSeconds(pause_until_ - now)));
+  return absl::StrCat(std::max<int64_t>(seconds, 0));
+}
+
+SimState::Admission SimState::Admit(Endpoint endpoint) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  Admission admission;
+  admission.latency = faults_.latency;
+  if (now < pause_until_) {
+    ++stats_.rate_limited;
+    if (now < pause_started_ + faults_.latency + kInFlightGrace) {
+      ++stats_.requests_in_flight_at_pause;
+    } else {
+      ++stats_.requests_during_pause;
+    }
+    admission.verdict = Admission::Verdict::kPaused;
+    admission.retry_after = RetryAfterValue(now);
+    return admission;
+  }
+  if (faults_.rate_limit_rps > 0) {
+    // A rolling second: the requests admitted in (now - 1s, now].
+    while (!admitted_.empty() && admitted_.front() <= now - absl::Seconds(1)) {
+      admitted_.pop_front();
+    }
+    if (static_cast<int64_t>(admitted_.size()) >= faults_.rate_limit_rps) {
+      ++stats_.rate_limited;
+      // The pause ends exactly when the Retry-After says, so that a client
+      // honouring it never arrives early: whole seconds after now, or the
+      // whole second the HTTP-date names.
+      if (faults_.retry_after_form == RetryAfterForm::kHttpDate) {
+        pause_until_ = CeilToSecond(now + faults_.retry_after);
+      } else {
+        pause_until_ = now + absl::Seconds(std::ceil(
+                                 absl::ToDoubleSeconds(faults_.retry_after)));
+      }
+      pause_started_ = now;
+      admission.verdict = Admission::Verdict::kRateLimited;
+      admission.retry_after = RetryAfterValue(now);
+      return admission;
+    }
+    admitted_.push_back(now);
+  }
+  if (endpoint == Endpoint::kToken && faults_.token_endpoint_down) {
+    admission.verdict = Admission::Verdict::kTokenEndpointDown;
+  } else if (Draw(faults_.drop_rate)) {
+    admission.verdict = Admission::Verdict::kDrop;
+  } else if (Draw(faults_.error_rate)) {
+    admission.verdict = Admission::Verdict::kError;
+  } else if (endpoint == Endpoint::kStatus) {
+    admission.malformed = Draw(faults_.malformed_rate);
+  }
+  return admission;
 }
 
 SimStats SimState::stats() const {
@@ -313,8 +517,10 @@ SimStats SimState::stats() const {
 
 void SimState::ResetStats() {
   absl::MutexLock lock(&mu_);
+  const int64_t in_flight = stats_.in_flight;
   stats_ = SimStats{};
-  stats_.max_concurrent = in_flight_;
+  stats_.in_flight = in_flight;
+  stats_.max_concurrent = in_flight;
 }
 
 }  // namespace cxone::sim

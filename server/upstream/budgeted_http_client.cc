@@ -17,11 +17,16 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
     const HttpRequest& request) {
   absl::StatusOr<RateBudget::Permit> permit =
       budget_->Acquire(request.priority, request.deadline);
+  // A 429 seen by another request between our permit and our send pauses
+  // us too: give the permit back and wait for the pause to end.
+  while (permit.ok() && budget_->paused_until() != absl::InfinitePast()) {
+    *permit = RateBudget::Permit();
+    permit = budget_->Acquire(request.priority, request.deadline);
+  }
   if (!permit.ok()) return permit.status();
   HttpRequest bounded = request;
   // Time spent waiting for the budget comes out of the request's own time.
-  bounded.timeout =
-      std::min(request.timeout, request.deadline - clock_->Now());
+  bounded.timeout = std::min(request.timeout, request.deadline - clock_->Now());
   if (bounded.timeout <= absl::ZeroDuration()) {
     return absl::DeadlineExceededError(
         "the request's deadline passed while it waited for the upstream "
@@ -40,9 +45,9 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
       wait = policy_.default_retry_after;
     }
     const absl::Duration pause = std::min(*wait, policy_.max_pause);
-    log_->Warn("CXone rate-limited the account; pausing all upstream requests",
-               {{"pause_ms", absl::ToInt64Milliseconds(pause)},
-                {"url", request.url}});
+    log_->Warn(
+        "CXone rate-limited the account; pausing all upstream requests",
+        {{"pause_ms", absl::ToInt64Milliseconds(pause)}, {"url", request.url}});
     budget_->PauseUntil(now + pause);
   }
   return response;

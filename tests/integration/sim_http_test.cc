@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -66,7 +68,9 @@ class SimHttpTest : public ::testing::Test {
  protected:
   // Starts the simulator with the standard test flags plus `extra_args`
   // (later flags win) and connects a client to it.
-  void StartSim(const std::vector<std::string>& extra_args = {}) {
+  void StartSim(
+      const std::vector<std::string>& extra_args = {},
+      const std::vector<std::pair<std::string, std::string>>& extra_env = {}) {
     std::vector<std::string> args = {"--port=0",
                                      "--flows-dir=" CXONE_SOURCE_DIR
                                      "/simulator/flows",
@@ -75,7 +79,7 @@ class SimHttpTest : public ::testing::Test {
                                      "--not-found-flows=ghost",
                                      "--failing-flows=flaky"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    auto sim = ChildProcess::Start(CXONE_SIM_BINARY, args);
+    auto sim = ChildProcess::Start(CXONE_SIM_BINARY, args, extra_env);
     ASSERT_TRUE(sim.ok()) << sim.status();
     sim_ = *std::move(sim);
     absl::StatusOr<std::string> line = sim_->WaitForLine(
@@ -153,6 +157,23 @@ class SimHttpTest : public ::testing::Test {
 
   nlohmann::json Stats() {
     httplib::Result res = client_->Get("/_sim/stats");
+    EXPECT_TRUE(res && res->status == 200) << Describe(res);
+    return Json(res);
+  }
+
+  nlohmann::json Faults() {
+    httplib::Result res = client_->Get("/_sim/faults");
+    EXPECT_TRUE(res && res->status == 200) << Describe(res);
+    return Json(res);
+  }
+
+  // POST /_sim/faults with `patch`; returns the response.
+  httplib::Result SetFaults(const std::string& patch) {
+    return client_->Post("/_sim/faults", patch, "application/json");
+  }
+
+  nlohmann::json DebugCompile(const std::string& compile_id) {
+    httplib::Result res = client_->Get("/_sim/compiles/" + compile_id);
     EXPECT_TRUE(res && res->status == 200) << Describe(res);
     return Json(res);
   }
@@ -558,6 +579,389 @@ TEST_F(SimHttpTest, AnswersUnknownPathsWithJson404) {
   EXPECT_EQ(Json(res)["error"], "not_found");
 }
 
+// --- Faults: settings ---
+
+TEST_F(SimHttpTest, FaultsEndpointShowsTheDefaults) {
+  StartSim();
+  EXPECT_EQ(Faults(), nlohmann::json::parse(R"({
+      "rate_limit_rps": 0, "retry_after_form": "seconds",
+      "retry_after_seconds": 1, "error_rate": 0.0, "latency_ms": 0,
+      "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
+      "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
+      "unknown_status_flows": [], "in_progress_ms_max": 150})"));
+}
+
+TEST_F(SimHttpTest, PostingFaultsChangesOnlyTheFieldsGiven) {
+  StartSim({"--error-rate=0.25"});
+  httplib::Result res =
+      SetFaults(R"({"drop_rate": 0.5, "stuck_flows": ["a", "b"]})");
+  ASSERT_TRUE(res && res->status == 200) << Describe(res);
+  const nlohmann::json body = Json(res);
+  EXPECT_EQ(body["drop_rate"], 0.5);
+  EXPECT_EQ(body["stuck_flows"], nlohmann::json::parse(R"(["a", "b"])"));
+  EXPECT_EQ(body["error_rate"], 0.25);
+  EXPECT_EQ(Faults(), body);
+}
+
+TEST_F(SimHttpTest, PostingABadFieldAnswers400NamingItAndChangesNothing) {
+  StartSim();
+  const nlohmann::json before = Faults();
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"error_rate": 0.5, "bogus": true})", "bogus"},
+      {R"({"drop_rate": "lots"})", "drop_rate"},
+      {R"({"error_rate": 0.5, "malformed_rate": 2})", "malformed_rate"},
+      {R"({"stuck_flows": "a,b"})", "stuck_flows"},
+      {R"({"revoke_tokens": "yes"})", "revoke_tokens"}};
+  for (const auto& [patch, field] : cases) {
+    httplib::Result res = SetFaults(patch);
+    ASSERT_TRUE(res) << Describe(res);
+    EXPECT_EQ(res->status, 400) << patch;
+    const nlohmann::json body = Json(res);
+    EXPECT_EQ(body["error"], "invalid_argument") << patch;
+    EXPECT_EQ(body["field"], field) << patch;
+    EXPECT_THAT(body.value("message", ""), HasSubstr(field)) << patch;
+  }
+  EXPECT_EQ(SetFaults("not json")->status, 400);
+  EXPECT_EQ(SetFaults("[1, 2]")->status, 400);
+  EXPECT_EQ(Faults(), before);
+}
+
+TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
+  StartSim(
+      {"--rate-limit-rps=7", "--retry-after-form=http-date",
+       "--retry-after-seconds=2.5", "--latency-ms=5", "--malformed-rate=0.125",
+       "--token-ttl-seconds=120", "--token-endpoint-down", "--stuck-flows=b, a",
+       "--backwards-flows=c", "--unknown-status-flows=d",
+       "--in-progress-ms-max=400"},
+      {{"CXONE_SIM_ERROR_RATE", "0.5"}, {"CXONE_SIM_DROP_RATE", "0.25"}});
+  EXPECT_EQ(Faults(), nlohmann::json::parse(R"({
+      "rate_limit_rps": 7, "retry_after_form": "http-date",
+      "retry_after_seconds": 2.5, "error_rate": 0.5, "latency_ms": 5,
+      "drop_rate": 0.25, "malformed_rate": 0.125, "token_ttl_seconds": 120,
+      "token_endpoint_down": true, "stuck_flows": ["a", "b"],
+      "backwards_flows": ["c"], "unknown_status_flows": ["d"],
+      "in_progress_ms_max": 400})"));
+}
+
+TEST_F(SimHttpTest, OlderFlagNamesStillSetTheirFaults) {
+  StartSim({"--rate-limit-per-second=3", "--response-delay=20ms",
+            "--token-ttl=90s"});
+  const nlohmann::json faults = Faults();
+  EXPECT_EQ(faults["rate_limit_rps"], 3);
+  EXPECT_EQ(faults["latency_ms"], 20);
+  EXPECT_EQ(faults["token_ttl_seconds"], 90);
+}
+
+// --- Faults: their effect ---
+
+TEST_F(SimHttpTest, DroppedConnectionIsATransportErrorForTheClient) {
+  StartSim({"--drop-rate=1"});
+  httplib::Result res = RequestToken(kFormCredentials);
+  EXPECT_FALSE(res) << Describe(res);
+  // The simulator's own endpoints are never faulty.
+  const nlohmann::json stats = Stats();
+  EXPECT_EQ(stats["requests"]["token"], 1);
+  EXPECT_EQ(stats["status_codes"], nlohmann::json::parse(R"({"dropped": 1})"));
+}
+
+TEST_F(SimHttpTest, CurlSeesADroppedConnectionAsATruncatedTransfer) {
+  constexpr char kCurl[] = "/usr/bin/curl";
+  if (access(kCurl, X_OK) != 0) GTEST_SKIP() << "no " << kCurl;
+  StartSim({"--drop-rate=1"});
+  absl::StatusOr<ChildProcess::Outcome> curl = ChildProcess::Run(
+      kCurl,
+      {"-sS", "--noproxy", "*", "-o", "/dev/null", "--data", kFormCredentials,
+       absl::StrCat("http://127.0.0.1:", port_, "/api/v2/oauth/token")});
+  ASSERT_TRUE(curl.ok()) << curl.status();
+  // 18: CURLE_PARTIAL_FILE, "transfer closed with N bytes remaining".
+  EXPECT_EQ(curl->exit_code, 18) << curl->Text();
+}
+
+TEST_F(SimHttpTest, MalformedStatusBodyIsNotValidJson) {
+  StartSim({"--malformed-rate=1"});
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  httplib::Result res = Status("main-menu", id, token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  EXPECT_TRUE(Json(res).is_discarded()) << res->body;
+  EXPECT_THAT(res->body, HasSubstr(R"("status":"QUE)"));
+  // Only 200 status answers are cut short.
+  res = Status("main-menu", "c-999999-00000000", token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_FALSE(Json(res).is_discarded()) << res->body;
+}
+
+TEST_F(SimHttpTest, ErrorRateAnswers503WithAJsonError) {
+  StartSim({"--error-rate=1"});
+  httplib::Result res = RequestToken(kFormCredentials);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(Json(res)["error"], "unavailable");
+}
+
+TEST_F(SimHttpTest, SameSeedGivesTheSameFaultsAcrossRuns) {
+  std::vector<std::vector<int>> runs;
+  for (const char* seed : {"--seed=5", "--seed=5", "--seed=6"}) {
+    StartSim({seed, "--error-rate=0.5"});
+    std::vector<int> statuses;
+    for (int i = 0; i < 32; ++i) {
+      httplib::Result res = RequestToken(kFormCredentials);
+      ASSERT_TRUE(res) << Describe(res);
+      statuses.push_back(res->status);
+    }
+    runs.push_back(statuses);
+  }
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_NE(runs[0], runs[2]);
+}
+
+TEST_F(SimHttpTest, LatencyDelaysEveryApiRequest) {
+  StartSim({"--latency-ms=300"});
+  const absl::Time start = absl::Now();
+  ASSERT_EQ(RequestToken(kFormCredentials)->status, 200);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+}
+
+TEST_F(SimHttpTest, TokenEndpointDownAnswers503UntilItIsBackUp) {
+  StartSim({"--token-endpoint-down"});
+  httplib::Result res = RequestToken(kFormCredentials);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(Json(res)["error"], "temporarily_unavailable");
+  ASSERT_EQ(SetFaults(R"({"token_endpoint_down": false})")->status, 200);
+  EXPECT_EQ(RequestToken(kFormCredentials)->status, 200);
+}
+
+TEST_F(SimHttpTest, RevokedTokensAnswer401InvalidToken) {
+  StartSim();
+  const std::string old_token = Token();
+  ASSERT_EQ(Status("main-menu", "c-999999-00000000", old_token)->status, 404);
+  ASSERT_EQ(SetFaults(R"({"revoke_tokens": true})")->status, 200);
+  httplib::Result res = Status("main-menu", "c-999999-00000000", old_token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(Json(res)["error"], "invalid_token");
+  EXPECT_THAT(Json(res).value("message", ""), HasSubstr("revoked"));
+  // Revoking is an action, not a state: a new token works.
+  EXPECT_EQ(Status("main-menu", "c-999999-00000000", Token())->status, 404);
+}
+
+TEST_F(SimHttpTest, RateLimitPausesTheWholeAccountUntilRetryAfter) {
+  StartSim({"--rate-limit-rps=1"});
+  const std::string token = Token();  // this second's one request
+  httplib::Result res = Status("main-menu", "c-999999-00000000", token);
+  ASSERT_TRUE(res) << Describe(res);
+  ASSERT_EQ(res->status, 429);
+  const absl::Time told = absl::Now();
+  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+  // During the pause every endpoint is refused, and counted.
+  res = RequestToken(kFormCredentials);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+  // (Arriving right after the 429, it may count as already in flight.)
+  nlohmann::json stats = Stats();
+  EXPECT_EQ(stats["rate_limited"], 2);
+  EXPECT_EQ(stats["requests_during_pause"].get<int>() +
+                stats["requests_in_flight_at_pause"].get<int>(),
+            1);
+
+  // A client that honours Retry-After is served and not counted.
+  absl::SleepFor(told + absl::Seconds(1) - absl::Now());
+  res = Status("main-menu", "c-999999-00000000", token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 404);
+  stats = Stats();
+  EXPECT_EQ(stats["requests_during_pause"].get<int>() +
+                stats["requests_in_flight_at_pause"].get<int>(),
+            1);
+  EXPECT_EQ(stats["status_codes"],
+            nlohmann::json::parse(R"({"200": 1, "404": 1, "429": 2})"));
+}
+
+TEST_F(SimHttpTest, HttpDateRetryAfterNamesAWholeSecondToComeBackAt) {
+  StartSim({"--rate-limit-rps=1", "--retry-after-form=http-date"});
+  const std::string token = Token();
+  httplib::Result res = Status("main-menu", "c-999999-00000000", token);
+  ASSERT_TRUE(res) << Describe(res);
+  ASSERT_EQ(res->status, 429);
+  const std::string date = res->get_header_value("Retry-After");
+  ASSERT_THAT(date, MatchesRegex("[A-Z][a-z][a-z], [0-9][0-9] [A-Z][a-z][a-z] "
+                                 "[0-9]{4} [0-9][0-9]:[0-9][0-9]:[0-9][0-9] "
+                                 "GMT"));
+  absl::Time until;
+  std::string error;
+  ASSERT_TRUE(absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", date,
+                              absl::UTCTimeZone(), &until, &error))
+      << error;
+  // At least the one-second pause, rounded up to a whole second.
+  EXPECT_GT(until, absl::Now());
+  EXPECT_LE(until, absl::Now() + absl::Seconds(2));
+
+  absl::SleepFor(until - absl::Now());
+  res = Status("main-menu", "c-999999-00000000", token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(Stats()["requests_during_pause"], 0);
+}
+
+// Polls the debug endpoint until `compile_id` is terminal; returns it.
+nlohmann::json WaitUntilTerminal(httplib::Client& client,
+                                 const std::string& compile_id) {
+  const absl::Time deadline = absl::Now() + kPollDeadline;
+  nlohmann::json compile;
+  while (absl::Now() < deadline) {
+    httplib::Result res = client.Get("/_sim/compiles/" + compile_id);
+    if (!res || res->status != 200) return nullptr;
+    compile = Json(res);
+    const std::string status = compile.value("status", "");
+    if (status == "COMPLETED" || status == "FAILED") return compile;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ADD_FAILURE() << "compile " << compile_id << " not terminal by deadline";
+  return compile;
+}
+
+// "STATUS+ms since the previous transition" for each transition.
+std::vector<std::string> Steps(const nlohmann::json& compile) {
+  std::vector<std::string> steps;
+  int64_t previous = -1;
+  for (const nlohmann::json& transition : compile["transitions"]) {
+    const int64_t at = transition.value("at_unix_ms", int64_t{0});
+    steps.push_back(absl::StrCat(transition.value("status", ""), "+",
+                                 previous < 0 ? 0 : at - previous));
+    previous = at;
+  }
+  return steps;
+}
+
+TEST_F(SimHttpTest, LifecycleFaultsShowInTheCompilesTransitions) {
+  StartSim();
+  ASSERT_EQ(SetFaults(R"({"backwards_flows": ["main-menu"],
+                          "unknown_status_flows": ["other-flow"],
+                          "stuck_flows": ["stuck-flow"]})")
+                ->status,
+            200);
+  const std::string token = Token();
+  const std::string backwards = StartCompile("main-menu", token);
+  const std::string unknown = StartCompile("other-flow", token);
+  const std::string stuck = StartCompile("stuck-flow", token);
+  EXPECT_THAT(
+      Steps(WaitUntilTerminal(*client_, backwards)),
+      ::testing::ElementsAre("QUEUED+0", "IN_PROGRESS+100", "QUEUED+150",
+                             "IN_PROGRESS+150", "COMPLETED+150"));
+  EXPECT_THAT(Steps(WaitUntilTerminal(*client_, unknown)),
+              ::testing::ElementsAre("QUEUED+0", "VALIDATING+100",
+                                     "IN_PROGRESS+150", "COMPLETED+150"));
+  // By now the stuck compile would have finished long ago.
+  EXPECT_THAT(Steps(DebugCompile(stuck)),
+              ::testing::ElementsAre("QUEUED+0", "IN_PROGRESS+100"));
+  EXPECT_EQ(DebugCompile(stuck)["status"], "IN_PROGRESS");
+}
+
+TEST_F(SimHttpTest, UnknownStatusIsWhatTheStatusEndpointReports) {
+  StartSim({"--unknown-status-flows=main-menu", "--queued-ms=300",
+            "--in-progress-ms=300"});
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  std::vector<std::string> seen;
+  PollUntilTerminal("main-menu", id, token, &seen);
+  EXPECT_THAT(seen, ::testing::Contains("VALIDATING"));
+  EXPECT_EQ(seen.back(), "COMPLETED");
+}
+
+TEST_F(SimHttpTest, InProgressDurationsSpreadOverTheConfiguredRange) {
+  StartSim({"--queued-ms=0", "--in-progress-ms=100", "--in-progress-ms-max=300",
+            "--stuck-flows=never"});
+  const std::string token = Token();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(StartCompile(absl::StrCat("spread-", i), token));
+  }
+  std::set<int64_t> durations;
+  for (const std::string& id : ids) {
+    const nlohmann::json compile = WaitUntilTerminal(*client_, id);
+    const nlohmann::json& transitions = compile["transitions"];
+    ASSERT_EQ(transitions.size(), 2u) << compile;
+    const int64_t ms = transitions[1].value("at_unix_ms", int64_t{0}) -
+                       transitions[0].value("at_unix_ms", int64_t{0});
+    EXPECT_GE(ms, 100);
+    EXPECT_LE(ms, 300);
+    durations.insert(ms);
+  }
+  EXPECT_GT(durations.size(), 1u);
+}
+
+// --- Statistics ---
+
+TEST_F(SimHttpTest, CountsEveryApiResponseByStatusCode) {
+  StartSim();
+  const std::string token = Token();
+  ASSERT_EQ(RequestToken("grant_type=client_credentials&client_id=demo-client&"
+                         "client_secret=wrong")
+                ->status,
+            401);
+  ASSERT_EQ(Trigger("main-menu", token)->status, 201);
+  ASSERT_EQ(Trigger("ghost", token)->status, 404);
+  ASSERT_EQ(Status("main-menu", "c-999999-00000000", "nope")->status, 401);
+  ASSERT_EQ(SetFaults(R"({"error_rate": 1})")->status, 200);
+  ASSERT_EQ(Status("main-menu", "c-999999-00000000", token)->status, 503);
+  const nlohmann::json stats = Stats();
+  EXPECT_EQ(stats["status_codes"],
+            nlohmann::json::parse(
+                R"({"200": 1, "201": 1, "401": 2, "404": 1, "503": 1})"));
+  EXPECT_EQ(stats["in_flight"], 0);
+
+  ASSERT_EQ(client_->Post("/_sim/reset")->status, 200);
+  EXPECT_EQ(Stats()["status_codes"], nlohmann::json::object());
+  // Faults survive a reset.
+  EXPECT_EQ(Faults()["error_rate"], 1.0);
+}
+
+TEST_F(SimHttpTest, CountsStatusPollsAfterATerminalAnswer) {
+  StartSim();
+  const std::string token = Token();
+  const std::string id = StartCompile("main-menu", token);
+  std::vector<std::string> seen;
+  PollUntilTerminal("main-menu", id, token, &seen);
+  // A well-behaved client stops here.
+  EXPECT_EQ(Stats()["status_polls_after_terminal"], 0);
+  EXPECT_EQ(DebugCompile(id)["terminal_polls"], 1);
+
+  ASSERT_EQ(Status("main-menu", id, token)->status, 200);
+  EXPECT_EQ(Stats()["status_polls_after_terminal"], 1);
+  EXPECT_EQ(DebugCompile(id)["terminal_polls"], 2);
+}
+
+TEST_F(SimHttpTest, ListsEveryCompileWithTransitionsInTriggerOrder) {
+  StartSim();
+  const std::string token = Token();
+  const std::string first = StartCompile("main-menu", token);
+  const std::string second = StartCompile("broken-refs", token);
+  const std::string third = StartCompile("other-flow", token);
+  WaitUntilTerminal(*client_, first);
+  httplib::Result res = client_->Get("/_sim/compiles");
+  ASSERT_TRUE(res && res->status == 200) << Describe(res);
+  const nlohmann::json list = Json(res);
+  ASSERT_TRUE(list.is_array()) << res->body;
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]["compileId"], first);
+  EXPECT_EQ(list[1]["compileId"], second);
+  EXPECT_EQ(list[2]["compileId"], third);
+  EXPECT_THAT(
+      Steps(list[0]),
+      ::testing::ElementsAre("QUEUED+0", "IN_PROGRESS+100", "COMPLETED+150"));
+  for (const nlohmann::json& compile : list) {
+    EXPECT_TRUE(compile.contains("directives"));
+    EXPECT_TRUE(compile.contains("terminal_polls"));
+    // The same form as the single-compile endpoint.
+    EXPECT_EQ(compile.size(), DebugCompile(compile["compileId"]).size());
+  }
+}
+
 // --- Process behaviour ---
 
 TEST_F(SimHttpTest, NeverLogsTheSecretOrTokens) {
@@ -597,6 +1001,11 @@ TEST(SimProcess, ExitsWithCode2OnInvalidFlags) {
                                              {"--token-ttl", "soon"},
                                              {"--failing-flows", "a/b"},
                                              {"--flows-dir", "/nonexistent"},
+                                             {"--error-rate", "2"},
+                                             {"--drop-rate", "lots"},
+                                             {"--retry-after-form", "minutes"},
+                                             {"--stuck-flows", "a/b"},
+                                             {"--in-progress-ms-max", "10"},
                                              {"positional"}}) {
     auto sim = ChildProcess::Start(CXONE_SIM_BINARY, args);
     ASSERT_TRUE(sim.ok()) << sim.status();
@@ -609,6 +1018,14 @@ TEST(SimProcess, ExitsWithCode2OnInvalidFlags) {
   }
 }
 
+TEST(SimProcess, NamesTheBadFaultFlag) {
+  absl::StatusOr<ChildProcess::Outcome> sim =
+      ChildProcess::Run(CXONE_SIM_BINARY, {"--error-rate=1.5"});
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  EXPECT_EQ(sim->exit_code, 2);
+  EXPECT_THAT(sim->Text(), HasSubstr("--error-rate"));
+}
+
 TEST(SimProcess, HelpListsEveryFlagWithoutTheSecret) {
   auto sim = ChildProcess::Start(CXONE_SIM_BINARY, {"--help"});
   ASSERT_TRUE(sim.ok()) << sim.status();
@@ -619,10 +1036,35 @@ TEST(SimProcess, HelpListsEveryFlagWithoutTheSecret) {
   std::string text;
   for (const std::string& line : (*sim)->Lines())
     absl::StrAppend(&text, line, "\n");
-  for (const char* flag :
-       {"--host", "--port", "--flows-dir", "--client-id", "--client-secret",
-        "--token-ttl", "--queued-ms", "--in-progress-ms", "--scopes",
-        "--not-found-flows", "--failing-flows", "CXONE_SIM_PORT"}) {
+  for (const char* flag : {"--host",
+                           "--port",
+                           "--flows-dir",
+                           "--client-id",
+                           "--client-secret",
+                           "--token-ttl",
+                           "--queued-ms",
+                           "--in-progress-ms",
+                           "--scopes",
+                           "--not-found-flows",
+                           "--failing-flows",
+                           "--seed",
+                           "--rate-limit-rps",
+                           "--retry-after-form",
+                           "--retry-after-seconds",
+                           "--error-rate",
+                           "--latency-ms",
+                           "--drop-rate",
+                           "--malformed-rate",
+                           "--token-ttl-seconds",
+                           "--token-endpoint-down",
+                           "--stuck-flows",
+                           "--backwards-flows",
+                           "--unknown-status-flows",
+                           "--in-progress-ms-max",
+                           "--rate-limit-per-second",
+                           "--response-delay",
+                           "CXONE_SIM_PORT",
+                           "CXONE_SIM_ERROR_RATE"}) {
     EXPECT_THAT(text, HasSubstr(flag));
   }
   EXPECT_THAT(text, Not(HasSubstr("demo-secret")));

@@ -65,9 +65,12 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
 }
 
 ChildProcess::ChildProcess(pid_t pid, int stdout_fd, int stderr_fd)
-    : pid_(pid),
-      stdout_reader_([this, stdout_fd] { ReadLines(stdout_fd); }),
-      stderr_reader_([this, stderr_fd] { ReadLines(stderr_fd); }) {}
+    : pid_(pid) {
+  // Started here, not in the initializer list: the readers use mu_ and
+  // lines_, which are declared (so constructed) after the thread members.
+  stdout_reader_ = std::thread([this, stdout_fd] { ReadLines(stdout_fd); });
+  stderr_reader_ = std::thread([this, stderr_fd] { ReadLines(stderr_fd); });
+}
 
 ChildProcess::~ChildProcess() {
   bool reaped;
