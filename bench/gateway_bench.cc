@@ -79,8 +79,14 @@ int main(int argc, char** argv) {
   cxone::testing::HarnessOptions options;
   options.sim_args = {absl::StrCat("--queued-ms=", kQueuedMs),
                       absl::StrCat("--in-progress-ms=", kInProgressMs)};
+  // The simulator has no rate limit here: give the gateway a budget large
+  // enough that what is measured is the gateway's own overhead.
   options.server_args = {absl::StrCat("--poll-interval=", kPollInterval),
-                         "--upstream-workers=16"};
+                         absl::StrCat("--queued-poll-interval=", kPollInterval),
+                         absl::StrCat("--min-poll-interval=", kPollInterval),
+                         "--upstream-rps=2000", "--upstream-burst=100",
+                         "--max-inflight-requests=16", "--upstream-workers=48",
+                         absl::StrCat("--max-pending-starts=", compiles)};
   auto gateway = GatewayHarness::Start(options);
   if (!gateway.ok()) {
     std::fprintf(stderr, "cannot start: %s\n",
