@@ -37,59 +37,50 @@ bool CompileJob::terminal() const {
 
 bool CompileJob::ApplyStatus(const upstream::CompileStatus& status,
                              absl::Time now) {
-  std::vector<compilev1::CompileEvent> events;
-  {
-    absl::MutexLock lock(&mu_);
-    events = lifecycle_.OnUpstreamStatus(status, now);
-  }
-  Publish(std::move(events));
-  return terminal();
+  return Mutate([&](CompileLifecycle& lifecycle) {
+    return lifecycle.OnUpstreamStatus(status, now);
+  });
 }
 
 bool CompileJob::ApplyError(const absl::Status& error, absl::Time now) {
-  std::vector<compilev1::CompileEvent> events;
-  {
-    absl::MutexLock lock(&mu_);
-    events = lifecycle_.OnUpstreamError(error, now);
-  }
-  Publish(std::move(events));
-  return terminal();
+  return Mutate([&](CompileLifecycle& lifecycle) {
+    return lifecycle.OnUpstreamError(error, now);
+  });
 }
 
 bool CompileJob::Tick(absl::Time now) {
-  std::vector<compilev1::CompileEvent> events;
-  {
-    absl::MutexLock lock(&mu_);
-    events = lifecycle_.OnTick(now);
-  }
-  Publish(std::move(events));
-  return terminal();
+  return Mutate(
+      [&](CompileLifecycle& lifecycle) { return lifecycle.OnTick(now); });
 }
 
 void CompileJob::NoteThrottled(absl::Time until, absl::Time now) {
-  std::vector<compilev1::CompileEvent> events;
-  {
-    absl::MutexLock lock(&mu_);
-    events = lifecycle_.OnThrottled(until, now);
-  }
-  Publish(std::move(events));
+  Mutate([&](CompileLifecycle& lifecycle) {
+    return lifecycle.OnThrottled(until, now);
+  });
 }
 
-void CompileJob::Publish(std::vector<compilev1::CompileEvent> events) {
-  if (events.empty()) return;
-  // notify_mu_ is held from taking the listeners until they have been told,
-  // so RemoveListener() cannot return while one is being called.
+bool CompileJob::Mutate(
+    absl::FunctionRef<std::vector<compilev1::CompileEvent>(CompileLifecycle&)>
+        change) {
+  // notify_mu_ is held from numbering the events until the listeners have
+  // been told: two writers (a poll and a throttling notice, say) cannot
+  // append out of sequence order, and RemoveListener() cannot return while
+  // a listener is being called.
   absl::MutexLock notify_lock(&notify_mu_);
   std::vector<EventListener*> to_tell;
+  bool terminal;
   {
     absl::MutexLock lock(&mu_);
+    std::vector<compilev1::CompileEvent> events = change(lifecycle_);
     for (compilev1::CompileEvent& event : events) {
       events_.push_back(
           std::make_shared<const compilev1::CompileEvent>(std::move(event)));
     }
-    to_tell.swap(listeners_);
+    if (!events.empty()) to_tell.swap(listeners_);
+    terminal = lifecycle_.terminal();
   }
   for (EventListener* listener : to_tell) listener->OnEventAvailable();
+  return terminal;
 }
 
 SharedEvent CompileJob::NextEvent(uint64_t after_sequence,

@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "server/compile_lifecycle.h"
 
@@ -77,8 +78,12 @@ class CompileJob {
   size_t waiting_listeners() const;
 
  private:
-  // Appends `events` and tells the waiting listeners.
-  void Publish(std::vector<compilev1::CompileEvent> events);
+  // Runs `change` on the lifecycle, appends the events it returns in
+  // sequence order and tells the waiting listeners. Returns whether the
+  // compile is terminal afterwards.
+  bool Mutate(
+      absl::FunctionRef<std::vector<compilev1::CompileEvent>(CompileLifecycle&)>
+          change);
 
   const std::string name_;
   const CompileName compile_name_;

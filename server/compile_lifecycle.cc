@@ -185,6 +185,9 @@ std::vector<CompileEvent> CompileLifecycle::OnThrottled(absl::Time until,
                                                         absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal() || until <= throttled_until_ || until <= now) return events;
+  // Time spent paused is not time CXone spent not moving the compile: keep
+  // it out of the stuck and give-up clocks.
+  last_change_ += until - std::max(now, throttled_until_);
   throttled_until_ = until;
   CompileEvent event =
       NewEvent(compilev1::EVENT_TYPE_THROTTLED, compile_.state(), now);

@@ -56,7 +56,9 @@ class CompileLifecycle {
       const absl::Status& error, absl::Time now);
 
   // Notes that CXone throttles the account until `until`: one THROTTLED
-  // event per distinct pause (none once terminal). The state is untouched.
+  // event per distinct pause (none once terminal). The state is untouched,
+  // and the paused time does not count towards the stuck and give-up
+  // timeouts.
   std::vector<compilev1::CompileEvent> OnThrottled(absl::Time until,
                                                    absl::Time now);
 

@@ -22,8 +22,8 @@
 #include "server/server_config.h"
 #include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/curl_http_client.h"
-#include "server/upstream/rate_budget.h"
 #include "server/upstream/cxone_client.h"
+#include "server/upstream/rate_budget.h"
 #include "server/worker_pool.h"
 
 namespace cxone {
@@ -59,14 +59,18 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   upstream::CxoneClient cxone(cxone_config, &http, &tokens, &backoff, &clock,
                               &log);
 
+  // Polls and starts have their own threads, so neither can queue the
+  // other out; polls never use more threads than requests may be in flight.
+  WorkerPool poll_workers(
+      static_cast<int>(config.polling.max_outstanding_polls));
   WorkerPool workers(static_cast<int>(config.upstream_workers));
-  PollScheduler scheduler(config.polling, &cxone, &budget, &workers, &clock,
-                          &log);
+  PollScheduler scheduler(config.polling, &cxone, &budget, &poll_workers,
+                          &clock, &log);
   budget.AddPauseListener(&scheduler);
   JobRegistry registry;
   RequestIdIndex request_ids;
-  CompileStarter starter(&cxone, &registry, &request_ids, &scheduler,
-                         &workers, &clock, &log, config.lifecycle,
+  CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
+                         &clock, &log, config.lifecycle,
                          config.max_pending_starts);
   CompileService service(&starter, &registry, &redactor, &log);
 
@@ -105,9 +109,13 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   sigwait(stop_signals, &signal_number);
   log.Info("shutting down", {{"signal", signal_number}});
   server->GetHealthCheckService()->SetServingStatus(false);
+  // Upstream waits (rate limit, Retry-After) end now instead of delaying
+  // the exit; calls still waiting fail as UNAVAILABLE.
+  budget.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(config.shutdown_grace));
   scheduler.Shutdown();
+  poll_workers.Shutdown();
   workers.Shutdown();
   log.Info("stopped");
   return 0;

@@ -42,6 +42,11 @@ void PollScheduler::Track(std::shared_ptr<CompileJob> job) {
 
 PollScheduler::Entry* PollScheduler::PickLocked(absl::Time now) {
   if (outstanding_ >= config_.max_outstanding_polls) return nullptr;
+  // During a Retry-After pause a poll could only wait (or time out): hand
+  // none out until it ends.
+  if (budget_ != nullptr && budget_->paused_until() != absl::InfinitePast()) {
+    return nullptr;
+  }
   Entry* earliest = nullptr;
   for (auto& [key, entry] : entries_) {
     if (entry.outstanding) continue;
@@ -135,7 +140,9 @@ void PollScheduler::OnUpstreamPaused(absl::Time until) {
   }
 }
 
-void PollScheduler::Start() { thread_ = std::thread([this] { Run(); }); }
+void PollScheduler::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void PollScheduler::Shutdown() {
   {

@@ -60,8 +60,10 @@ nlohmann::json ServerConfig::ToJson() const {
       {"token_auth",
        token_auth == upstream::ClientAuthMethod::kHttpBasic ? "basic" : "form"},
       {"scopes", scopes},
-      {"poll_interval", absl::FormatDuration(polling.in_progress_poll_interval)},
-      {"queued_poll_interval", absl::FormatDuration(polling.queued_poll_interval)},
+      {"poll_interval",
+       absl::FormatDuration(polling.in_progress_poll_interval)},
+      {"queued_poll_interval",
+       absl::FormatDuration(polling.queued_poll_interval)},
       {"min_poll_interval", absl::FormatDuration(polling.min_poll_interval)},
       {"request_timeout", absl::FormatDuration(request_timeout)},
       {"max_call_duration", absl::FormatDuration(max_call_duration)},
@@ -69,7 +71,8 @@ nlohmann::json ServerConfig::ToJson() const {
       {"upstream_burst", budget.burst},
       {"max_inflight_requests", budget.max_in_flight},
       {"max_pending_starts", max_pending_starts},
-      {"default_retry_after", absl::FormatDuration(retry_after.default_retry_after)},
+      {"default_retry_after",
+       absl::FormatDuration(retry_after.default_retry_after)},
       {"stuck_timeout", absl::FormatDuration(lifecycle.stuck_timeout)},
       {"give_up_timeout", absl::FormatDuration(lifecycle.give_up_timeout)},
       {"upstream_attempts", backoff.max_attempts},
@@ -107,8 +110,7 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddString("scopes", &config.scopes,
                   "scopes requested with each token, space-separated (empty: "
                   "none requested)");
-  flags.AddDuration("poll-interval",
-                    &config.polling.in_progress_poll_interval,
+  flags.AddDuration("poll-interval", &config.polling.in_progress_poll_interval,
                     "time between status polls of a running compile (when "
                     "the rate budget allows)");
   flags.AddDuration("queued-poll-interval",
@@ -152,8 +154,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                     "longest Retry-After pause honoured (a longer one is cut "
                     "to this)");
   flags.AddInt("upstream-workers", &config.upstream_workers,
-               "threads making upstream calls (more than "
-               "--max-inflight-requests)");
+               "threads starting compiles upstream (polls have their own, "
+               "one per --max-inflight-requests)");
   flags.AddDuration("shutdown-grace", &config.shutdown_grace,
                     "on SIGTERM, how long open calls may take to end");
 
@@ -237,6 +239,7 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         {"min-poll-interval", config.polling.min_poll_interval},
         {"max-call-duration", config.max_call_duration},
         {"default-retry-after", config.retry_after.default_retry_after},
+        {"max-retry-after", config.retry_after.max_pause},
         {"request-timeout", config.request_timeout},
         {"stuck-timeout", config.lifecycle.stuck_timeout},
         {"give-up-timeout", config.lifecycle.give_up_timeout},
@@ -255,14 +258,9 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         absl::StrCat("--upstream-attempts must be 1 to 10, got ", attempts));
   }
   config.backoff.max_attempts = static_cast<int>(attempts);
-  if (config.upstream_workers <= config.budget.max_in_flight ||
-      config.upstream_workers > 2048) {
-    // Polls occupy at most max-inflight-requests workers; the rest keep
-    // StartCompile moving.
+  if (config.upstream_workers < 1 || config.upstream_workers > 2048) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--upstream-workers must be more than --max-inflight-requests (",
-        config.budget.max_in_flight, ") and at most 2048, got ",
-        config.upstream_workers));
+        "--upstream-workers must be 1 to 2048, got ", config.upstream_workers));
   }
   return parsed;
 }

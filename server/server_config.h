@@ -38,7 +38,7 @@ struct ServerConfig {
   upstream::RateBudgetConfig budget;
   upstream::RetryAfterPolicy retry_after;
   int64_t max_pending_starts = 256;
-  int64_t upstream_workers = 16;
+  int64_t upstream_workers = 8;
   absl::Duration shutdown_grace = absl::Seconds(5);
 
   // The effective settings for the start-up log; the secret never appears.

@@ -62,7 +62,9 @@ namespace cxone::sim {
 inline constexpr char kScopeRead[] = "flow:read";
 // How long after the 429 that begins a pause an arriving request still
 // counts as already in flight (sent before the client could know).
-inline constexpr absl::Duration kInFlightGrace = absl::Milliseconds(50);
+// Generous, because a client thread that checked for a pause just before
+// the 429 arrived may be descheduled before its send on a loaded machine.
+inline constexpr absl::Duration kInFlightGrace = absl::Milliseconds(250);
 inline constexpr char kScopeWrite[] = "flow:write";
 
 struct SimConfig {

@@ -1,8 +1,15 @@
 #include "server/upstream/budgeted_http_client.h"
 
+#include <algorithm>
+
 #include "server/upstream/retry_after.h"
 
 namespace cxone::upstream {
+namespace {
+
+constexpr absl::Duration kMinPause = absl::Milliseconds(100);
+
+}  // namespace
 
 BudgetedHttpClient::BudgetedHttpClient(HttpClient* inner, RateBudget* budget,
                                        RetryAfterPolicy policy, Clock* clock,
@@ -27,7 +34,8 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
   HttpRequest bounded = request;
   // Time spent waiting for the budget comes out of the request's own time.
   bounded.timeout = std::min(request.timeout, request.deadline - clock_->Now());
-  if (bounded.timeout <= absl::ZeroDuration()) {
+  // curl reads a timeout below a millisecond as "no timeout at all".
+  if (bounded.timeout < absl::Milliseconds(1)) {
     return absl::DeadlineExceededError(
         "the request's deadline passed while it waited for the upstream "
         "budget");
@@ -44,7 +52,9 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
                    absl::ToInt64Milliseconds(policy_.default_retry_after)}});
       wait = policy_.default_retry_after;
     }
-    const absl::Duration pause = std::min(*wait, policy_.max_pause);
+    // "Retry-After: 0" must not become a hot loop of refused requests.
+    const absl::Duration pause =
+        std::clamp(*wait, kMinPause, std::max(kMinPause, policy_.max_pause));
     log_->Warn(
         "CXone rate-limited the account; pausing all upstream requests",
         {{"pause_ms", absl::ToInt64Milliseconds(pause)}, {"url", request.url}});

@@ -86,12 +86,13 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(
-      curl, CURLOPT_TIMEOUT_MS,
-      static_cast<long>(absl::ToInt64Milliseconds(request.timeout)));
+  // 0 means "no timeout" to curl: round up, and never below 1 ms.
+  const long timeout_ms =
+      std::max<long>(1, static_cast<long>(absl::ToInt64Milliseconds(absl::Ceil(
+                            request.timeout, absl::Milliseconds(1)))));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(
-                       std::min(request.timeout, absl::Seconds(5)))));
+                   std::min<long>(timeout_ms, 5000));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &AppendHeader);

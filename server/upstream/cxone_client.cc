@@ -36,10 +36,12 @@ CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
       clock_(clock),
       log_(log) {}
 
-absl::StatusOr<HttpResponse> CxoneClient::Call(
-    const std::string& method, const std::string& path,
-    const std::string& body, RequestPriority priority, absl::string_view what,
-    const Validator& validate) {
+absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
+                                               const std::string& path,
+                                               const std::string& body,
+                                               RequestPriority priority,
+                                               absl::string_view what,
+                                               const Validator& validate) {
   const int max_attempts = std::max(1, backoff_->policy().max_attempts);
   const absl::Time deadline = clock_->Now() + config_.max_call_duration;
   bool reauthenticated = false;
@@ -48,7 +50,17 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
   int attempt = 0;
   while (attempt < max_attempts) {
     if (clock_->Now() >= deadline) break;
-    absl::StatusOr<std::string> token = tokens_->Get();
+    absl::StatusOr<std::string> token = tokens_->Get(deadline);
+    if (!token.ok() && absl::IsResourceExhausted(token.status())) {
+      // The token request was rate-limited: as for any 429, the budget has
+      // paused the account; only time is spent.
+      last_failure = token.status();
+      if (++rate_limited <= config_.max_rate_limited_retries) continue;
+      break;
+    }
+    if (!token.ok() && absl::IsCancelled(token.status())) {
+      return absl::UnavailableError("the gateway is shutting down");
+    }
     if (!token.ok()) {
       if (!IsTransient(token.status())) return token.status();
       last_failure = token.status();
@@ -67,6 +79,9 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
         request.body = body;
       }
       absl::StatusOr<HttpResponse> response = http_->Send(request);
+      if (!response.ok() && absl::IsCancelled(response.status())) {
+        return absl::UnavailableError("the gateway is shutting down");
+      }
       if (!response.ok()) {
         last_failure = response.status();
       } else if (response->status_code == 401) {
@@ -89,10 +104,9 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
         if (++rate_limited <= config_.max_rate_limited_retries) continue;
         break;
       } else if (response->status_code >= 500) {
-        last_failure = absl::UnavailableError(
-            absl::StrCat("CXone answered HTTP ", response->status_code,
-                         " when asked to ", what, ": ",
-                         SummarizeErrorBody(response->body)));
+        last_failure = absl::UnavailableError(absl::StrCat(
+            "CXone answered HTTP ", response->status_code, " when asked to ",
+            what, ": ", SummarizeErrorBody(response->body)));
       } else if (response->status_code / 100 == 2 && validate) {
         absl::Status valid = validate(*response);
         if (valid.ok()) return response;
@@ -115,8 +129,9 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
   return absl::UnavailableError(absl::StrCat(
       "CXone did not answer the request to ", what, " after ", attempt,
       attempt == 1 ? " attempt" : " attempts",
-      rate_limited > 0 ? absl::StrCat(" and ", rate_limited, " rate-limited tries")
-                       : "",
+      rate_limited > 0
+          ? absl::StrCat(" and ", rate_limited, " rate-limited tries")
+          : "",
       "; last error: ", last_failure.message()));
 }
 

@@ -48,9 +48,17 @@ RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
     return attempt;
   }
   Refill(now);
-  if (priority == RequestPriority::kBackground && interactive_waiting_ > 0) {
-    // Yield to the waiting interactive request; try again very soon.
-    attempt.retry_at = now + absl::Milliseconds(1);
+  const bool background_has_its_turn =
+      interactive_streak_ >= config_.background_share_every;
+  if (priority == RequestPriority::kBackground && interactive_waiting_ > 0 &&
+      !background_has_its_turn) {
+    // Yield to the waiting interactive request; Acquire() waits for it.
+    attempt.retry_at = absl::InfiniteFuture();
+    return attempt;
+  }
+  if (priority == RequestPriority::kInteractive && background_waiting_ > 0 &&
+      background_has_its_turn) {
+    attempt.retry_at = absl::InfiniteFuture();
     return attempt;
   }
   if (in_flight_ >= config_.max_in_flight) {
@@ -64,6 +72,12 @@ RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
   }
   tokens_ -= 1.0;
   ++in_flight_;
+  if (priority == RequestPriority::kBackground) {
+    interactive_streak_ = 0;
+  } else if (background_waiting_ > 0) {
+    ++interactive_streak_;
+  }
+  ++changes_;  // a grant may make it a waiting request's turn
   attempt.permit = Permit(this);
   return attempt;
 }
@@ -73,34 +87,41 @@ RateBudget::Attempt RateBudget::TryAcquire(RequestPriority priority) {
   return TryAcquireLocked(priority, clock_->Now());
 }
 
-absl::StatusOr<RateBudget::Permit> RateBudget::Acquire(
-    RequestPriority priority, absl::Time deadline) {
-  const bool interactive = priority == RequestPriority::kInteractive;
-  mu_.Lock();
-  if (interactive) ++interactive_waiting_;
+absl::StatusOr<RateBudget::Permit> RateBudget::Acquire(RequestPriority priority,
+                                                       absl::Time deadline) {
+  int64_t& waiting = priority == RequestPriority::kInteractive
+                         ? interactive_waiting_
+                         : background_waiting_;
+  absl::MutexLock lock(&mu_);
+  ++waiting;
   while (true) {
+    if (shut_down_) {
+      --waiting;
+      ++changes_;
+      return absl::CancelledError("the gateway is shutting down");
+    }
     const absl::Time now = clock_->Now();
     Attempt attempt = TryAcquireLocked(priority, now);
     if (attempt.permit.has_value()) {
-      if (interactive) --interactive_waiting_;
-      mu_.Unlock();
+      --waiting;
       return std::move(*attempt.permit);
     }
     const bool waits_for_time = attempt.retry_at != absl::InfiniteFuture();
     if (now >= deadline || (waits_for_time && attempt.retry_at >= deadline)) {
-      if (interactive) --interactive_waiting_;
-      mu_.Unlock();
+      --waiting;
+      ++changes_;  // a waiter leaving may let a yielding one through
       return absl::DeadlineExceededError(
           "no upstream request budget became available in time (rate limit, "
           "Retry-After pause or in-flight cap)");
     }
     if (!waits_for_time) {
-      // Waiting for a slot: a release signals the condition.
-      const int64_t in_flight = in_flight_;
-      auto released = [this, in_flight]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return in_flight_ < in_flight;
+      // Waiting for a slot or for our turn: every release, grant and
+      // shutdown bumps changes_. The timeout only bounds a missed wake-up.
+      const uint64_t seen = changes_;
+      auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return changes_ != seen;
       };
-      mu_.AwaitWithTimeout(absl::Condition(&released), kSlotWaitSlice);
+      mu_.AwaitWithTimeout(absl::Condition(&changed), kSlotWaitSlice);
     } else {
       // Waiting for time (bucket or pause): sleep on the clock, so a fake
       // clock moves instead of a test blocking.
@@ -111,9 +132,16 @@ absl::StatusOr<RateBudget::Permit> RateBudget::Acquire(
   }
 }
 
+void RateBudget::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shut_down_ = true;
+  ++changes_;
+}
+
 void RateBudget::Release() {
   absl::MutexLock lock(&mu_);
   --in_flight_;
+  ++changes_;
 }
 
 void RateBudget::PauseUntil(absl::Time until) {
@@ -121,11 +149,13 @@ void RateBudget::PauseUntil(absl::Time until) {
   {
     absl::MutexLock lock(&mu_);
     if (until <= paused_until_) return;
+    const bool already_paused = clock_->Now() < paused_until_;
     paused_until_ = until;
     // Resume at the steady rate: nothing saved up during the pause.
     tokens_ = 0;
     refilled_at_ = until;
-    listeners = listeners_;
+    ++changes_;
+    if (!already_paused) listeners = listeners_;
   }
   for (PauseListener* listener : listeners) listener->OnUpstreamPaused(until);
 }
@@ -151,6 +181,12 @@ int64_t RateBudget::AvailableTokens() const {
 int64_t RateBudget::in_flight() const {
   absl::MutexLock lock(&mu_);
   return in_flight_;
+}
+
+int64_t RateBudget::waiting(RequestPriority priority) const {
+  absl::MutexLock lock(&mu_);
+  return priority == RequestPriority::kInteractive ? interactive_waiting_
+                                                   : background_waiting_;
 }
 
 void RateBudget::AddPauseListener(PauseListener* listener) {

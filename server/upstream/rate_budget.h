@@ -8,7 +8,9 @@
 //   request at all is sent until the pause ends. When it ends, the bucket
 //   starts empty, so traffic resumes at the steady rate instead of as a herd.
 // Interactive requests (tokens, triggers: someone is waiting) go before
-// background ones (status polls) whenever both wait.
+// background ones (status polls) when both wait — but never all of them:
+// one permit in every `background_share_every` goes to a waiting background
+// request, so a stream of StartCompile calls cannot starve the polls.
 //
 // Time is the injected Clock's; with a FakeClock, Acquire() advances the
 // clock instead of blocking on time (it still blocks on the in-flight cap).
@@ -33,10 +35,12 @@ struct RateBudgetConfig {
   double requests_per_second = 10;
   int64_t burst = 10;
   int64_t max_in_flight = 8;
+  // While both wait, every Nth permit goes to a background request.
+  int64_t background_share_every = 4;
 };
 
-// Told when the account is paused by a Retry-After (and when a pause is
-// extended). Called without the budget's lock held.
+// Told when the account is paused by a Retry-After. A pause extended while
+// it lasts is not told again. Called without the budget's lock held.
 class PauseListener {
  public:
   virtual ~PauseListener() = default;
@@ -80,9 +84,13 @@ class RateBudget {
   // while an interactive one is waiting in Acquire().
   Attempt TryAcquire(RequestPriority priority);
 
-  // Waits for a permit until `deadline`; DeadlineExceeded if none came. May
-  // block: never call from a gRPC reactor.
+  // Waits for a permit until `deadline`; DeadlineExceeded if none came,
+  // Cancelled after Shutdown(). May block: never call from a gRPC reactor.
   absl::StatusOr<Permit> Acquire(RequestPriority priority, absl::Time deadline);
+
+  // Refuses every later Acquire() and wakes those waiting (Cancelled), so
+  // that shutdown never waits out a rate limit or a Retry-After pause.
+  void Shutdown();
 
   // Pauses all requests until `until` (a later pause extends it; an earlier
   // one changes nothing) and tells the listeners.
@@ -95,6 +103,8 @@ class RateBudget {
   int64_t AvailableTokens() const;
 
   int64_t in_flight() const;
+  // Requests of `priority` waiting in Acquire() now.
+  int64_t waiting(RequestPriority priority) const;
   const RateBudgetConfig& config() const { return config_; }
 
   // `listener` must outlive the budget or be removed first.
@@ -115,6 +125,12 @@ class RateBudget {
   int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time paused_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t interactive_waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t background_waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  // Interactive permits granted in a row while a background request waited.
+  int64_t interactive_streak_ ABSL_GUARDED_BY(mu_) = 0;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  // Bumped by every release, pause and shutdown: what waiters wait on.
+  uint64_t changes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<PauseListener*> listeners_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -36,7 +36,7 @@ TokenCache::TokenCache(TokenEndpointConfig config, HttpClient* http,
   redactor_->AddSecret(config_.client_secret);
 }
 
-absl::StatusOr<std::string> TokenCache::Get() {
+absl::StatusOr<std::string> TokenCache::Get(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   while (true) {
     if (!token_.empty() && clock_->Now() < expiry_ - config_.refresh_margin) {
@@ -48,12 +48,15 @@ absl::StatusOr<std::string> TokenCache::Get() {
     auto fetch_ended = [this, generation]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return fetch_generation_ != generation;
     };
-    mu_.Await(absl::Condition(&fetch_ended));
+    if (!mu_.AwaitWithDeadline(absl::Condition(&fetch_ended), deadline)) {
+      return absl::DeadlineExceededError(
+          "timed out waiting for the access token being fetched");
+    }
     if (!last_fetch_status_.ok()) return last_fetch_status_;
   }
   fetching_ = true;
   mu_.Unlock();
-  absl::StatusOr<std::string> fetched = Fetch();
+  absl::StatusOr<std::string> fetched = Fetch(deadline);
   mu_.Lock();
   fetching_ = false;
   ++fetch_generation_;
@@ -86,13 +89,13 @@ std::string TokenCache::RequestBody() const {
   return body;
 }
 
-absl::StatusOr<std::string> TokenCache::Fetch() {
+absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
   HttpRequest request;
   request.method = "POST";
   request.url = config_.url;
   request.timeout = config_.request_timeout;
   request.priority = RequestPriority::kInteractive;
-  request.deadline = clock_->Now() + config_.max_wait;
+  request.deadline = std::min(deadline, clock_->Now() + config_.max_wait);
   request.headers.emplace_back("Content-Type",
                                "application/x-www-form-urlencoded");
   request.headers.emplace_back("Accept", "application/json");
@@ -112,10 +115,15 @@ absl::StatusOr<std::string> TokenCache::Fetch() {
   }
   absl::StatusOr<HttpResponse> response = http_->Send(request);
   if (!response.ok()) {
+    if (absl::IsCancelled(response.status())) return response.status();
     return absl::UnavailableError(absl::StrCat(
         "CXone token endpoint unreachable: ", response.status().message()));
   }
   const int code = response->status_code;
+  if (code == 429) {
+    // Not a failure of the endpoint: the budget has paused the account.
+    return absl::ResourceExhaustedError("CXone rate-limited the token request");
+  }
   if (code == 400 || code == 401) {
     return absl::FailedPreconditionError(absl::StrCat(
         "CXone token endpoint rejected the client credentials of client_id \"",

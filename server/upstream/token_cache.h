@@ -53,10 +53,11 @@ class TokenCache {
 
   // A token with more than the refresh margin of life left. Errors:
   // FailedPrecondition when the endpoint rejected the credentials (400/401),
-  // Unavailable when it could not be reached, failed (5xx, 429) or answered
-  // with a malformed body. Blocks while a fetch is under way; never call it
-  // from a gRPC reactor.
-  absl::StatusOr<std::string> Get();
+  // ResourceExhausted when it answered 429 (the account is rate-limited),
+  // Unavailable when it could not be reached, failed (5xx) or answered with
+  // a malformed body, DeadlineExceeded when `deadline` passed first. Blocks
+  // while a fetch is under way; never call it from a gRPC reactor.
+  absl::StatusOr<std::string> Get(absl::Time deadline = absl::InfiniteFuture());
 
   // Forgets `token` if it is still the cached one, so the next Get()
   // fetches a new one. Called after a 401 from an API call. Does nothing if
@@ -67,7 +68,7 @@ class TokenCache {
   int64_t fetch_count() const;
 
  private:
-  absl::StatusOr<std::string> Fetch();
+  absl::StatusOr<std::string> Fetch(absl::Time deadline);
   std::string RequestBody() const;
 
   const TokenEndpointConfig config_;

@@ -278,7 +278,7 @@ TEST(FaultMatrix, StuckCompileIsReportedThenGivenUp) {
   auto options = FaultOptions({"--stuck-flows=wedged"});
   options.server_args.insert(
       options.server_args.end(),
-      {"--stuck-timeout=500ms", "--give-up-timeout=1500ms"});
+      {"--stuck-timeout=1500ms", "--give-up-timeout=3s"});
   auto gateway = MustStart(options);
   ASSERT_NE(gateway, nullptr);
   auto outcomes = CompileAll(*gateway, {"wedged", "healthy"});

@@ -18,8 +18,8 @@ class BudgetedHttpClientTest : public ::testing::Test {
   BudgetedHttpClientTest()
       : log_(std::tmpfile(), &clock_, &redactor_),
         budget_({100, 100, 4}, &clock_),
-        client_(&http_, &budget_, {absl::Seconds(5), absl::Seconds(60)}, &clock_,
-                &log_) {}
+        client_(&http_, &budget_, {absl::Seconds(5), absl::Seconds(60)},
+                &clock_, &log_) {}
 
   HttpRequest Get(std::string url) {
     HttpRequest request;
@@ -51,9 +51,9 @@ TEST_F(BudgetedHttpClientTest, TooManyRequestsPausesTheWholeAccount) {
 }
 
 TEST_F(BudgetedHttpClientTest, HttpDateRetryAfterIsHonoured) {
-  const std::string date = absl::FormatTime(
-      "%a, %d %b %Y %H:%M:%S GMT", clock_.Now() + absl::Seconds(30),
-      absl::UTCTimeZone());
+  const std::string date =
+      absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",
+                       clock_.Now() + absl::Seconds(30), absl::UTCTimeZone());
   http_.On("/limited", [date](const HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", date}});
   });
@@ -78,6 +78,23 @@ TEST_F(BudgetedHttpClientTest, HugeRetryAfterIsCapped) {
   const absl::Time start = clock_.Now();
   ASSERT_TRUE(client_.Send(Get("http://x/limited")).ok());
   EXPECT_EQ(budget_.paused_until(), start + absl::Seconds(60));
+}
+
+TEST_F(BudgetedHttpClientTest, ZeroRetryAfterStillPausesBriefly) {
+  http_.On("/limited", [](const HttpRequest&) {
+    return Respond(429, "{}", {{"retry-after", "0"}});
+  });
+  const absl::Time start = clock_.Now();
+  ASSERT_TRUE(client_.Send(Get("http://x/limited")).ok());
+  EXPECT_EQ(budget_.paused_until(), start + absl::Milliseconds(100));
+}
+
+TEST_F(BudgetedHttpClientTest, SubMillisecondTimeLeftIsADeadlineNotNoTimeout) {
+  http_.On("/any", [](const HttpRequest&) { return Respond(200, "{}"); });
+  HttpRequest request = Get("http://x/any");
+  request.deadline = clock_.Now() + absl::Microseconds(500);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(client_.Send(request).status()));
+  EXPECT_EQ(http_.requests().size(), 0u);
 }
 
 TEST_F(BudgetedHttpClientTest, DeadlinePassingDuringAPauseFailsWithoutSending) {

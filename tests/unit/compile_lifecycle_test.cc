@@ -170,10 +170,21 @@ TEST(CompileLifecycle, ThrottledIsANoticeOncePerPauseThatLeavesTheState) {
   EXPECT_EQ(events[0].throttled_until().seconds(), absl::ToUnixSeconds(until));
   EXPECT_THAT(events[0].detail(), HasSubstr("30s"));
   EXPECT_THAT(lifecycle.OnThrottled(until, kStart), SizeIs(0));
-  EXPECT_THAT(lifecycle.OnThrottled(until + absl::Seconds(5), kStart), SizeIs(1));
+  EXPECT_THAT(lifecycle.OnThrottled(until + absl::Seconds(5), kStart),
+              SizeIs(1));
   EXPECT_EQ(lifecycle.compile().state(), compilev1::STATE_IN_PROGRESS);
   lifecycle.OnUpstreamStatus(Status("COMPLETED"), kStart);
-  EXPECT_THAT(lifecycle.OnThrottled(until + absl::Minutes(1), kStart), SizeIs(0));
+  EXPECT_THAT(lifecycle.OnThrottled(until + absl::Minutes(1), kStart),
+              SizeIs(0));
+}
+
+TEST(CompileLifecycle, ThrottledTimeDoesNotCountTowardsStuck) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());  // stuck after 2m
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  lifecycle.OnThrottled(kStart + absl::Seconds(90), kStart + absl::Seconds(30));
+  // 2m after the last change, but 60 s of it were a pause: not stuck yet.
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Minutes(2)), SizeIs(0));
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Minutes(3)), SizeIs(1));
 }
 
 TEST(CategoryOf, ClassifiesTheThreeKnownCodes) {

@@ -19,8 +19,8 @@ using ::cxone::testing::Status;
 class RecordingUpstream final : public upstream::CompileUpstream {
  public:
   explicit RecordingUpstream(Clock* clock) : clock_(clock) {}
-  absl::StatusOr<upstream::TriggerResult> Trigger(const std::string&,
-                                                  const nlohmann::json&) override {
+  absl::StatusOr<upstream::TriggerResult> Trigger(
+      const std::string&, const nlohmann::json&) override {
     return absl::UnimplementedError("not used");
   }
   absl::StatusOr<upstream::CompileStatus> GetStatus(
@@ -49,11 +49,14 @@ class RecordingUpstream final : public upstream::CompileUpstream {
 class PollSchedulerTest : public ::testing::Test {
  protected:
   PollSchedulerTest()
-      : log_(std::tmpfile(), &clock_, &redactor_), upstream_(&clock_), workers_(2) {}
+      : log_(std::tmpfile(), &clock_, &redactor_),
+        upstream_(&clock_),
+        workers_(2) {}
 
-  std::shared_ptr<CompileJob> Job(const std::string& id, const std::string& status) {
-    auto job = std::make_shared<CompileJob>(CompileName{"flow", id}, clock_.Now(),
-                                            LifecycleTimeouts{});
+  std::shared_ptr<CompileJob> Job(const std::string& id,
+                                  const std::string& status) {
+    auto job = std::make_shared<CompileJob>(CompileName{"flow", id},
+                                            clock_.Now(), LifecycleTimeouts{});
     job->ApplyStatus(Status(status), clock_.Now());
     upstream_.SetStatus(id, status);
     return job;
@@ -62,7 +65,8 @@ class PollSchedulerTest : public ::testing::Test {
   // Dispatches what is due and waits (bounded) for those polls to finish.
   int Round(PollScheduler& scheduler) {
     int dispatched = scheduler.DispatchDue();
-    for (int i = 0; i < 10000 && scheduler.outstanding_polls() > 0; ++i) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (scheduler.outstanding_polls() > 0 && absl::Now() < deadline) {
       absl::SleepFor(absl::Microseconds(100));
     }
     EXPECT_EQ(scheduler.outstanding_polls(), 0);
@@ -80,7 +84,8 @@ TEST_F(PollSchedulerTest, ShortBudgetIsSharedRoundRobinWithoutStarvation) {
   PollSchedulerConfig config;
   config.in_progress_poll_interval = absl::Seconds(1);
   config.max_outstanding_polls = 1;  // one poll at a time: the budget is short
-  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_);
   for (int i = 0; i < 10; ++i) {
     scheduler.Track(Job("c" + std::to_string(i), "IN_PROGRESS"));
   }
@@ -103,7 +108,8 @@ TEST_F(PollSchedulerTest, QueuedCompilesArePolledLessOftenThanRunningOnes) {
   PollSchedulerConfig config;
   config.queued_poll_interval = absl::Seconds(4);
   config.in_progress_poll_interval = absl::Seconds(1);
-  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_);
   scheduler.Track(Job("queued", "QUEUED"));
   scheduler.Track(Job("running", "IN_PROGRESS"));
   for (int second = 0; second < 20; ++second) {
@@ -119,7 +125,8 @@ TEST_F(PollSchedulerTest, SpareBudgetBuysEarlierPolls) {
   config.in_progress_poll_interval = absl::Seconds(5);
   config.min_poll_interval = absl::Milliseconds(250);
   upstream::RateBudget budget({100, 100, 8}, &clock_);
-  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_,
+                          &log_);
   scheduler.Track(Job("c", "IN_PROGRESS"));
   for (int tick = 0; tick < 20; ++tick) {
     clock_.Advance(absl::Milliseconds(250));
@@ -133,9 +140,10 @@ TEST_F(PollSchedulerTest, NoSpareBudgetMeansNoEarlyPolls) {
   PollSchedulerConfig config;
   config.in_progress_poll_interval = absl::Seconds(5);
   config.min_poll_interval = absl::Milliseconds(250);
-  upstream::RateBudget budget({100, 100, 8}, &clock_);
-  budget.PauseUntil(clock_.Now() + absl::Hours(1));  // nothing to spare
-  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_, &log_);
+  // A burst of one leaves nothing beyond the reserve for interactive calls.
+  upstream::RateBudget budget({100, 1, 8}, &clock_);
+  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_,
+                          &log_);
   scheduler.Track(Job("c", "IN_PROGRESS"));
   for (int tick = 0; tick < 20; ++tick) {
     clock_.Advance(absl::Milliseconds(250));
@@ -144,10 +152,26 @@ TEST_F(PollSchedulerTest, NoSpareBudgetMeansNoEarlyPolls) {
   EXPECT_EQ(upstream_.PollsOf("c").size(), 1u);
 }
 
+TEST_F(PollSchedulerTest, NothingIsHandedOutDuringARetryAfterPause) {
+  PollSchedulerConfig config;
+  config.in_progress_poll_interval = absl::Seconds(1);
+  upstream::RateBudget budget({100, 100, 8}, &clock_);
+  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_, &log_);
+  scheduler.Track(Job("c", "IN_PROGRESS"));
+  budget.PauseUntil(clock_.Now() + absl::Seconds(10));
+  for (int second = 0; second < 9; ++second) {
+    clock_.Advance(absl::Seconds(1));
+    EXPECT_EQ(Round(scheduler), 0);
+  }
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Round(scheduler), 1);
+}
+
 TEST_F(PollSchedulerTest, TerminalCompileIsNeverPolledAgain) {
   PollSchedulerConfig config;
   config.in_progress_poll_interval = absl::Seconds(1);
-  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_);
   auto job = Job("c", "IN_PROGRESS");
   scheduler.Track(job);
   upstream_.SetStatus("c", "COMPLETED");
@@ -165,7 +189,8 @@ TEST_F(PollSchedulerTest, TerminalCompileIsNeverPolledAgain) {
 TEST_F(PollSchedulerTest, StuckAndGiveUpAreCheckedAfterPolls) {
   PollSchedulerConfig config;
   config.in_progress_poll_interval = absl::Seconds(10);
-  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_);
   auto job = std::make_shared<CompileJob>(
       CompileName{"flow", "stuck"}, clock_.Now(),
       LifecycleTimeouts{absl::Seconds(30), absl::Seconds(60)});
@@ -181,14 +206,16 @@ TEST_F(PollSchedulerTest, StuckAndGiveUpAreCheckedAfterPolls) {
   for (uint64_t seq = 0; auto event = job->NextEvent(seq, nullptr); ++seq) {
     types.push_back(event->type());
   }
-  EXPECT_THAT(types, ::testing::ElementsAre(compilev1::EVENT_TYPE_STATE_CHANGED,
-                                            compilev1::EVENT_TYPE_STUCK,
-                                            compilev1::EVENT_TYPE_STATE_CHANGED));
+  EXPECT_THAT(types,
+              ::testing::ElementsAre(compilev1::EVENT_TYPE_STATE_CHANGED,
+                                     compilev1::EVENT_TYPE_STUCK,
+                                     compilev1::EVENT_TYPE_STATE_CHANGED));
 }
 
 TEST_F(PollSchedulerTest, ThrottlingIsAnnouncedToEveryLiveCompileOncePerPause) {
   PollSchedulerConfig config;
-  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_);
   auto a = Job("a", "QUEUED");
   auto b = Job("b", "IN_PROGRESS");
   scheduler.Track(a);

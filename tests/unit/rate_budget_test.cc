@@ -1,6 +1,9 @@
 #include "server/upstream/rate_budget.h"
 
+#include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
@@ -19,8 +22,8 @@ class RecordingListener : public PauseListener {
 
 TEST(RateBudget, AllowsTheBurstThenTheSteadyRate) {
   FakeClock clock;
-  RateBudget budget({/*requests_per_second=*/2, /*burst=*/3, /*max_in_flight=*/100},
-                    &clock);
+  RateBudget budget(
+      {/*requests_per_second=*/2, /*burst=*/3, /*max_in_flight=*/100}, &clock);
   std::vector<RateBudget::Permit> held;
   for (int i = 0; i < 3; ++i) {
     auto attempt = budget.TryAcquire(RequestPriority::kInteractive);
@@ -31,7 +34,8 @@ TEST(RateBudget, AllowsTheBurstThenTheSteadyRate) {
   EXPECT_FALSE(refused.permit.has_value());
   EXPECT_EQ(refused.retry_at, clock.Now() + absl::Milliseconds(500));
   clock.Advance(absl::Milliseconds(500));
-  EXPECT_TRUE(budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_TRUE(
+      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
 }
 
 TEST(RateBudget, SustainedRateNeverExceedsTheLimit) {
@@ -41,7 +45,9 @@ TEST(RateBudget, SustainedRateNeverExceedsTheLimit) {
   int granted = 0;
   // Acquire() sleeps on the fake clock, so 200 permits take simulated time.
   for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture()).ok());
+    ASSERT_TRUE(
+        budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
+            .ok());
     ++granted;
   }
   const double seconds = absl::ToDoubleSeconds(clock.Now() - start);
@@ -62,13 +68,15 @@ TEST(RateBudget, CapsRequestsInFlight) {
   EXPECT_EQ(budget.in_flight(), 2);
   first.permit.reset();  // the request finished
   EXPECT_EQ(budget.in_flight(), 1);
-  EXPECT_TRUE(budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_TRUE(
+      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
 }
 
 TEST(RateBudget, AcquireWaitsForAReleasedSlot) {
   RealClock clock;
   RateBudget budget({1000, 1000, 1}, &clock);
-  auto held = budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
+  auto held =
+      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
   ASSERT_TRUE(held.ok());
   absl::Notification acquired;
   std::thread waiter([&] {
@@ -98,10 +106,13 @@ TEST(RateBudget, PauseStopsEveryRequestAndResumesWithoutAHerd) {
   // At the end of the pause the bucket is empty: the first request waits
   // one token's time, not a burst of ten at once.
   clock.Advance(absl::Seconds(5));
-  EXPECT_FALSE(budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_FALSE(
+      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
   clock.Advance(absl::Milliseconds(100));
-  EXPECT_TRUE(budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
-  EXPECT_FALSE(budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_TRUE(
+      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_FALSE(
+      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
 }
 
 TEST(RateBudget, AcquireDuringAPauseWaitsUntilItsEnd) {
@@ -109,7 +120,9 @@ TEST(RateBudget, AcquireDuringAPauseWaitsUntilItsEnd) {
   RateBudget budget({10, 10, 100}, &clock);
   const absl::Time until = clock.Now() + absl::Seconds(3);
   budget.PauseUntil(until);
-  ASSERT_TRUE(budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture()).ok());
+  ASSERT_TRUE(
+      budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
+          .ok());
   EXPECT_GE(clock.Now(), until);
 }
 
@@ -133,30 +146,97 @@ TEST(RateBudget, EarlierPauseDoesNotShortenALaterOne) {
   EXPECT_EQ(listener.pauses.size(), 1u);
 }
 
-TEST(RateBudget, BackgroundYieldsToWaitingInteractive) {
+// Waits (bounded) until `count` requests of `priority` wait in Acquire().
+void AwaitWaiting(const RateBudget& budget, RequestPriority priority,
+                  int count) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (budget.waiting(priority) < count && absl::Now() < deadline) {
+    absl::SleepFor(absl::Microseconds(200));
+  }
+  ASSERT_EQ(budget.waiting(priority), count);
+}
+
+TEST(RateBudget, WaitingInteractiveRequestGoesBeforeWaitingBackground) {
   RealClock clock;
   RateBudget budget({1000, 1000, 1}, &clock);
-  auto held = budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
+  auto held =
+      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
   ASSERT_TRUE(held.ok());
-  absl::Notification interactive_got_it;
-  std::thread interactive([&] {
-    auto permit = budget.Acquire(RequestPriority::kInteractive,
-                                 absl::Now() + absl::Seconds(30));
-    if (permit.ok()) interactive_got_it.Notify();
-    // Hold the slot until the check below has run.
-    absl::SleepFor(absl::Milliseconds(1));
-  });
-  // Wait (bounded) until the interactive request is queued behind the cap.
-  for (int i = 0; i < 1000; ++i) {
-    if (budget.TryAcquire(RequestPriority::kBackground).retry_at !=
-        absl::InfiniteFuture()) {
-      break;  // refused for yielding, not for the cap: the waiter is there
-    }
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  absl::Mutex mu;
+  std::vector<std::string> order;
+  auto take = [&](RequestPriority priority, std::string name) {
+    auto permit = budget.Acquire(priority, absl::Now() + absl::Seconds(30));
+    ASSERT_TRUE(permit.ok());
+    absl::MutexLock lock(&mu);
+    order.push_back(std::move(name));
+  };
+  std::thread background(take, RequestPriority::kBackground, "poll");
+  AwaitWaiting(budget, RequestPriority::kBackground, 1);
+  std::thread interactive(take, RequestPriority::kInteractive, "trigger");
+  AwaitWaiting(budget, RequestPriority::kInteractive, 1);
   { RateBudget::Permit release = std::move(*held); }
-  EXPECT_TRUE(interactive_got_it.WaitForNotificationWithTimeout(absl::Seconds(30)));
   interactive.join();
+  background.join();
+  EXPECT_EQ(order, (std::vector<std::string>{"trigger", "poll"}));
+}
+
+TEST(RateBudget, StreamOfInteractiveRequestsCannotStarveBackground) {
+  RealClock clock;
+  RateBudget budget({1e6, 1000, 1}, &clock);  // one slot, plenty of tokens
+  std::atomic<bool> done{false};
+  std::vector<std::thread> interactive;
+  for (int i = 0; i < 3; ++i) {
+    interactive.emplace_back([&] {
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      while (!done.load() && absl::Now() < deadline) {
+        auto permit = budget.Acquire(RequestPriority::kInteractive, deadline);
+      }
+    });
+  }
+  int polls = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  for (; polls < 20 && absl::Now() < deadline; ++polls) {
+    if (!budget.Acquire(RequestPriority::kBackground, deadline).ok()) break;
+  }
+  done = true;
+  for (auto& thread : interactive) thread.join();
+  // Every fifth permit is the background's while it waits.
+  EXPECT_EQ(polls, 20);
+}
+
+TEST(RateBudget, ShutdownWakesWaitersWithCancelled) {
+  RealClock clock;
+  RateBudget budget({1000, 1000, 1}, &clock);
+  auto held =
+      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
+  ASSERT_TRUE(held.ok());
+  absl::Status waited;
+  std::thread waiter([&] {
+    waited =
+        budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
+            .status();
+  });
+  AwaitWaiting(budget, RequestPriority::kBackground, 1);
+  budget.Shutdown();
+  waiter.join();
+  EXPECT_TRUE(absl::IsCancelled(waited)) << waited;
+  EXPECT_TRUE(absl::IsCancelled(
+      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture())
+          .status()));
+}
+
+TEST(RateBudget, ExtendingAPauseIsNotAnnouncedAgain) {
+  FakeClock clock;
+  RateBudget budget({10, 10, 100}, &clock);
+  RecordingListener listener;
+  budget.AddPauseListener(&listener);
+  budget.PauseUntil(clock.Now() + absl::Seconds(2));
+  budget.PauseUntil(clock.Now() + absl::Seconds(3));  // an in-flight 429
+  EXPECT_EQ(listener.pauses.size(), 1u);
+  EXPECT_EQ(budget.paused_until(), clock.Now() + absl::Seconds(3));
+  clock.Advance(absl::Seconds(4));
+  budget.PauseUntil(clock.Now() + absl::Seconds(1));  // a new pause
+  EXPECT_EQ(listener.pauses.size(), 2u);
 }
 
 }  // namespace

@@ -449,8 +449,8 @@ TEST(SimStateRateLimit,
   // Arriving 10 ms after the 429: sent before the client could know.
   clock.Advance(absl::Milliseconds(10));
   EXPECT_EQ(state.Admit(Endpoint::kStatus).verdict, Verdict::kPaused);
-  // Arriving 100 ms after: the client ignored the pause.
-  clock.Advance(absl::Milliseconds(90));
+  // Arriving 300 ms after: the client ignored the pause.
+  clock.Advance(absl::Milliseconds(290));
   EXPECT_EQ(state.Admit(Endpoint::kStatus).verdict, Verdict::kPaused);
   SimStats stats = state.stats();
   EXPECT_EQ(stats.requests_in_flight_at_pause, 1);
