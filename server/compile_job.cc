@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+
 namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
@@ -27,6 +29,7 @@ compilev1::CompileEvent CompileJob::SnapshotEvent() const {
   *event.mutable_time() = compile.update_time();
   event.set_name(compile.name());
   event.set_upstream_status(compile.upstream_status());
+  event.set_resume_after_sequence(lifecycle_.last_sequence());
   return event;
 }
 
@@ -73,8 +76,10 @@ bool CompileJob::Mutate(
     absl::MutexLock lock(&mu_);
     std::vector<compilev1::CompileEvent> events = change(lifecycle_);
     for (compilev1::CompileEvent& event : events) {
-      events_.push_back(
-          std::make_shared<const compilev1::CompileEvent>(std::move(event)));
+      auto logged = std::make_shared<LoggedEvent>();
+      logged->wire = event.SerializeAsString();
+      logged->event = std::move(event);
+      events_.push_back(std::move(logged));
     }
     if (!events.empty()) to_tell.swap(listeners_);
     terminal = lifecycle_.terminal();
@@ -83,11 +88,44 @@ bool CompileJob::Mutate(
   return terminal;
 }
 
+absl::Status CompileJob::CheckRetained(uint64_t after_sequence) const {
+  absl::MutexLock lock(&mu_);
+  if (after_sequence + 1 >= first_retained_) return absl::OkStatus();
+  const uint64_t last = first_retained_ + events_.size() - 1;
+  return absl::OutOfRangeError(absl::StrCat(
+      "events 1 to ", first_retained_ - 1, " of ", name_,
+      " are no longer retained; events ", first_retained_, " to ", last,
+      " are: resume with after_sequence >= ", first_retained_ - 1,
+      ", or call GetCompile and watch from the snapshot"));
+}
+
+void CompileJob::DropEventsBefore(uint64_t sequence) {
+  absl::MutexLock lock(&mu_);
+  while (first_retained_ < sequence && !events_.empty()) {
+    events_.pop_front();
+    ++first_retained_;
+  }
+}
+
+absl::Time CompileJob::last_change() const {
+  absl::MutexLock lock(&mu_);
+  return lifecycle_.last_change();
+}
+
+uint64_t CompileJob::last_sequence() const {
+  absl::MutexLock lock(&mu_);
+  return lifecycle_.last_sequence();
+}
+
 SharedEvent CompileJob::NextEvent(uint64_t after_sequence,
                                   EventListener* listener) {
   absl::MutexLock lock(&mu_);
-  // Sequences start at 1 and have no gaps, so event n sits at index n - 1.
-  if (after_sequence < events_.size()) return events_[after_sequence];
+  // Sequences have no gaps, so event n sits at index n - first_retained_.
+  const uint64_t wanted = after_sequence + 1;
+  if (wanted >= first_retained_ && wanted - first_retained_ < events_.size()) {
+    return events_[wanted - first_retained_];
+  }
+  if (wanted < first_retained_) return nullptr;  // see CheckRetained()
   if (listener != nullptr && std::find(listeners_.begin(), listeners_.end(),
                                        listener) == listeners_.end()) {
     listeners_.push_back(listener);
@@ -97,7 +135,7 @@ SharedEvent CompileJob::NextEvent(uint64_t after_sequence,
 
 bool CompileJob::IsFinishedAfter(uint64_t sequence) const {
   absl::MutexLock lock(&mu_);
-  return lifecycle_.terminal() && sequence >= events_.size();
+  return lifecycle_.terminal() && sequence >= lifecycle_.last_sequence();
 }
 
 void CompileJob::RemoveListener(EventListener* listener) {

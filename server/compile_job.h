@@ -16,10 +16,13 @@
 #define CXONE_SERVER_COMPILE_JOB_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "server/compile_lifecycle.h"
 
@@ -32,7 +35,14 @@ class EventListener {
   virtual void OnEventAvailable() = 0;
 };
 
-using SharedEvent = std::shared_ptr<const compilev1::CompileEvent>;
+// One event of a compile's log, kept as the message and as the bytes every
+// watcher sends: it is serialised once, however many watchers there are.
+struct LoggedEvent {
+  compilev1::CompileEvent event;
+  std::string wire;
+};
+
+using SharedEvent = std::shared_ptr<const LoggedEvent>;
 
 class CompileJob {
  public:
@@ -53,12 +63,26 @@ class CompileJob {
 
   bool terminal() const;
 
+  // When the state last changed (for a finished compile: when it finished).
+  absl::Time last_change() const;
+
   // Feeds the lifecycle (see CompileLifecycle) and appends the events.
   // Returns true when the compile is terminal afterwards.
   bool ApplyStatus(const upstream::CompileStatus& status, absl::Time now);
   bool ApplyError(const absl::Status& error, absl::Time now);
   bool Tick(absl::Time now);
   void NoteThrottled(absl::Time until, absl::Time now);
+
+  // OK if the log still holds every event after `after_sequence`;
+  // OutOfRange saying which events it holds if retention dropped some.
+  absl::Status CheckRetained(uint64_t after_sequence) const;
+
+  // Drops the events before `sequence` (retention). Later NextEvent() calls
+  // for dropped events return null; CheckRetained() reports them.
+  void DropEventsBefore(uint64_t sequence);
+
+  // The newest event's sequence (0 when none).
+  uint64_t last_sequence() const;
 
   // The event with sequence `after_sequence + 1` if the log has it.
   // Otherwise, if `listener` is non-null, registers it to be told once when
@@ -91,7 +115,9 @@ class CompileJob {
   absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   CompileLifecycle lifecycle_ ABSL_GUARDED_BY(mu_);
-  std::vector<SharedEvent> events_ ABSL_GUARDED_BY(mu_);
+  // Events first_retained_, first_retained_ + 1, …, without gaps.
+  std::deque<SharedEvent> events_ ABSL_GUARDED_BY(mu_);
+  uint64_t first_retained_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<EventListener*> listeners_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -103,6 +103,7 @@ CompileEvent CompileLifecycle::NewEvent(compilev1::EventType type,
   *event.mutable_time() = ToTimestamp(now);
   event.set_name(compile_.name());
   event.set_upstream_status(compile_.upstream_status());
+  event.set_resume_after_sequence(last_sequence_);
   return event;
 }
 

@@ -3,49 +3,58 @@
 // Each RPC returns a reactor and never blocks: StartCompile hands the work
 // to the CompileStarter (which uses worker threads) and finishes when it
 // calls back; GetCompile answers from the registry at once; WatchCompile
-// returns a WatchReactor, a cursor into the compile's event log that writes
-// the next event when the previous write completes.
+// returns a WatchReactor (watch_reactor.h), a cursor into the compile's
+// event log that writes the next event when the previous write completes.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_COMPILE_SERVICE_H_
 #define CXONE_SERVER_COMPILE_SERVICE_H_
 
-#include <atomic>
-#include <cstdint>
+#include <memory>
+#include <string>
 
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "server/compile_starter.h"
 #include "server/job_registry.h"
+#include "server/watcher_set.h"
 
 namespace cxone {
 
-class CompileService final : public compilev1::CompileService::CallbackService {
+// The generated callback service, with WatchCompile taking and writing raw
+// bytes so that logged events are serialised once for all watchers.
+using CompileServiceBase =
+    compilev1::CompileService::WithCallbackMethod_StartCompile<
+        compilev1::CompileService::WithRawCallbackMethod_WatchCompile<
+            compilev1::CompileService::WithCallbackMethod_GetCompile<
+                compilev1::CompileService::Service>>>;
+
+class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service.
   CompileService(CompileStarter* starter, JobRegistry* registry,
-                 const Redactor* redactor, JsonLog* log);
+                 WatcherSet* watchers, const Redactor* redactor, JsonLog* log);
 
   grpc::ServerUnaryReactor* StartCompile(
       grpc::CallbackServerContext* context,
       const compilev1::StartCompileRequest* request,
       compilev1::Compile* response) override;
 
-  grpc::ServerWriteReactor<compilev1::CompileEvent>* WatchCompile(
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchCompile(
       grpc::CallbackServerContext* context,
-      const compilev1::WatchCompileRequest* request) override;
+      const grpc::ByteBuffer* request) override;
 
   grpc::ServerUnaryReactor* GetCompile(
       grpc::CallbackServerContext* context,
       const compilev1::GetCompileRequest* request,
       compilev1::Compile* response) override;
 
-  // Open WatchCompile streams.
-  int64_t live_watchers() const { return live_watchers_.load(); }
-
  private:
-  class WatchReactor;
+  // The job a WatchCompile request names (by name or by flow), checked
+  // against retention; or InvalidArgument, NotFound, OutOfRange.
+  absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
+      const compilev1::WatchCompileRequest& request) const;
 
   // The job named `name`, or an error Status (InvalidArgument, NotFound).
   absl::StatusOr<std::shared_ptr<CompileJob>> FindJob(
@@ -53,9 +62,9 @@ class CompileService final : public compilev1::CompileService::CallbackService {
 
   CompileStarter* const starter_;
   JobRegistry* const registry_;
+  WatcherSet* const watchers_;
   const Redactor* const redactor_;
   JsonLog* const log_;
-  std::atomic<int64_t> live_watchers_{0};
 };
 
 }  // namespace cxone

@@ -1,9 +1,16 @@
-// JobRegistry: every compile the gateway knows, by resource name.
+// JobRegistry: every compile the gateway knows, by resource name, and the
+// newest compile of each flow.
+//
+// Retention: Prune() drops the events of compiles finished longer than the
+// event retention ago (keeping each one's final event, so its result stays
+// readable) and forgets the oldest finished compiles beyond a count. Live
+// compiles keep everything.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_JOB_REGISTRY_H_
 #define CXONE_SERVER_JOB_REGISTRY_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,9 +18,17 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "server/compile_job.h"
 
 namespace cxone {
+
+struct RetentionConfig {
+  // How long a finished compile's events stay replayable.
+  absl::Duration event_retention = absl::Hours(24);
+  // Finished compiles remembered at most; the oldest are forgotten first.
+  int64_t max_finished_compiles = 100'000;
+};
 
 class JobRegistry {
  public:
@@ -24,16 +39,25 @@ class JobRegistry {
   // The job named `name` (`flows/…/compiles/…`), or null.
   std::shared_ptr<CompileJob> Find(const std::string& name) const;
 
+  // The most recently registered job of `flow_id`, or null.
+  std::shared_ptr<CompileJob> NewestOfFlow(const std::string& flow_id) const;
+
   // Registers `job` unless a job of the same name exists. Returns the
   // registered job and whether it is `job` (true) or the existing one.
   std::pair<std::shared_ptr<CompileJob>, bool> AddIfAbsent(
       std::shared_ptr<CompileJob> job);
+
+  // Applies `config` at `now` (see the class comment). Returns how many
+  // compiles were forgotten.
+  int64_t Prune(const RetentionConfig& config, absl::Time now);
 
   size_t size() const;
 
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<CompileJob>> jobs_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<CompileJob>> newest_by_flow_
       ABSL_GUARDED_BY(mu_);
 };
 

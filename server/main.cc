@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -19,11 +20,13 @@
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
 #include "server/request_id_index.h"
+#include "server/retention_sweeper.h"
 #include "server/server_config.h"
 #include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/curl_http_client.h"
 #include "server/upstream/cxone_client.h"
 #include "server/upstream/rate_budget.h"
+#include "server/watcher_set.h"
 #include "server/worker_pool.h"
 
 namespace cxone {
@@ -68,11 +71,17 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                           &clock, &log);
   budget.AddPauseListener(&scheduler);
   JobRegistry registry;
+  RetentionSweeper sweeper(
+      config.retention,
+      std::clamp(config.retention.event_retention / 4, absl::Milliseconds(100),
+                 absl::Minutes(1)),
+      &registry, &clock, &log);
+  WatcherSet watchers(config.heartbeat_interval);
   RequestIdIndex request_ids;
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
                          config.max_pending_starts);
-  CompileService service(&starter, &registry, &redactor, &log);
+  CompileService service(&starter, &registry, &watchers, &redactor, &log);
 
   // health.proto is compiled into this binary so that reflection can
   // describe grpc.health.v1.Health; touching a descriptor keeps the linker
@@ -100,6 +109,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     return 1;
   }
   scheduler.Start();
+  sweeper.Start();
+  watchers.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   log.Info("listening",
@@ -109,11 +120,21 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   sigwait(stop_signals, &signal_number);
   log.Info("shutting down", {{"signal", signal_number}});
   server->GetHealthCheckService()->SetServingStatus(false);
+  // Drain: every open watch gets what is pending, then UNAVAILABLE naming
+  // the after_sequence to resume with; new watches are refused.
+  const absl::Time drain_deadline = absl::Now() + config.drain_timeout;
+  watchers.Drain();
+  while (watchers.size() > 0 && absl::Now() < drain_deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // bounded by drain_deadline
+  }
+  log.Info("watches drained", {{"still_open", watchers.size()}});
   // Upstream waits (rate limit, Retry-After) end now instead of delaying
   // the exit; calls still waiting fail as UNAVAILABLE.
   budget.Shutdown();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(config.shutdown_grace));
+  watchers.Shutdown();
+  sweeper.Shutdown();
   scheduler.Shutdown();
   poll_workers.Shutdown();
   workers.Shutdown();

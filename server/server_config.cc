@@ -79,6 +79,10 @@ nlohmann::json ServerConfig::ToJson() const {
       {"retry_initial_delay", absl::FormatDuration(backoff.initial_delay)},
       {"retry_max_delay", absl::FormatDuration(backoff.max_delay)},
       {"max_retry_after", absl::FormatDuration(retry_after.max_pause)},
+      {"heartbeat_interval", absl::FormatDuration(heartbeat_interval)},
+      {"event_retention", absl::FormatDuration(retention.event_retention)},
+      {"max_finished_compiles", retention.max_finished_compiles},
+      {"drain_timeout", absl::FormatDuration(drain_timeout)},
       {"upstream_workers", upstream_workers},
       {"shutdown_grace", absl::FormatDuration(shutdown_grace)},
   };
@@ -153,6 +157,17 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddDuration("max-retry-after", &config.retry_after.max_pause,
                     "longest Retry-After pause honoured (a longer one is cut "
                     "to this)");
+  flags.AddDuration("heartbeat-interval", &config.heartbeat_interval,
+                    "longest silence on a WatchCompile stream: a HEARTBEAT "
+                    "marker fills it");
+  flags.AddDuration("event-retention", &config.retention.event_retention,
+                    "how long a finished compile's events stay replayable "
+                    "with after_sequence");
+  flags.AddInt("max-finished-compiles", &config.retention.max_finished_compiles,
+               "finished compiles remembered at most (oldest forgotten first)");
+  flags.AddDuration("drain-timeout", &config.drain_timeout,
+                    "on SIGTERM, how long open watches get to receive what is "
+                    "pending before the server stops");
   flags.AddInt("upstream-workers", &config.upstream_workers,
                "threads starting compiles upstream (polls have their own, "
                "one per --max-inflight-requests)");
@@ -226,6 +241,11 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         absl::StrCat("--max-inflight-requests must be 1 to 1024, got ",
                      config.budget.max_in_flight));
   }
+  if (config.retention.max_finished_compiles < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max-finished-compiles must be at least 1, got ",
+                     config.retention.max_finished_compiles));
+  }
   if (config.max_pending_starts < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max-pending-starts must be at least 1, got ",
@@ -240,6 +260,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         {"max-call-duration", config.max_call_duration},
         {"default-retry-after", config.retry_after.default_retry_after},
         {"max-retry-after", config.retry_after.max_pause},
+        {"heartbeat-interval", config.heartbeat_interval},
+        {"event-retention", config.retention.event_retention},
         {"request-timeout", config.request_timeout},
         {"stuck-timeout", config.lifecycle.stuck_timeout},
         {"give-up-timeout", config.lifecycle.give_up_timeout},

@@ -12,6 +12,7 @@
 #include "common/flag_set.h"
 #include "nlohmann/json.hpp"
 #include "server/compile_lifecycle.h"
+#include "server/job_registry.h"
 #include "server/poll_scheduler.h"
 #include "server/upstream/backoff.h"
 #include "server/upstream/budgeted_http_client.h"
@@ -38,6 +39,11 @@ struct ServerConfig {
   upstream::RateBudgetConfig budget;
   upstream::RetryAfterPolicy retry_after;
   int64_t max_pending_starts = 256;
+  absl::Duration heartbeat_interval = absl::Seconds(30);
+  RetentionConfig retention;
+  // On SIGTERM: how long open watches get to receive what is pending
+  // before the server stops.
+  absl::Duration drain_timeout = absl::Seconds(10);
   int64_t upstream_workers = 8;
   absl::Duration shutdown_grace = absl::Seconds(5);
 

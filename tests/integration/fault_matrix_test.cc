@@ -73,15 +73,17 @@ void ExpectFinished(const Outcome& outcome, v1::State terminal) {
   const WatchResult& watch = outcome.watch;
   ASSERT_TRUE(watch.status.ok())
       << outcome.name << ": " << watch.status.error_message();
-  ASSERT_FALSE(watch.events.empty()) << outcome.name;
-  for (size_t i = 1; i < watch.events.size(); ++i) {
-    EXPECT_EQ(watch.events[i].sequence(), watch.events[0].sequence() + i)
+  const std::vector<v1::CompileEvent> events =
+      testing::WithoutMarkers(watch.events);
+  ASSERT_FALSE(events.empty()) << outcome.name;
+  for (size_t i = 1; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].sequence(), events[0].sequence() + i)
         << outcome.name << " event " << i;
   }
-  EXPECT_EQ(watch.events.back().state(), terminal) << outcome.name;
+  EXPECT_EQ(events.back().state(), terminal) << outcome.name;
   // The reported state never moves backwards.
   int rank = 0;
-  for (const v1::CompileEvent& event : watch.events) {
+  for (const v1::CompileEvent& event : events) {
     int now = event.state() == v1::STATE_QUEUED        ? 1
               : event.state() == v1::STATE_IN_PROGRESS ? 2
                                                        : 3;

@@ -39,22 +39,24 @@ v1::StartCompileRequest Request(const std::string& flow,
 // ended OK with a terminal state last.
 void ExpectGapFreeAndFinished(const WatchResult& watch) {
   ASSERT_TRUE(watch.status.ok()) << watch.status.error_message();
-  ASSERT_FALSE(watch.events.empty());
-  EXPECT_EQ(watch.events.front().type(), v1::EVENT_TYPE_SNAPSHOT);
-  for (size_t i = 1; i < watch.events.size(); ++i) {
-    EXPECT_EQ(watch.events[i].sequence(), watch.events[0].sequence() + i)
-        << "event " << i;
+  const std::vector<v1::CompileEvent> events =
+      testing::WithoutMarkers(watch.events);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().type(), v1::EVENT_TYPE_SNAPSHOT);
+  for (size_t i = 1; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].sequence(), events[0].sequence() + i) << "event " << i;
   }
-  const v1::State last = watch.events.back().state();
+  const v1::State last = events.back().state();
   EXPECT_TRUE(last == v1::STATE_COMPLETED || last == v1::STATE_FAILED)
       << v1::State_Name(last);
 }
 
 std::vector<v1::State> StatesAfterSnapshot(const WatchResult& watch) {
+  const std::vector<v1::CompileEvent> events =
+      testing::WithoutMarkers(watch.events);
   std::vector<v1::State> states;
-  for (size_t i = 1; i < watch.events.size(); ++i) {
-    states.push_back(watch.events[i].state());
-  }
+  for (size_t i = 1; i < events.size(); ++i)
+    states.push_back(events[i].state());
   return states;
 }
 

@@ -125,6 +125,19 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
   return compile;
 }
 
+std::vector<compile::v1::CompileEvent> WithoutMarkers(
+    const std::vector<compile::v1::CompileEvent>& events) {
+  std::vector<compile::v1::CompileEvent> logged;
+  for (const compile::v1::CompileEvent& event : events) {
+    if (event.type() == compile::v1::EVENT_TYPE_SYNCED ||
+        event.type() == compile::v1::EVENT_TYPE_HEARTBEAT) {
+      continue;
+    }
+    logged.push_back(event);
+  }
+  return logged;
+}
+
 WatchResult WatchToEnd(compile::v1::CompileService::Stub& stub,
                        const std::string& name, absl::Duration timeout) {
   grpc::ClientContext context;

@@ -79,6 +79,11 @@ struct WatchResult {
   std::vector<compile::v1::CompileEvent> events;
   grpc::Status status;
 };
+// `events` without the SYNCED and HEARTBEAT markers (which carry no
+// sequence of their own).
+std::vector<compile::v1::CompileEvent> WithoutMarkers(
+    const std::vector<compile::v1::CompileEvent>& events);
+
 WatchResult WatchToEnd(compile::v1::CompileService::Stub& stub,
                        const std::string& name,
                        absl::Duration timeout = absl::Seconds(30));

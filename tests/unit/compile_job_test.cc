@@ -1,5 +1,6 @@
 #include "server/compile_job.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/fake_upstream.h"
 
@@ -24,8 +25,8 @@ TEST(CompileJob, WatcherCursorReadsEventsInOrder) {
   SharedEvent second = job.NextEvent(1, nullptr);
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
-  EXPECT_EQ(first->sequence(), 1u);
-  EXPECT_EQ(second->sequence(), 2u);
+  EXPECT_EQ(first->event.sequence(), 1u);
+  EXPECT_EQ(second->event.sequence(), 2u);
   EXPECT_EQ(job.NextEvent(2, nullptr), nullptr);
   // Watchers share the event; nothing is copied per watcher.
   EXPECT_EQ(job.NextEvent(0, nullptr).get(), first.get());
@@ -65,6 +66,36 @@ TEST(CompileJob, SnapshotEventCarriesTheNewestSequence) {
   EXPECT_EQ(snapshot.sequence(), 2u);
   EXPECT_EQ(snapshot.state(), compilev1::STATE_IN_PROGRESS);
   EXPECT_EQ(snapshot.name(), "flows/main/compiles/c-1");
+}
+
+TEST(CompileJob, EventsAreSerialisedOnceWithTheirResumeCursor) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  SharedEvent event = job.NextEvent(0, nullptr);
+  ASSERT_NE(event, nullptr);
+  compilev1::CompileEvent parsed;
+  ASSERT_TRUE(parsed.ParseFromString(event->wire));
+  EXPECT_EQ(parsed.sequence(), 1u);
+  EXPECT_EQ(parsed.resume_after_sequence(), 1u);
+  EXPECT_EQ(parsed.state(), compilev1::STATE_QUEUED);
+}
+
+TEST(CompileJob, DroppedEventsAreOutOfRangeAndSayWhatIsRetained) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  job.ApplyStatus(Status("IN_PROGRESS"), kStart);
+  job.ApplyStatus(Status("COMPLETED"), kStart);
+  job.DropEventsBefore(3);
+  EXPECT_TRUE(job.CheckRetained(2).ok());
+  EXPECT_TRUE(job.CheckRetained(3).ok());
+  absl::Status expired = job.CheckRetained(1);
+  EXPECT_TRUE(absl::IsOutOfRange(expired));
+  EXPECT_THAT(std::string(expired.message()),
+              ::testing::HasSubstr("events 3 to 3"));
+  EXPECT_EQ(job.NextEvent(0, nullptr), nullptr);
+  ASSERT_NE(job.NextEvent(2, nullptr), nullptr);
+  EXPECT_EQ(job.NextEvent(2, nullptr)->event.sequence(), 3u);
+  EXPECT_TRUE(job.IsFinishedAfter(3));
 }
 
 TEST(CompileJob, FinishedAfterTheTerminalEventOnly) {

@@ -156,7 +156,8 @@ TEST_F(PollSchedulerTest, NothingIsHandedOutDuringARetryAfterPause) {
   PollSchedulerConfig config;
   config.in_progress_poll_interval = absl::Seconds(1);
   upstream::RateBudget budget({100, 100, 8}, &clock_);
-  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_, &log_);
+  PollScheduler scheduler(config, &upstream_, &budget, &workers_, &clock_,
+                          &log_);
   scheduler.Track(Job("c", "IN_PROGRESS"));
   budget.PauseUntil(clock_.Now() + absl::Seconds(10));
   for (int second = 0; second < 9; ++second) {
@@ -204,7 +205,7 @@ TEST_F(PollSchedulerTest, StuckAndGiveUpAreCheckedAfterPolls) {
   EXPECT_EQ(scheduler.live_compiles(), 0);
   std::vector<compilev1::EventType> types;
   for (uint64_t seq = 0; auto event = job->NextEvent(seq, nullptr); ++seq) {
-    types.push_back(event->type());
+    types.push_back(event->event.type());
   }
   EXPECT_THAT(types,
               ::testing::ElementsAre(compilev1::EVENT_TYPE_STATE_CHANGED,
@@ -226,10 +227,11 @@ TEST_F(PollSchedulerTest, ThrottlingIsAnnouncedToEveryLiveCompileOncePerPause) {
   for (const auto& job : {a, b}) {
     auto event = job->NextEvent(1, nullptr);
     ASSERT_NE(event, nullptr);
-    EXPECT_EQ(event->type(), compilev1::EVENT_TYPE_THROTTLED);
-    EXPECT_EQ(event->sequence(), 2u);
-    EXPECT_EQ(event->throttled_until().seconds(), absl::ToUnixSeconds(until));
-    EXPECT_EQ(event->state(), job->Snapshot().state());
+    EXPECT_EQ(event->event.type(), compilev1::EVENT_TYPE_THROTTLED);
+    EXPECT_EQ(event->event.sequence(), 2u);
+    EXPECT_EQ(event->event.throttled_until().seconds(),
+              absl::ToUnixSeconds(until));
+    EXPECT_EQ(event->event.state(), job->Snapshot().state());
     EXPECT_EQ(job->NextEvent(2, nullptr), nullptr);
   }
 }

@@ -1,0 +1,46 @@
+// RetentionSweeper: applies the registry's retention in the background.
+//
+// One thread that calls JobRegistry::Prune() every `interval` until
+// Shutdown().
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_RETENTION_SWEEPER_H_
+#define CXONE_SERVER_RETENTION_SWEEPER_H_
+
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/json_log.h"
+#include "server/job_registry.h"
+
+namespace cxone {
+
+class RetentionSweeper {
+ public:
+  // All pointers must outlive the sweeper.
+  RetentionSweeper(RetentionConfig config, absl::Duration interval,
+                   JobRegistry* registry, Clock* clock, JsonLog* log);
+  RetentionSweeper(const RetentionSweeper&) = delete;
+  RetentionSweeper& operator=(const RetentionSweeper&) = delete;
+  ~RetentionSweeper();
+
+  void Start();
+  void Shutdown();
+
+ private:
+  void Run();
+
+  const RetentionConfig config_;
+  const absl::Duration interval_;
+  JobRegistry* const registry_;
+  Clock* const clock_;
+  JsonLog* const log_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_RETENTION_SWEEPER_H_

@@ -1,0 +1,75 @@
+// WatcherSet: every open WatchCompile stream, for what concerns them all —
+// the heartbeat that keeps idle streams alive, the drain at shutdown, and
+// the live count.
+//
+// One thread tells every watcher that a heartbeat is due, every
+// `heartbeat_interval`. Drain() tells every watcher to finish once it has
+// sent what it has; from then on Add() refuses new watchers.
+//
+// Thread-safe. Watchers are called with the set's lock held, so a watcher
+// must not call Add() or Remove() from OnHeartbeatDue() or OnDrain().
+#ifndef CXONE_SERVER_WATCHER_SET_H_
+#define CXONE_SERVER_WATCHER_SET_H_
+
+#include <cstdint>
+#include <functional>
+#include <thread>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace cxone {
+
+class Watcher {
+ public:
+  virtual ~Watcher() = default;
+  // Send a HEARTBEAT marker unless something else is being sent.
+  virtual void OnHeartbeatDue() = 0;
+  // Send what is pending, then end the stream with UNAVAILABLE.
+  virtual void OnDrain() = 0;
+};
+
+class WatcherSet {
+ public:
+  // `on_count_change` (may be empty) is told the new count after every
+  // change, e.g. to update a metric.
+  WatcherSet(absl::Duration heartbeat_interval,
+             std::function<void(int64_t)> on_count_change = {});
+  WatcherSet(const WatcherSet&) = delete;
+  WatcherSet& operator=(const WatcherSet&) = delete;
+  ~WatcherSet();
+
+  // Adds `watcher`; false (and not added) once draining.
+  bool Add(Watcher* watcher);
+  // Removes `watcher`; after it returns the watcher is not being called.
+  void Remove(Watcher* watcher);
+
+  // Tells every watcher to drain; Add() fails from now on.
+  void Drain();
+
+  // Tells every watcher a heartbeat is due (the thread does this every
+  // interval; tests may call it directly).
+  void BeatAll();
+
+  void Start();
+  void Shutdown();
+
+  int64_t size() const;
+  absl::Duration heartbeat_interval() const { return heartbeat_interval_; }
+
+ private:
+  void Run();
+
+  const absl::Duration heartbeat_interval_;
+  const std::function<void(int64_t)> on_count_change_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_WATCHER_SET_H_
