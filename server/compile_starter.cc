@@ -96,8 +96,7 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
         "); CXone's rate limit is the bottleneck, retry with backoff")));
     return;
   }
-  auto trigger = [this, flow_id, request_id, directives = *directives,
-                  finish] {
+  auto trigger = [this, flow_id, request_id, directives = *directives, finish] {
     RequestIdIndex::JobOrError job = TriggerAndRegister(flow_id, directives);
     pending_starts_.fetch_sub(1);
     if (!request_id.empty()) request_ids_->Complete(request_id, job);

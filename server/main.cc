@@ -17,6 +17,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "server/compile_service.h"
 #include "server/compile_starter.h"
+#include "server/gateway_metrics.h"
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
 #include "server/request_id_index.h"
@@ -108,13 +109,32 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                  config.listen.c_str());
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<GatewayMetrics>> metrics =
+      GatewayMetrics::Serve(config.metrics_listen);
+  if (!metrics.ok()) {
+    log.Error("cannot serve metrics",
+              {{"error", std::string(metrics.status().message())}});
+    std::fprintf(stderr, "cxone-compile-server: %s\n",
+                 std::string(metrics.status().message()).c_str());
+    return 1;
+  }
+  (*metrics)->AddGauge("cxone_gateway_live_watchers",
+                       "Open WatchCompile streams.",
+                       [&watchers] { return watchers.size(); });
+  (*metrics)->AddGauge("cxone_gateway_live_compiles",
+                       "Compiles being polled (not yet terminal).",
+                       [&scheduler] { return scheduler.live_compiles(); });
+  (*metrics)->AddGauge("cxone_gateway_upstream_in_flight",
+                       "Upstream HTTP requests in flight.",
+                       [&budget] { return budget.in_flight(); });
   scheduler.Start();
   sweeper.Start();
   watchers.Start();
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  log.Info("listening",
-           {{"address", absl::StrCat(host, ":", port)}, {"port", port}});
+  log.Info("listening", {{"address", absl::StrCat(host, ":", port)},
+                         {"port", port},
+                         {"metrics_port", (*metrics)->port()}});
 
   int signal_number = 0;
   sigwait(stop_signals, &signal_number);

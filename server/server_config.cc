@@ -52,6 +52,7 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
 nlohmann::json ServerConfig::ToJson() const {
   return {
       {"listen", listen},
+      {"metrics_listen", metrics_listen},
       {"cxone_base_url", cxone_base_url},
       {"token_url", token_url},
       {"client_id", client_id},
@@ -98,6 +99,9 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   FlagSet flags("CXONE_", kUsage);
   flags.AddString("listen", &config.listen,
                   "gRPC listen address host:port (port 0 picks a free port)");
+  flags.AddString("metrics-listen", &config.metrics_listen,
+                  "Prometheus /metrics address host:port (port 0 picks a "
+                  "free port)");
   flags.AddString("cxone-base-url", &config.cxone_base_url,
                   "CXone API base URL, e.g. "
                   "https://SITE.api.cxm.nice.incontact.com (required)");

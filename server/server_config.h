@@ -23,6 +23,7 @@ namespace cxone {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
+  std::string metrics_listen = "127.0.0.1:9464";
   std::string cxone_base_url;
   std::string token_url;  // default: base URL + /api/v2/oauth/token
   std::string client_id;

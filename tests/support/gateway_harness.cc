@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
 
@@ -49,7 +50,8 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
   harness->sim_url_ = absl::StrCat("http://127.0.0.1:", *sim_port);
 
   std::vector<std::string> server_args = {
-      "--listen=127.0.0.1:0", "--client-id=harness-client",
+      "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+      "--client-id=harness-client",
       absl::StrCat("--cxone-base-url=", options.base_url_override.empty()
                                             ? harness->sim_url_
                                             : options.base_url_override)};
@@ -71,6 +73,11 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
     return absl::InternalError(absl::StrCat("no port in ", *listening));
   }
   harness->gateway_address_ = absl::StrCat("127.0.0.1:", port.get<int>());
+  auto metrics_port =
+      nlohmann::json::parse(*listening, nullptr, false)["metrics_port"];
+  if (metrics_port.is_number_integer()) {
+    harness->metrics_port_ = metrics_port.get<int>();
+  }
   harness->stub_ = compile::v1::CompileService::NewStub(grpc::CreateChannel(
       harness->gateway_address_, grpc::InsecureChannelCredentials()));
   return harness;
@@ -101,6 +108,23 @@ absl::Status GatewayHarness::ResetSimStats() {
     return absl::InternalError("POST /_sim/reset failed");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<double> GatewayHarness::Metric(const std::string& name) {
+  httplib::Client client("127.0.0.1", metrics_port_);
+  auto response = client.Get("/metrics");
+  if (!response || response->status != 200) {
+    return absl::UnavailableError("GET /metrics failed");
+  }
+  for (absl::string_view line : absl::StrSplit(response->body, '\n')) {
+    if (!absl::StartsWith(line, name)) continue;
+    absl::string_view rest = line.substr(name.size());
+    if (rest.empty() || (rest[0] != ' ' && rest[0] != '{')) continue;
+    double value;
+    if (absl::SimpleAtod(rest.substr(rest.rfind(' ') + 1), &value))
+      return value;
+  }
+  return absl::NotFoundError(absl::StrCat("no metric ", name));
 }
 
 std::vector<std::string> GatewayHarness::AllLogLines() const {

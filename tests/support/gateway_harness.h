@@ -54,6 +54,9 @@ class GatewayHarness {
   // GET `path` on the simulator, parsed.
   absl::StatusOr<nlohmann::json> SimGet(const std::string& path);
 
+  // The current value of the gateway's metric `name` (from /metrics).
+  absl::StatusOr<double> Metric(const std::string& name);
+
   // Every line both processes printed so far.
   std::vector<std::string> AllLogLines() const;
 
@@ -65,6 +68,7 @@ class GatewayHarness {
   std::string sim_url_;
   int sim_port_ = 0;
   std::string gateway_address_;
+  int metrics_port_ = 0;
   std::unique_ptr<compile::v1::CompileService::Stub> stub_;
 };
 

@@ -1,0 +1,314 @@
+// WatchCompile as deployment controllers use it: resuming, following a
+// flow, markers and heartbeats, many watchers coming and going, and a
+// server that drains at shutdown.
+#include <signal.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/support/gateway_harness.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::GatewayHarness;
+using ::cxone::testing::HarnessOptions;
+using ::cxone::testing::WatchResult;
+using ::testing::HasSubstr;
+namespace v1 = ::cxone::compile::v1;
+
+std::unique_ptr<GatewayHarness> MustStart(HarnessOptions options = {}) {
+  auto harness = GatewayHarness::Start(std::move(options));
+  EXPECT_TRUE(harness.ok()) << harness.status();
+  return harness.ok() ? *std::move(harness) : nullptr;
+}
+
+v1::Compile MustStartCompile(GatewayHarness& gateway, const std::string& flow) {
+  v1::StartCompileRequest request;
+  request.set_flow_id(flow);
+  auto compile = testing::StartCompile(gateway.stub(), request);
+  EXPECT_TRUE(compile.ok()) << compile.status();
+  return compile.value_or(v1::Compile());
+}
+
+WatchResult Watch(GatewayHarness& gateway, v1::WatchCompileRequest request,
+                  absl::Duration timeout = absl::Seconds(30)) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  WatchResult result;
+  auto reader = gateway.stub().WatchCompile(&context, request);
+  v1::CompileEvent event;
+  while (reader->Read(&event)) result.events.push_back(event);
+  result.status = reader->Finish();
+  return result;
+}
+
+v1::WatchCompileRequest After(const std::string& name, uint64_t after) {
+  v1::WatchCompileRequest request;
+  request.set_name(name);
+  request.set_after_sequence(after);
+  return request;
+}
+
+std::vector<uint64_t> Sequences(const std::vector<v1::CompileEvent>& events) {
+  std::vector<uint64_t> sequences;
+  for (const auto& event : testing::WithoutMarkers(events)) {
+    sequences.push_back(event.sequence());
+  }
+  return sequences;
+}
+
+// A compile run to its end: three events (QUEUED, IN_PROGRESS, COMPLETED).
+class FinishedCompileTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    gateway_ = MustStart().release();
+    if (gateway_ == nullptr) return;
+    compile_ = new v1::Compile(MustStartCompile(*gateway_, "resume-me"));
+    testing::WatchToEnd(gateway_->stub(), compile_->name());
+  }
+  static void TearDownTestSuite() {
+    delete compile_;
+    delete gateway_;
+  }
+  void SetUp() override { ASSERT_NE(gateway_, nullptr); }
+
+  static GatewayHarness* gateway_;
+  static v1::Compile* compile_;
+};
+GatewayHarness* FinishedCompileTest::gateway_ = nullptr;
+v1::Compile* FinishedCompileTest::compile_ = nullptr;
+
+TEST_F(FinishedCompileTest, ResumeFromZeroReplaysTheWholeHistory) {
+  WatchResult watch = Watch(*gateway_, After(compile_->name(), 0));
+  ASSERT_TRUE(watch.status.ok()) << watch.status.error_message();
+  EXPECT_THAT(Sequences(watch.events), ::testing::ElementsAre(1, 2, 3));
+  // The first event of every stream states the heartbeat interval.
+  ASSERT_FALSE(watch.events.empty());
+  EXPECT_TRUE(watch.events.front().has_heartbeat_interval());
+  EXPECT_EQ(watch.events.front().resume_after_sequence(), 0u);
+  EXPECT_EQ(watch.events.back().state(), v1::STATE_COMPLETED);
+}
+
+TEST_F(FinishedCompileTest, ResumeFromTheMiddleReplaysOnlyWhatFollows) {
+  WatchResult watch = Watch(*gateway_, After(compile_->name(), 1));
+  ASSERT_TRUE(watch.status.ok());
+  EXPECT_THAT(Sequences(watch.events), ::testing::ElementsAre(2, 3));
+  for (const auto& event : testing::WithoutMarkers(watch.events)) {
+    EXPECT_EQ(event.resume_after_sequence(), event.sequence());
+  }
+}
+
+TEST_F(FinishedCompileTest, ResumeFromTheLastEventEndsAtOnce) {
+  WatchResult watch = Watch(*gateway_, After(compile_->name(), 3));
+  EXPECT_TRUE(watch.status.ok());
+  EXPECT_TRUE(watch.events.empty());
+}
+
+TEST_F(FinishedCompileTest, ResumePastTheEndEndsAtOnce) {
+  WatchResult watch = Watch(*gateway_, After(compile_->name(), 1000));
+  EXPECT_TRUE(watch.status.ok());
+  EXPECT_TRUE(watch.events.empty());
+}
+
+TEST(WatchRetention, ExpiredEventsAreOutOfRangeSayingWhatIsRetained) {
+  HarnessOptions options;
+  options.server_args.push_back("--event-retention=100ms");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::Compile compile = MustStartCompile(*gateway, "short-memory");
+  testing::WatchToEnd(gateway->stub(), compile.name());
+  // The sweeper runs every 100 ms: wait (bounded) for it to drop events.
+  WatchResult expired;
+  for (int i = 0; i < 300; ++i) {
+    expired = Watch(*gateway, After(compile.name(), 0));
+    if (expired.status.error_code() == grpc::StatusCode::OUT_OF_RANGE) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(expired.status.error_code(), grpc::StatusCode::OUT_OF_RANGE)
+      << expired.status.error_message();
+  EXPECT_THAT(expired.status.error_message(), HasSubstr("events 3 to 3"));
+  EXPECT_THAT(expired.status.error_message(), HasSubstr("GetCompile"));
+  // What is retained can still be replayed, and the result read.
+  WatchResult last = Watch(*gateway, After(compile.name(), 2));
+  ASSERT_TRUE(last.status.ok());
+  EXPECT_THAT(Sequences(last.events), ::testing::ElementsAre(3));
+  WatchResult snapshot = testing::WatchToEnd(gateway->stub(), compile.name());
+  ASSERT_TRUE(snapshot.status.ok());
+  EXPECT_EQ(snapshot.events.back().state(), v1::STATE_COMPLETED);
+}
+
+TEST(WatchByFlow, FollowsTheNewestCompileOfTheFlow) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  v1::Compile first = MustStartCompile(*gateway, "by-flow");
+  testing::WatchToEnd(gateway->stub(), first.name());
+  v1::Compile second = MustStartCompile(*gateway, "by-flow");
+  ASSERT_NE(first.name(), second.name());
+  v1::WatchCompileRequest request;
+  request.set_flow_id("by-flow");
+  WatchResult watch = Watch(*gateway, request);
+  ASSERT_TRUE(watch.status.ok()) << watch.status.error_message();
+  for (const auto& event : watch.events) EXPECT_EQ(event.name(), second.name());
+  EXPECT_EQ(watch.events.back().state(), v1::STATE_COMPLETED);
+}
+
+TEST(WatchByFlow, RejectsWhatCannotBeAnswered) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  v1::WatchCompileRequest unknown;
+  unknown.set_flow_id("never-compiled");
+  EXPECT_EQ(Watch(*gateway, unknown).status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::WatchCompileRequest both;
+  both.set_flow_id("a");
+  both.set_name("flows/a/compiles/b");
+  EXPECT_EQ(Watch(*gateway, both).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::WatchCompileRequest flow_with_cursor;
+  flow_with_cursor.set_flow_id("a");
+  flow_with_cursor.set_after_sequence(1);
+  EXPECT_EQ(Watch(*gateway, flow_with_cursor).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Watch(*gateway, v1::WatchCompileRequest()).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(WatchMarkers, SyncedThenHeartbeatsFillEverySilence) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=200", "--in-progress-ms=1500"};
+  options.server_args.push_back("--heartbeat-interval=150ms");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::Compile compile = MustStartCompile(*gateway, "quiet");
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::WatchCompileRequest request;
+  request.set_name(compile.name());
+  auto reader = gateway->stub().WatchCompile(&context, request);
+  std::vector<v1::CompileEvent> events;
+  std::vector<absl::Time> arrivals;
+  v1::CompileEvent event;
+  while (reader->Read(&event)) {
+    events.push_back(event);
+    arrivals.push_back(absl::Now());
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_GE(events.size(), 3u);
+  EXPECT_EQ(events[0].type(), v1::EVENT_TYPE_SNAPSHOT);
+  EXPECT_EQ(events[0].heartbeat_interval().nanos(), 150'000'000);
+  EXPECT_EQ(events[1].type(), v1::EVENT_TYPE_SYNCED);
+  EXPECT_EQ(events[1].sequence(), 0u);
+  EXPECT_EQ(events[1].resume_after_sequence(), events[0].sequence());
+  int heartbeats = 0;
+  uint64_t cursor = 0;
+  for (const auto& e : events) {
+    if (e.type() == v1::EVENT_TYPE_HEARTBEAT) {
+      ++heartbeats;
+      EXPECT_EQ(e.sequence(), 0u);
+      EXPECT_EQ(e.resume_after_sequence(), cursor);
+    } else if (e.sequence() > 0) {
+      cursor = e.sequence();
+    }
+  }
+  EXPECT_GE(heartbeats, 3);  // 1.5 s in progress, a beat every 150 ms
+  // The promise clients rely on: never silent for two intervals.
+  for (size_t i = 1; i < arrivals.size(); ++i) {
+    EXPECT_LE(arrivals[i] - arrivals[i - 1], absl::Milliseconds(300)) << i;
+  }
+}
+
+TEST(WatchLifetime, CancelledWatchersAreReleasedAtOnce) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=200", "--in-progress-ms=120000"};
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::Compile compile = MustStartCompile(*gateway, "long-running");
+  constexpr int kWatchers = 1000;
+  auto channel = grpc::CreateChannel(gateway->gateway_address(),
+                                     grpc::InsecureChannelCredentials());
+  auto stub = v1::CompileService::NewStub(channel);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::CompileEvent>>> readers;
+  for (int i = 0; i < kWatchers; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    v1::WatchCompileRequest request;
+    request.set_name(compile.name());
+    readers.push_back(stub->WatchCompile(contexts.back().get(), request));
+    v1::CompileEvent first;
+    ASSERT_TRUE(readers.back()->Read(&first)) << i;  // the stream is open
+  }
+  EXPECT_EQ(*gateway->Metric("cxone_gateway_live_watchers"), kWatchers);
+  for (auto& context : contexts) context->TryCancel();
+  for (auto& reader : readers) {
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  double live = -1;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    live = gateway->Metric("cxone_gateway_live_watchers").value_or(-1);
+    if (live == 0) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(live, 0);
+}
+
+TEST(WatchDrain, SigtermEndsEveryWatchWithItsResumeCursor) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=200", "--in-progress-ms=120000"};
+  options.server_args.push_back("--drain-timeout=5s");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::Compile compile = MustStartCompile(*gateway, "draining");
+  constexpr int kWatchers = 100;
+  std::vector<WatchResult> results(kWatchers);
+  std::atomic<int> opened{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWatchers; ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+      v1::WatchCompileRequest request;
+      request.set_name(compile.name());
+      auto reader = gateway->stub().WatchCompile(&context, request);
+      v1::CompileEvent event;
+      bool counted = false;
+      while (reader->Read(&event)) {
+        results[i].events.push_back(event);
+        if (!counted && event.type() == v1::EVENT_TYPE_SYNCED) {
+          counted = true;
+          ++opened;
+        }
+      }
+      results[i].status = reader->Finish();
+    });
+  }
+  const absl::Time open_deadline = absl::Now() + absl::Seconds(30);
+  while (opened.load() < kWatchers && absl::Now() < open_deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(opened.load(), kWatchers);
+  const absl::Time sent = absl::Now();
+  gateway->server().Signal(SIGTERM);
+  for (auto& thread : threads) thread.join();
+  auto code = gateway->server().Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(absl::Now() - sent, absl::Seconds(10));
+  for (const WatchResult& result : results) {
+    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    const uint64_t cursor = result.events.back().resume_after_sequence();
+    EXPECT_THAT(result.status.error_message(),
+                HasSubstr(absl::StrCat(
+                    "server draining; resume with after_sequence=", cursor)));
+  }
+}
+
+}  // namespace
+}  // namespace cxone
