@@ -62,6 +62,7 @@ struct Flags {
   std::string stuck_flows;
   std::string backwards_flows;
   std::string unknown_status_flows;
+  std::string chatty_flows;
   int64_t in_progress_ms_max = 0;
   // Older names, used when the new flag is left at its default.
   int64_t rate_limit_per_second = 0;
@@ -128,6 +129,10 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
   flag_set.AddString("unknown-status-flows", &flags.unknown_status_flows,
                      "comma-separated flow ids whose compiles report status "
                      "VALIDATING before IN_PROGRESS");
+  flag_set.AddString(
+      "chatty-flows", &flags.chatty_flows,
+      "comma-separated flow ids whose compiles report a new "
+      "unknown status WORKING-<n> every 10 ms while in progress");
   flag_set.AddInt("in-progress-ms-max", &flags.in_progress_ms_max,
                   "longest IN_PROGRESS duration: each compile's is drawn "
                   "from [in-progress-ms, this]; 0 means in-progress-ms");
@@ -203,7 +208,8 @@ absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
   const std::pair<const char*, const std::string*> lists[] = {
       {"stuck_flows", &flags.stuck_flows},
       {"backwards_flows", &flags.backwards_flows},
-      {"unknown_status_flows", &flags.unknown_status_flows}};
+      {"unknown_status_flows", &flags.unknown_status_flows},
+      {"chatty_flows", &flags.chatty_flows}};
   for (const auto& [field, text] : lists) {
     patch[field] = SplitList(*text, ",");
   }

@@ -154,14 +154,15 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
       if (!down.ok()) return down.status();
       faults.token_endpoint_down = *down;
     } else if (field == "stuck_flows" || field == "backwards_flows" ||
-               field == "unknown_status_flows") {
+               field == "unknown_status_flows" || field == "chatty_flows") {
       absl::StatusOr<absl::flat_hash_set<std::string>> flows =
           FlowList(field, value);
       if (!flows.ok()) return flows.status();
       absl::flat_hash_set<std::string>& target =
-          field == "stuck_flows"       ? faults.stuck_flows
-          : field == "backwards_flows" ? faults.backwards_flows
-                                       : faults.unknown_status_flows;
+          field == "stuck_flows"            ? faults.stuck_flows
+          : field == "backwards_flows"      ? faults.backwards_flows
+          : field == "unknown_status_flows" ? faults.unknown_status_flows
+                                            : faults.chatty_flows;
       target = *std::move(flows);
     } else if (field == "in_progress_ms_max") {
       absl::StatusOr<double> ms = NumberIn(field, value, 0, 86'400'000);
@@ -197,6 +198,7 @@ nlohmann::json FaultsToJson(const SimFaults& faults,
       {"stuck_flows", SortedList(faults.stuck_flows)},
       {"backwards_flows", SortedList(faults.backwards_flows)},
       {"unknown_status_flows", SortedList(faults.unknown_status_flows)},
+      {"chatty_flows", SortedList(faults.chatty_flows)},
       {"in_progress_ms_max", Number(absl::ToDoubleMilliseconds(std::max(
                                  faults.in_progress_max, in_progress_min)))},
   };

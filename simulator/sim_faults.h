@@ -53,6 +53,9 @@ struct SimFaults {
   absl::flat_hash_set<std::string> stuck_flows;
   absl::flat_hash_set<std::string> backwards_flows;
   absl::flat_hash_set<std::string> unknown_status_flows;
+  // While IN_PROGRESS these report "WORKING-<n>", n counting 10 ms steps:
+  // an unknown status that changes all the time, for a stream of events.
+  absl::flat_hash_set<std::string> chatty_flows;
   // Upper bound of a compile's IN_PROGRESS duration, drawn uniformly from
   // [SimConfig::in_progress_duration, in_progress_max]. Zero (or any value
   // not above the lower bound) means the lower bound: no spread.

@@ -57,7 +57,7 @@ nlohmann::json DiagnosticsJson(const std::vector<Diagnostic>& diagnostics) {
 nlohmann::json CompileJson(const CompileSnapshot& compile) {
   return {{"flowId", compile.flow_id},
           {"compileId", compile.compile_id},
-          {"status", CompileStateName(compile.state)},
+          {"status", compile.status},
           {"errors", DiagnosticsJson(compile.errors)},
           {"warnings", DiagnosticsJson(compile.warnings)}};
 }
@@ -75,6 +75,7 @@ nlohmann::json DebugCompileJson(const CompileSnapshot& compile) {
   }
   json["transitions"] = std::move(transitions);
   json["terminal_polls"] = compile.terminal_polls;
+  json["status_requests"] = compile.status_requests;
   return json;
 }
 
@@ -456,7 +457,7 @@ void SimHttpServer::HandleTrigger(const httplib::Request& req,
   SendJson(res, 201,
            {{"compileId", compile->compile_id},
             {"flowId", compile->flow_id},
-            {"status", CompileStateName(compile->state)}});
+            {"status", compile->status}});
   log_->Info("compile triggered",
              {{"flowId", flow_id}, {"compileId", compile->compile_id}});
 }

@@ -273,16 +273,24 @@ CompileSnapshot SimState::Snapshot(const Compile& compile, absl::Time now) {
   snapshot.triggered_at = compile.triggered_at;
   snapshot.directives = compile.directives;
   snapshot.terminal_polls = compile.terminal_polls;
+  snapshot.status_requests = compile.status_requests;
   absl::Time start = compile.triggered_at;
+  absl::Time phase_start = start;
   for (const Phase& phase : compile.phases) {
     // A zero-length phase is never observed, so it is not a transition.
     if (phase.duration > absl::ZeroDuration()) {
       snapshot.transitions.push_back({phase.state, start});
     }
+    phase_start = start;
     start += phase.duration;
     if (now < start) break;
   }
   snapshot.state = StateAt(compile, now);
+  snapshot.status = CompileStateName(snapshot.state);
+  if (compile.chatty && snapshot.state == CompileState::kInProgress) {
+    snapshot.status =
+        absl::StrCat("WORKING-", (now - phase_start) / absl::Milliseconds(10));
+  }
   if (IsTerminal(snapshot.state)) {
     snapshot.errors = compile.result.errors;
     snapshot.warnings = compile.result.warnings;
@@ -332,6 +340,7 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
                     std::move(result),
                     std::move(directives),
                     std::move(phases)};
+  compile.chatty = faults_.chatty_flows.contains(flow_id);
   compile_order_.push_back(compile_id);
   latest_compile_[flow_id] = compile_id;
   last_trigger_ = compile_id;
@@ -423,6 +432,7 @@ SimState::ActiveRequest SimState::EnterRequest(Endpoint endpoint,
       if (auto it = compiles_.find(compile_id);
           it != compiles_.end() && it->second.flow_id == flow_id) {
         Compile& compile = it->second;
+        ++compile.status_requests;
         if (compile.terminal_answered) ++stats_.status_polls_after_terminal;
         if (IsTerminal(StateAt(compile, now))) ++compile.terminal_polls;
       }

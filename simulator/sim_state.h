@@ -133,6 +133,9 @@ struct CompileSnapshot {
   std::string flow_id;
   std::string compile_id;
   CompileState state = CompileState::kQueued;
+  // The status text reported: CompileStateName(state), except for chatty
+  // flows (see SimFaults::chatty_flows).
+  std::string status;
   absl::Time triggered_at;
   // Every state entered so far, in order: normally QUEUED at triggered_at
   // first and `state` last (phases of zero length are left out).
@@ -140,6 +143,8 @@ struct CompileSnapshot {
   // Status requests for this compile that arrived once it was terminal,
   // whatever they were answered.
   int64_t terminal_polls = 0;
+  // Status requests for this compile, answered or not.
+  int64_t status_requests = 0;
   // Empty until the state is terminal.
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;
@@ -356,6 +361,8 @@ class SimState {
     // A status request was answered, intact, with a terminal status.
     bool terminal_answered = false;
     int64_t terminal_polls = 0;
+    int64_t status_requests = 0;
+    bool chatty = false;
   };
 
   std::vector<Phase> PlanPhases(const std::string& flow_id, bool succeeded)

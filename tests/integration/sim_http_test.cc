@@ -588,7 +588,8 @@ TEST_F(SimHttpTest, FaultsEndpointShowsTheDefaults) {
       "retry_after_seconds": 1, "error_rate": 0.0, "latency_ms": 0,
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
-      "unknown_status_flows": [], "in_progress_ms_max": 150})"));
+      "unknown_status_flows": [], "chatty_flows": [],
+      "in_progress_ms_max": 150})"));
 }
 
 TEST_F(SimHttpTest, PostingFaultsChangesOnlyTheFieldsGiven) {
@@ -631,7 +632,7 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
       {"--rate-limit-rps=7", "--retry-after-form=http-date",
        "--retry-after-seconds=2.5", "--latency-ms=5", "--malformed-rate=0.125",
        "--token-ttl-seconds=120", "--token-endpoint-down", "--stuck-flows=b, a",
-       "--backwards-flows=c", "--unknown-status-flows=d",
+       "--backwards-flows=c", "--unknown-status-flows=d", "--chatty-flows=e",
        "--in-progress-ms-max=400"},
       {{"CXONE_SIM_ERROR_RATE", "0.5"}, {"CXONE_SIM_DROP_RATE", "0.25"}});
   EXPECT_EQ(Faults(), nlohmann::json::parse(R"({
@@ -640,7 +641,7 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
       "drop_rate": 0.25, "malformed_rate": 0.125, "token_ttl_seconds": 120,
       "token_endpoint_down": true, "stuck_flows": ["a", "b"],
       "backwards_flows": ["c"], "unknown_status_flows": ["d"],
-      "in_progress_ms_max": 400})"));
+      "chatty_flows": ["e"], "in_progress_ms_max": 400})"));
 }
 
 TEST_F(SimHttpTest, OlderFlagNamesStillSetTheirFaults) {

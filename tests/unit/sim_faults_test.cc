@@ -115,7 +115,8 @@ TEST(FaultsToJson, ShowsDefaultsAndRoundTripsThroughAPatch) {
       "retry_after_seconds": 1, "error_rate": 0.0, "latency_ms": 0,
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
-      "unknown_status_flows": [], "in_progress_ms_max": 3000})"));
+      "unknown_status_flows": [], "chatty_flows": [],
+      "in_progress_ms_max": 3000})"));
 
   SimFaults faults;
   faults.error_rate = 0.25;

@@ -865,3 +865,35 @@ TEST_F(SimStateTest, CountsStatusPollsAfterATerminalAnswer) {
 
 }  // namespace
 }  // namespace cxone::sim
+
+namespace cxone::sim {
+namespace {
+
+TEST(SimStateChatty, ReportsANewUnknownStatusEveryTenMillisecondsInProgress) {
+  ::cxone::testing::FakeClock clock;
+  SimConfig config;
+  config.queued_duration = absl::Milliseconds(100);
+  config.in_progress_duration = absl::Milliseconds(100);
+  config.faults.chatty_flows = {"chatty"};
+  SimState state(
+      config, &clock,
+      [](const std::string&) {
+        return absl::StatusOr<std::optional<std::string>>(std::nullopt);
+      },
+      1);
+  auto compile = state.Trigger("chatty", nullptr);
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  EXPECT_EQ(compile->status, "QUEUED");
+  clock.Advance(absl::Milliseconds(100));
+  EXPECT_EQ(state.GetCompile("chatty", compile->compile_id)->status,
+            "WORKING-0");
+  clock.Advance(absl::Milliseconds(25));
+  EXPECT_EQ(state.GetCompile("chatty", compile->compile_id)->status,
+            "WORKING-2");
+  clock.Advance(absl::Milliseconds(75));
+  EXPECT_EQ(state.GetCompile("chatty", compile->compile_id)->status,
+            "COMPLETED");
+}
+
+}  // namespace
+}  // namespace cxone::sim
