@@ -1,7 +1,8 @@
 #include "client/compile_commands.h"
 
-#include <chrono>
+#include <limits>
 #include <optional>
+#include <random>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -9,13 +10,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "client/call_status.h"
+#include "client/command_deadline.h"
+#include "client/compile_watch.h"
 #include "client/event_printer.h"
 #include "client/exit_codes.h"
 #include "common/resource_name.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
-#include "grpcpp/support/sync_stream.h"
 
 namespace cxone::client {
 namespace {
@@ -28,8 +31,10 @@ cxone-compile-gateway.
 
 Usage:
   cxone-compile [--server HOST:PORT] [--json] start FLOW_ID [--wait]
-                [--timeout DURATION] [--request-id ID] [--directives JSON]
-  cxone-compile [--server HOST:PORT] [--json] watch NAME [--timeout DURATION]
+                [--timeout DURATION] [--max-reconnects N] [--request-id ID]
+                [--directives JSON]
+  cxone-compile [--server HOST:PORT] [--json] watch (NAME | --flow FLOW_ID)
+                [--timeout DURATION] [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get NAME
 
 Commands:
@@ -38,18 +43,32 @@ Commands:
   watch NAME     Print every event of compile NAME
                  (flows/FLOW_ID/compiles/COMPILE_ID) as it arrives, until the
                  compile finishes.
+  watch --flow FLOW_ID
+                 The same for the newest compile of flow FLOW_ID.
   get NAME       Print the compile's current state.
 
 Flags may appear anywhere on the command line.
+
+Reconnecting: a watch (and start --wait) survives a broken stream. When the
+gateway drains or restarts, the connection resets, or nothing (not even a
+heartbeat) arrives for twice the stream's heartbeat interval, it reconnects
+after a random delay that grows from 200ms to at most 10s, resuming after the
+last event received: no event is missed or printed twice. Each reconnect is
+one line on stderr. If the gateway no longer has the missed events, the
+compile is fetched and printed, and the watch goes on from its current state.
+A watch gives up (exit 3) after --max-reconnects reconnects in a row that
+received nothing, and at once on errors that would recur (NOT_FOUND,
+PERMISSION_DENIED, ...). --timeout bounds it all.
 
 Output: one line per event, e.g.
   flows/main-menu/compiles/c-1  #2  STATE_CHANGED  QUEUED -> IN_PROGRESS
 then, for a finished compile, its errors and warnings, one per line:
   main-menu:12:5: error: syntax: unexpected token
 and a summary line (`compile NAME COMPLETED`, `... FAILED with 3 errors`).
-With --json: one proto3 JSON object per line (each event; the compile for
-get and start) and nothing else. Errors go to stderr as
-`cxone-compile: CODE: message`.
+With --json: one proto3 JSON object per line and nothing else: each event,
+including the SYNCED and HEARTBEAT markers (sequence 0) that the text output
+leaves out; the compile for get and start, and when a watch had to fetch it.
+Errors go to stderr as `cxone-compile: CODE: message`.
 )";
 
 // Registers every flag of the CLI over the fields of `invocation`.
@@ -61,6 +80,13 @@ void AddFlags(FlagSet& flags, Invocation& invocation) {
   flags.AddDuration("timeout", &invocation.timeout,
                     "Give up after this long (e.g. 30s, 5m) with exit code "
                     "124; 0 means no limit.");
+  flags.AddInt("max-reconnects", &invocation.max_reconnects,
+               "watch, start --wait: give up (exit 3) after this many "
+               "reconnects in a row that received nothing; 0 never "
+               "reconnects.");
+  flags.AddString("flow", &invocation.flow,
+                  "watch: follow the newest compile of this flow instead of "
+                  "NAME.");
   flags.AddBool("wait", &invocation.wait,
                 "start: follow the new compile until it finishes.");
   flags.AddString("request-id", &invocation.request_id,
@@ -69,26 +95,6 @@ void AddFlags(FlagSet& flags, Invocation& invocation) {
   flags.AddString("directives", &invocation.directives,
                   "start: compile directives, a JSON object passed to CXone "
                   "unchanged.");
-}
-
-// gRPC and Abseil both use the canonical google.rpc.Code numbering, so
-// Abseil's names are the gRPC code names.
-std::string CodeName(grpc::StatusCode code) {
-  std::string name =
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-  if (name.empty()) return absl::StrCat("CODE_", static_cast<int>(code));
-  return name;
-}
-
-int ExitCodeOfTerminal(v1::State state) {
-  switch (state) {
-    case v1::STATE_COMPLETED:
-      return kExitCompleted;
-    case v1::STATE_FAILED:
-      return kExitCompileFailed;
-    default:
-      return kExitGatewayTimedOut;
-  }
 }
 
 // Parses --directives. Struct's JSON parser is the one the gateway's peers
@@ -110,51 +116,15 @@ absl::Status ParseDirectives(const std::string& json,
   return absl::OkStatus();
 }
 
-// The CLI's own --timeout, shared by every call of one command so that
-// `start --wait` as a whole is bounded. Measured on the steady clock: gRPC
-// enforces deadlines on its monotonic clock, and a wall-clock jump must not
-// turn a gateway error into a timeout or the other way round. (This is not
-// the injectable cxone::Clock: a fake clock could not drive gRPC's timer.)
-class CommandDeadline {
- public:
-  explicit CommandDeadline(absl::Duration timeout) {
-    if (timeout > absl::ZeroDuration()) {
-      deadline_ =
-          std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
-    }
-  }
-
-  // Sets the remaining time as the deadline of a call about to start.
-  void Apply(grpc::ClientContext& context) const {
-    if (!deadline_.has_value()) return;
-    auto remaining = *deadline_ - std::chrono::steady_clock::now();
-    context.set_deadline(
-        std::chrono::system_clock::now() +
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(
-            remaining));
-  }
-
-  // Whether our deadline has passed, i.e. a DEADLINE_EXCEEDED is ours and
-  // not the gateway's. The slack absorbs gRPC rounding the deadline to
-  // milliseconds when converting it to its own clock.
-  bool Expired() const {
-    constexpr auto kSlack = std::chrono::milliseconds(10);
-    return deadline_.has_value() &&
-           std::chrono::steady_clock::now() + kSlack >= *deadline_;
-  }
-
- private:
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
-};
-
 // Runs one command. Owns what the calls of one command share: the printer,
 // the deadline and the error stream.
 class CommandRunner {
  public:
   CommandRunner(const Invocation& invocation,
                 v1::CompileService::StubInterface* stub, std::ostream& out,
-                std::ostream& err)
+                std::ostream& err, const CommandOptions& options)
       : invocation_(invocation),
+        options_(options),
         stub_(stub),
         printer_(invocation.json ? OutputFormat::kJson : OutputFormat::kHuman,
                  out),
@@ -164,10 +134,17 @@ class CommandRunner {
   int Run() {
     if (invocation_.command == "start") return Start();
     if (invocation_.command == "watch") {
+      if (invocation_.argument.empty()) {
+        if (absl::Status valid = ValidateFlowId(invocation_.flow);
+            !valid.ok()) {
+          return Fail(kExitUsage, absl::StrCat("--flow: ", valid.message()));
+        }
+        return Watch(WatchTarget::Flow(invocation_.flow));
+      }
       if (int code = CheckName(invocation_.argument); code != kExitCompleted) {
         return code;
       }
-      return Watch(invocation_.argument);
+      return Watch(WatchTarget::Name(invocation_.argument));
     }
     if (invocation_.command == "get") return Get();
     return Fail(kExitUsage,
@@ -203,7 +180,7 @@ class CommandRunner {
         !printed.ok()) {
       return Fail(kExitGatewayError, printed.message());
     }
-    return Watch(compile.name());
+    return Watch(WatchTarget::Name(compile.name()));
   }
 
   int Get() {
@@ -220,50 +197,15 @@ class CommandRunner {
     return Report(compile);
   }
 
-  int Watch(const std::string& name) {
-    grpc::ClientContext context;
-    deadline_.Apply(context);
-    v1::WatchCompileRequest request;
-    request.set_name(name);
-    std::unique_ptr<grpc::ClientReaderInterface<v1::CompileEvent>> stream =
-        stub_->WatchCompile(&context, request);
-    v1::CompileEvent event;
-    while (stream->Read(&event)) {
-      if (absl::Status printed = printer_.PrintEvent(event); !printed.ok()) {
-        Abandon(context, *stream);
-        return Fail(kExitGatewayError, printed.message());
-      }
-      if (IsTerminal(event.state())) {
-        // Terminal states never change again, so the result is known: stop
-        // here instead of relying on the gateway to close the stream.
-        Abandon(context, *stream);
-        printer_.PrintSummary(event.name().empty() ? name : event.name(),
-                              event.state(), event.errors_size(),
-                              event.warnings_size());
-        return ExitCodeOfTerminal(event.state());
-      }
-    }
-    grpc::Status status = stream->Finish();
-    if (!status.ok()) {
-      return CallFailed(status, absl::StrCat(name, " finished"));
-    }
-    // The API ends the stream with OK only after the terminal event; an OK
-    // without one is a broken gateway, and nothing says the flow compiled.
-    return Fail(kExitGatewayError,
-                absl::StrCat("the watch stream of ", name,
-                             " ended without a result (no terminal state "
-                             "received); the outcome is unknown"));
-  }
-
-  // Cancels a stream whose remaining events we do not want and waits for
-  // gRPC to release it.
-  static void Abandon(grpc::ClientContext& context,
-                      grpc::ClientReaderInterface<v1::CompileEvent>& stream) {
-    context.TryCancel();
-    v1::CompileEvent ignored;
-    while (stream.Read(&ignored)) {
-    }
-    stream.Finish().IgnoreError();
+  int Watch(const WatchTarget& target) {
+    WatchOptions options;
+    options.max_reconnects = static_cast<int>(invocation_.max_reconnects);
+    options.backoff = options_.reconnect_backoff;
+    options.jitter_seed = options_.jitter_seed.has_value()
+                              ? *options_.jitter_seed
+                              : std::random_device()();
+    return CompileWatch(stub_, printer_, err_, deadline_, options)
+        .Follow(target);
   }
 
   // Prints a compile from start or get; its exit code is its state's for a
@@ -292,16 +234,9 @@ class CommandRunner {
   int CallFailed(const grpc::Status& status, absl::string_view awaited) {
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
         deadline_.Expired()) {
-      return Fail(
-          kExitClientTimeout,
-          absl::StrCat("--timeout ", absl::FormatDuration(invocation_.timeout),
-                       " expired before ", awaited));
+      return Fail(kExitClientTimeout, deadline_.ExpiredMessage(awaited));
     }
-    std::string message = CodeName(status.error_code());
-    if (!status.error_message().empty()) {
-      absl::StrAppend(&message, ": ", status.error_message());
-    }
-    return Fail(kExitGatewayError, message);
+    return Fail(kExitGatewayError, DescribeStatus(status));
   }
 
   int Fail(int exit_code, absl::string_view message) {
@@ -311,6 +246,7 @@ class CommandRunner {
   }
 
   const Invocation& invocation_;
+  const CommandOptions& options_;
   v1::CompileService::StubInterface* const stub_;
   EventPrinter printer_;
   std::ostream& err_;
@@ -341,16 +277,30 @@ absl::StatusOr<Invocation> ParseCommandLine(
                      "\"; expected start, watch or get"));
   }
   const char* what = invocation.command == "start" ? "FLOW_ID" : "NAME";
-  if (positional->size() < 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(invocation.command, ": missing ", what));
-  }
-  if (positional->size() > 2) {
+  if (invocation.command == "watch" && !invocation.flow.empty()) {
+    if (positional->size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "watch: give NAME or --flow FLOW_ID, not both (got \"",
+          (*positional)[1], "\" and --flow ", invocation.flow, ")"));
+    }
+    invocation.argument.clear();
+  } else if (positional->size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        invocation.command, ": missing ", what,
+        invocation.command == "watch" ? " (or --flow FLOW_ID)" : ""));
+  } else if (positional->size() > 2) {
     return absl::InvalidArgumentError(
         absl::StrCat(invocation.command, ": unexpected argument \"",
                      (*positional)[2], "\" after ", what));
+  } else {
+    invocation.argument = (*positional)[1];
   }
-  invocation.argument = (*positional)[1];
+  if (invocation.max_reconnects < 0 ||
+      invocation.max_reconnects > std::numeric_limits<int>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max-reconnects: must be 0 or more, not ",
+                     invocation.max_reconnects));
+  }
   if (invocation.server.empty()) {
     return absl::InvalidArgumentError("--server: must not be empty");
   }
@@ -372,12 +322,14 @@ std::string UsageText() {
 
 int RunCommand(const Invocation& invocation,
                compile::v1::CompileService::StubInterface* stub,
-               std::ostream& out, std::ostream& err) {
-  return CommandRunner(invocation, stub, out, err).Run();
+               std::ostream& out, std::ostream& err,
+               const CommandOptions& options) {
+  return CommandRunner(invocation, stub, out, err, options).Run();
 }
 
 int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
-           const StubFactory& connect, std::ostream& out, std::ostream& err) {
+           const StubFactory& connect, std::ostream& out, std::ostream& err,
+           const CommandOptions& options) {
   absl::StatusOr<Invocation> invocation = ParseCommandLine(args, env);
   if (!invocation.ok()) {
     err << kProgram << ": " << invocation.status().message() << "\nRun '"
@@ -391,7 +343,7 @@ int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
   }
   std::unique_ptr<compile::v1::CompileService::StubInterface> stub =
       connect(invocation->server);
-  return RunCommand(*invocation, stub.get(), out, err);
+  return RunCommand(*invocation, stub.get(), out, err, options);
 }
 
 }  // namespace cxone::client

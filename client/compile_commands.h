@@ -12,14 +12,17 @@
 #ifndef CXONE_CLIENT_COMPILE_COMMANDS_H_
 #define CXONE_CLIENT_COMPILE_COMMANDS_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/reconnect_backoff.h"
 #include "common/flag_set.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 
@@ -35,11 +38,18 @@ struct Invocation {
   bool help = false;
   // "start", "watch" or "get".
   std::string command;
-  // The command's argument: FLOW_ID for start, NAME for watch and get.
+  // The command's argument: FLOW_ID for start, NAME for watch and get;
+  // empty for `watch --flow`.
   std::string argument;
   // --timeout: how long the whole command may take (start and the watch of
-  // --wait together); zero means no limit.
+  // --wait together, reconnects included); zero means no limit.
   absl::Duration timeout = absl::ZeroDuration();
+  // --max-reconnects: how many reconnects in a row that receive nothing a
+  // watch (or start --wait) makes before giving up; 0 never reconnects.
+  int64_t max_reconnects = 50;
+  // watch only (ignored by start and get):
+  // --flow: watch the newest compile of this flow instead of NAME.
+  std::string flow;
   // start only (ignored by watch and get, so that a CXONE_* variable set for
   // start does not break them):
   // --wait: after starting, follow the compile like `watch`.
@@ -63,14 +73,26 @@ absl::StatusOr<Invocation> ParseCommandLine(
 // defaults, output formats and the exit code table.
 std::string UsageText();
 
+// What the command line does not set: main leaves these at their defaults;
+// tests make reconnects fast and their jitter reproducible.
+struct CommandOptions {
+  // Delays between the reconnects of a watch.
+  ReconnectBackoffPolicy reconnect_backoff;
+  // Seed of the reconnect jitter; unset draws one from std::random_device so
+  // that CLIs disconnected together spread out.
+  std::optional<uint64_t> jitter_seed;
+};
+
 // Runs `invocation` (which must not have `help` set) against `stub` and
 // returns the process exit code (an ExitCode). Results go to `out`; errors
-// go to `err` as "cxone-compile: CODE_NAME: message". The flow id, compile
-// name and --directives are checked before any call (exit 2 if invalid).
-// REQUIRES: `stub` is non-null.
+// go to `err` as "cxone-compile: CODE_NAME: message", and so does one line
+// per reconnect of a watch (see client/compile_watch.h). The flow id,
+// compile name and --directives are checked before any call (exit 2 if
+// invalid). REQUIRES: `stub` is non-null.
 int RunCommand(const Invocation& invocation,
                compile::v1::CompileService::StubInterface* stub,
-               std::ostream& out, std::ostream& err);
+               std::ostream& out, std::ostream& err,
+               const CommandOptions& options = {});
 
 // Makes the stub for gateway address `server`.
 using StubFactory =
@@ -80,7 +102,8 @@ using StubFactory =
 // The whole CLI: ParseCommandLine, then --help (exit 0) or a usage error
 // (exit 2, nothing connected), else `connect` to --server and RunCommand.
 int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
-           const StubFactory& connect, std::ostream& out, std::ostream& err);
+           const StubFactory& connect, std::ostream& out, std::ostream& err,
+           const CommandOptions& options = {});
 
 }  // namespace cxone::client
 

@@ -27,6 +27,10 @@ bool IsTerminal(v1::State state) {
          state == v1::STATE_TIMED_OUT;
 }
 
+bool IsMarker(v1::EventType type) {
+  return type == v1::EVENT_TYPE_SYNCED || type == v1::EVENT_TYPE_HEARTBEAT;
+}
+
 std::string StateName(v1::State state) {
   const std::string& name = v1::State_Name(state);
   if (name.empty()) return absl::StrCat("STATE(", static_cast<int>(state), ")");
@@ -173,6 +177,7 @@ EventPrinter::EventPrinter(OutputFormat format, std::ostream& out)
 
 absl::Status EventPrinter::PrintEvent(const v1::CompileEvent& event) {
   if (format_ == OutputFormat::kJson) return PrintJson(event);
+  if (IsMarker(event.type())) return absl::OkStatus();
   std::vector<std::string> lines = {FormatEventLine(event)};
   if (IsTerminal(event.state())) {
     std::vector<std::string> diagnostics = FormatDiagnostics(

@@ -23,9 +23,13 @@
 // it. The summary line (`compile NAME COMPLETED`, `… FAILED with 3 errors`)
 // is written by PrintSummary(), which the caller invokes once at the end.
 //
-// JSON output: each event or compile is one line of proto3 JSON (enum values
-// by name, fields with default values included so that scripts always find
-// them), and nothing else is written.
+// SYNCED and HEARTBEAT markers (sequence 0, no news about the compile) are
+// not shown to people.
+//
+// JSON output: each event — markers included, so that scripts can see the
+// stream is alive and where to resume it — or compile is one line of proto3
+// JSON (enum values by name, fields with default values included so that
+// scripts always find them), and nothing else is written.
 //
 // Thread-compatible: an EventPrinter writes to a stream it does not own and
 // must be used from one thread at a time.
@@ -52,6 +56,10 @@ enum class Severity { kError, kWarning };
 
 // True for the states that never change again: COMPLETED, FAILED, TIMED_OUT.
 bool IsTerminal(v1::State state);
+
+// True for the stream markers SYNCED and HEARTBEAT: not logged events, their
+// `sequence` is 0 and their `state` is not set.
+bool IsMarker(v1::EventType type);
 
 // `state` without its "STATE_" prefix ("IN_PROGRESS"); "STATE(7)" for a value
 // this build does not know (a newer gateway may send one).
@@ -113,8 +121,8 @@ class EventPrinter {
   OutputFormat format() const { return format_; }
 
   // Writes `event` (and its diagnostics, if terminal) and flushes, so that a
-  // pipeline sees each event as it arrives. Fails only if the event cannot
-  // be rendered as JSON.
+  // pipeline sees each event as it arrives. A marker (IsMarker) is written
+  // in JSON mode only. Fails only if the event cannot be rendered as JSON.
   absl::Status PrintEvent(const v1::CompileEvent& event);
 
   enum class Diagnostics { kIfTerminal, kNone };

@@ -12,6 +12,8 @@
 #ifndef CXONE_CLIENT_EXIT_CODES_H_
 #define CXONE_CLIENT_EXIT_CODES_H_
 
+#include "cxone/compile/v1/compile.pb.h"
+
 namespace cxone::client {
 
 enum ExitCode : int {
@@ -26,9 +28,11 @@ enum ExitCode : int {
   // --directives. Nothing was sent to the gateway (for a bad name or flow id
   // the gateway would have refused it anyway).
   kExitUsage = 2,
-  // The gateway or CXone behind it failed: any non-OK gRPC status
-  // (connection refused, UNAVAILABLE, NOT_FOUND, …), or a watch stream that
-  // ended without a terminal state. The outcome of the compile is unknown.
+  // The gateway or CXone behind it failed: a non-OK gRPC status that is not
+  // worth retrying (NOT_FOUND, PERMISSION_DENIED, …) or, for a watch, a
+  // broken stream after --max-reconnects reconnects in a row received
+  // nothing, or a watch stream that ended without a terminal state. The
+  // outcome of the compile is unknown.
   kExitGatewayError = 3,
   // The gateway gave up (STATE_TIMED_OUT): CXone reported no change for the
   // gateway's give-up timeout. The upstream job may still finish.
@@ -50,11 +54,25 @@ inline constexpr ExitCodeDoc kExitCodeDocs[] = {
     {kExitCompileFailed, "compile FAILED (errors printed)"},
     {kExitUsage, "usage error (unknown command, bad arguments or flags)"},
     {kExitGatewayError,
-     "gateway or upstream error, or the stream ended without a result"},
+     "gateway or upstream error, the stream ended without a result, or "
+     "reconnecting gave up (--max-reconnects)"},
     {kExitGatewayTimedOut,
      "the gateway gave up on the compile (STATE_TIMED_OUT)"},
     {kExitClientTimeout, "--timeout expired before the result arrived"},
 };
+
+// The exit code of a compile in terminal state `state`: COMPLETED 0, FAILED
+// 1, anything else (TIMED_OUT) 4. REQUIRES: `state` is terminal.
+inline int ExitCodeOfTerminal(compile::v1::State state) {
+  switch (state) {
+    case compile::v1::STATE_COMPLETED:
+      return kExitCompleted;
+    case compile::v1::STATE_FAILED:
+      return kExitCompileFailed;
+    default:
+      return kExitGatewayTimedOut;
+  }
+}
 
 }  // namespace cxone::client
 

@@ -3,9 +3,13 @@
 //
 // The CLI runs against a real gRPC channel to an in-process fake gateway
 // (FakeGateway below) that answers with scripted compiles, events and
-// statuses, so the tests cover the real stub, streaming and deadlines.
+// statuses, one script per WatchCompile call, so the tests cover the real
+// stub, streaming, deadlines, and reconnects with what each reconnect asked
+// for. Reconnect delays are shortened (and their jitter seeded) through
+// CommandOptions, not waited out.
 #include "client/compile_commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -19,11 +23,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "client/exit_codes.h"
 #include "client/gateway_channel.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
+#include "grpcpp/alarm.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 
@@ -33,20 +39,27 @@ namespace {
 namespace v1 = ::cxone::compile::v1;
 
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
 using ::testing::StartsWith;
+using ::testing::StrEq;
 
-// What WatchCompile does: write `events` in order, then end the stream with
-// `end`, or (with `hang`) keep it open until the client goes away.
+// What WatchCompile does: write `events` in order (waiting `pace` before
+// each one after the first), then end the stream with `end`, or (with
+// `hang`) keep it open until the client goes away.
 struct WatchScript {
-  std::vector<v1::CompileEvent> events;
+  std::vector<v1::CompileEvent> events = {};
   grpc::Status end = grpc::Status::OK;
   bool hang = false;
+  absl::Duration pace = absl::ZeroDuration();
 };
 
 // Writes a WatchScript. Finish() must be called exactly once, and OnCancel
-// may run concurrently with OnWriteDone, hence the mutex.
+// may run concurrently with OnWriteDone and the pacing alarm, hence the
+// mutex. The reactor never finishes while the alarm is pending, so the
+// alarm's callback never outlives it.
 class ScriptedWatch final : public grpc::ServerWriteReactor<v1::CompileEvent> {
  public:
   explicit ScriptedWatch(WatchScript script) : script_(std::move(script)) {
@@ -66,26 +79,48 @@ class ScriptedWatch final : public grpc::ServerWriteReactor<v1::CompileEvent> {
   }
 
   void OnCancel() override {
-    absl::MutexLock lock(&mu_);
-    cancelled_ = true;
-    if (!writing_) {
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+    bool cancel_alarm = false;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      cancel_alarm = alarm_pending_;
+      if (!writing_ && !alarm_pending_) {
+        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+      }
     }
+    // Outside the lock: the alarm's callback takes it.
+    if (cancel_alarm) alarm_.Cancel();
   }
 
   void OnDone() override { delete this; }
 
  private:
+  void OnPaced(bool ok) {
+    absl::MutexLock lock(&mu_);
+    alarm_pending_ = false;
+    paced_ = ok;
+    NextLocked();
+  }
+
   void NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (cancelled_) {
       FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
     } else if (next_ < script_.events.size()) {
+      if (next_ > 0 && script_.pace > absl::ZeroDuration() && !paced_) {
+        alarm_pending_ = true;
+        alarm_.Set(std::chrono::system_clock::now() +
+                       absl::ToChronoNanoseconds(script_.pace),
+                   [this](bool ok) { OnPaced(ok); });
+        return;
+      }
+      paced_ = false;
       writing_ = true;
       StartWrite(&script_.events[next_]);
     } else if (!script_.hang) {
       FinishLocked(script_.end);
     }
-    // A hanging stream waits for OnCancel (the client's deadline).
+    // A hanging stream waits for OnCancel (the client's deadline or
+    // watchdog).
   }
 
   void FinishLocked(const grpc::Status& status)
@@ -97,8 +132,11 @@ class ScriptedWatch final : public grpc::ServerWriteReactor<v1::CompileEvent> {
 
   absl::Mutex mu_;
   WatchScript script_;
+  grpc::Alarm alarm_;
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool paced_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
@@ -116,18 +154,35 @@ class FakeGateway final : public v1::CompileService::CallbackService {
     absl::MutexLock lock(&mu_);
     unary_status_ = std::move(status);
   }
-  void SetWatch(WatchScript script) {
+  // Every WatchCompile call plays `script`.
+  void SetWatch(WatchScript script) { SetWatches({std::move(script)}); }
+  // WatchCompile call i plays scripts[i]; calls past the end play the last.
+  void SetWatches(std::vector<WatchScript> scripts) {
     absl::MutexLock lock(&mu_);
-    watch_ = std::move(script);
+    watches_ = std::move(scripts);
   }
 
   std::vector<v1::StartCompileRequest> start_requests() const {
     absl::MutexLock lock(&mu_);
     return start_requests_;
   }
+  // The name of each WatchCompile request.
   std::vector<std::string> watched() const {
     absl::MutexLock lock(&mu_);
-    return watched_;
+    std::vector<std::string> names;
+    for (const v1::WatchCompileRequest& request : watch_requests_) {
+      names.push_back(request.name());
+    }
+    return names;
+  }
+  std::vector<v1::WatchCompileRequest> watch_requests() const {
+    absl::MutexLock lock(&mu_);
+    return watch_requests_;
+  }
+  // When each WatchCompile call arrived.
+  std::vector<std::chrono::steady_clock::time_point> watch_times() const {
+    absl::MutexLock lock(&mu_);
+    return watch_times_;
   }
   std::vector<std::string> got() const {
     absl::MutexLock lock(&mu_);
@@ -135,7 +190,7 @@ class FakeGateway final : public v1::CompileService::CallbackService {
   }
   int calls() const {
     absl::MutexLock lock(&mu_);
-    return static_cast<int>(start_requests_.size() + watched_.size() +
+    return static_cast<int>(start_requests_.size() + watch_requests_.size() +
                             got_.size());
   }
 
@@ -159,8 +214,11 @@ class FakeGateway final : public v1::CompileService::CallbackService {
       grpc::CallbackServerContext* /*context*/,
       const v1::WatchCompileRequest* request) override {
     absl::MutexLock lock(&mu_);
-    watched_.push_back(request->name());
-    return new ScriptedWatch(watch_);
+    const size_t call = watch_requests_.size();
+    watch_requests_.push_back(*request);
+    watch_times_.push_back(std::chrono::steady_clock::now());
+    if (watches_.empty()) return new ScriptedWatch(WatchScript{});
+    return new ScriptedWatch(watches_[std::min(call, watches_.size() - 1)]);
   }
 
  private:
@@ -176,9 +234,11 @@ class FakeGateway final : public v1::CompileService::CallbackService {
   mutable absl::Mutex mu_;
   v1::Compile compile_ ABSL_GUARDED_BY(mu_);
   grpc::Status unary_status_ ABSL_GUARDED_BY(mu_);
-  WatchScript watch_ ABSL_GUARDED_BY(mu_);
+  std::vector<WatchScript> watches_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::StartCompileRequest> start_requests_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> watched_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::WatchCompileRequest> watch_requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::chrono::steady_clock::time_point> watch_times_
+      ABSL_GUARDED_BY(mu_);
   std::vector<std::string> got_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -192,6 +252,28 @@ v1::CompileEvent Event(uint64_t sequence, v1::EventType type,
   event.set_type(type);
   event.set_previous_state(previous);
   event.set_state(state);
+  // What the gateway does: a logged event is the newest delivered.
+  event.set_resume_after_sequence(sequence);
+  return event;
+}
+
+// A SYNCED or HEARTBEAT marker: sequence 0, no state.
+v1::CompileEvent Marker(v1::EventType type, uint64_t resume_after_sequence) {
+  v1::CompileEvent marker;
+  marker.set_name(kName);
+  marker.set_type(type);
+  marker.set_resume_after_sequence(resume_after_sequence);
+  return marker;
+}
+
+// `event` stating the stream's heartbeat interval, as the first event of
+// every stream does.
+v1::CompileEvent WithHeartbeat(v1::CompileEvent event,
+                               absl::Duration interval) {
+  event.mutable_heartbeat_interval()->set_seconds(
+      absl::IDivDuration(interval, absl::Seconds(1), &interval));
+  event.mutable_heartbeat_interval()->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(interval)));
   return event;
 }
 
@@ -259,8 +341,20 @@ class CompileCommandsTest : public ::testing::Test {
     err_.str("");
     std::vector<std::string> full = {"--server", address_};
     full.insert(full.end(), args.begin(), args.end());
-    return RunCli(full, env, Connect(), out_, err_);
+    return RunCli(full, env, Connect(), out_, err_, FastReconnects());
   }
+
+  // Reconnect delays of at most a few milliseconds, always the same ones.
+  static CommandOptions FastReconnects() {
+    CommandOptions options;
+    options.reconnect_backoff.initial_delay = absl::Milliseconds(1);
+    options.reconnect_backoff.max_delay = absl::Milliseconds(4);
+    options.jitter_seed = 42;
+    return options;
+  }
+
+  // The lines of err_.
+  std::vector<std::string> ErrLines() const { return Lines(err_.str()); }
 
   StubFactory Connect() {
     return [this](const std::string& server)
@@ -383,27 +477,48 @@ TEST_F(CompileCommandsTest, GatewayErrorExitsThreeWithTheCodeName) {
   EXPECT_EQ(err_.str(),
             "cxone-compile: NOT_FOUND: no compile named "
             "flows/flow/compiles/c-1\n");
+  // NOT_FOUND would only come back: no reconnect.
+  EXPECT_THAT(gateway_.watched(), ElementsAre(kName));
 }
 
-TEST_F(CompileCommandsTest, StreamBrokenAfterSomeEventsExitsThree) {
+TEST_F(CompileCommandsTest, StreamBrokenWithoutReconnectsExitsThree) {
   gateway_.SetWatch(
       {.events = {Snapshot(1, v1::STATE_IN_PROGRESS)},
        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "CXone is down")});
 
-  EXPECT_EQ(Run({"watch", kName}), kExitGatewayError);
+  EXPECT_EQ(Run({"watch", kName, "--max-reconnects", "0"}), kExitGatewayError);
 
   EXPECT_THAT(
       Lines(out_.str()),
       ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  IN_PROGRESS"));
   EXPECT_EQ(err_.str(), "cxone-compile: UNAVAILABLE: CXone is down\n");
+  EXPECT_EQ(gateway_.watched().size(), 1u);
 }
 
-TEST_F(CompileCommandsTest, GatewaysOwnDeadlineExceededIsAGatewayError) {
-  // Without --timeout, a DEADLINE_EXCEEDED can only be the gateway's.
+TEST_F(CompileCommandsTest, GatewaysOwnDeadlineExceededIsRetried) {
+  // Without --timeout, a DEADLINE_EXCEEDED can only be the gateway's (or a
+  // proxy's): worth another try, unlike one of our own --timeout.
+  gateway_.SetWatches({{.end = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                            "upstream took too long")},
+                       {.events = {Snapshot(2, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompleted);
+
+  ASSERT_EQ(ErrLines().size(), 1u) << err_.str();
+  EXPECT_THAT(ErrLines()[0],
+              StartsWith("cxone-compile: stream broke (DEADLINE_EXCEEDED: "
+                         "upstream took too long); reconnecting in "));
+  // Nothing was received, so the retry is a snapshot again.
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_FALSE(requests[1].has_after_sequence());
+}
+
+TEST_F(CompileCommandsTest, GatewaysOwnDeadlineExceededWithoutReconnects) {
   gateway_.SetWatch({.events = {},
                      .end = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                          "upstream took too long")});
-  EXPECT_EQ(Run({"watch", kName}), kExitGatewayError);
+  EXPECT_EQ(Run({"watch", kName, "--max-reconnects=0"}), kExitGatewayError);
   EXPECT_EQ(err_.str(),
             "cxone-compile: DEADLINE_EXCEEDED: upstream took too long\n");
 }
@@ -476,6 +591,420 @@ TEST_F(CompileCommandsTest,
   EXPECT_EQ(second.state(), v1::STATE_FAILED);
   EXPECT_EQ(second.errors(0).location().line(), 12u);
   EXPECT_THAT(lines[1], HasSubstr("\"STATE_FAILED\""));
+}
+
+// --- reconnecting ---
+
+TEST_F(CompileCommandsTest, BrokenStreamResumesAfterTheLastSequenceReceived) {
+  gateway_.SetWatches(
+      {{.events = {WithHeartbeat(Snapshot(1, v1::STATE_QUEUED),
+                                 absl::Seconds(5)),
+                   Change(2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "Connection reset by peer")},
+       {.events = {WithHeartbeat(Marker(v1::EVENT_TYPE_HEARTBEAT, 2),
+                                 absl::Seconds(5)),
+                   Change(3, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompleted);
+
+  EXPECT_THAT(
+      Lines(out_.str()),
+      ElementsAre(
+          "flows/flow/compiles/c-1  #1  SNAPSHOT  QUEUED",
+          "flows/flow/compiles/c-1  #2  STATE_CHANGED  QUEUED -> IN_PROGRESS",
+          "flows/flow/compiles/c-1  #3  STATE_CHANGED  IN_PROGRESS -> "
+          "COMPLETED",
+          "compile flows/flow/compiles/c-1 COMPLETED"));
+  ASSERT_EQ(ErrLines().size(), 1u) << err_.str();
+  EXPECT_THAT(ErrLines()[0],
+              MatchesRegex("cxone-compile: stream broke \\(UNAVAILABLE: "
+                           "Connection reset by peer\\); reconnecting in "
+                           "[0-9]ms after sequence 2"));
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].name(), kName);
+  EXPECT_FALSE(requests[0].has_after_sequence());
+  EXPECT_EQ(requests[1].name(), kName);
+  ASSERT_TRUE(requests[1].has_after_sequence());
+  EXPECT_EQ(requests[1].after_sequence(), 2u);
+  // One connection, one stub: reconnecting is a new call, not a new channel.
+  EXPECT_THAT(connected_to_, ElementsAre(address_));
+}
+
+TEST_F(CompileCommandsTest, DrainingGatewayIsResumedWhereItSaysToResume) {
+  // A snapshot reflecting five events, then SYNCED, then the drain.
+  gateway_.SetWatches(
+      {{.events = {Snapshot(5, v1::STATE_IN_PROGRESS),
+                   Marker(v1::EVENT_TYPE_SYNCED, 5)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                            "server draining; resume with after_sequence=5")},
+       {.events = {Marker(v1::EVENT_TYPE_HEARTBEAT, 5),
+                   Change(6, v1::STATE_IN_PROGRESS, v1::STATE_FAILED)}}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompileFailed);
+
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  ASSERT_TRUE(requests[1].has_after_sequence());
+  EXPECT_EQ(requests[1].after_sequence(), 5u);
+  ASSERT_EQ(ErrLines().size(), 1u) << err_.str();
+  EXPECT_THAT(ErrLines()[0],
+              HasSubstr("stream broke (UNAVAILABLE: server draining; resume "
+                        "with after_sequence=5); reconnecting in "));
+  EXPECT_THAT(ErrLines()[0], EndsWith(" after sequence 5"));
+  EXPECT_THAT(
+      Lines(out_.str()),
+      ElementsAre("flows/flow/compiles/c-1  #5  SNAPSHOT  IN_PROGRESS",
+                  "flows/flow/compiles/c-1  #6  STATE_CHANGED  IN_PROGRESS -> "
+                  "FAILED",
+                  "compile flows/flow/compiles/c-1 FAILED with 0 errors"));
+}
+
+TEST_F(CompileCommandsTest, ReplayedEventsAlreadyPrintedAreNotPrintedAgain) {
+  // The second stream repeats #1 and #2 although the CLI asked for what
+  // follows #2: each is still printed once.
+  gateway_.SetWatches(
+      {{.events = {Change(1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
+                   Change(2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::INTERNAL,
+                            "Received RST_STREAM with error code 2")},
+       {.events = {Change(1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
+                   Change(2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
+                   Change(3, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompleted);
+
+  EXPECT_THAT(
+      Lines(out_.str()),
+      ElementsAre(
+          "flows/flow/compiles/c-1  #1  STATE_CHANGED  QUEUED",
+          "flows/flow/compiles/c-1  #2  STATE_CHANGED  QUEUED -> IN_PROGRESS",
+          "flows/flow/compiles/c-1  #3  STATE_CHANGED  IN_PROGRESS -> "
+          "COMPLETED",
+          "compile flows/flow/compiles/c-1 COMPLETED"));
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].after_sequence(), 2u);
+}
+
+TEST_F(CompileCommandsTest, JsonReplayIsNotPrintedTwiceEither) {
+  gateway_.SetWatches(
+      {{.events = {Snapshot(1, v1::STATE_QUEUED),
+                   Change(2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::UNKNOWN, "Stream removed")},
+       {.events = {Change(2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
+                   Change(3, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"--json", "watch", kName}), kExitCompleted);
+
+  std::vector<uint64_t> sequences;
+  for (const std::string& line : Lines(out_.str())) {
+    v1::CompileEvent event;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &event).ok())
+        << line;
+    sequences.push_back(event.sequence());
+  }
+  EXPECT_THAT(sequences, ElementsAre(1u, 2u, 3u));
+  // Reconnect notices stay off stdout.
+  EXPECT_THAT(err_.str(), HasSubstr("reconnecting"));
+}
+
+TEST_F(CompileCommandsTest, LostHistoryFallsBackToGetCompileAndItsState) {
+  v1::Compile failed = MakeCompile(v1::STATE_FAILED);
+  *failed.add_errors() = SyntaxError("unexpected token", 12, 5);
+  gateway_.SetCompile(failed);
+  gateway_.SetWatches(
+      {{.events = {Snapshot(1, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone")},
+       {.end = grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                            "events 1 to 40 are no longer retained")}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompileFailed);
+
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  IN_PROGRESS",
+                          "flows/flow/compiles/c-1  FAILED",
+                          "flow:12:5: error: syntax: unexpected token",
+                          "compile flows/flow/compiles/c-1 FAILED with 1 "
+                          "error"));
+  EXPECT_THAT(gateway_.got(), ElementsAre(kName));
+  EXPECT_EQ(gateway_.watched().size(), 2u);
+}
+
+TEST_F(CompileCommandsTest, LostHistoryOfARunningCompileWatchesFromASnapshot) {
+  gateway_.SetCompile(MakeCompile(v1::STATE_IN_PROGRESS));
+  gateway_.SetWatches(
+      {{.events = {Snapshot(1, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone")},
+       {.end = grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                            "events 1 to 40 are no longer retained")},
+       {.events = {Snapshot(41, v1::STATE_IN_PROGRESS),
+                   Change(42, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompleted);
+
+  EXPECT_THAT(
+      Lines(out_.str()),
+      ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  IN_PROGRESS",
+                  "flows/flow/compiles/c-1  IN_PROGRESS",
+                  "flows/flow/compiles/c-1  #41  SNAPSHOT  IN_PROGRESS",
+                  "flows/flow/compiles/c-1  #42  STATE_CHANGED  IN_PROGRESS "
+                  "-> COMPLETED",
+                  "compile flows/flow/compiles/c-1 COMPLETED"));
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].after_sequence(), 1u);
+  EXPECT_FALSE(requests[2].has_after_sequence());
+  EXPECT_THAT(err_.str(), HasSubstr("OUT_OF_RANGE: events 1 to 40 are no "
+                                    "longer retained"));
+}
+
+TEST_F(CompileCommandsTest, OutOfRangeOnTheFirstStreamIsFinal) {
+  // Without after_sequence there is no history to lose: a gateway bug.
+  gateway_.SetWatch(
+      {.end = grpc::Status(grpc::StatusCode::OUT_OF_RANGE, "odd")});
+  EXPECT_EQ(Run({"watch", kName}), kExitGatewayError);
+  EXPECT_EQ(err_.str(), "cxone-compile: OUT_OF_RANGE: odd\n");
+  EXPECT_THAT(gateway_.got(), IsEmpty());
+}
+
+TEST_F(CompileCommandsTest, ResumedStreamEndingAtOnceAsksForTheResult) {
+  gateway_.SetCompile(MakeCompile(v1::STATE_COMPLETED));
+  gateway_.SetWatches(
+      {{.events = {Snapshot(3, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone")},
+       {.end = grpc::Status::OK}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompleted);
+
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  #3  SNAPSHOT  IN_PROGRESS",
+                          "flows/flow/compiles/c-1  COMPLETED",
+                          "compile flows/flow/compiles/c-1 COMPLETED"));
+  EXPECT_THAT(gateway_.got(), ElementsAre(kName));
+}
+
+TEST_F(CompileCommandsTest, NonRetryableErrorOnAReconnectIsFinal) {
+  gateway_.SetWatches(
+      {{.events = {Snapshot(1, v1::STATE_IN_PROGRESS)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone")},
+       {.end = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                            "missing scope flow:read")},
+       {.events = {Snapshot(2, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName}), kExitGatewayError);
+
+  EXPECT_EQ(gateway_.watched().size(), 2u);
+  ASSERT_EQ(ErrLines().size(), 2u) << err_.str();
+  EXPECT_EQ(ErrLines()[1],
+            "cxone-compile: PERMISSION_DENIED: missing scope flow:read");
+}
+
+TEST_F(CompileCommandsTest, GivesUpAfterMaxReconnectsThatReceiveNothing) {
+  gateway_.SetWatch(
+      {.end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused")});
+
+  EXPECT_EQ(Run({"watch", kName, "--max-reconnects", "3"}), kExitGatewayError);
+
+  // The first call and three reconnects.
+  EXPECT_EQ(gateway_.watched().size(), 4u);
+  EXPECT_EQ(out_.str(), "");
+  std::vector<std::string> err = ErrLines();
+  ASSERT_EQ(err.size(), 4u) << err_.str();
+  for (int i = 0; i < 3; ++i) {
+    // Never received anything: no sequence to resume after.
+    EXPECT_THAT(err[i], MatchesRegex("cxone-compile: stream broke "
+                                     "\\(UNAVAILABLE: refused\\); "
+                                     "reconnecting in [0-9]ms"));
+  }
+  EXPECT_EQ(err[3],
+            "cxone-compile: stream broke (UNAVAILABLE: refused); giving up "
+            "after 3 reconnects in a row received nothing (--max-reconnects "
+            "3)");
+}
+
+TEST_F(CompileCommandsTest, MaxReconnectsComesFromTheEnvironment) {
+  gateway_.SetWatch(
+      {.end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused")});
+  std::map<std::string, std::string> env = {{"CXONE_MAX_RECONNECTS", "1"}};
+  EnvLookup lookup =
+      [&env](const std::string& name) -> std::optional<std::string> {
+    auto it = env.find(name);
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  EXPECT_EQ(Run({"watch", kName}, lookup), kExitGatewayError);
+  EXPECT_EQ(gateway_.watched().size(), 2u);
+}
+
+TEST_F(CompileCommandsTest, OnlyReconnectsInARowThatReceiveNothingCount) {
+  const grpc::Status refused(grpc::StatusCode::UNAVAILABLE, "refused");
+  gateway_.SetWatches(
+      {{.end = refused},
+       {.end = refused},
+       {.events = {Snapshot(1, v1::STATE_IN_PROGRESS)}, .end = refused},
+       {.end = refused},
+       {.events = {Change(2, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  // The first reconnect gets nothing, the second the snapshot. That starts
+  // the count again: without it, the third stream's break would be the end.
+  EXPECT_EQ(Run({"watch", kName, "--max-reconnects", "2"}), kExitCompleted);
+
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 5u);
+  EXPECT_FALSE(requests[2].has_after_sequence());
+  for (size_t i = 3; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].after_sequence(), 1u) << i;
+  }
+}
+
+TEST_F(CompileCommandsTest, OwnTimeoutBoundsReconnecting) {
+  gateway_.SetWatch(
+      {.end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused")});
+
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(Run({"watch", kName, "--timeout", "300ms", "--max-reconnects",
+                 "1000000"}),
+            kExitClientTimeout);
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+
+  EXPECT_GE(elapsed, std::chrono::milliseconds(290));
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+  EXPECT_GT(gateway_.watched().size(), 1u);
+  EXPECT_THAT(ErrLines().back(),
+              StrEq("cxone-compile: --timeout 300ms expired before "
+                    "flows/flow/compiles/c-1 finished"));
+}
+
+TEST_F(CompileCommandsTest, SilentStreamIsCancelledAfterTwoHeartbeats) {
+  gateway_.SetWatches(
+      {{.events = {WithHeartbeat(Snapshot(1, v1::STATE_IN_PROGRESS),
+                                 absl::Milliseconds(100))},
+        .hang = true},
+       {.events = {WithHeartbeat(Marker(v1::EVENT_TYPE_HEARTBEAT, 1),
+                                 absl::Milliseconds(100)),
+                   Change(2, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName, "--timeout", "10s"}), kExitCompleted);
+
+  std::vector<std::chrono::steady_clock::time_point> times =
+      gateway_.watch_times();
+  ASSERT_EQ(times.size(), 2u);
+  const auto silence = times[1] - times[0];
+  EXPECT_GE(silence, std::chrono::milliseconds(190));
+  EXPECT_LE(silence, std::chrono::milliseconds(600));
+  EXPECT_EQ(gateway_.watch_requests()[1].after_sequence(), 1u);
+  ASSERT_EQ(ErrLines().size(), 1u) << err_.str();
+  EXPECT_THAT(ErrLines()[0],
+              MatchesRegex("cxone-compile: stream broke \\(no message for "
+                           "200ms, twice the heartbeat interval\\); "
+                           "reconnecting in [0-9]ms after sequence 1"));
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  IN_PROGRESS",
+                          "flows/flow/compiles/c-1  #2  STATE_CHANGED  "
+                          "IN_PROGRESS -> COMPLETED",
+                          "compile flows/flow/compiles/c-1 COMPLETED"));
+}
+
+TEST_F(CompileCommandsTest, HeartbeatsKeepAQuietStreamAlive) {
+  // Heartbeats every 50ms for 400ms: twice the 100ms interval never passes
+  // in silence, so the one stream is kept.
+  std::vector<v1::CompileEvent> events = {WithHeartbeat(
+      Snapshot(1, v1::STATE_IN_PROGRESS), absl::Milliseconds(100))};
+  for (int i = 0; i < 8; ++i) {
+    events.push_back(Marker(v1::EVENT_TYPE_HEARTBEAT, 1));
+  }
+  events.push_back(Change(2, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED));
+  gateway_.SetWatch({.events = events, .pace = absl::Milliseconds(50)});
+
+  EXPECT_EQ(Run({"watch", kName, "--timeout", "10s"}), kExitCompleted);
+
+  EXPECT_EQ(gateway_.watched().size(), 1u);
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(CompileCommandsTest, MarkersArePrintedInJsonOnly) {
+  const WatchScript script = {
+      .events = {
+          WithHeartbeat(Snapshot(1, v1::STATE_IN_PROGRESS), absl::Seconds(5)),
+          Marker(v1::EVENT_TYPE_SYNCED, 1), Marker(v1::EVENT_TYPE_HEARTBEAT, 1),
+          Change(2, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}};
+  gateway_.SetWatch(script);
+
+  EXPECT_EQ(Run({"watch", kName}), kExitCompleted);
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  IN_PROGRESS",
+                          "flows/flow/compiles/c-1  #2  STATE_CHANGED  "
+                          "IN_PROGRESS -> COMPLETED",
+                          "compile flows/flow/compiles/c-1 COMPLETED"));
+
+  EXPECT_EQ(Run({"watch", kName, "--json"}), kExitCompleted);
+  std::vector<v1::EventType> types;
+  for (const std::string& line : Lines(out_.str())) {
+    v1::CompileEvent event;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &event).ok())
+        << line;
+    types.push_back(event.type());
+  }
+  EXPECT_THAT(types, ElementsAre(v1::EVENT_TYPE_SNAPSHOT, v1::EVENT_TYPE_SYNCED,
+                                 v1::EVENT_TYPE_HEARTBEAT,
+                                 v1::EVENT_TYPE_STATE_CHANGED));
+  EXPECT_THAT(Lines(out_.str())[1], HasSubstr("\"resumeAfterSequence\":\"1\""));
+}
+
+TEST_F(CompileCommandsTest, WatchByFlowSendsTheFlowThenResumesByName) {
+  gateway_.SetWatches(
+      {{.events = {Snapshot(1, v1::STATE_QUEUED)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone")},
+       {.events = {Change(2, v1::STATE_QUEUED, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", "--flow", "flow"}), kExitCompleted);
+
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].flow_id(), "flow");
+  EXPECT_EQ(requests[0].name(), "");
+  EXPECT_FALSE(requests[0].has_after_sequence());
+  EXPECT_EQ(requests[1].flow_id(), "");
+  EXPECT_EQ(requests[1].name(), kName);
+  EXPECT_EQ(requests[1].after_sequence(), 1u);
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  QUEUED",
+                          "flows/flow/compiles/c-1  #2  STATE_CHANGED  QUEUED "
+                          "-> COMPLETED",
+                          "compile flows/flow/compiles/c-1 COMPLETED"));
+}
+
+TEST_F(CompileCommandsTest, WatchByFlowBrokenBeforeAnyEventAsksByFlowAgain) {
+  gateway_.SetWatches(
+      {{.end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "refused")},
+       {.end = grpc::Status(grpc::StatusCode::NOT_FOUND,
+                            "no compile of flow \"flow\"")}});
+
+  EXPECT_EQ(Run({"watch", "--flow=flow"}), kExitGatewayError);
+
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].flow_id(), "flow");
+  EXPECT_EQ(requests[1].name(), "");
+  EXPECT_EQ(ErrLines().back(),
+            "cxone-compile: NOT_FOUND: no compile of flow \"flow\"");
+}
+
+TEST_F(CompileCommandsTest, StartWaitReconnectsToo) {
+  gateway_.SetCompile(MakeCompile(v1::STATE_QUEUED));
+  gateway_.SetWatches(
+      {{.events = {Snapshot(1, v1::STATE_QUEUED)},
+        .end = grpc::Status(grpc::StatusCode::UNAVAILABLE, "gone")},
+       {.events = {Change(2, v1::STATE_QUEUED, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"start", "flow", "--wait"}), kExitCompleted);
+
+  EXPECT_EQ(gateway_.start_requests().size(), 1u);
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].after_sequence(), 1u);
 }
 
 // --- start ---
@@ -615,6 +1144,10 @@ TEST_F(CompileCommandsTest, UsageErrorsExitTwoWithoutCallingTheGateway) {
       {"get", "flows/a/builds/b"},
       {"start", "flow", "--directives", "[1, 2]"},
       {"start", "flow", "--directives", "{\"unterminated\": "},
+      {"watch", kName, "--flow", "flow"},
+      {"watch", "--flow", "bad/flow"},
+      {"watch", kName, "--max-reconnects", "-1"},
+      {"watch", kName, "--max-reconnects", "many"},
   };
   for (const std::vector<std::string>& args : mistakes) {
     SCOPED_TRACE(absl::StrJoin(args, " "));
@@ -629,6 +1162,11 @@ TEST_F(CompileCommandsTest, HelpPrintsUsageAndTheExitCodeTable) {
   EXPECT_EQ(Run({"--help"}), kExitCompleted);
   EXPECT_THAT(out_.str(), HasSubstr("cxone-compile [--server HOST:PORT]"));
   EXPECT_THAT(out_.str(), HasSubstr("$CXONE_SERVER"));
+  EXPECT_THAT(out_.str(), HasSubstr("watch --flow FLOW_ID"));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("--max-reconnects  [$CXONE_MAX_RECONNECTS]  "
+                        "(default: 50)"));
+  EXPECT_THAT(out_.str(), HasSubstr("Reconnecting:"));
   EXPECT_THAT(out_.str(), HasSubstr("Exit codes:"));
   for (const ExitCodeDoc& doc : kExitCodeDocs) {
     EXPECT_THAT(out_.str(),
@@ -672,6 +1210,38 @@ TEST(ParseCommandLine, Defaults) {
   EXPECT_EQ(parsed->server, "127.0.0.1:50051");
   EXPECT_FALSE(parsed->json);
   EXPECT_EQ(parsed->timeout, absl::ZeroDuration());
+  EXPECT_EQ(parsed->max_reconnects, 50);
+  EXPECT_EQ(parsed->flow, "");
+}
+
+TEST(ParseCommandLine, WatchByFlowTakesNoName) {
+  absl::StatusOr<Invocation> parsed =
+      ParseCommandLine({"watch", "--flow", "main-menu"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, "watch");
+  EXPECT_EQ(parsed->flow, "main-menu");
+  EXPECT_EQ(parsed->argument, "");
+
+  absl::StatusOr<Invocation> both =
+      ParseCommandLine({"watch", kName, "--flow", "main-menu"}, NoEnv());
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(both.status().message(), HasSubstr("not both"));
+
+  absl::StatusOr<Invocation> neither = ParseCommandLine({"watch"}, NoEnv());
+  EXPECT_THAT(neither.status().message(),
+              HasSubstr("missing NAME (or --flow FLOW_ID)"));
+}
+
+TEST(ParseCommandLine, FlowIsIgnoredByOtherCommands) {
+  // Like the start-only flags: a CXONE_FLOW meant for watch breaks nothing.
+  absl::StatusOr<Invocation> parsed = ParseCommandLine(
+      {"get", kName},
+      [](const std::string& name) -> std::optional<std::string> {
+        if (name == "CXONE_FLOW") return "main-menu";
+        return std::nullopt;
+      });
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->argument, kName);
 }
 
 }  // namespace

@@ -304,6 +304,46 @@ TEST(EventPrinter, JsonModeCompileIsOneLine) {
   EXPECT_THAT(lines[0], HasSubstr("\"upstreamStatus\":\"InProgress\""));
 }
 
+TEST(IsMarker, OnlySyncedAndHeartbeat) {
+  EXPECT_TRUE(IsMarker(v1::EVENT_TYPE_SYNCED));
+  EXPECT_TRUE(IsMarker(v1::EVENT_TYPE_HEARTBEAT));
+  EXPECT_FALSE(IsMarker(v1::EVENT_TYPE_SNAPSHOT));
+  EXPECT_FALSE(IsMarker(v1::EVENT_TYPE_STATE_CHANGED));
+  EXPECT_FALSE(IsMarker(v1::EVENT_TYPE_THROTTLED));
+  EXPECT_FALSE(IsMarker(v1::EVENT_TYPE_UNSPECIFIED));
+}
+
+TEST(EventPrinter, MarkersAreNotShownToPeople) {
+  std::ostringstream out;
+  EventPrinter printer(OutputFormat::kHuman, out);
+  for (v1::EventType type : {v1::EVENT_TYPE_SYNCED, v1::EVENT_TYPE_HEARTBEAT}) {
+    v1::CompileEvent marker;
+    marker.set_name("flows/f/compiles/c");
+    marker.set_type(type);
+    marker.set_resume_after_sequence(4);
+    ASSERT_TRUE(printer.PrintEvent(marker).ok());
+  }
+  EXPECT_EQ(out.str(), "");
+}
+
+TEST(EventPrinter, JsonModePrintsMarkersForScripts) {
+  v1::CompileEvent marker;
+  marker.set_name("flows/f/compiles/c");
+  marker.set_type(v1::EVENT_TYPE_HEARTBEAT);
+  marker.set_resume_after_sequence(4);
+  marker.mutable_heartbeat_interval()->set_seconds(15);
+
+  std::ostringstream out;
+  EventPrinter printer(OutputFormat::kJson, out);
+  ASSERT_TRUE(printer.PrintEvent(marker).ok());
+
+  std::vector<std::string> lines = Lines(out.str());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"type\":\"EVENT_TYPE_HEARTBEAT\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"resumeAfterSequence\":\"4\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"heartbeatInterval\":\"15s\""));
+}
+
 TEST(FlowIdOfName, ParsesTheNameAndFallsBackToItWhole) {
   EXPECT_EQ(FlowIdOfName("flows/main-menu/compiles/c-1"), "main-menu");
   EXPECT_EQ(FlowIdOfName("garbage"), "garbage");

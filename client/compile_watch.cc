@@ -1,0 +1,268 @@
+#include "client/compile_watch.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/call_status.h"
+#include "client/exit_codes.h"
+#include "client/idle_watchdog.h"
+#include "grpcpp/support/sync_stream.h"
+
+namespace cxone::client {
+namespace {
+
+namespace v1 = ::cxone::compile::v1;
+
+constexpr absl::string_view kProgram = "cxone-compile";
+
+// "1.2s" from a second up, "350ms" below.
+std::string FormatDelay(absl::Duration delay) {
+  if (delay >= absl::Seconds(1)) {
+    return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(delay));
+  }
+  return absl::StrCat(absl::ToInt64Milliseconds(delay), "ms");
+}
+
+absl::Duration FromProto(const google::protobuf::Duration& duration) {
+  return absl::Seconds(duration.seconds()) +
+         absl::Nanoseconds(duration.nanos());
+}
+
+// Cancels a stream whose remaining events we do not want and waits for gRPC
+// to release it.
+void Abandon(grpc::ClientContext& context,
+             grpc::ClientReaderInterface<v1::CompileEvent>& stream) {
+  context.TryCancel();
+  v1::CompileEvent ignored;
+  while (stream.Read(&ignored)) {
+  }
+  stream.Finish().IgnoreError();
+}
+
+}  // namespace
+
+CompileWatch::CompileWatch(v1::CompileService::StubInterface* stub,
+                           EventPrinter& printer, std::ostream& err,
+                           const CommandDeadline& deadline,
+                           const WatchOptions& options)
+    : stub_(stub),
+      printer_(printer),
+      err_(err),
+      deadline_(deadline),
+      options_(options),
+      backoff_(options.backoff, options.jitter_seed) {}
+
+int CompileWatch::Follow(const WatchTarget& target) {
+  name_ = target.name;
+  flow_id_ = target.flow_id;
+  while (true) {
+    StreamResult stream = ReadStream();
+    if (stream.exit_code.has_value()) return *stream.exit_code;
+    if (stream.received) reconnects_without_message_ = 0;
+
+    const grpc::Status& status = stream.status;
+    std::string reason;
+    if (stream.idle) {
+      reason = absl::StrCat("no message for ",
+                            absl::FormatDuration(stream.idle_limit),
+                            ", twice the heartbeat interval");
+    } else if (status.ok() && !stream.resumed) {
+      // The API ends a stream with OK only after the terminal event; an OK
+      // without one is a broken gateway, and nothing says the flow compiled.
+      return NoResult();
+    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+               deadline_.Expired()) {
+      return TimedOut();
+    } else if (status.ok() ||
+               (status.error_code() == grpc::StatusCode::OUT_OF_RANGE &&
+                stream.resumed)) {
+      Recovery recovery = Recover(status, status.ok());
+      if (recovery.exit_code.has_value()) return *recovery.exit_code;
+      if (!recovery.retry_reason.has_value()) continue;  // from a snapshot
+      reason = *std::move(recovery.retry_reason);
+    } else if (!IsRetryableWatchError(status.error_code())) {
+      return Fail(kExitGatewayError, DescribeStatus(status));
+    } else {
+      reason = DescribeStatus(status);
+    }
+    if (std::optional<int> code = BeforeReconnect(reason); code.has_value()) {
+      return *code;
+    }
+  }
+}
+
+CompileWatch::StreamResult CompileWatch::ReadStream() {
+  StreamResult result;
+  grpc::ClientContext context;
+  deadline_.Apply(context);
+  v1::WatchCompileRequest request;
+  if (!name_.empty()) {
+    request.set_name(name_);
+    if (resume_after_.has_value()) {
+      request.set_after_sequence(*resume_after_);
+      result.resumed = true;
+    }
+  } else {
+    request.set_flow_id(flow_id_);
+  }
+
+  // Declared after the context, so destroyed (and joined) before it.
+  IdleWatchdog watchdog([&context] { context.TryCancel(); });
+  std::unique_ptr<grpc::ClientReaderInterface<v1::CompileEvent>> stream =
+      stub_->WatchCompile(&context, request);
+  v1::CompileEvent event;
+  while (stream->Read(&event)) {
+    result.received = true;
+    const absl::Duration heartbeat = event.has_heartbeat_interval()
+                                         ? FromProto(event.heartbeat_interval())
+                                         : absl::ZeroDuration();
+    if (heartbeat > absl::ZeroDuration()) {
+      result.idle_limit = 2 * heartbeat;
+      watchdog.Arm(result.idle_limit);
+    } else {
+      watchdog.Touch();
+    }
+    if (std::optional<int> code = Take(event); code.has_value()) {
+      watchdog.Shutdown();
+      Abandon(context, *stream);
+      result.exit_code = code;
+      return result;
+    }
+  }
+  watchdog.Shutdown();
+  result.status = stream->Finish();
+  result.idle = watchdog.fired() &&
+                result.status.error_code() == grpc::StatusCode::CANCELLED;
+  return result;
+}
+
+std::optional<int> CompileWatch::Take(const v1::CompileEvent& event) {
+  if (name_.empty() && !event.name().empty()) name_ = event.name();
+  const bool marker = IsMarker(event.type());
+  uint64_t resume = event.resume_after_sequence();
+  // A logged event is itself delivered, whether or not the gateway filled
+  // in resume_after_sequence.
+  if (!marker) resume = std::max(resume, event.sequence());
+  resume_after_ = std::max(resume_after_.value_or(0), resume);
+
+  const bool replayed = !marker && last_printed_.has_value() &&
+                        event.sequence() <= *last_printed_;
+  if (!replayed) {
+    if (absl::Status printed = printer_.PrintEvent(event); !printed.ok()) {
+      return Fail(kExitGatewayError, printed.message());
+    }
+    if (!marker) last_printed_ = event.sequence();
+  }
+  if (!marker && IsTerminal(event.state())) {
+    // Terminal states never change again, so the result is known: stop
+    // here instead of relying on the gateway to close the stream.
+    printer_.PrintSummary(event.name().empty() ? name_ : event.name(),
+                          event.state(), event.errors_size(),
+                          event.warnings_size());
+    return ExitCodeOfTerminal(event.state());
+  }
+  return std::nullopt;
+}
+
+CompileWatch::Recovery CompileWatch::Recover(const grpc::Status& why,
+                                             bool ended_ok) {
+  Recovery recovery;
+  const std::optional<uint64_t> lost_after = resume_after_;
+  // Whatever happens next, resuming after that sequence cannot work again.
+  resume_after_.reset();
+
+  grpc::ClientContext context;
+  deadline_.Apply(context);
+  v1::GetCompileRequest request;
+  request.set_name(name_);
+  v1::Compile compile;
+  grpc::Status status = stub_->GetCompile(&context, request, &compile);
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+        deadline_.Expired()) {
+      recovery.exit_code = TimedOut();
+    } else if (IsRetryableWatchError(status.error_code())) {
+      recovery.retry_reason =
+          absl::StrCat("GetCompile ", name_, " after ", DescribeStatus(why),
+                       ": ", DescribeStatus(status));
+    } else {
+      recovery.exit_code = Fail(kExitGatewayError, DescribeStatus(status));
+    }
+    return recovery;
+  }
+  reconnects_without_message_ = 0;
+
+  if (absl::Status printed = printer_.PrintCompile(compile); !printed.ok()) {
+    recovery.exit_code = Fail(kExitGatewayError, printed.message());
+    return recovery;
+  }
+  if (IsTerminal(compile.state())) {
+    printer_.PrintSummary(compile.name().empty() ? name_ : compile.name(),
+                          compile.state(), compile.errors_size(),
+                          compile.warnings_size());
+    recovery.exit_code = ExitCodeOfTerminal(compile.state());
+    return recovery;
+  }
+  if (ended_ok) {
+    recovery.exit_code = NoResult();
+    return recovery;
+  }
+  err_ << kProgram << ": the gateway no longer has the events after sequence "
+       << lost_after.value_or(0) << " (" << DescribeStatus(why)
+       << "); watching " << name_ << " again from a snapshot\n";
+  err_.flush();
+  return recovery;
+}
+
+std::optional<int> CompileWatch::BeforeReconnect(absl::string_view reason) {
+  if (reconnects_without_message_ >= options_.max_reconnects) {
+    if (options_.max_reconnects <= 0) {
+      return Fail(kExitGatewayError, reason);
+    }
+    return Fail(kExitGatewayError,
+                absl::StrCat("stream broke (", reason, "); giving up after ",
+                             reconnects_without_message_,
+                             " reconnects in a row received nothing "
+                             "(--max-reconnects ",
+                             options_.max_reconnects, ")"));
+  }
+  const absl::Duration delay = backoff_.Delay(reconnects_without_message_);
+  ++reconnects_without_message_;
+  err_ << kProgram << ": stream broke (" << reason << "); reconnecting in "
+       << FormatDelay(delay);
+  if (resume_after_.has_value() && !name_.empty()) {
+    err_ << " after sequence " << *resume_after_;
+  }
+  err_ << '\n';
+  err_.flush();
+  if (!deadline_.SleepFor(delay)) return TimedOut();
+  return std::nullopt;
+}
+
+std::string CompileWatch::DisplayName() const {
+  if (!name_.empty()) return name_;
+  return absl::StrCat("the newest compile of flow ", flow_id_);
+}
+
+int CompileWatch::NoResult() {
+  return Fail(kExitGatewayError,
+              absl::StrCat("the watch stream of ", DisplayName(),
+                           " ended without a result (no terminal state "
+                           "received); the outcome is unknown"));
+}
+
+int CompileWatch::TimedOut() {
+  return Fail(kExitClientTimeout, deadline_.ExpiredMessage(absl::StrCat(
+                                      DisplayName(), " finished")));
+}
+
+int CompileWatch::Fail(int exit_code, absl::string_view message) {
+  err_ << kProgram << ": " << message << '\n';
+  err_.flush();
+  return exit_code;
+}
+
+}  // namespace cxone::client
