@@ -2,9 +2,13 @@
 // simulator, its exit code is the gate and its error lines point into the
 // flow file.
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace cxone {
 namespace {
@@ -74,6 +78,78 @@ TEST_F(CliTest, OwnTimeoutExits124) {
   auto run = RunCli(gateway_->gateway_address(),
                     {"start", "main-menu", "--wait", "--timeout", "100ms"});
   EXPECT_EQ(run.exit_code, 124) << run.Text();
+}
+
+TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
+  testing::HarnessOptions options;
+  // A chatty compile: a new event on every 30 ms poll for 3 s.
+  options.sim_args = {"--queued-ms=100", "--in-progress-ms=3000",
+                      "--chatty-flows=chatty"};
+  options.server_args.insert(
+      options.server_args.end(),
+      {"--poll-interval=30ms", "--min-poll-interval=30ms", "--upstream-rps=500",
+       "--upstream-burst=50"});
+  auto gateway = testing::GatewayHarness::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  int gateway_port = 0;
+  const std::string address = (*gateway)->gateway_address();
+  ASSERT_TRUE(
+      absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &gateway_port));
+  auto proxy = testing::TcpProxy::Start(gateway_port);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+
+  auto cli = testing::ChildProcess::Start(
+      CXONE_CLI_BINARY,
+      {"--server", absl::StrCat("127.0.0.1:", (*proxy)->port()), "--json",
+       "start", "chatty", "--wait", "--timeout", "60s"});
+  ASSERT_TRUE(cli.ok()) << cli.status();
+  // Cut the connection twice while events flow: once a few events in, and
+  // again after the first reconnect has delivered more.
+  for (int cut = 0; cut < 2; ++cut) {
+    const size_t seen = (*cli)->Lines().size();
+    auto more = (*cli)->WaitForLine(
+        [&, count = size_t{0}](const std::string& line) mutable {
+          return absl::StrContains(line, "UPSTREAM_ANOMALY") &&
+                 ++count > seen + 3;
+        },
+        absl::Seconds(30));
+    ASSERT_TRUE(more.ok()) << more.status();
+    (*proxy)->BreakAll();
+  }
+  auto code = (*cli)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(code.ok()) << code.status();
+  (void)(*cli)->WaitForLine([](const std::string&) { return false; },
+                            absl::Seconds(10));
+  const std::vector<std::string> lines = (*cli)->Lines();
+  EXPECT_EQ(*code, 0) << absl::StrJoin(lines, "\n");
+  EXPECT_GE((*proxy)->accepted(), 3);  // the first connection and two more
+
+  // Every logged event exactly once, in order, ending COMPLETED.
+  std::vector<uint64_t> sequences;
+  std::string last_state;
+  int reconnects = 0;
+  for (const std::string& line : lines) {
+    if (absl::StrContains(line, "reconnecting")) ++reconnects;
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_object() || !json.contains("sequence")) continue;
+    uint64_t sequence = 0;
+    if (json["sequence"].is_string()) {
+      ASSERT_TRUE(
+          absl::SimpleAtoi(json["sequence"].get<std::string>(), &sequence));
+    } else {
+      sequence = json["sequence"].get<uint64_t>();
+    }
+    if (sequence == 0) continue;  // markers
+    if (json.value("type", "") == "EVENT_TYPE_SNAPSHOT") continue;
+    sequences.push_back(sequence);
+    last_state = json.value("state", "");
+  }
+  EXPECT_GE(reconnects, 2);
+  ASSERT_GE(sequences.size(), 10u);
+  for (size_t i = 1; i < sequences.size(); ++i) {
+    EXPECT_EQ(sequences[i], sequences[i - 1] + 1) << "at " << i;
+  }
+  EXPECT_EQ(last_state, "STATE_COMPLETED");
 }
 
 }  // namespace
