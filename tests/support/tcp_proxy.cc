@@ -85,9 +85,8 @@ void TcpProxy::Accept() {
     if (client < 0) continue;
     int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in target = Loopback(target_port_);
-    if (server < 0 ||
-        connect(server, reinterpret_cast<sockaddr*>(&target), sizeof target) !=
-            0) {
+    if (server < 0 || connect(server, reinterpret_cast<sockaddr*>(&target),
+                              sizeof target) != 0) {
       if (server >= 0) close(server);
       close(client);
       continue;
@@ -115,7 +114,9 @@ void TcpProxy::Pump(int client_fd, int server_fd) {
       }
       const int to = fds[1 - i].fd;
       for (ssize_t sent = 0; sent < n;) {
-        ssize_t written = write(to, buffer + sent, static_cast<size_t>(n - sent));
+        // MSG_NOSIGNAL: a peer already gone must not kill the test (SIGPIPE).
+        ssize_t written = send(to, buffer + sent, static_cast<size_t>(n - sent),
+                               MSG_NOSIGNAL);
         if (written <= 0) {
           open = false;
           break;
