@@ -23,8 +23,10 @@ inline constexpr char kHarnessClientSecret[] = "harness-s3cret-7f1d";
 
 struct HarnessOptions {
   // Extra simulator flags (the harness sets port, flows dir, credentials).
+  // The phases are long enough that a poll every 50 ms sees each of them
+  // even on a loaded machine.
   std::vector<std::string> sim_args = {"--queued-ms=300",
-                                       "--in-progress-ms=500"};
+                                       "--in-progress-ms=1500"};
   // Extra server flags (the harness sets listen, base URL, client id).
   std::vector<std::string> server_args = {
       "--poll-interval=50ms", "--queued-poll-interval=50ms",
