@@ -22,7 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "client/reconnect_backoff.h"
+#include "common/backoff.h"
 #include "common/flag_set.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 
@@ -77,7 +77,8 @@ std::string UsageText();
 // tests make reconnects fast and their jitter reproducible.
 struct CommandOptions {
   // Delays between the reconnects of a watch.
-  ReconnectBackoffPolicy reconnect_backoff;
+  BackoffPolicy reconnect_backoff = {absl::Milliseconds(200),
+                                     absl::Seconds(10)};
   // Seed of the reconnect jitter; unset draws one from std::random_device so
   // that CLIs disconnected together spread out.
   std::optional<uint64_t> jitter_seed;

@@ -7,7 +7,7 @@
 // - Retryable endings (see IsRetryableWatchError: the gateway draining or
 //   restarting, a reset connection, …) and a stream silent for twice its
 //   `heartbeat_interval` (an IdleWatchdog cancels it) reconnect after a
-//   ReconnectBackoff delay, with `after_sequence` set to the last
+//   Backoff delay, with `after_sequence` set to the last
 //   `resume_after_sequence` received (no `after_sequence`, i.e. a snapshot,
 //   until something was received). Each reconnect writes one line to the
 //   error stream and nothing to the output, which stays clean for --json.
@@ -40,7 +40,7 @@
 #include "absl/strings/string_view.h"
 #include "client/command_deadline.h"
 #include "client/event_printer.h"
-#include "client/reconnect_backoff.h"
+#include "common/backoff.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
@@ -52,7 +52,7 @@ struct WatchOptions {
   // 0 never reconnects.
   int max_reconnects = 50;
   // Delays between reconnects.
-  ReconnectBackoffPolicy backoff;
+  BackoffPolicy backoff = {absl::Milliseconds(200), absl::Seconds(10)};
   // Seed of the backoff's jitter.
   uint64_t jitter_seed = 0;
 };
@@ -129,7 +129,7 @@ class CompileWatch {
   std::ostream& err_;
   const CommandDeadline& deadline_;
   const WatchOptions options_;
-  ReconnectBackoff backoff_;
+  Backoff backoff_;
 
   // The compile's name; empty while a watch by flow has received nothing.
   std::string name_;

@@ -55,7 +55,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   token_endpoint.request_timeout = config.request_timeout;
   token_endpoint.max_wait = config.max_call_duration;
   upstream::TokenCache tokens(token_endpoint, &http, &clock, &redactor);
-  upstream::Backoff backoff(config.backoff, std::random_device{}());
+  Backoff backoff(config.backoff, std::random_device{}());
   upstream::CxoneClientConfig cxone_config;
   cxone_config.base_url = config.cxone_base_url;
   cxone_config.request_timeout = config.request_timeout;

@@ -9,12 +9,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/backoff.h"
 #include "common/flag_set.h"
 #include "nlohmann/json.hpp"
 #include "server/compile_lifecycle.h"
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
-#include "server/upstream/backoff.h"
 #include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/rate_budget.h"
 #include "server/upstream/token_cache.h"
@@ -36,7 +36,7 @@ struct ServerConfig {
   absl::Duration request_timeout = absl::Seconds(10);
   absl::Duration max_call_duration = absl::Minutes(2);
   LifecycleTimeouts lifecycle;
-  upstream::BackoffPolicy backoff;
+  BackoffPolicy backoff;
   upstream::RateBudgetConfig budget;
   upstream::RetryAfterPolicy retry_after;
   int64_t max_pending_starts = 256;

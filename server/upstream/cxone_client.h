@@ -33,7 +33,7 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "nlohmann/json.hpp"
-#include "server/upstream/backoff.h"
+#include "common/backoff.h"
 #include "server/upstream/compile_upstream.h"
 #include "server/upstream/http_client.h"
 #include "server/upstream/token_cache.h"

@@ -1,8 +1,8 @@
-#include "server/upstream/backoff.h"
+#include "common/backoff.h"
 
 #include "gtest/gtest.h"
 
-namespace cxone::upstream {
+namespace cxone {
 namespace {
 
 TEST(Backoff, CeilingDoublesUpToTheCap) {
@@ -36,5 +36,11 @@ TEST(Backoff, SameSeedSameDelays) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(a.Delay(i), b.Delay(i));
 }
 
+TEST(Backoff, ZeroInitialDelayNeverWaits) {
+  Backoff backoff({absl::ZeroDuration(), absl::Seconds(1), 1}, 1);
+  EXPECT_EQ(backoff.Delay(0), absl::ZeroDuration());
+  EXPECT_EQ(backoff.Delay(30), absl::ZeroDuration());
+}
+
 }  // namespace
-}  // namespace cxone::upstream
+}  // namespace cxone

@@ -1,8 +1,8 @@
-#include "server/upstream/backoff.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 
-namespace cxone::upstream {
+namespace cxone {
 
 Backoff::Backoff(BackoffPolicy policy, uint64_t seed)
     : policy_(policy), random_(seed) {}
@@ -21,4 +21,4 @@ absl::Duration Backoff::Delay(int retry) {
   return absl::Microseconds(uniform(random_));
 }
 
-}  // namespace cxone::upstream
+}  // namespace cxone

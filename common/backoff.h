@@ -1,13 +1,14 @@
 // Backoff: exponential backoff with full jitter (the AWS architecture blog's
-// "full jitter": a delay drawn uniformly from [0, min(cap, base * 2^n))), so
-// that many callers retrying after one fault spread out instead of striking
-// together.
+// "full jitter": a delay drawn uniformly from [0, min(cap, base * 2^n)]), so
+// that many callers retrying after one fault — the gateway's upstream calls,
+// or the CLIs a gateway restart disconnects at once — spread out instead of
+// striking together.
 //
 // Randomness comes from a seeded generator so tests are deterministic.
 //
 // Thread-safe.
-#ifndef CXONE_SERVER_UPSTREAM_BACKOFF_H_
-#define CXONE_SERVER_UPSTREAM_BACKOFF_H_
+#ifndef CXONE_COMMON_BACKOFF_H_
+#define CXONE_COMMON_BACKOFF_H_
 
 #include <cstdint>
 #include <random>
@@ -15,12 +16,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace cxone::upstream {
+namespace cxone {
 
 struct BackoffPolicy {
   absl::Duration initial_delay = absl::Milliseconds(200);
   absl::Duration max_delay = absl::Seconds(5);
-  // Attempts per call, the first included; at least 1.
+  // Attempts per call, the first included; at least 1 (for callers that
+  // bound attempts; the CLI bounds reconnects itself).
   int max_attempts = 4;
 };
 
@@ -45,6 +47,6 @@ class Backoff {
   std::mt19937_64 random_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace cxone::upstream
+}  // namespace cxone
 
-#endif  // CXONE_SERVER_UPSTREAM_BACKOFF_H_
+#endif  // CXONE_COMMON_BACKOFF_H_
