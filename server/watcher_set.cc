@@ -2,10 +2,8 @@
 
 namespace cxone {
 
-WatcherSet::WatcherSet(absl::Duration heartbeat_interval,
-                       std::function<void(int64_t)> on_count_change)
-    : heartbeat_interval_(heartbeat_interval),
-      on_count_change_(std::move(on_count_change)) {}
+WatcherSet::WatcherSet(absl::Duration heartbeat_interval)
+    : heartbeat_interval_(heartbeat_interval) {}
 
 WatcherSet::~WatcherSet() { Shutdown(); }
 
@@ -13,16 +11,12 @@ bool WatcherSet::Add(Watcher* watcher) {
   absl::MutexLock lock(&mu_);
   if (draining_) return false;
   watchers_.insert(watcher);
-  if (on_count_change_)
-    on_count_change_(static_cast<int64_t>(watchers_.size()));
   return true;
 }
 
 void WatcherSet::Remove(Watcher* watcher) {
   absl::MutexLock lock(&mu_);
   watchers_.erase(watcher);
-  if (on_count_change_)
-    on_count_change_(static_cast<int64_t>(watchers_.size()));
 }
 
 void WatcherSet::Drain() {

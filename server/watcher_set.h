@@ -12,7 +12,6 @@
 #define CXONE_SERVER_WATCHER_SET_H_
 
 #include <cstdint>
-#include <functional>
 #include <thread>
 
 #include "absl/container/flat_hash_set.h"
@@ -32,10 +31,7 @@ class Watcher {
 
 class WatcherSet {
  public:
-  // `on_count_change` (may be empty) is told the new count after every
-  // change, e.g. to update a metric.
-  WatcherSet(absl::Duration heartbeat_interval,
-             std::function<void(int64_t)> on_count_change = {});
+  explicit WatcherSet(absl::Duration heartbeat_interval);
   WatcherSet(const WatcherSet&) = delete;
   WatcherSet& operator=(const WatcherSet&) = delete;
   ~WatcherSet();
@@ -62,7 +58,6 @@ class WatcherSet {
   void Run();
 
   const absl::Duration heartbeat_interval_;
-  const std::function<void(int64_t)> on_count_change_;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
