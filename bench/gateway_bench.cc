@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/proc_status.h"
 
 namespace {
 
@@ -38,24 +39,6 @@ double Percentile(std::vector<double> values, double p) {
   size_t index =
       static_cast<size_t>(p * static_cast<double>(values.size() - 1));
   return values[index];
-}
-
-// VmHWM of `pid` in MiB (peak resident set).
-double PeakRssMiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmHWM:")) {
-      int64_t kib = 0;
-      std::string digits;
-      for (char c : line) {
-        if (c >= '0' && c <= '9') digits.push_back(c);
-      }
-      if (absl::SimpleAtoi(digits, &kib))
-        return static_cast<double>(kib) / 1024;
-    }
-  }
-  return 0;
 }
 
 int FlagValue(int argc, char** argv, const std::string& name, int fallback) {
@@ -84,8 +67,10 @@ int main(int argc, char** argv) {
   options.server_args = {absl::StrCat("--poll-interval=", kPollInterval),
                          absl::StrCat("--queued-poll-interval=", kPollInterval),
                          absl::StrCat("--min-poll-interval=", kPollInterval),
-                         "--upstream-rps=2000", "--upstream-burst=100",
-                         "--max-inflight-requests=16", "--upstream-workers=48",
+                         "--upstream-rps=2000",
+                         "--upstream-burst=100",
+                         "--max-inflight-requests=16",
+                         "--upstream-workers=48",
                          absl::StrCat("--max-pending-starts=", compiles)};
   auto gateway = GatewayHarness::Start(options);
   if (!gateway.ok()) {
@@ -166,6 +151,8 @@ int main(int argc, char** argv) {
                 (*stats)["max_concurrent"].get<int>());
   }
   std::printf("  gateway peak RSS                  %.1f MiB\n",
-              PeakRssMiB(harness.server().pid()));
+              static_cast<double>(cxone::testing::ProcStatusField(
+                  harness.server().pid(), "VmHWM")) /
+                  1024);
   return incomplete == 0 ? 0 : 1;
 }

@@ -50,6 +50,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/proc_status.h"
 
 namespace {
 
@@ -70,22 +71,6 @@ int64_t IntFlag(int argc, char** argv, const std::string& name,
     }
   }
   return fallback;
-}
-
-// A field of /proc/PID/status in KiB (VmRSS, VmHWM), or a count (Threads).
-int64_t ProcStatus(pid_t pid, const std::string& field) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (!absl::StartsWith(line, field + ":")) continue;
-    std::string digits;
-    for (char c : line.substr(field.size() + 1)) {
-      if (c >= '0' && c <= '9') digits.push_back(c);
-    }
-    int64_t value = 0;
-    if (absl::SimpleAtoi(digits, &value)) return value;
-  }
-  return -1;
 }
 
 // utime + stime of `pid`, in seconds.
@@ -466,8 +451,8 @@ int main(int argc, char** argv) {
 
   std::fprintf(stderr, "watch_scale_bench: server pid %d\n", server_pid);
   absl::SleepFor(absl::Seconds(settle_s));
-  MemoryPoint baseline{0, ProcStatus(server_pid, "VmRSS"),
-                       ProcStatus(self_pid, "VmRSS"),
+  MemoryPoint baseline{0, cxone::testing::ProcStatusField(server_pid, "VmRSS"),
+                       cxone::testing::ProcStatusField(self_pid, "VmRSS"),
                        MetricOr(*harness, kLiveWatchers)};
 
   // Open the scale watchers in batches, each batch synced before the next;
@@ -503,12 +488,14 @@ int main(int argc, char** argv) {
       open_seconds = absl::ToDoubleSeconds(absl::Now() - open_begin);
     }
     absl::SleepFor(absl::Seconds(1));  // let the server settle
-    curve.push_back({checkpoint, ProcStatus(server_pid, "VmRSS"),
-                     ProcStatus(self_pid, "VmRSS"),
+    curve.push_back({checkpoint,
+                     cxone::testing::ProcStatusField(server_pid, "VmRSS"),
+                     cxone::testing::ProcStatusField(self_pid, "VmRSS"),
                      MetricOr(*harness, kLiveWatchers)});
   }
   scale.open_complete.store(true);
-  const int64_t server_threads = ProcStatus(server_pid, "Threads");
+  const int64_t server_threads =
+      cxone::testing::ProcStatusField(server_pid, "Threads");
   const int server_sockets = CountSockets(server_pid);
   if (scale.early_events.load() > 0 || absl::Now() > events_begin) {
     fail(
@@ -613,7 +600,9 @@ int main(int argc, char** argv) {
                 1.024 / static_cast<double>(full.watchers)
           : 0.0);
   std::printf("  server peak RSS (VmHWM)            %.1f MiB\n",
-              static_cast<double>(ProcStatus(server_pid, "VmHWM")) / 1024);
+              static_cast<double>(
+                  cxone::testing::ProcStatusField(server_pid, "VmHWM")) /
+                  1024);
   std::printf(
       "  live-watchers gauge                before %.0f, all open %.0f, "
       "after the streams ended %.0f\n",

@@ -13,12 +13,14 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/harness_testing.h"
 
 namespace cxone {
 namespace {
 
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::HarnessOptions;
+using ::cxone::testing::MustStart;
 using ::cxone::testing::WatchResult;
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -131,12 +133,6 @@ std::vector<std::string> Flows(const std::string& prefix, int count) {
   std::vector<std::string> flows;
   for (int i = 0; i < count; ++i) flows.push_back(absl::StrCat(prefix, "-", i));
   return flows;
-}
-
-std::unique_ptr<GatewayHarness> MustStart(HarnessOptions options) {
-  auto harness = GatewayHarness::Start(std::move(options));
-  EXPECT_TRUE(harness.ok()) << harness.status();
-  return harness.ok() ? *std::move(harness) : nullptr;
 }
 
 void RateLimitedAccountIsPausedNotHammered(const std::string& form) {

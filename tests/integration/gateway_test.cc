@@ -8,24 +8,20 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/harness_testing.h"
 
 namespace cxone {
 namespace {
 
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::HarnessOptions;
+using ::cxone::testing::MustStart;
 using ::cxone::testing::StartCompile;
 using ::cxone::testing::WatchResult;
 using ::cxone::testing::WatchToEnd;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 namespace v1 = ::cxone::compile::v1;
-
-std::unique_ptr<GatewayHarness> MustStart(HarnessOptions options = {}) {
-  auto harness = GatewayHarness::Start(std::move(options));
-  EXPECT_TRUE(harness.ok()) << harness.status();
-  return harness.ok() ? *std::move(harness) : nullptr;
-}
 
 v1::StartCompileRequest Request(const std::string& flow,
                                 const std::string& request_id = "") {

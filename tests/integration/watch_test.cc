@@ -15,21 +15,18 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
+#include "tests/support/harness_testing.h"
+#include "tests/support/proc_status.h"
 
 namespace cxone {
 namespace {
 
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::HarnessOptions;
+using ::cxone::testing::MustStart;
 using ::cxone::testing::WatchResult;
 using ::testing::HasSubstr;
 namespace v1 = ::cxone::compile::v1;
-
-std::unique_ptr<GatewayHarness> MustStart(HarnessOptions options = {}) {
-  auto harness = GatewayHarness::Start(std::move(options));
-  EXPECT_TRUE(harness.ok()) << harness.status();
-  return harness.ok() ? *std::move(harness) : nullptr;
-}
 
 v1::Compile MustStartCompile(GatewayHarness& gateway, const std::string& flow) {
   v1::StartCompileRequest request;
@@ -312,23 +309,6 @@ TEST(WatchDrain, SigtermEndsEveryWatchWithItsResumeCursor) {
   }
 }
 
-// The server's resident memory, from /proc.
-int64_t ResidentKiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmRSS:")) {
-      int64_t kib = 0;
-      std::string digits;
-      for (char c : line) {
-        if (c >= '0' && c <= '9') digits.push_back(c);
-      }
-      if (absl::SimpleAtoi(digits, &kib)) return kib;
-    }
-  }
-  return -1;
-}
-
 TEST(WatchSlowConsumer, ANonReadingWatcherHoldsBackNobodyAndLosesNothing) {
   HarnessOptions options;
   // A chatty compile: a new (unknown) status on every 20 ms poll for 3 s,
@@ -359,7 +339,8 @@ TEST(WatchSlowConsumer, ANonReadingWatcherHoldsBackNobodyAndLosesNothing) {
   auto slow = slow_stub->WatchCompile(&slow_context, slow_request);
   v1::CompileEvent first;
   ASSERT_TRUE(slow->Read(&first));  // open, then it stops reading
-  const int64_t rss_before = ResidentKiB(gateway->server().pid());
+  const int64_t rss_before =
+      testing::ProcStatusField(gateway->server().pid(), "VmRSS");
 
   constexpr int kReaders = 100;
   std::vector<WatchResult> readers(kReaders);
@@ -373,7 +354,8 @@ TEST(WatchSlowConsumer, ANonReadingWatcherHoldsBackNobodyAndLosesNothing) {
     });
   }
   for (auto& thread : threads) thread.join();
-  const int64_t rss_after = ResidentKiB(gateway->server().pid());
+  const int64_t rss_after =
+      testing::ProcStatusField(gateway->server().pid(), "VmRSS");
 
   // Every reader got every event, in order, and on time: the slow one did
   // not hold them back.
