@@ -3,18 +3,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
 #include "server/grpc_status.h"
-#include "server/watch_reactor.h"
 
 namespace cxone {
 
 CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
-                               WatcherSet* watchers, const Redactor* redactor,
-                               JsonLog* log)
-    : starter_(starter),
-      registry_(registry),
-      watchers_(watchers),
-      redactor_(redactor),
-      log_(log) {}
+                               const Redactor* redactor, JsonLog* log)
+    : starter_(starter), registry_(registry), redactor_(redactor), log_(log) {}
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
     const std::string& name) const {
@@ -84,26 +78,6 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::ResolveWatch(
     if (!retained.ok()) return retained;
   }
   return found;
-}
-
-grpc::ServerWriteReactor<grpc::ByteBuffer>* CompileService::WatchCompile(
-    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* request) {
-  compilev1::WatchCompileRequest parsed;
-  grpc::ByteBuffer copy(*request);
-  if (!grpc::SerializationTraits<compilev1::WatchCompileRequest>::Deserialize(
-           &copy, &parsed)
-           .ok()) {
-    return new WatchReactor(
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                     "the request is not a valid WatchCompileRequest"));
-  }
-  absl::StatusOr<std::shared_ptr<CompileJob>> job = ResolveWatch(parsed);
-  if (!job.ok()) {
-    return new WatchReactor(ToGrpcStatus(job.status(), *redactor_));
-  }
-  std::optional<uint64_t> after;
-  if (parsed.has_after_sequence()) after = parsed.after_sequence();
-  return new WatchReactor(*std::move(job), after, watchers_);
 }
 
 }  // namespace cxone

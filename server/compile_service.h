@@ -2,9 +2,9 @@
 //
 // Each RPC returns a reactor and never blocks: StartCompile hands the work
 // to the CompileStarter (which uses worker threads) and finishes when it
-// calls back; GetCompile answers from the registry at once; WatchCompile
-// returns a WatchReactor (watch_reactor.h), a cursor into the compile's
-// event log that writes the next event when the previous write completes.
+// calls back; GetCompile answers from the registry at once. WatchCompile is
+// served on the async API by the WatchDispatcher (watch_dispatcher.h says
+// why), which asks this service what a request names (ResolveWatch).
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_COMPILE_SERVICE_H_
@@ -18,15 +18,15 @@
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "server/compile_starter.h"
 #include "server/job_registry.h"
-#include "server/watcher_set.h"
 
 namespace cxone {
 
-// The generated callback service, with WatchCompile taking and writing raw
-// bytes so that logged events are serialised once for all watchers.
+// The generated callback service, with WatchCompile asynchronous and
+// writing raw bytes so that logged events are serialised once for all
+// watchers.
 using CompileServiceBase =
     compilev1::CompileService::WithCallbackMethod_StartCompile<
-        compilev1::CompileService::WithRawCallbackMethod_WatchCompile<
+        compilev1::CompileService::WithRawMethod_WatchCompile<
             compilev1::CompileService::WithCallbackMethod_GetCompile<
                 compilev1::CompileService::Service>>>;
 
@@ -34,35 +34,30 @@ class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service.
   CompileService(CompileStarter* starter, JobRegistry* registry,
-                 WatcherSet* watchers, const Redactor* redactor, JsonLog* log);
+                 const Redactor* redactor, JsonLog* log);
 
   grpc::ServerUnaryReactor* StartCompile(
       grpc::CallbackServerContext* context,
       const compilev1::StartCompileRequest* request,
       compilev1::Compile* response) override;
 
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchCompile(
-      grpc::CallbackServerContext* context,
-      const grpc::ByteBuffer* request) override;
-
   grpc::ServerUnaryReactor* GetCompile(
       grpc::CallbackServerContext* context,
       const compilev1::GetCompileRequest* request,
       compilev1::Compile* response) override;
 
- private:
   // The job a WatchCompile request names (by name or by flow), checked
   // against retention; or InvalidArgument, NotFound, OutOfRange.
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
       const compilev1::WatchCompileRequest& request) const;
 
+ private:
   // The job named `name`, or an error Status (InvalidArgument, NotFound).
   absl::StatusOr<std::shared_ptr<CompileJob>> FindJob(
       const std::string& name) const;
 
   CompileStarter* const starter_;
   JobRegistry* const registry_;
-  WatcherSet* const watchers_;
   const Redactor* const redactor_;
   JsonLog* const log_;
 };

@@ -85,6 +85,7 @@ nlohmann::json ServerConfig::ToJson() const {
       {"max_finished_compiles", retention.max_finished_compiles},
       {"drain_timeout", absl::FormatDuration(drain_timeout)},
       {"upstream_workers", upstream_workers},
+      {"watch_queues", watch_queues},
       {"shutdown_grace", absl::FormatDuration(shutdown_grace)},
   };
 }
@@ -175,6 +176,9 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddInt("upstream-workers", &config.upstream_workers,
                "threads starting compiles upstream (polls have their own, "
                "one per --max-inflight-requests)");
+  flags.AddInt("watch-queues", &config.watch_queues,
+               "completion queues (one thread each) serving WatchCompile "
+               "streams (1-64)");
   flags.AddDuration("shutdown-grace", &config.shutdown_grace,
                     "on SIGTERM, how long open calls may take to end");
 
@@ -287,6 +291,10 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   if (config.upstream_workers < 1 || config.upstream_workers > 2048) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--upstream-workers must be 1 to 2048, got ", config.upstream_workers));
+  }
+  if (config.watch_queues < 1 || config.watch_queues > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--watch-queues must be 1 to 64, got ", config.watch_queues));
   }
   return parsed;
 }

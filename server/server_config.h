@@ -46,6 +46,9 @@ struct ServerConfig {
   // before the server stops.
   absl::Duration drain_timeout = absl::Seconds(10);
   int64_t upstream_workers = 8;
+  // Completion queues (one thread each) serving WatchCompile; more queues
+  // make each completion cheaper with many watches (watch_dispatcher.h).
+  int64_t watch_queues = 8;
   absl::Duration shutdown_grace = absl::Seconds(5);
 
   // The effective settings for the start-up log; the secret never appears.

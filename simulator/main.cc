@@ -64,6 +64,7 @@ struct Flags {
   std::string unknown_status_flows;
   std::string chatty_flows;
   int64_t in_progress_ms_max = 0;
+  int64_t queued_spread_ms = 0;
   // Older names, used when the new flag is left at its default.
   int64_t rate_limit_per_second = 0;
   absl::Duration response_delay = absl::ZeroDuration();
@@ -133,6 +134,8 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
       "chatty-flows", &flags.chatty_flows,
       "comma-separated flow ids whose compiles report a new "
       "unknown status WORKING-<n> every 10 ms while in progress");
+  flag_set.AddInt("queued-spread-ms", &flags.queued_spread_ms,
+                  "extra QUEUED time drawn per compile from [0, this]");
   flag_set.AddInt("in-progress-ms-max", &flags.in_progress_ms_max,
                   "longest IN_PROGRESS duration: each compile's is drawn "
                   "from [in-progress-ms, this]; 0 means in-progress-ms");
@@ -194,6 +197,7 @@ absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
                                 : absl::ToDoubleSeconds(flags.token_ttl)},
       {"token_endpoint_down", flags.token_endpoint_down},
       {"in_progress_ms_max", flags.in_progress_ms_max},
+      {"queued_spread_ms", flags.queued_spread_ms},
   };
   const std::pair<const char*, const std::string*> numbers[] = {
       {"retry-after-seconds", &flags.retry_after_seconds},

@@ -175,6 +175,10 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
                          absl::ToInt64Milliseconds(in_progress_min), ")"));
       }
       faults.in_progress_max = max;
+    } else if (field == "queued_spread_ms") {
+      absl::StatusOr<double> ms = NumberIn(field, value, 0, 86'400'000);
+      if (!ms.ok()) return ms.status();
+      faults.queued_spread = absl::Milliseconds(*ms);
     } else {
       return FieldError(field, "unknown field");
     }
@@ -201,6 +205,8 @@ nlohmann::json FaultsToJson(const SimFaults& faults,
       {"chatty_flows", SortedList(faults.chatty_flows)},
       {"in_progress_ms_max", Number(absl::ToDoubleMilliseconds(std::max(
                                  faults.in_progress_max, in_progress_min)))},
+      {"queued_spread_ms",
+       Number(absl::ToDoubleMilliseconds(faults.queued_spread))},
   };
 }
 

@@ -60,6 +60,9 @@ struct SimFaults {
   // [SimConfig::in_progress_duration, in_progress_max]. Zero (or any value
   // not above the lower bound) means the lower bound: no spread.
   absl::Duration in_progress_max = absl::ZeroDuration();
+  // Extra QUEUED time, drawn per compile uniformly from [0, queued_spread],
+  // so that compiles triggered together change state at different times.
+  absl::Duration queued_spread = absl::ZeroDuration();
 };
 
 // What a patch asks for: the faults that result, and the one-off action.

@@ -108,7 +108,8 @@ SimState::SimState(SimConfig config, const Clock* clock, FlowSource flows,
       faults_(config_.faults),
       rng_(seed),
       fault_rng_(Generator(seed, 1)),
-      duration_rng_(Generator(seed, 2)) {}
+      duration_rng_(Generator(seed, 2)),
+      queued_rng_(Generator(seed, 3)) {}
 
 std::string SimState::RandomHex(size_t bytes) {
   std::string hex;
@@ -237,8 +238,13 @@ std::vector<SimState::Phase> SimState::PlanPhases(const std::string& flow_id,
       min_ms +
       static_cast<int64_t>(draw % static_cast<uint64_t>(max_ms - min_ms + 1)));
 
-  std::vector<Phase> phases = {
-      {CompileState::kQueued, config_.queued_duration}};
+  const uint64_t spread_ms =
+      static_cast<uint64_t>(absl::ToInt64Milliseconds(faults_.queued_spread));
+  const absl::Duration queued =
+      config_.queued_duration +
+      absl::Milliseconds(static_cast<int64_t>(queued_rng_() % (spread_ms + 1)));
+
+  std::vector<Phase> phases = {{CompileState::kQueued, queued}};
   if (faults_.unknown_status_flows.contains(flow_id)) {
     phases.push_back({CompileState::kValidating, in_progress});
   }

@@ -4,7 +4,8 @@
 // on HTTP.
 //
 // A compilation's state is a function of time: a sequence of phases fixed
-// when it is triggered. Normally QUEUED for `queued_duration`, IN_PROGRESS
+// when it is triggered. Normally QUEUED for `queued_duration` (plus up to
+// faults.queued_spread), IN_PROGRESS
 // for a duration drawn from [in_progress_duration, faults.in_progress_max],
 // then COMPLETED, or FAILED if the flow file had errors. Flows named in the
 // fault lists (read at trigger time) take other paths; with D the drawn
@@ -386,6 +387,8 @@ class SimState {
   std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 fault_rng_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 duration_rng_ ABSL_GUARDED_BY(mu_);
+  // Separate, so that spreading QUEUED leaves the IN_PROGRESS draws alone.
+  std::mt19937_64 queued_rng_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Token> tokens_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Compile> compiles_ ABSL_GUARDED_BY(mu_);
   // Compile ids in the order they were triggered.

@@ -589,7 +589,7 @@ TEST_F(SimHttpTest, FaultsEndpointShowsTheDefaults) {
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
       "unknown_status_flows": [], "chatty_flows": [],
-      "in_progress_ms_max": 150})"));
+      "in_progress_ms_max": 150, "queued_spread_ms": 0})"));
 }
 
 TEST_F(SimHttpTest, PostingFaultsChangesOnlyTheFieldsGiven) {
@@ -633,7 +633,7 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
        "--retry-after-seconds=2.5", "--latency-ms=5", "--malformed-rate=0.125",
        "--token-ttl-seconds=120", "--token-endpoint-down", "--stuck-flows=b, a",
        "--backwards-flows=c", "--unknown-status-flows=d", "--chatty-flows=e",
-       "--in-progress-ms-max=400"},
+       "--in-progress-ms-max=400", "--queued-spread-ms=250"},
       {{"CXONE_SIM_ERROR_RATE", "0.5"}, {"CXONE_SIM_DROP_RATE", "0.25"}});
   EXPECT_EQ(Faults(), nlohmann::json::parse(R"({
       "rate_limit_rps": 7, "retry_after_form": "http-date",
@@ -641,7 +641,8 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
       "drop_rate": 0.25, "malformed_rate": 0.125, "token_ttl_seconds": 120,
       "token_endpoint_down": true, "stuck_flows": ["a", "b"],
       "backwards_flows": ["c"], "unknown_status_flows": ["d"],
-      "chatty_flows": ["e"], "in_progress_ms_max": 400})"));
+      "chatty_flows": ["e"], "in_progress_ms_max": 400,
+      "queued_spread_ms": 250})"));
 }
 
 TEST_F(SimHttpTest, OlderFlagNamesStillSetTheirFaults) {

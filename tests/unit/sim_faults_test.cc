@@ -85,6 +85,7 @@ TEST(ApplyFaultsPatch, NamesTheFieldOfEveryError) {
       {R"({"backwards_flows": [1]})", "backwards_flows"},
       {R"({"unknown_status_flows": ["a/b"]})", "unknown_status_flows"},
       {R"({"in_progress_ms_max": 1000})", "in_progress_ms_max"},
+      {R"({"queued_spread_ms": -1})", "queued_spread_ms"},
   };
   for (const auto& [patch, field] : cases) {
     absl::StatusOr<FaultsUpdate> update = Apply(patch);
@@ -116,7 +117,7 @@ TEST(FaultsToJson, ShowsDefaultsAndRoundTripsThroughAPatch) {
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
       "unknown_status_flows": [], "chatty_flows": [],
-      "in_progress_ms_max": 3000})"));
+      "in_progress_ms_max": 3000, "queued_spread_ms": 0})"));
 
   SimFaults faults;
   faults.error_rate = 0.25;

@@ -817,6 +817,32 @@ TEST(SimStateLifecycle, DrawsEachInProgressDurationFromTheConfiguredRange) {
   EXPECT_EQ(durations(3), first);
 }
 
+TEST(SimStateLifecycle, DrawsEachQueuedDurationFromTheConfiguredRange) {
+  FakeClock clock;
+  SimConfig config = TestConfig();
+  config.queued_duration = absl::Seconds(1);
+  config.faults.queued_spread = absl::Seconds(2);
+  SimState state(config, &clock, FlowsFrom({}), 5);
+  std::vector<int64_t> queued_ms;
+  for (int i = 0; i < 200; ++i) {
+    absl::StatusOr<CompileSnapshot> compile =
+        state.Trigger(absl::StrCat("flow-", i), nullptr);
+    ASSERT_TRUE(compile.ok()) << compile.status();
+    clock.Advance(absl::Seconds(20));  // every compile terminal
+    const CompileSnapshot done = *state.FindCompile(compile->compile_id);
+    ASSERT_THAT(done.transitions, SizeIs(3));  // QUEUED, IN_PROGRESS, done
+    queued_ms.push_back(
+        absl::ToInt64Milliseconds(done.transitions[1].at - done.triggered_at));
+    clock.Advance(-absl::Seconds(20));
+  }
+  const auto [min, max] =
+      std::minmax_element(queued_ms.begin(), queued_ms.end());
+  EXPECT_GE(*min, 1000);
+  EXPECT_LT(*min, 1100);
+  EXPECT_LE(*max, 3000);
+  EXPECT_GT(*max, 2900);
+}
+
 TEST(SimStateLifecycle, WithoutARangeEveryCompileTakesTheConfiguredDuration) {
   FakeClock clock;
   SimState state(TestConfig(), &clock, FlowsFrom({}), 1);

@@ -1,0 +1,232 @@
+#include "server/watch_stream.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpc/slice.h"
+#include "server/grpc_status.h"
+#include "server/watch_dispatcher.h"
+
+namespace cxone {
+namespace {
+
+// A slice over a logged event's bytes that keeps the event alive for as
+// long as gRPC holds the slice: no copy, and no lifetime to get wrong.
+grpc::Slice SharedSlice(SharedEvent event) {
+  auto* holder = new SharedEvent(std::move(event));
+  const std::string& wire = (*holder)->wire;
+  grpc_slice slice = grpc_slice_new_with_user_data(
+      const_cast<char*>(wire.data()), wire.size(),
+      [](void* user_data) { delete static_cast<SharedEvent*>(user_data); },
+      holder);
+  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
+}
+
+google::protobuf::Duration ToDuration(absl::Duration duration) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(
+      absl::ToInt64Microseconds(duration));
+}
+
+}  // namespace
+
+void WatchStream::Request(WatchDispatcher* dispatcher,
+                          grpc::ServerCompletionQueue* cq) {
+  dispatcher->StreamCreated();
+  auto* stream = new WatchStream(dispatcher, cq);
+  // Asked for before the call starts, so that a cancelled call is noticed
+  // even while nothing is being written.
+  stream->context_.AsyncNotifyWhenDone(&stream->done_tag_);
+  dispatcher->service()->RequestWatchCompile(
+      &stream->context_, &stream->request_, &stream->writer_, cq, cq,
+      &stream->request_tag_);
+}
+
+WatchStream::WatchStream(WatchDispatcher* dispatcher,
+                         grpc::ServerCompletionQueue* cq)
+    : dispatcher_(dispatcher), cq_(cq), writer_(&context_) {}
+
+void WatchStream::OnCompletion(Op op, bool ok) {
+  if (op == Op::kRequest) {
+    if (!ok) {
+      // The server is shutting down: no call arrived, and none of the
+      // other tags will ever complete.
+      dispatcher_->StreamEnded();
+      delete this;
+      return;
+    }
+    dispatcher_->RequestNext(cq_);
+    Begin();
+  } else {
+    absl::MutexLock lock(&mu_);
+    switch (op) {
+      case Op::kWrite:
+        write_in_flight_ = false;
+        out_.Clear();
+        if (ok) {
+          WriteNextLocked();
+        } else {
+          broken_ = true;  // the client went away
+        }
+        break;
+      case Op::kFinish:
+        finish_in_flight_ = false;
+        break;
+      case Op::kDone:
+        done_ = true;
+        break;
+      case Op::kRequest:
+        break;
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (!EndedLocked()) return;
+  }
+  // Only this queue's thread completes this stream's operations, so no
+  // other completion can race this; event and heartbeat calls from other
+  // threads are over once the job and the set have let go of the stream.
+  if (job_ != nullptr) job_->RemoveListener(this);
+  if (registered_) dispatcher_->watchers()->Remove(this);
+  dispatcher_->StreamEnded();
+  delete this;
+}
+
+bool WatchStream::EndedLocked() const {
+  return done_ && !write_in_flight_ && !finish_in_flight_;
+}
+
+void WatchStream::Begin() {
+  compilev1::WatchCompileRequest parsed;
+  if (!grpc::SerializationTraits<compilev1::WatchCompileRequest>::Deserialize(
+           &request_, &parsed)
+           .ok()) {
+    absl::MutexLock lock(&mu_);
+    started_ = true;
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                     "the request is not a valid WatchCompileRequest"));
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<CompileJob>> job =
+      dispatcher_->ResolveWatch(parsed);
+  if (!job.ok()) {
+    absl::MutexLock lock(&mu_);
+    started_ = true;
+    FinishLocked(ToGrpcStatus(job.status(), dispatcher_->redactor()));
+    return;
+  }
+  job_ = *std::move(job);
+  // Added before taking mu_: the set calls watchers with its own lock held
+  // and then takes theirs, so the other order could deadlock. Until
+  // started_ is set, those calls only record what they want.
+  registered_ = dispatcher_->watchers()->Add(this);
+  absl::MutexLock lock(&mu_);
+  started_ = true;
+  std::optional<uint64_t> after_sequence;
+  if (parsed.has_after_sequence()) after_sequence = parsed.after_sequence();
+  if (!registered_) {
+    FinishLocked(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("server draining; resume with after_sequence=",
+                     after_sequence.value_or(0), " on another gateway")));
+    return;
+  }
+  if (!after_sequence.has_value()) {
+    compilev1::CompileEvent snapshot = job_->SnapshotEvent();
+    cursor_ = snapshot.sequence();
+    *snapshot.mutable_heartbeat_interval() =
+        ToDuration(dispatcher_->watchers()->heartbeat_interval());
+    WriteMessageLocked(snapshot);
+    return;
+  }
+  // Past the end of a live compile means "the next event".
+  cursor_ = std::min(*after_sequence, job_->last_sequence());
+  if (job_->IsFinishedAfter(cursor_)) {
+    FinishLocked(grpc::Status::OK);  // nothing more will ever come
+    return;
+  }
+  WriteMessageLocked(Marker(compilev1::EVENT_TYPE_HEARTBEAT));
+}
+
+compilev1::CompileEvent WatchStream::Marker(compilev1::EventType type) const {
+  compilev1::CompileEvent marker;
+  marker.set_type(type);
+  marker.set_resume_after_sequence(cursor_);
+  marker.set_name(job_->name());
+  *marker.mutable_heartbeat_interval() =
+      ToDuration(dispatcher_->watchers()->heartbeat_interval());
+  return marker;
+}
+
+void WatchStream::WriteMessageLocked(const compilev1::CompileEvent& event) {
+  grpc::Slice slice(event.SerializeAsString());
+  out_ = grpc::ByteBuffer(&slice, 1);
+  write_in_flight_ = true;
+  writer_.Write(out_, &write_tag_);
+}
+
+void WatchStream::WriteNextLocked() {
+  if (!started_ || finished_ || broken_ || done_ || write_in_flight_) return;
+  if (SharedEvent next = job_->NextEvent(cursor_, this)) {
+    cursor_ = next->event.sequence();
+    grpc::Slice slice = SharedSlice(std::move(next));
+    out_ = grpc::ByteBuffer(&slice, 1);
+    write_in_flight_ = true;
+    writer_.Write(out_, &write_tag_);
+    return;
+  }
+  // Caught up with the log.
+  if (absl::Status retained = job_->CheckRetained(cursor_); !retained.ok()) {
+    FinishLocked(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                              std::string(retained.message())));
+    return;
+  }
+  if (job_->IsFinishedAfter(cursor_)) {
+    FinishLocked(grpc::Status::OK);
+    return;
+  }
+  if (draining_) {
+    FinishLocked(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("server draining; resume with after_sequence=", cursor_)));
+    return;
+  }
+  if (!synced_) {
+    synced_ = true;
+    WriteMessageLocked(Marker(compilev1::EVENT_TYPE_SYNCED));
+    return;
+  }
+  if (heartbeat_due_) {
+    heartbeat_due_ = false;
+    WriteMessageLocked(Marker(compilev1::EVENT_TYPE_HEARTBEAT));
+  }
+  // Otherwise the job, a heartbeat or the drain calls us back.
+}
+
+void WatchStream::OnEventAvailable() {
+  absl::MutexLock lock(&mu_);
+  WriteNextLocked();
+}
+
+void WatchStream::OnHeartbeatDue() {
+  absl::MutexLock lock(&mu_);
+  heartbeat_due_ = true;
+  WriteNextLocked();
+}
+
+void WatchStream::OnDrain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  WriteNextLocked();
+}
+
+void WatchStream::FinishLocked(const grpc::Status& status) {
+  if (finished_ || broken_ || done_) return;
+  finished_ = true;
+  finish_in_flight_ = true;
+  writer_.Finish(status, &finish_tag_);
+}
+
+}  // namespace cxone
