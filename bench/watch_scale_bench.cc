@@ -1,13 +1,14 @@
 // watch_scale_bench: many concurrent WatchCompile streams on one gateway.
 //
 // Starts the real simulator and gateway on loopback and opens `watchers`
-// (default 50,000) WatchCompile streams with the gRPC callback client API
-// (one ClientReadReactor per stream, no thread per stream), spread over
-// `compiles` chatty compiles and `channels` client channels (each its own
-// TCP connection). The compiles stay QUEUED (no events) while the streams
-// open, so the server's memory can be read with every stream open and idle;
-// then they turn IN_PROGRESS and, being chatty, produce an UPSTREAM_ANOMALY
-// event on every poll until they complete. Prints:
+// (default 50,000) WatchCompile streams with the gRPC async client API (on
+// `client-queues` completion queues, no thread per stream), spread over
+// `compiles` compiles and `channels` client channels (each its own TCP
+// connection). The compiles stay QUEUED (no events) while the streams open,
+// so the server's memory can be read with every stream open and idle; then
+// they turn IN_PROGRESS and COMPLETED — each at its own moment with
+// --spread-ms (the default), all at once with --spread-ms=0, and with an
+// UPSTREAM_ANOMALY event on every poll in between with --chatty=1. Prints:
 //   - event delivery latency p50/p99/max: the client's receive time minus
 //     the event's `time` (when the gateway observed the change), for every
 //     live event delivered to every watcher (target p99 <= 200 ms);
@@ -25,8 +26,10 @@
 // not open, a watcher missed its terminal event, the time ran out), else 0.
 //
 // Usage: watch_scale_bench [--watchers=50000] [--compiles=50] [--channels=50]
-//   [--indep-watchers=1000] [--poll-ms=50] [--in-progress-ms=3000]
-//   [--queued-ms=AUTO] [--batch=1000] [--settle-s=1] [--time-limit-s=300]
+//   [--indep-watchers=1000] [--poll-ms=500] [--in-progress-ms=3000]
+//   [--spread-ms=10000] [--chatty=0] [--queued-ms=AUTO] [--batch=1000]
+//   [--settle-s=1] [--time-limit-s=300] [--client-queues=8]
+//   [--watch-queues=8 (the server's --watch-queues)]
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -60,13 +63,13 @@ using ::cxone::testing::GatewayHarness;
 constexpr char kLiveWatchers[] = "cxone_gateway_live_watchers";
 
 int64_t IntFlag(int argc, char** argv, const std::string& name,
-                int64_t fallback, int64_t max) {
+                int64_t fallback, int64_t max, int64_t min = 1) {
   const std::string prefix = absl::StrCat("--", name, "=");
   for (int i = 1; i < argc; ++i) {
     int64_t value;
     if (absl::StartsWith(argv[i], prefix) &&
         absl::SimpleAtoi(std::string(argv[i]).substr(prefix.size()), &value) &&
-        value > 0 && value <= max) {
+        value >= min && value <= max) {
       return value;
     }
   }
@@ -194,25 +197,50 @@ bool IsTerminal(v1::State state) {
          state == v1::STATE_TIMED_OUT;
 }
 
-// One WatchCompile stream, read through the callback API.
-class Watch final : public grpc::ClientReadReactor<v1::CompileEvent> {
+// One WatchCompile stream, read through the async API on one of the
+// client's completion queues (see ClientQueues).
+class Watch final {
  public:
+  enum class Op { kStart, kRead, kFinish };
+  struct Tag {
+    Watch* watch;
+    Op op;
+  };
+
   explicit Watch(Group* group) : group_(group) {}
 
+  // No deadline: a deadline per call would put 50,000 timers in gRPC's
+  // timer list; the run's time limit cancels instead.
   void Start(v1::CompileService::Stub& stub, const std::string& name,
-             absl::Time deadline) {
-    context_.set_deadline(absl::ToChronoTime(deadline));
+             grpc::CompletionQueue* cq) {
     request_.set_name(name);
-    stub.async()->WatchCompile(&context_, &request_, this);
-    StartRead(&event_);
-    StartCall();
+    reader_ = stub.PrepareAsyncWatchCompile(&context_, request_, cq);
+    reader_->StartCall(&start_tag_);
   }
 
   void Cancel() { context_.TryCancel(); }
   bool done() const { return done_.load(); }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // OnDone follows
+  // Called by the queue's thread.
+  void OnCompletion(Op op, bool ok) {
+    switch (op) {
+      case Op::kStart:
+      case Op::kRead:
+        if (!ok) {
+          reader_->Finish(&status_, &finish_tag_);
+          return;
+        }
+        if (op == Op::kRead) OnEvent();
+        reader_->Read(&event_, &read_tag_);
+        return;
+      case Op::kFinish:
+        OnDone();
+        return;
+    }
+  }
+
+ private:
+  void OnEvent() {
     const absl::Time now = absl::Now();
     switch (event_.type()) {
       case v1::EVENT_TYPE_SYNCED:
@@ -242,34 +270,73 @@ class Watch final : public grpc::ClientReadReactor<v1::CompileEvent> {
         if (IsTerminal(event_.state())) saw_terminal_ = true;
       }
     }
-    StartRead(&event_);
   }
 
-  void OnDone(const grpc::Status& status) override {
-    if (status.ok() && saw_terminal_) {
+  void OnDone() {
+    if (status_.ok() && saw_terminal_) {
       group_->terminal_ok.fetch_add(1);
     } else {
       group_->failed.fetch_add(1);
       absl::MutexLock lock(&group_->mu);
       if (group_->first_error.empty()) {
-        group_->first_error = status.ok()
+        group_->first_error = status_.ok()
                                   ? "stream ended OK without a terminal event"
-                                  : absl::StrCat("code ", status.error_code(),
-                                                 ": ", status.error_message());
+                                  : absl::StrCat("code ", status_.error_code(),
+                                                 ": ", status_.error_message());
       }
     }
     group_->done.fetch_add(1);
     done_.store(true);
   }
 
- private:
   Group* const group_;
   grpc::ClientContext context_;
   v1::WatchCompileRequest request_;
+  std::unique_ptr<grpc::ClientAsyncReader<v1::CompileEvent>> reader_;
   v1::CompileEvent event_;
-  bool synced_ = false;  // only touched by the reactor's own callbacks
+  grpc::Status status_;
+  Tag start_tag_{this, Op::kStart};
+  Tag read_tag_{this, Op::kRead};
+  Tag finish_tag_{this, Op::kFinish};
+  // Only touched by the queue's thread.
+  bool synced_ = false;
   bool saw_terminal_ = false;
   std::atomic<bool> done_{false};
+};
+
+// The client's completion queues, one thread each: as on the server, many
+// queues keep Debian gRPC's per-completion scan of a queue's pending
+// operations short.
+class ClientQueues {
+ public:
+  explicit ClientQueues(int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+      queues_.push_back(std::make_unique<grpc::CompletionQueue>());
+      threads_.emplace_back([cq = queues_.back().get()] {
+        void* tag = nullptr;
+        bool ok = false;
+        while (cq->Next(&tag, &ok)) {
+          auto* watch_tag = static_cast<Watch::Tag*>(tag);
+          watch_tag->watch->OnCompletion(watch_tag->op, ok);
+        }
+      });
+    }
+  }
+  ClientQueues(const ClientQueues&) = delete;
+  ClientQueues& operator=(const ClientQueues&) = delete;
+  // REQUIRES: every watch is done.
+  ~ClientQueues() {
+    for (auto& queue : queues_) queue->Shutdown();
+    for (auto& thread : threads_) thread.join();
+  }
+
+  grpc::CompletionQueue* queue(int64_t index) const {
+    return queues_[static_cast<size_t>(index) % queues_.size()].get();
+  }
+
+ private:
+  std::vector<std::unique_ptr<grpc::CompletionQueue>> queues_;
+  std::vector<std::thread> threads_;
 };
 
 // Waits (polling) until `ready()` or `deadline`; returns ready().
@@ -302,10 +369,21 @@ int main(int argc, char** argv) {
   const int64_t channel_count = IntFlag(argc, argv, "channels", 50, 1000);
   const int64_t indep_watchers =
       IntFlag(argc, argv, "indep-watchers", 1000, 100'000);
-  const int64_t poll_ms = IntFlag(argc, argv, "poll-ms", 50, 10'000);
+  const int64_t poll_ms = IntFlag(argc, argv, "poll-ms", 500, 10'000);
   const int64_t in_progress_ms =
       IntFlag(argc, argv, "in-progress-ms", 3000, 600'000);
   const int64_t batch = IntFlag(argc, argv, "batch", 1000, 1'000'000);
+  const int64_t client_queues = IntFlag(argc, argv, "client-queues", 8, 64);
+  // 0: every scale compile changes state at the same instant, so each
+  // change is one burst to every watcher (the worst case). N: each one's
+  // QUEUED and IN_PROGRESS phases last up to N ms longer, drawn at random,
+  // as for compiles started at different times.
+  const int64_t spread_ms =
+      IntFlag(argc, argv, "spread-ms", 10'000, 600'000, /*min=*/0);
+  // 1: the scale compiles report a new status on every poll (an event per
+  // poll); 0: only their real state changes.
+  const bool chatty = IntFlag(argc, argv, "chatty", 0, 1, /*min=*/0) == 1;
+  const int64_t watch_queues = IntFlag(argc, argv, "watch-queues", 8, 64);
   // Seconds the server idles before the baseline reading (time to attach a
   // profiler such as `heaptrack -p PID`, say).
   const int64_t settle_s = IntFlag(argc, argv, "settle-s", 1, 600);
@@ -338,15 +416,15 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
-  std::string chatty;
-  for (int64_t c = 0; c < compiles; ++c) {
-    absl::StrAppend(&chatty, c == 0 ? "" : ",", "scale-", c);
+  std::string chatty_flows;
+  for (int64_t c = 0; chatty && c < compiles; ++c) {
+    absl::StrAppend(&chatty_flows, c == 0 ? "" : ",", "scale-", c);
   }
   const std::string poll = absl::StrCat(poll_ms, "ms");
   cxone::testing::HarnessOptions options;
   options.sim_args = {absl::StrCat("--queued-ms=", queued_ms),
                       absl::StrCat("--in-progress-ms=", in_progress_ms),
-                      absl::StrCat("--chatty-flows=", chatty)};
+                      absl::StrCat("--chatty-flows=", chatty_flows)};
   options.server_args = {
       absl::StrCat("--poll-interval=", poll),
       absl::StrCat("--queued-poll-interval=", poll),
@@ -354,6 +432,7 @@ int main(int argc, char** argv) {
       "--upstream-burst=100", "--max-inflight-requests=16",
       absl::StrCat("--upstream-workers=", compiles + 2),
       absl::StrCat("--max-pending-starts=", compiles + 8),
+      absl::StrCat("--watch-queues=", watch_queues),
       // No heartbeat during the run: every stream would get one.
       absl::StrCat("--heartbeat-interval=", time_limit_s + 60, "s"),
       // A long QUEUED phase must not count as stuck.
@@ -388,16 +467,16 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Start every compile at once: the scale compiles (chatty) and the two
-  // independence compiles (identical timing, not chatty).
+  // Start the two independence compiles together (identical timing, not
+  // chatty), then, with the spread on, every scale compile at once.
   const int64_t total_compiles = compiles + 2;
   // The simulator times each compile from its trigger, which is after this.
   const absl::Time triggers_sent = absl::Now();
   std::vector<v1::Compile> started_compiles(total_compiles);
   std::vector<absl::Status> start_status(total_compiles);
-  {
+  auto start_compiles = [&](int64_t first, int64_t end) {
     std::vector<std::thread> threads;
-    for (int64_t c = 0; c < total_compiles; ++c) {
+    for (int64_t c = first; c < end; ++c) {
       threads.emplace_back([&, c] {
         v1::StartCompileRequest request;
         request.set_flow_id(c < compiles    ? absl::StrCat("scale-", c)
@@ -413,7 +492,18 @@ int main(int argc, char** argv) {
       });
     }
     for (auto& thread : threads) thread.join();
+  };
+  start_compiles(compiles, total_compiles);
+  if (spread_ms > 0) {
+    if (absl::Status spread = harness->SetSimFaults(
+            {{"queued_spread_ms", spread_ms},
+             {"in_progress_ms_max", in_progress_ms + spread_ms}});
+        !spread.ok()) {
+      fail(spread.ToString());
+      return 1;
+    }
   }
+  start_compiles(0, compiles);
   for (int64_t c = 0; c < total_compiles; ++c) {
     if (!start_status[c].ok()) {
       fail(absl::StrCat("StartCompile: ", start_status[c].ToString()));
@@ -427,12 +517,13 @@ int main(int argc, char** argv) {
   Group indep_one;
   Group indep_many;
   Group scale;
+  ClientQueues queues(client_queues);
   std::vector<std::unique_ptr<Watch>> watches;
   watches.reserve(static_cast<size_t>(watchers + indep_watchers + 1));
   auto open = [&](Group* group, const std::string& name, int64_t index) {
     watches.push_back(std::make_unique<Watch>(group));
     watches.back()->Start(*stubs[static_cast<size_t>(index % channel_count)],
-                          name, run_deadline);
+                          name, queues.queue(index));
   };
   open(&indep_one, started_compiles[compiles].name(), 0);
   for (int64_t i = 0; i < indep_watchers; ++i) {
@@ -567,9 +658,11 @@ int main(int argc, char** argv) {
   // Print.
   const MemoryPoint& full = curve.empty() ? baseline : curve.back();
   std::printf(
-      "watch_scale_bench: W=%ld watchers on %ld chatty compiles over %ld "
-      "channels; poll %ld ms; QUEUED %ld ms then IN_PROGRESS %ld ms\n",
-      watchers, compiles, channel_count, poll_ms, queued_ms, in_progress_ms);
+      "watch_scale_bench: W=%ld watchers on %ld %scompiles over %ld "
+      "channels; poll %ld ms; QUEUED %ld ms then IN_PROGRESS %ld ms, each "
+      "+ up to %ld ms\n",
+      watchers, compiles, chatty ? "chatty " : "", channel_count, poll_ms,
+      queued_ms, in_progress_ms, spread_ms);
   std::printf("  streams opened and synced          %ld of %ld in %.1f s\n",
               scale.synced.load(), watchers, open_seconds);
   std::printf("  server threads / sockets           %ld / %d\n", server_threads,
@@ -673,7 +766,7 @@ int main(int argc, char** argv) {
     complete = false;
   }
 
-  // Every reactor must be done before it is destroyed: cancel the rest,
+  // Every watch must be done before it is destroyed: cancel the rest,
   // then stop the processes (which ends any call still open).
   for (auto& watch : watches) {
     if (!watch->done()) watch->Cancel();

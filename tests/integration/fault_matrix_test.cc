@@ -113,22 +113,6 @@ void ExpectWellBehaved(GatewayHarness& gateway) {
   }
 }
 
-absl::Status SetFaults(GatewayHarness& gateway, const nlohmann::json& faults) {
-  httplib::Client client("127.0.0.1", [&] {
-    int port = 0;
-    (void)absl::SimpleAtoi(
-        gateway.sim_url().substr(gateway.sim_url().rfind(':') + 1), &port);
-    return port;
-  }());
-  auto response =
-      client.Post("/_sim/faults", faults.dump(), "application/json");
-  if (!response || response->status != 200) {
-    return absl::InternalError(absl::StrCat(
-        "POST /_sim/faults failed: ", response ? response->body : "no answer"));
-  }
-  return absl::OkStatus();
-}
-
 std::vector<std::string> Flows(const std::string& prefix, int count) {
   std::vector<std::string> flows;
   for (int i = 0; i < count; ++i) flows.push_back(absl::StrCat(prefix, "-", i));
@@ -228,7 +212,7 @@ TEST(FaultMatrix, RevokedTokensAreReplaced) {
     for (int i = 0; i < 3; ++i) {
       absl::SleepFor(
           absl::Milliseconds(300));  // spread revocations over the run
-      EXPECT_TRUE(SetFaults(*gateway, {{"revoke_tokens", true}}).ok());
+      EXPECT_TRUE(gateway->SetSimFaults({{"revoke_tokens", true}}).ok());
     }
   });
   auto outcomes = CompileAll(*gateway, Flows("revoked", 4));
@@ -249,8 +233,9 @@ TEST(FaultMatrix, TokenEndpointOutageIsSurvived) {
   auto compile = testing::StartCompile(gateway->stub(), request);
   ASSERT_TRUE(compile.ok()) << compile.status();
   // Take the token endpoint down and revoke the token in use: polls fail.
-  ASSERT_TRUE(SetFaults(*gateway, {{"token_endpoint_down", true},
-                                   {"revoke_tokens", true}})
+  ASSERT_TRUE(gateway
+                  ->SetSimFaults(
+                      {{"token_endpoint_down", true}, {"revoke_tokens", true}})
                   .ok());
   // Wait (bounded) until the outage has been hit.
   for (int i = 0; i < 200; ++i) {
@@ -265,7 +250,7 @@ TEST(FaultMatrix, TokenEndpointOutageIsSurvived) {
   ASSERT_TRUE(gateway->stub().GetCompile(&context, get, &during).ok());
   EXPECT_NE(during.state(), v1::STATE_FAILED);
   EXPECT_NE(during.state(), v1::STATE_TIMED_OUT);
-  ASSERT_TRUE(SetFaults(*gateway, {{"token_endpoint_down", false}}).ok());
+  ASSERT_TRUE(gateway->SetSimFaults({{"token_endpoint_down", false}}).ok());
   Outcome outcome{compile->name(),
                   testing::WatchToEnd(gateway->stub(), compile->name())};
   ExpectFinished(outcome, v1::STATE_COMPLETED);

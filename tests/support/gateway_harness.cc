@@ -110,6 +110,16 @@ absl::Status GatewayHarness::ResetSimStats() {
   return absl::OkStatus();
 }
 
+absl::Status GatewayHarness::SetSimFaults(const nlohmann::json& patch) {
+  httplib::Client client("127.0.0.1", sim_port_);
+  auto response = client.Post("/_sim/faults", patch.dump(), "application/json");
+  if (!response || response->status != 200) {
+    return absl::InternalError(absl::StrCat(
+        "POST /_sim/faults failed: ", response ? response->body : "no answer"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<double> GatewayHarness::Metric(const std::string& name) {
   httplib::Client client("127.0.0.1", metrics_port_);
   auto response = client.Get("/metrics");

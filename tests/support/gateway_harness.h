@@ -53,6 +53,8 @@ class GatewayHarness {
   absl::StatusOr<nlohmann::json> SimStats();
   // POST /_sim/reset.
   absl::Status ResetSimStats();
+  // POST /_sim/faults with `patch`.
+  absl::Status SetSimFaults(const nlohmann::json& patch);
   // GET `path` on the simulator, parsed.
   absl::StatusOr<nlohmann::json> SimGet(const std::string& path);
 
