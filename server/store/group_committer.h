@@ -1,0 +1,74 @@
+// GroupCommitter: the one writer to the Store. Callers hand it batches and
+// wait; one thread commits whatever has gathered in a single transaction,
+// so that many compiles' events share the cost of a commit (group commit).
+// A caller waits at most for the transaction in progress plus its own: no
+// timer holds a batch back.
+//
+// If a merged transaction fails, each batch in it is retried alone, so one
+// bad batch cannot fail the others.
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_STORE_GROUP_COMMITTER_H_
+#define CXONE_SERVER_STORE_GROUP_COMMITTER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "server/store/store.h"
+
+namespace cxone {
+
+class GroupCommitter {
+ public:
+  // `store` must outlive the committer. A transaction takes at most
+  // `max_transaction_writes` rows, unless one batch alone is larger.
+  explicit GroupCommitter(Store* store, int64_t max_transaction_writes = 20000);
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+  ~GroupCommitter();
+
+  void Start();
+
+  // Commits `batch` and returns once it is durable, or with the store's
+  // error (nothing of the batch was applied). Unavailable once shut down.
+  absl::Status Commit(StoreBatch batch);
+
+  // Commits what is waiting, then stops the thread.
+  void Shutdown();
+
+  // Whether the last transaction succeeded (true before the first).
+  bool healthy() const;
+  // Batches waiting for the next transaction.
+  int64_t waiting() const;
+  // Transactions committed and rows written, for metrics and benchmarks.
+  int64_t transactions() const;
+  int64_t writes() const;
+
+ private:
+  struct Waiter {
+    StoreBatch batch;
+    absl::Status result;
+    bool done = false;
+  };
+
+  void Run();
+
+  Store* const store_;
+  const int64_t max_transaction_writes_;
+  mutable absl::Mutex mu_;
+  std::deque<std::shared_ptr<Waiter>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool healthy_ ABSL_GUARDED_BY(mu_) = true;
+  int64_t transactions_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_STORE_GROUP_COMMITTER_H_

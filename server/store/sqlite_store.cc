@@ -1,0 +1,445 @@
+#include "server/store/sqlite_store.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace cxone {
+namespace {
+
+constexpr char kFileName[] = "gateway.db";
+
+// Forward migrations: kMigrations[v] takes the schema from version v to
+// v + 1. Version 0 is an empty database.
+const char* const kMigrations[] = {
+    // 0 → 1: compiles, their events, request_id keys.
+    R"sql(
+      CREATE TABLE compiles (
+        name TEXT PRIMARY KEY,
+        flow_id TEXT NOT NULL,
+        compile_id TEXT NOT NULL,
+        state INTEGER NOT NULL,
+        compile BLOB NOT NULL,
+        last_sequence INTEGER NOT NULL,
+        terminal INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE events (
+        compile_name TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        payload BLOB NOT NULL,
+        PRIMARY KEY (compile_name, sequence)
+      ) WITHOUT ROWID;
+      CREATE TABLE request_ids (
+        request_id TEXT PRIMARY KEY,
+        flow_id TEXT NOT NULL,
+        compile_name TEXT NOT NULL DEFAULT ''
+      ) WITHOUT ROWID;
+    )sql",
+    // 1 → 2: when each compile finished (for retention), and each key's
+    // directives and age (to retry a trigger interrupted by a crash).
+    // Compiles already finished start their retention now.
+    R"sql(
+      ALTER TABLE compiles ADD COLUMN finished_us INTEGER;
+      UPDATE compiles SET finished_us =
+          CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
+        WHERE terminal = 1;
+      CREATE INDEX compiles_by_finish ON compiles (finished_us)
+        WHERE finished_us IS NOT NULL;
+      ALTER TABLE request_ids ADD COLUMN directives TEXT NOT NULL DEFAULT '';
+      ALTER TABLE request_ids ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0;
+    )sql",
+};
+static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
+
+absl::Status OpenError(const std::string& path, const std::string& reason) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("state store ", path, ": ", reason));
+}
+
+// Resets `statement` when it goes out of scope, so that it can be reused.
+class StatementReset {
+ public:
+  explicit StatementReset(sqlite3_stmt* statement) : statement_(statement) {}
+  StatementReset(const StatementReset&) = delete;
+  StatementReset& operator=(const StatementReset&) = delete;
+  ~StatementReset() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+
+ private:
+  sqlite3_stmt* const statement_;
+};
+
+void BindText(sqlite3_stmt* statement, int index, const std::string& text) {
+  sqlite3_bind_text(statement, index, text.data(),
+                    static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+void BindBlob(sqlite3_stmt* statement, int index, const std::string& bytes) {
+  sqlite3_bind_blob(statement, index, bytes.data(),
+                    static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+}
+
+std::string ColumnBytes(sqlite3_stmt* statement, int column) {
+  const void* data = sqlite3_column_blob(statement, column);
+  const int size = sqlite3_column_bytes(statement, column);
+  if (data == nullptr || size <= 0) return "";
+  return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
+    const std::string& state_dir, SqliteStoreOptions options) {
+  std::error_code error;
+  if (std::filesystem::exists(state_dir, error) &&
+      !std::filesystem::is_directory(state_dir, error)) {
+    return OpenError(state_dir, "exists and is not a directory");
+  }
+  std::filesystem::create_directories(state_dir, error);
+  if (error) {
+    return OpenError(state_dir, absl::StrCat("cannot create the directory: ",
+                                             error.message()));
+  }
+  if (!std::filesystem::is_directory(state_dir, error)) {
+    return OpenError(state_dir, "not a directory");
+  }
+  if (!options.read_only && access(state_dir.c_str(), W_OK | X_OK) != 0) {
+    return OpenError(state_dir, "the directory is not writable");
+  }
+  const std::string path =
+      (std::filesystem::path(state_dir) / kFileName).string();
+  sqlite3* db = nullptr;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY
+                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string reason = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return OpenError(path, reason);
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  sqlite3_busy_timeout(db, 5000);
+  if (!options.read_only) {
+    if (absl::Status wal = store->Exec("PRAGMA journal_mode=WAL"); !wal.ok()) {
+      return OpenError(path, std::string(wal.message()));
+    }
+  }
+  if (absl::Status sync =
+          store->Exec(options.sync_every_commit ? "PRAGMA synchronous=FULL"
+                                                : "PRAGMA synchronous=NORMAL");
+      !sync.ok()) {
+    return OpenError(path, std::string(sync.message()));
+  }
+  if (options.max_page_count > 0) {
+    if (absl::Status max = store->SetMaxPageCount(options.max_page_count);
+        !max.ok()) {
+      return OpenError(path, std::string(max.message()));
+    }
+  }
+  if (absl::Status migrated = store->Migrate(); !migrated.ok()) {
+    return migrated;
+  }
+  if (absl::Status prepared = store->Prepare(); !prepared.ok()) {
+    return OpenError(path, std::string(prepared.message()));
+  }
+  return store;
+}
+
+SqliteStore::SqliteStore(sqlite3* db, std::string path)
+    : db_(db), path_(std::move(path)) {}
+
+SqliteStore::~SqliteStore() {
+  for (sqlite3_stmt* statement : {upsert_compile_, insert_event_,
+                                  upsert_request_id_, delete_request_id_}) {
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db_);
+}
+
+absl::Status SqliteStore::Error(const std::string& what) const {
+  return absl::UnavailableError(absl::StrCat("state store ", path_, ": ", what,
+                                             ": ", sqlite3_errmsg(db_)));
+}
+
+absl::Status SqliteStore::Exec(const std::string& sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    return absl::UnavailableError(
+        absl::StrCat("state store ", path_, ": ", text));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::SetMaxPageCount(int64_t pages) {
+  // SQLite reads 0 as "show the bound"; the largest value lifts it.
+  return Exec(absl::StrCat("PRAGMA max_page_count=",
+                           pages > 0 ? pages : int64_t{4294967294}));
+}
+
+absl::Status SqliteStore::Migrate() {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &statement, nullptr) !=
+          SQLITE_OK ||
+      sqlite3_step(statement) != SQLITE_ROW) {
+    sqlite3_finalize(statement);
+    return OpenError(path_, absl::StrCat("cannot read the schema version: ",
+                                         sqlite3_errmsg(db_)));
+  }
+  const int version = sqlite3_column_int(statement, 0);
+  sqlite3_finalize(statement);
+  if (version > kSchemaVersion) {
+    return OpenError(
+        path_, absl::StrCat("the database has schema version ", version,
+                            ", newer than this gateway's ", kSchemaVersion,
+                            ": it was written by a newer gateway; run that, "
+                            "or start with another --state-dir"));
+  }
+  for (int from = version; from < kSchemaVersion; ++from) {
+    absl::Status migrated =
+        Exec(absl::StrCat("BEGIN IMMEDIATE;", kMigrations[from],
+                          "PRAGMA user_version=", from + 1, ";COMMIT;"));
+    if (!migrated.ok()) {
+      (void)Exec("ROLLBACK");
+      return OpenError(
+          path_, absl::StrCat("cannot migrate the schema from version ", from,
+                              " to ", from + 1, ": ", migrated.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::Prepare() {
+  const std::pair<sqlite3_stmt**, const char*> statements[] = {
+      {&upsert_compile_,
+       "INSERT OR REPLACE INTO compiles (name, flow_id, compile_id, state, "
+       "compile, last_sequence, terminal, finished_us) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&insert_event_,
+       "INSERT INTO events (compile_name, sequence, payload) "
+       "VALUES (?1, ?2, ?3)"},
+      {&upsert_request_id_,
+       "INSERT OR REPLACE INTO request_ids (request_id, flow_id, "
+       "compile_name, directives, created_us) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&delete_request_id_, "DELETE FROM request_ids WHERE request_id = ?1"},
+  };
+  for (const auto& [statement, sql] : statements) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement,
+                           nullptr) != SQLITE_OK) {
+      return Error("cannot prepare a statement");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::CommitAll(
+    absl::Span<const StoreBatch* const> batches) {
+  if (std::all_of(batches.begin(), batches.end(),
+                  [](const StoreBatch* batch) { return batch->empty(); })) {
+    return absl::OkStatus();
+  }
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return Error("cannot begin a transaction");
+  }
+  absl::Status written = absl::OkStatus();
+  for (const StoreBatch* batch : batches) {
+    written = CommitLocked(*batch);
+    if (!written.ok()) break;
+  }
+  if (written.ok() &&
+      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
+    return absl::OkStatus();
+  }
+  if (written.ok()) written = Error("cannot commit");
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  return written;
+}
+
+absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
+  for (const StoredCompile& stored : batch.compiles) {
+    const compilev1::Compile& compile = stored.compile;
+    StatementReset reset(upsert_compile_);
+    BindText(upsert_compile_, 1, compile.name());
+    BindText(upsert_compile_, 2, compile.flow_id());
+    BindText(upsert_compile_, 3, compile.compile_id());
+    sqlite3_bind_int(upsert_compile_, 4, compile.state());
+    BindBlob(upsert_compile_, 5, compile.SerializeAsString());
+    sqlite3_bind_int64(upsert_compile_, 6,
+                       static_cast<int64_t>(stored.last_sequence));
+    const bool finished = stored.finished_at != absl::InfiniteFuture();
+    sqlite3_bind_int(upsert_compile_, 7, finished ? 1 : 0);
+    if (finished) {
+      sqlite3_bind_int64(upsert_compile_, 8,
+                         absl::ToUnixMicros(stored.finished_at));
+    } else {
+      sqlite3_bind_null(upsert_compile_, 8);
+    }
+    if (sqlite3_step(upsert_compile_) != SQLITE_DONE) {
+      return Error(absl::StrCat("cannot record compile ", compile.name()));
+    }
+  }
+  for (const StoredEvent& event : batch.events) {
+    StatementReset reset(insert_event_);
+    BindText(insert_event_, 1, event.compile_name);
+    sqlite3_bind_int64(insert_event_, 2, static_cast<int64_t>(event.sequence));
+    BindBlob(insert_event_, 3, event.payload);
+    if (sqlite3_step(insert_event_) != SQLITE_DONE) {
+      return Error(absl::StrCat("cannot record event ", event.sequence, " of ",
+                                event.compile_name));
+    }
+  }
+  for (const StoredRequestId& key : batch.request_ids) {
+    StatementReset reset(upsert_request_id_);
+    BindText(upsert_request_id_, 1, key.request_id);
+    BindText(upsert_request_id_, 2, key.flow_id);
+    BindText(upsert_request_id_, 3, key.compile_name);
+    BindText(upsert_request_id_, 4, key.directives_json);
+    sqlite3_bind_int64(upsert_request_id_, 5,
+                       absl::ToUnixMicros(key.created_at));
+    if (sqlite3_step(upsert_request_id_) != SQLITE_DONE) {
+      return Error("cannot record a request_id");
+    }
+  }
+  for (const std::string& request_id : batch.forgotten_request_ids) {
+    StatementReset reset(delete_request_id_);
+    BindText(delete_request_id_, 1, request_id);
+    if (sqlite3_step(delete_request_id_) != SQLITE_DONE) {
+      return Error("cannot forget a request_id");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
+  StoreContents contents;
+  auto query = [this](const char* sql, auto&& row) -> absl::Status {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr) != SQLITE_OK) {
+      return Error("cannot read");
+    }
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+      if (absl::Status status = row(statement); !status.ok()) {
+        sqlite3_finalize(statement);
+        return status;
+      }
+    }
+    sqlite3_finalize(statement);
+    return step == SQLITE_DONE ? absl::OkStatus() : Error("cannot read");
+  };
+  absl::Status compiles =
+      query("SELECT name, compile, last_sequence, finished_us FROM compiles",
+            [&](sqlite3_stmt* row) {
+              StoredCompile stored;
+              if (!stored.compile.ParseFromString(ColumnBytes(row, 1))) {
+                return absl::DataLossError(absl::StrCat(
+                    "state store ", path_, ": the record of compile ",
+                    reinterpret_cast<const char*>(sqlite3_column_text(row, 0)),
+                    " is not readable"));
+              }
+              stored.last_sequence =
+                  static_cast<uint64_t>(sqlite3_column_int64(row, 2));
+              if (sqlite3_column_type(row, 3) != SQLITE_NULL) {
+                stored.finished_at =
+                    absl::FromUnixMicros(sqlite3_column_int64(row, 3));
+              }
+              contents.compiles.push_back(std::move(stored));
+              return absl::OkStatus();
+            });
+  if (!compiles.ok()) return compiles;
+  absl::Status events = query(
+      "SELECT compile_name, sequence, payload FROM events "
+      "ORDER BY compile_name, sequence",
+      [&](sqlite3_stmt* row) {
+        StoredEvent event;
+        event.compile_name =
+            reinterpret_cast<const char*>(sqlite3_column_text(row, 0));
+        event.sequence = static_cast<uint64_t>(sqlite3_column_int64(row, 1));
+        event.payload = ColumnBytes(row, 2);
+        contents.events.push_back(std::move(event));
+        return absl::OkStatus();
+      });
+  if (!events.ok()) return events;
+  absl::Status keys = query(
+      "SELECT request_id, flow_id, compile_name, directives, created_us "
+      "FROM request_ids",
+      [&](sqlite3_stmt* row) {
+        StoredRequestId key;
+        key.request_id = ColumnBytes(row, 0);
+        key.flow_id = ColumnBytes(row, 1);
+        key.compile_name = ColumnBytes(row, 2);
+        key.directives_json = ColumnBytes(row, 3);
+        key.created_at = absl::FromUnixMicros(sqlite3_column_int64(row, 4));
+        contents.request_ids.push_back(std::move(key));
+        return absl::OkStatus();
+      });
+  if (!keys.ok()) return keys;
+  return contents;
+}
+
+absl::StatusOr<int64_t> SqliteStore::PruneWhere(const std::string& select_names,
+                                                int64_t value) {
+  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return Error("cannot begin a transaction");
+  }
+  int64_t pruned = 0;
+  absl::Status status = absl::OkStatus();
+  const std::string deletes[] = {
+      absl::StrCat("DELETE FROM events WHERE compile_name IN (", select_names,
+                   ")"),
+      absl::StrCat("DELETE FROM request_ids WHERE compile_name IN (",
+                   select_names, ")"),
+      absl::StrCat("DELETE FROM compiles WHERE name IN (", select_names, ")"),
+  };
+  for (const std::string& sql : deletes) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) !=
+        SQLITE_OK) {
+      status = Error("cannot prune");
+      break;
+    }
+    sqlite3_bind_int64(statement, 1, value);
+    const int step = sqlite3_step(statement);
+    sqlite3_finalize(statement);
+    if (step != SQLITE_DONE) {
+      status = Error("cannot prune");
+      break;
+    }
+    pruned = sqlite3_changes(db_);  // the last, compiles, counts
+  }
+  if (status.ok() &&
+      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
+    return pruned;
+  }
+  if (status.ok()) status = Error("cannot commit");
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  return status;
+}
+
+absl::StatusOr<int64_t> SqliteStore::PruneFinishedBefore(absl::Time cutoff) {
+  return PruneWhere(
+      "SELECT name FROM compiles WHERE finished_us IS NOT NULL AND "
+      "finished_us < ?1",
+      absl::ToUnixMicros(cutoff));
+}
+
+absl::StatusOr<int64_t> SqliteStore::PruneFinishedBeyond(int64_t keep) {
+  return PruneWhere(
+      "SELECT name FROM compiles WHERE finished_us IS NOT NULL "
+      "ORDER BY finished_us DESC LIMIT -1 OFFSET ?1",
+      keep);
+}
+
+}  // namespace cxone

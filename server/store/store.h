@@ -1,0 +1,112 @@
+// Store: where the gateway keeps what must survive a restart — compiles,
+// every event of their logs, and StartCompile's request_id keys.
+//
+// An interface so that a networked database can back the gateway later;
+// SqliteStore (sqlite_store.h) is the one implementation. Writes come as
+// batches, each applied in one transaction, all or nothing: the
+// GroupCommitter (group_committer.h) merges the writes of many compiles
+// into one batch.
+//
+// Implementations need not be thread-safe: the GroupCommitter is the only
+// writer, and LoadAll() runs at start-up before it starts.
+#ifndef CXONE_SERVER_STORE_STORE_H_
+#define CXONE_SERVER_STORE_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "cxone/compile/v1/compile.pb.h"
+
+namespace cxone {
+
+namespace compilev1 = ::cxone::compile::v1;
+
+// A compile as last recorded: its API form (flow, compileId, state, errors,
+// warnings, timestamps) and where its event log ends.
+struct StoredCompile {
+  compilev1::Compile compile;
+  uint64_t last_sequence = 0;
+  // When it became terminal; InfiniteFuture() while it is live.
+  absl::Time finished_at = absl::InfiniteFuture();
+};
+
+// One event of a compile's log: `payload` is the serialised CompileEvent,
+// the same bytes watchers receive.
+struct StoredEvent {
+  std::string compile_name;
+  uint64_t sequence = 0;
+  std::string payload;
+};
+
+// A StartCompile idempotency key. `compile_name` is empty while the
+// trigger it stands for has not been recorded as done (see
+// CompileStarter: the key is written before CXone is called).
+struct StoredRequestId {
+  std::string request_id;
+  std::string flow_id;
+  std::string directives_json;  // "" for none
+  std::string compile_name;
+  absl::Time created_at;
+};
+
+// Writes applied together, in one transaction.
+struct StoreBatch {
+  std::vector<StoredCompile> compiles;       // inserted or replaced, by name
+  std::vector<StoredEvent> events;           // inserted
+  std::vector<StoredRequestId> request_ids;  // inserted or replaced
+  std::vector<std::string> forgotten_request_ids;  // deleted
+
+  bool empty() const {
+    return compiles.empty() && events.empty() && request_ids.empty() &&
+           forgotten_request_ids.empty();
+  }
+  // Number of writes (rows) in the batch.
+  size_t size() const {
+    return compiles.size() + events.size() + request_ids.size() +
+           forgotten_request_ids.size();
+  }
+};
+
+// Everything a store holds, for recovery.
+struct StoreContents {
+  std::vector<StoredCompile> compiles;
+  // Ordered by compile name, then sequence.
+  std::vector<StoredEvent> events;
+  std::vector<StoredRequestId> request_ids;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies `batches`, in order, durably and all or nothing. Unavailable
+  // (naming the cause: storage full, read-only, I/O error) if it cannot;
+  // nothing was applied then, and a later commit may succeed.
+  virtual absl::Status CommitAll(
+      absl::Span<const StoreBatch* const> batches) = 0;
+
+  absl::Status Commit(const StoreBatch& batch) {
+    const StoreBatch* one = &batch;
+    return CommitAll(absl::MakeConstSpan(&one, 1));
+  }
+
+  // Everything the store holds.
+  virtual absl::StatusOr<StoreContents> LoadAll() = 0;
+
+  // Deletes the compiles that finished before `cutoff`, their events and
+  // their request_id keys; returns how many compiles went.
+  virtual absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time cutoff) = 0;
+
+  // Deletes the oldest finished compiles (and their events and keys) beyond
+  // the newest `keep`; returns how many went.
+  virtual absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t keep) = 0;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_STORE_STORE_H_
