@@ -7,10 +7,23 @@
 namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
-                       LifecycleTimeouts timeouts)
+                       LifecycleTimeouts timeouts, GroupCommitter* journal)
     : name_(name.ToString()),
       compile_name_(name),
+      journal_(journal),
       lifecycle_(name, now, timeouts) {}
+
+CompileJob::CompileJob(const StoredCompile& recorded,
+                       std::vector<SharedEvent> events, absl::Time now,
+                       LifecycleTimeouts timeouts, GroupCommitter* journal)
+    : name_(recorded.compile.name()),
+      compile_name_{recorded.compile.flow_id(), recorded.compile.compile_id()},
+      journal_(journal),
+      lifecycle_(recorded.compile, recorded.last_sequence, now, timeouts),
+      events_(std::make_move_iterator(events.begin()),
+              std::make_move_iterator(events.end())),
+      first_retained_(events_.empty() ? recorded.last_sequence + 1
+                                      : events_.front()->event.sequence()) {}
 
 compilev1::Compile CompileJob::Snapshot() const {
   absl::MutexLock lock(&mu_);
@@ -38,54 +51,90 @@ bool CompileJob::terminal() const {
   return lifecycle_.terminal();
 }
 
+absl::Status CompileJob::ApplyFirstStatus(const upstream::CompileStatus& status,
+                                          absl::Time now, StoreBatch extra) {
+  return Mutate(
+             [&](CompileLifecycle& lifecycle) {
+               return lifecycle.OnUpstreamStatus(status, now);
+             },
+             std::move(extra))
+      .committed;
+}
+
 bool CompileJob::ApplyStatus(const upstream::CompileStatus& status,
                              absl::Time now) {
   return Mutate([&](CompileLifecycle& lifecycle) {
-    return lifecycle.OnUpstreamStatus(status, now);
-  });
+           return lifecycle.OnUpstreamStatus(status, now);
+         })
+      .terminal;
 }
 
 bool CompileJob::ApplyError(const absl::Status& error, absl::Time now) {
   return Mutate([&](CompileLifecycle& lifecycle) {
-    return lifecycle.OnUpstreamError(error, now);
-  });
+           return lifecycle.OnUpstreamError(error, now);
+         })
+      .terminal;
 }
 
 bool CompileJob::Tick(absl::Time now) {
   return Mutate(
-      [&](CompileLifecycle& lifecycle) { return lifecycle.OnTick(now); });
+             [&](CompileLifecycle& lifecycle) { return lifecycle.OnTick(now); })
+      .terminal;
 }
 
 void CompileJob::NoteThrottled(absl::Time until, absl::Time now) {
+  // A notice only: if it cannot be stored it is not sent either.
   Mutate([&](CompileLifecycle& lifecycle) {
     return lifecycle.OnThrottled(until, now);
   });
 }
 
-bool CompileJob::Mutate(
+CompileJob::MutateResult CompileJob::Mutate(
     absl::FunctionRef<std::vector<compilev1::CompileEvent>(CompileLifecycle&)>
-        change) {
+        change,
+    StoreBatch extra) {
   // notify_mu_ is held from numbering the events until the listeners have
   // been told: two writers (a poll and a throttling notice, say) cannot
   // append out of sequence order, and RemoveListener() cannot return while
-  // a listener is being called.
+  // a listener is being called. Readers only wait for mu_, which is not
+  // held during the commit.
   absl::MutexLock notify_lock(&notify_mu_);
+  CompileLifecycle next = [this] {
+    absl::MutexLock lock(&mu_);
+    return lifecycle_;
+  }();
+  std::vector<SharedEvent> logged;
+  for (compilev1::CompileEvent& event : change(next)) {
+    auto entry = std::make_shared<LoggedEvent>();
+    entry->wire = event.SerializeAsString();
+    entry->event = std::move(event);
+    logged.push_back(std::move(entry));
+  }
+  if (journal_ != nullptr && (!logged.empty() || !extra.empty())) {
+    StoreBatch batch = std::move(extra);
+    batch.compiles.push_back(
+        {next.compile(), next.last_sequence(),
+         next.terminal() ? next.last_change() : absl::InfiniteFuture()});
+    for (const SharedEvent& entry : logged) {
+      batch.events.push_back({name_, entry->event.sequence(), entry->wire});
+    }
+    if (absl::Status committed = journal_->Commit(std::move(batch));
+        !committed.ok()) {
+      absl::MutexLock lock(&mu_);
+      return {lifecycle_.terminal(), committed};
+    }
+  }
   std::vector<EventListener*> to_tell;
   bool terminal;
   {
     absl::MutexLock lock(&mu_);
-    std::vector<compilev1::CompileEvent> events = change(lifecycle_);
-    for (compilev1::CompileEvent& event : events) {
-      auto logged = std::make_shared<LoggedEvent>();
-      logged->wire = event.SerializeAsString();
-      logged->event = std::move(event);
-      events_.push_back(std::move(logged));
-    }
-    if (!events.empty()) to_tell.swap(listeners_);
+    lifecycle_ = std::move(next);
+    for (SharedEvent& entry : logged) events_.push_back(std::move(entry));
+    if (!logged.empty()) to_tell.swap(listeners_);
     terminal = lifecycle_.terminal();
   }
   for (EventListener* listener : to_tell) listener->OnEventAvailable();
-  return terminal;
+  return {terminal, absl::OkStatus()};
 }
 
 absl::Status CompileJob::CheckRetained(uint64_t after_sequence) const {

@@ -9,6 +9,11 @@
 // The poller feeds the job (ApplyStatus, ApplyError, Tick); the number of
 // upstream polls therefore never depends on the number of watchers.
 //
+// With a journal (the GroupCommitter of the state store), a change and its
+// events are committed before anyone can see them: watchers never receive
+// an event a restart could lose. If the commit fails, the change is
+// dropped as if it had not happened, and the next poll brings it again.
+//
 // Thread-safe. Lock order: notify_mu_ before mu_; listeners are called with
 // notify_mu_ held and mu_ released, so a listener may call NextEvent() but
 // must not call RemoveListener() from OnEventAvailable().
@@ -25,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "server/compile_lifecycle.h"
+#include "server/store/group_committer.h"
 
 namespace cxone {
 
@@ -46,8 +52,16 @@ using SharedEvent = std::shared_ptr<const LoggedEvent>;
 
 class CompileJob {
  public:
+  // A compile just triggered (see ApplyFirstStatus). `journal` may be null
+  // (nothing is stored); else it must outlive the job.
   CompileJob(const CompileName& name, absl::Time now,
-             LifecycleTimeouts timeouts);
+             LifecycleTimeouts timeouts, GroupCommitter* journal = nullptr);
+
+  // A compile recovered from the store with the retained part of its log
+  // (`events`, in sequence order, ending with the recorded last sequence).
+  CompileJob(const StoredCompile& recorded, std::vector<SharedEvent> events,
+             absl::Time now, LifecycleTimeouts timeouts,
+             GroupCommitter* journal);
   CompileJob(const CompileJob&) = delete;
   CompileJob& operator=(const CompileJob&) = delete;
 
@@ -66,8 +80,15 @@ class CompileJob {
   // When the state last changed (for a finished compile: when it finished).
   absl::Time last_change() const;
 
+  // The first status of a new compile, committed together with `extra`
+  // (its request_id key, say). The store's error if the commit failed: the
+  // job is then unchanged.
+  absl::Status ApplyFirstStatus(const upstream::CompileStatus& status,
+                                absl::Time now, StoreBatch extra);
+
   // Feeds the lifecycle (see CompileLifecycle) and appends the events.
-  // Returns true when the compile is terminal afterwards.
+  // Returns true when the compile is terminal afterwards (false, and the
+  // job unchanged, if the journal could not commit the change).
   bool ApplyStatus(const upstream::CompileStatus& status, absl::Time now);
   bool ApplyError(const absl::Status& error, absl::Time now);
   bool Tick(absl::Time now);
@@ -102,15 +123,22 @@ class CompileJob {
   size_t waiting_listeners() const;
 
  private:
-  // Runs `change` on the lifecycle, appends the events it returns in
-  // sequence order and tells the waiting listeners. Returns whether the
-  // compile is terminal afterwards.
-  bool Mutate(
+  struct MutateResult {
+    bool terminal;
+    absl::Status committed;
+  };
+  // Runs `change` on a copy of the lifecycle; commits the copy and the
+  // events it returned (with `extra`) to the journal; then, unless that
+  // failed, makes the copy current, appends the events in sequence order
+  // and tells the waiting listeners.
+  MutateResult Mutate(
       absl::FunctionRef<std::vector<compilev1::CompileEvent>(CompileLifecycle&)>
-          change);
+          change,
+      StoreBatch extra = {});
 
   const std::string name_;
   const CompileName compile_name_;
+  GroupCommitter* const journal_;
 
   absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

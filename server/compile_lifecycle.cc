@@ -89,6 +89,19 @@ CompileLifecycle::CompileLifecycle(const CompileName& name, absl::Time now,
   *compile_.mutable_update_time() = ToTimestamp(now);
 }
 
+CompileLifecycle::CompileLifecycle(const compilev1::Compile& recorded,
+                                   uint64_t last_sequence, absl::Time now,
+                                   LifecycleTimeouts timeouts)
+    : compile_(recorded),
+      timeouts_(timeouts),
+      last_sequence_(last_sequence),
+      last_change_(
+          IsTerminal(recorded.state())
+              ? absl::FromUnixMicros(
+                    google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                        recorded.update_time()))
+              : now) {}
+
 bool CompileLifecycle::terminal() const { return IsTerminal(compile_.state()); }
 
 CompileEvent CompileLifecycle::NewEvent(compilev1::EventType type,

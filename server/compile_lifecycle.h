@@ -46,6 +46,13 @@ class CompileLifecycle {
   CompileLifecycle(const CompileName& name, absl::Time now,
                    LifecycleTimeouts timeouts);
 
+  // A compile recovered from the store, as last recorded, its last event
+  // numbered `last_sequence`. A live one's stuck and give-up clocks restart
+  // at `now` (the gateway's downtime is not the compile's); a finished
+  // one's last change is when it finished.
+  CompileLifecycle(const compilev1::Compile& recorded, uint64_t last_sequence,
+                   absl::Time now, LifecycleTimeouts timeouts);
+
   // Applies a status poll; returns the events it caused (often none).
   std::vector<compilev1::CompileEvent> OnUpstreamStatus(
       const upstream::CompileStatus& status, absl::Time now);

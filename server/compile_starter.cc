@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
 #include "google/protobuf/util/json_util.h"
@@ -33,13 +34,11 @@ absl::StatusOr<nlohmann::json> DirectivesJson(
 
 }  // namespace
 
-CompileStarter::CompileStarter(upstream::CompileUpstream* upstream,
-                               JobRegistry* registry,
-                               RequestIdIndex* request_ids,
-                               PollScheduler* scheduler, WorkerPool* workers,
-                               Clock* clock, JsonLog* log,
-                               LifecycleTimeouts timeouts,
-                               int64_t max_pending_starts)
+CompileStarter::CompileStarter(
+    upstream::CompileUpstream* upstream, JobRegistry* registry,
+    RequestIdIndex* request_ids, PollScheduler* scheduler, WorkerPool* workers,
+    Clock* clock, JsonLog* log, LifecycleTimeouts timeouts,
+    int64_t max_pending_starts, GroupCommitter* journal)
     : upstream_(upstream),
       registry_(registry),
       request_ids_(request_ids),
@@ -48,7 +47,10 @@ CompileStarter::CompileStarter(upstream::CompileUpstream* upstream,
       clock_(clock),
       log_(log),
       timeouts_(timeouts),
-      max_pending_starts_(max_pending_starts) {}
+      max_pending_starts_(max_pending_starts),
+      journal_(journal),
+      own_key_prefix_(
+          absl::StrCat(kOwnKeyPrefix, absl::ToUnixMicros(clock->Now()), "-")) {}
 
 void CompileStarter::Start(const compilev1::StartCompileRequest& request,
                            Done done) {
@@ -60,6 +62,11 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     done(absl::InvalidArgumentError(absl::StrCat(
         "request_id is ", request.request_id().size(), " bytes long; at most ",
         kMaxRequestIdLength, " are allowed")));
+    return;
+  }
+  if (absl::StartsWith(request.request_id(), "~")) {
+    done(absl::InvalidArgumentError(
+        "request_id must not start with \"~\" (reserved for the gateway)"));
     return;
   }
   absl::StatusOr<nlohmann::json> directives = DirectivesJson(request);
@@ -85,7 +92,7 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     }
     if (*claim != RequestIdIndex::Claim::kFirst) return;
   }
-  auto refuse = [&](absl::Status error) {
+  auto refuse = [this, request_id, done](absl::Status error) {
     if (!request_id.empty()) request_ids_->Complete(request_id, error);
     done(std::move(error));
   };
@@ -96,8 +103,47 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
         "); CXone's rate limit is the bottleneck, retry with backoff")));
     return;
   }
-  auto trigger = [this, flow_id, request_id, directives = *directives, finish] {
-    RequestIdIndex::JobOrError job = TriggerAndRegister(flow_id, directives);
+  SubmitTrigger(flow_id, *std::move(directives), request_id, refuse, finish);
+}
+
+void CompileStarter::ResumePending(const StoredRequestId& intent) {
+  nlohmann::json directives;
+  if (!intent.directives_json.empty()) {
+    directives = nlohmann::json::parse(intent.directives_json, nullptr,
+                                       /*allow_exceptions=*/false);
+    if (directives.is_discarded()) directives = nlohmann::json();
+  }
+  auto report = [this, intent](const RequestIdIndex::JobOrError& job) {
+    if (job.ok()) {
+      log_->Info(
+          "resumed an interrupted start",
+          {{"request_id", intent.request_id}, {"compile", (*job)->name()}});
+    } else {
+      log_->Warn("an interrupted start failed again",
+                 {{"request_id", intent.request_id},
+                  {"error", std::string(job.status().message())}});
+    }
+  };
+  absl::StatusOr<RequestIdIndex::Claim> claim =
+      request_ids_->ClaimOrJoin(intent.request_id, intent.flow_id, report);
+  if (!claim.ok() || *claim != RequestIdIndex::Claim::kFirst) return;
+  auto refuse = [this, intent, report](absl::Status error) {
+    request_ids_->Complete(intent.request_id, error);
+    report(error);
+  };
+  pending_starts_.fetch_add(1);
+  SubmitTrigger(intent.flow_id, std::move(directives), intent.request_id,
+                refuse, report);
+}
+
+void CompileStarter::SubmitTrigger(
+    const std::string& flow_id, nlohmann::json directives,
+    const std::string& request_id, std::function<void(absl::Status)> refuse,
+    std::function<void(RequestIdIndex::JobOrError)> finish) {
+  auto trigger = [this, flow_id, request_id, directives = std::move(directives),
+                  finish] {
+    RequestIdIndex::JobOrError job =
+        TriggerAndRegister(flow_id, directives, request_id);
     pending_starts_.fetch_sub(1);
     if (!request_id.empty()) request_ids_->Complete(request_id, job);
     finish(job);
@@ -110,7 +156,43 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
 }
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
-    const std::string& flow_id, const nlohmann::json& directives) {
+    const std::string& flow_id, const nlohmann::json& directives,
+    const std::string& request_id) {
+  // The intent first: if it cannot be recorded, CXone is not called.
+  const std::string key =
+      !request_id.empty() || journal_ == nullptr
+          ? request_id
+          : absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1));
+  if (journal_ != nullptr) {
+    StoreBatch intent;
+    intent.request_ids.push_back({key, flow_id,
+                                  directives.is_null() ? "" : directives.dump(),
+                                  "", clock_->Now()});
+    if (absl::Status recorded = journal_->Commit(std::move(intent));
+        !recorded.ok()) {
+      log_->Error(
+          "cannot record a start",
+          {{"flow", flow_id}, {"error", std::string(recorded.message())}});
+      return absl::UnavailableError(absl::StrCat(
+          "the gateway cannot record new compiles (its state store is "
+          "failing: ",
+          recorded.message(), "); nothing was started, retry later"));
+    }
+  }
+  // What binds the key to the compile, in the compile's first commit; a key
+  // of the gateway's own is done with once the compile is recorded.
+  auto binding = [&](const std::string& compile_name) {
+    StoreBatch batch;
+    if (journal_ == nullptr || key.empty()) return batch;
+    if (request_id.empty()) {
+      batch.forgotten_request_ids.push_back(key);
+    } else {
+      batch.request_ids.push_back(
+          {key, flow_id, directives.is_null() ? "" : directives.dump(),
+           compile_name, clock_->Now()});
+    }
+    return batch;
+  };
   absl::StatusOr<upstream::TriggerResult> triggered =
       upstream_->Trigger(flow_id, directives);
   if (!triggered.ok()) {
@@ -118,36 +200,70 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                {{"flow", flow_id},
                 {"code", absl::StatusCodeToString(triggered.status().code())},
                 {"error", std::string(triggered.status().message())}});
+    if (journal_ != nullptr && !key.empty()) {
+      StoreBatch forget;
+      forget.forgotten_request_ids.push_back(key);
+      (void)journal_->Commit(std::move(forget));  // a restart retries it
+    }
     return triggered.status();
   }
   const CompileName name{flow_id, triggered->compile_id};
-  if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
+  auto attach = [&](std::shared_ptr<CompileJob> existing)
+      -> absl::StatusOr<std::shared_ptr<CompileJob>> {
+    if (journal_ != nullptr) {
+      if (absl::Status bound = journal_->Commit(binding(existing->name()));
+          !bound.ok()) {
+        return absl::UnavailableError(absl::StrCat(
+            "the gateway cannot record the compile (its state store is "
+            "failing: ",
+            bound.message(), "); retry with the same request_id"));
+      }
+    }
     log_->Info("attached to running compile", {{"compile", existing->name()}});
     return existing;
+  };
+  if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
+    return attach(std::move(existing));
   }
-  auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_);
+  auto job =
+      std::make_shared<CompileJob>(name, clock_->Now(), timeouts_, journal_);
+  upstream::CompileStatus first;
   if (triggered->already_running) {
     // CXone named a compile the gateway did not start: learn its state now
     // so the caller gets a real answer, not a guess.
     absl::StatusOr<upstream::CompileStatus> status =
         upstream_->GetStatus(flow_id, triggered->compile_id);
     if (!status.ok()) return status.status();
-    job->ApplyStatus(*status, clock_->Now());
+    first = *std::move(status);
   } else {
-    upstream::CompileStatus initial;
-    initial.flow_id = flow_id;
-    initial.compile_id = triggered->compile_id;
-    initial.status = triggered->status;
-    job->ApplyStatus(initial, clock_->Now());
+    first.flow_id = flow_id;
+    first.compile_id = triggered->compile_id;
+    first.status = triggered->status;
+  }
+  if (absl::Status recorded =
+          job->ApplyFirstStatus(first, clock_->Now(), binding(job->name()));
+      !recorded.ok()) {
+    // Another start may have recorded this compile first (CXone named it
+    // to both); else the store is failing.
+    if (std::shared_ptr<CompileJob> existing =
+            registry_->Find(name.ToString())) {
+      return attach(std::move(existing));
+    }
+    log_->Error(
+        "cannot record a started compile",
+        {{"compile", job->name()}, {"error", std::string(recorded.message())}});
+    return absl::UnavailableError(absl::StrCat(
+        "CXone started compile ", job->name(),
+        " but the gateway cannot record it (its state store is failing: ",
+        recorded.message(), "); retry with the same request_id to adopt it"));
   }
   auto [registered, added] = registry_->AddIfAbsent(job);
-  if (added) {
-    log_->Info(triggered->already_running ? "attached to running compile"
-                                          : "compile started",
-               {{"compile", registered->name()},
-                {"state", StateName(registered->Snapshot().state())}});
-    scheduler_->Track(registered);
-  }
+  if (!added) return attach(std::move(registered));
+  log_->Info(triggered->already_running ? "attached to running compile"
+                                        : "compile started",
+             {{"compile", registered->name()},
+              {"state", StateName(registered->Snapshot().state())}});
+  scheduler_->Track(registered);
   return registered;
 }
 

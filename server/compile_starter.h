@@ -9,6 +9,15 @@
 // the rate budget); beyond that StartCompile fails fast with
 // ResourceExhausted instead of queueing without bound.
 //
+// With a journal (the state store), every start is recorded as an intent
+// before CXone is called — under its request_id, or under a key of the
+// gateway's own — and the intent is bound to the compile in the same
+// transaction as the compile's first record. So a start that cannot be
+// recorded fails Unavailable without touching CXone, and a restart finds
+// every key either bound to its compile or still pending: a pending
+// request_id is triggered again (ResumePending), and CXone's 409 for a
+// compile the crash interrupted names the compile to adopt.
+//
 // Thread-safe.
 #ifndef CXONE_SERVER_COMPILE_STARTER_H_
 #define CXONE_SERVER_COMPILE_STARTER_H_
@@ -25,10 +34,15 @@
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
 #include "server/request_id_index.h"
+#include "server/store/group_committer.h"
 #include "server/upstream/compile_upstream.h"
 #include "server/worker_pool.h"
 
 namespace cxone {
+
+// The prefix of the keys the starter records for starts without a
+// request_id (a request_id cannot start with "~": see Start).
+inline constexpr char kOwnKeyPrefix[] = "~gateway-";
 
 class CompileStarter {
  public:
@@ -38,7 +52,8 @@ class CompileStarter {
   CompileStarter(upstream::CompileUpstream* upstream, JobRegistry* registry,
                  RequestIdIndex* request_ids, PollScheduler* scheduler,
                  WorkerPool* workers, Clock* clock, JsonLog* log,
-                 LifecycleTimeouts timeouts, int64_t max_pending_starts);
+                 LifecycleTimeouts timeouts, int64_t max_pending_starts,
+                 GroupCommitter* journal = nullptr);
   CompileStarter(const CompileStarter&) = delete;
   CompileStarter& operator=(const CompileStarter&) = delete;
 
@@ -48,10 +63,21 @@ class CompileStarter {
   // Never blocks.
   void Start(const compilev1::StartCompileRequest& request, Done done);
 
+  // Triggers again a start whose request_id was recorded but not bound to
+  // a compile when the gateway stopped (see the class comment).
+  void ResumePending(const StoredRequestId& intent);
+
  private:
-  // Runs on a worker: triggers CXone and registers the compile.
+  // Runs on a worker: records the intent, triggers CXone and registers the
+  // compile. `request_id` may be empty.
   absl::StatusOr<std::shared_ptr<CompileJob>> TriggerAndRegister(
-      const std::string& flow_id, const nlohmann::json& directives);
+      const std::string& flow_id, const nlohmann::json& directives,
+      const std::string& request_id);
+  // Queues TriggerAndRegister on a worker; `done` gets the outcome.
+  void SubmitTrigger(const std::string& flow_id, nlohmann::json directives,
+                     const std::string& request_id,
+                     std::function<void(absl::Status)> refuse,
+                     std::function<void(RequestIdIndex::JobOrError)> finish);
 
   upstream::CompileUpstream* const upstream_;
   JobRegistry* const registry_;
@@ -62,7 +88,12 @@ class CompileStarter {
   JsonLog* const log_;
   const LifecycleTimeouts timeouts_;
   const int64_t max_pending_starts_;
+  GroupCommitter* const journal_;
   std::atomic<int64_t> pending_starts_{0};
+  // Names the intents of starts without a request_id: unique across
+  // restarts (the start-up time) and within a run (the counter).
+  const std::string own_key_prefix_;
+  std::atomic<int64_t> own_keys_{0};
 };
 
 }  // namespace cxone

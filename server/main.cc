@@ -24,6 +24,9 @@
 #include "server/request_id_index.h"
 #include "server/retention_sweeper.h"
 #include "server/server_config.h"
+#include "server/state_recovery.h"
+#include "server/store/group_committer.h"
+#include "server/store/sqlite_store.h"
 #include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/curl_http_client.h"
 #include "server/upstream/cxone_client.h"
@@ -35,12 +38,42 @@
 namespace cxone {
 namespace {
 
+// Logs why the server cannot start, tells the operator on stderr, and
+// returns the exit code.
+int FailToStart(JsonLog& log, const std::string& what,
+                const absl::Status& status) {
+  log.Error(what, {{"error", std::string(status.message())}});
+  std::fprintf(stderr, "cxone-compile-server: %s: %s\n", what.c_str(),
+               std::string(status.message()).c_str());
+  return 1;
+}
+
 int Run(const ServerConfig& config, sigset_t* stop_signals) {
   RealClock clock;
   Redactor redactor;
   redactor.AddSecret(config.client_secret);
   JsonLog log(stderr, &clock, &redactor);
   log.Info("starting cxone-compile-server", {{"config", config.ToJson()}});
+
+  // The state store first: a gateway that cannot keep its promises after
+  // a restart should not start at all.
+  std::unique_ptr<SqliteStore> store;
+  if (config.store == "sqlite") {
+    SqliteStoreOptions store_options;
+    store_options.sync_every_commit = config.store_sync_every_commit;
+    store_options.max_page_count = config.store_max_pages;
+    absl::StatusOr<std::unique_ptr<SqliteStore>> opened =
+        SqliteStore::Open(config.state_dir, store_options);
+    if (!opened.ok()) {
+      return FailToStart(log, "cannot open the state store", opened.status());
+    }
+    store = *std::move(opened);
+  }
+  std::unique_ptr<GroupCommitter> journal;
+  if (store != nullptr) {
+    journal = std::make_unique<GroupCommitter>(store.get());
+    journal->Start();
+  }
 
   // Every upstream request — token, trigger, status — goes through the
   // budgeted client, so none can bypass the account's rate budget.
@@ -78,12 +111,34 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
       config.retention,
       std::clamp(config.retention.event_retention / 4, absl::Milliseconds(100),
                  absl::Minutes(1)),
-      &registry, &clock, &log);
+      &registry, &clock, &log, store.get());
   WatcherSet watchers(config.heartbeat_interval);
   RequestIdIndex request_ids;
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
-                         config.max_pending_starts);
+                         config.max_pending_starts, journal.get());
+  std::vector<StoredRequestId> pending_starts;
+  if (store != nullptr) {
+    const absl::Time recovery_began = absl::Now();
+    absl::StatusOr<RecoveredState> recovered = RecoverState(
+        store.get(), journal.get(), config.lifecycle, clock.Now(), &registry,
+        &request_ids, [&scheduler](std::shared_ptr<CompileJob> job) {
+          scheduler.Track(std::move(job));
+        });
+    if (!recovered.ok()) {
+      return FailToStart(log, "cannot recover the state store",
+                         recovered.status());
+    }
+    log.Info(
+        "recovered state",
+        {{"compiles", recovered->compiles},
+         {"live_compiles", recovered->live_compiles},
+         {"events", recovered->events},
+         {"request_ids", recovered->request_ids},
+         {"pending_starts", recovered->pending_starts.size()},
+         {"seconds", absl::ToDoubleSeconds(absl::Now() - recovery_began)}});
+    pending_starts = std::move(recovered->pending_starts);
+  }
   CompileService service(&starter, &registry, &redactor, &log);
 
   // health.proto is compiled into this binary so that reflection can
@@ -121,11 +176,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   absl::StatusOr<std::unique_ptr<GatewayMetrics>> metrics =
       GatewayMetrics::Serve(config.metrics_listen);
   if (!metrics.ok()) {
-    log.Error("cannot serve metrics",
-              {{"error", std::string(metrics.status().message())}});
-    std::fprintf(stderr, "cxone-compile-server: %s\n",
-                 std::string(metrics.status().message()).c_str());
-    return 1;
+    return FailToStart(log, "cannot serve metrics", metrics.status());
   }
   (*metrics)->AddGauge("cxone_gateway_live_watchers",
                        "Open WatchCompile streams.",
@@ -140,6 +191,9 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   sweeper.Start();
   watchers.Start();
   watch_dispatcher.Start();
+  for (const StoredRequestId& intent : pending_starts) {
+    starter.ResumePending(intent);
+  }
   server->GetHealthCheckService()->SetServingStatus(true);
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   log.Info("listening", {{"address", absl::StrCat(host, ":", port)},
@@ -170,6 +224,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   scheduler.Shutdown();
   poll_workers.Shutdown();
   workers.Shutdown();
+  if (journal != nullptr) journal->Shutdown();
   log.Info("stopped");
   return 0;
 }

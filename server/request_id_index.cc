@@ -49,4 +49,13 @@ void RequestIdIndex::Complete(const std::string& request_id,
   for (Callback& waiter : waiters) waiter(outcome);
 }
 
+void RequestIdIndex::Restore(const std::string& request_id,
+                             const std::string& flow_id,
+                             std::shared_ptr<CompileJob> job) {
+  absl::MutexLock lock(&mu_);
+  Entry& entry = entries_[request_id];
+  entry.flow_id = flow_id;
+  entry.job = std::move(job);
+}
+
 }  // namespace cxone

@@ -48,6 +48,11 @@ class RequestIdIndex {
   // forgets the key.
   void Complete(const std::string& request_id, const JobOrError& outcome);
 
+  // Binds `request_id` to `job` as a completed first call did (recovery
+  // from the store).
+  void Restore(const std::string& request_id, const std::string& flow_id,
+               std::shared_ptr<CompileJob> job);
+
  private:
   struct Entry {
     std::string flow_id;

@@ -5,12 +5,13 @@ namespace cxone {
 RetentionSweeper::RetentionSweeper(RetentionConfig config,
                                    absl::Duration interval,
                                    JobRegistry* registry, Clock* clock,
-                                   JsonLog* log)
+                                   JsonLog* log, Store* store)
     : config_(config),
       interval_(interval),
       registry_(registry),
       clock_(clock),
-      log_(log) {}
+      log_(log),
+      store_(store) {}
 
 RetentionSweeper::~RetentionSweeper() { Shutdown(); }
 
@@ -34,11 +35,29 @@ void RetentionSweeper::Run() {
                           ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval_)) return;
     }
-    const int64_t forgotten = registry_->Prune(config_, clock_->Now());
-    if (forgotten > 0) {
-      log_->Info("forgot finished compiles beyond the retention count",
-                 {{"forgotten", forgotten}});
-    }
+    SweepOnce();
+  }
+}
+
+void RetentionSweeper::SweepOnce() {
+  const absl::Time now = clock_->Now();
+  const int64_t forgotten = registry_->Prune(config_, now);
+  if (forgotten > 0) {
+    log_->Info("forgot finished compiles beyond the retention count",
+               {{"forgotten", forgotten}});
+  }
+  if (store_ == nullptr) return;
+  absl::StatusOr<int64_t> expired =
+      store_->PruneFinishedBefore(now - config_.event_retention);
+  absl::StatusOr<int64_t> excess =
+      expired.ok() ? store_->PruneFinishedBeyond(config_.max_finished_compiles)
+                   : expired;
+  if (!excess.ok()) {
+    log_->Warn("cannot prune the state store",
+               {{"error", std::string(excess.status().message())}});
+  } else if (*expired + *excess > 0) {
+    log_->Info("pruned finished compiles from the state store",
+               {{"expired", *expired}, {"beyond_count", *excess}});
   }
 }
 

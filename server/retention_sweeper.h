@@ -13,14 +13,21 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "server/job_registry.h"
+#include "server/store/store.h"
 
 namespace cxone {
 
 class RetentionSweeper {
  public:
-  // All pointers must outlive the sweeper.
+  // All pointers must outlive the sweeper. `store` may be null; else the
+  // same retention is applied to it (finished compiles past the event
+  // retention, or beyond the count, are deleted with their events).
   RetentionSweeper(RetentionConfig config, absl::Duration interval,
-                   JobRegistry* registry, Clock* clock, JsonLog* log);
+                   JobRegistry* registry, Clock* clock, JsonLog* log,
+                   Store* store = nullptr);
+
+  // One sweep now (the thread does this every interval).
+  void SweepOnce();
   RetentionSweeper(const RetentionSweeper&) = delete;
   RetentionSweeper& operator=(const RetentionSweeper&) = delete;
   ~RetentionSweeper();
@@ -36,6 +43,7 @@ class RetentionSweeper {
   JobRegistry* const registry_;
   Clock* const clock_;
   JsonLog* const log_;
+  Store* const store_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -53,6 +53,10 @@ nlohmann::json ServerConfig::ToJson() const {
   return {
       {"listen", listen},
       {"metrics_listen", metrics_listen},
+      {"state_dir", state_dir},
+      {"store", store},
+      {"store_sync_every_commit", store_sync_every_commit},
+      {"store_max_pages", store_max_pages},
       {"cxone_base_url", cxone_base_url},
       {"token_url", token_url},
       {"client_id", client_id},
@@ -103,6 +107,16 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddString("metrics-listen", &config.metrics_listen,
                   "Prometheus /metrics address host:port (port 0 picks a "
                   "free port)");
+  flags.AddString("state-dir", &config.state_dir,
+                  "directory of the state store (created if missing)");
+  flags.AddString("store", &config.store,
+                  "sqlite (durable), or memory (nothing survives a restart)");
+  flags.AddBool("store-sync-every-commit", &config.store_sync_every_commit,
+                "fsync every commit: survives power loss too, not only a "
+                "crash (slower)");
+  flags.AddInt("store-max-pages", &config.store_max_pages,
+               "size bound of the state database in 4 KiB pages; 0 for "
+               "none (for tests of a full disk)");
   flags.AddString("cxone-base-url", &config.cxone_base_url,
                   "CXone API base URL, e.g. "
                   "https://SITE.api.cxm.nice.incontact.com (required)");
@@ -227,6 +241,16 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(
         "the client secret is required: set $CXONE_CLIENT_SECRET or "
         "--client-secret-file");
+  }
+  if (config.store != "sqlite" && config.store != "memory") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--store must be sqlite or memory, got \"", config.store, "\""));
+  }
+  if (config.store == "sqlite" && config.state_dir.empty()) {
+    return absl::InvalidArgumentError("--state-dir must not be empty");
+  }
+  if (config.store_max_pages < 0) {
+    return absl::InvalidArgumentError("--store-max-pages must not be negative");
   }
   if (token_auth == "basic") {
     config.token_auth = upstream::ClientAuthMethod::kHttpBasic;

@@ -24,6 +24,14 @@ namespace cxone {
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";
+  // Where compiles, events and request_id keys are kept (SQLite).
+  std::string state_dir = "./var/cxone-compile";
+  // "sqlite", or "memory": nothing survives a restart (for comparisons).
+  std::string store = "sqlite";
+  // fsync on every commit (survives power loss, not just a crash).
+  bool store_sync_every_commit = false;
+  // Size bound of the database in pages, 0 for none (tests of a full disk).
+  int64_t store_max_pages = 0;
   std::string cxone_base_url;
   std::string token_url;  // default: base URL + /api/v2/oauth/token
   std::string client_id;

@@ -182,6 +182,7 @@ absl::Status SqliteStore::Exec(const std::string& sql) {
 }
 
 absl::Status SqliteStore::SetMaxPageCount(int64_t pages) {
+  absl::MutexLock lock(&mu_);
   // SQLite reads 0 as "show the bound"; the largest value lifts it.
   return Exec(absl::StrCat("PRAGMA max_page_count=",
                            pages > 0 ? pages : int64_t{4294967294}));
@@ -244,6 +245,7 @@ absl::Status SqliteStore::Prepare() {
 
 absl::Status SqliteStore::CommitAll(
     absl::Span<const StoreBatch* const> batches) {
+  absl::MutexLock lock(&mu_);
   if (std::all_of(batches.begin(), batches.end(),
                   [](const StoreBatch* batch) { return batch->empty(); })) {
     return absl::OkStatus();
@@ -322,6 +324,7 @@ absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
 }
 
 absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
+  absl::MutexLock lock(&mu_);
   StoreContents contents;
   auto query = [this](const char* sql, auto&& row) -> absl::Status {
     sqlite3_stmt* statement = nullptr;
@@ -429,6 +432,7 @@ absl::StatusOr<int64_t> SqliteStore::PruneWhere(const std::string& select_names,
 }
 
 absl::StatusOr<int64_t> SqliteStore::PruneFinishedBefore(absl::Time cutoff) {
+  absl::MutexLock lock(&mu_);
   return PruneWhere(
       "SELECT name FROM compiles WHERE finished_us IS NOT NULL AND "
       "finished_us < ?1",
@@ -436,6 +440,7 @@ absl::StatusOr<int64_t> SqliteStore::PruneFinishedBefore(absl::Time cutoff) {
 }
 
 absl::StatusOr<int64_t> SqliteStore::PruneFinishedBeyond(int64_t keep) {
+  absl::MutexLock lock(&mu_);
   return PruneWhere(
       "SELECT name FROM compiles WHERE finished_us IS NOT NULL "
       "ORDER BY finished_us DESC LIMIT -1 OFFSET ?1",

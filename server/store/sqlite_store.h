@@ -11,7 +11,7 @@
 // The schema is versioned (PRAGMA user_version) and migrated forward at
 // Open(); a database written by a newer gateway is refused.
 //
-// Not thread-safe (see Store).
+// Thread-safe: one connection, one call at a time.
 #ifndef CXONE_SERVER_STORE_SQLITE_STORE_H_
 #define CXONE_SERVER_STORE_SQLITE_STORE_H_
 
@@ -20,6 +20,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "server/store/store.h"
 
 struct sqlite3;
@@ -79,6 +80,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> PruneWhere(const std::string& select_names,
                                      int64_t value);
 
+  // Guards the connection and the statements.
+  absl::Mutex mu_;
   sqlite3* const db_;
   const std::string path_;
   sqlite3_stmt* upsert_compile_ = nullptr;

@@ -7,8 +7,8 @@
 // GroupCommitter (group_committer.h) merges the writes of many compiles
 // into one batch.
 //
-// Implementations need not be thread-safe: the GroupCommitter is the only
-// writer, and LoadAll() runs at start-up before it starts.
+// Implementations are thread-safe. The GroupCommitter is the one writer of
+// new state; the retention sweeper prunes beside it.
 #ifndef CXONE_SERVER_STORE_STORE_H_
 #define CXONE_SERVER_STORE_STORE_H_
 

@@ -21,47 +21,16 @@
 namespace cxone {
 namespace {
 
+using ::cxone::testing::After;
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::HarnessOptions;
 using ::cxone::testing::MustStart;
+using ::cxone::testing::MustStartCompile;
+using ::cxone::testing::Sequences;
+using ::cxone::testing::Watch;
 using ::cxone::testing::WatchResult;
 using ::testing::HasSubstr;
 namespace v1 = ::cxone::compile::v1;
-
-v1::Compile MustStartCompile(GatewayHarness& gateway, const std::string& flow) {
-  v1::StartCompileRequest request;
-  request.set_flow_id(flow);
-  auto compile = testing::StartCompile(gateway.stub(), request);
-  EXPECT_TRUE(compile.ok()) << compile.status();
-  return compile.value_or(v1::Compile());
-}
-
-WatchResult Watch(GatewayHarness& gateway, v1::WatchCompileRequest request,
-                  absl::Duration timeout = absl::Seconds(30)) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  WatchResult result;
-  auto reader = gateway.stub().WatchCompile(&context, request);
-  v1::CompileEvent event;
-  while (reader->Read(&event)) result.events.push_back(event);
-  result.status = reader->Finish();
-  return result;
-}
-
-v1::WatchCompileRequest After(const std::string& name, uint64_t after) {
-  v1::WatchCompileRequest request;
-  request.set_name(name);
-  request.set_after_sequence(after);
-  return request;
-}
-
-std::vector<uint64_t> Sequences(const std::vector<v1::CompileEvent>& events) {
-  std::vector<uint64_t> sequences;
-  for (const auto& event : testing::WithoutMarkers(events)) {
-    sequences.push_back(event.sequence());
-  }
-  return sequences;
-}
 
 // A compile run to its end: three events (QUEUED, IN_PROGRESS, COMPLETED).
 class FinishedCompileTest : public ::testing::Test {

@@ -1,5 +1,7 @@
 #include "tests/support/gateway_harness.h"
 
+#include <csignal>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -49,20 +51,38 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
   harness->sim_port_ = *sim_port;
   harness->sim_url_ = absl::StrCat("http://127.0.0.1:", *sim_port);
 
-  std::vector<std::string> server_args = {
+  harness->state_dir_ = options.state_dir;
+  if (harness->state_dir_.empty()) {
+    harness->own_state_dir_ = std::make_unique<ScopedTempDir>();
+    harness->state_dir_ = harness->own_state_dir_->path();
+    if (harness->state_dir_.empty()) {
+      return absl::InternalError("cannot make a state directory");
+    }
+  }
+  harness->server_args_ = {
       "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
       "--client-id=harness-client",
+      absl::StrCat("--state-dir=", harness->state_dir_),
       absl::StrCat("--cxone-base-url=", options.base_url_override.empty()
                                             ? harness->sim_url_
                                             : options.base_url_override)};
-  server_args.insert(server_args.end(), options.server_args.begin(),
-                     options.server_args.end());
-  auto server = ChildProcess::Start(
-      CXONE_SERVER_BINARY, server_args,
-      {{"CXONE_CLIENT_SECRET", options.server_client_secret}});
+  harness->server_args_.insert(harness->server_args_.end(),
+                               options.server_args.begin(),
+                               options.server_args.end());
+  harness->server_client_secret_ = options.server_client_secret;
+  if (absl::Status started = harness->StartServer(); !started.ok()) {
+    return started;
+  }
+  return harness;
+}
+
+absl::Status GatewayHarness::StartServer() {
+  auto server =
+      ChildProcess::Start(CXONE_SERVER_BINARY, server_args_,
+                          {{"CXONE_CLIENT_SECRET", server_client_secret_}});
   if (!server.ok()) return server.status();
-  harness->server_ = *std::move(server);
-  auto listening = harness->server_->WaitForLine(
+  server_ = *std::move(server);
+  auto listening = server_->WaitForLine(
       [](const std::string& line) {
         return absl::StrContains(line, "\"msg\":\"listening\"");
       },
@@ -72,16 +92,28 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
   if (!port.is_number_integer()) {
     return absl::InternalError(absl::StrCat("no port in ", *listening));
   }
-  harness->gateway_address_ = absl::StrCat("127.0.0.1:", port.get<int>());
+  gateway_address_ = absl::StrCat("127.0.0.1:", port.get<int>());
   auto metrics_port =
       nlohmann::json::parse(*listening, nullptr, false)["metrics_port"];
   if (metrics_port.is_number_integer()) {
-    harness->metrics_port_ = metrics_port.get<int>();
+    metrics_port_ = metrics_port.get<int>();
   }
-  harness->stub_ = compile::v1::CompileService::NewStub(grpc::CreateChannel(
-      harness->gateway_address_, grpc::InsecureChannelCredentials()));
-  return harness;
+  stub_ = compile::v1::CompileService::NewStub(grpc::CreateChannel(
+      gateway_address_, grpc::InsecureChannelCredentials()));
+  return absl::OkStatus();
 }
+
+absl::Status GatewayHarness::KillServer() {
+  server_->Signal(SIGKILL);
+  absl::StatusOr<int> exited = server_->Wait(absl::Seconds(30));
+  if (!exited.ok()) return exited.status();
+  std::vector<std::string> lines = server_->Lines();
+  earlier_server_lines_.insert(earlier_server_lines_.end(), lines.begin(),
+                               lines.end());
+  return absl::OkStatus();
+}
+
+absl::Status GatewayHarness::RestartServer() { return StartServer(); }
 
 absl::StatusOr<nlohmann::json> GatewayHarness::SimGet(const std::string& path) {
   httplib::Client client("127.0.0.1", sim_port_);
@@ -139,6 +171,8 @@ absl::StatusOr<double> GatewayHarness::Metric(const std::string& name) {
 
 std::vector<std::string> GatewayHarness::AllLogLines() const {
   std::vector<std::string> lines = sim_->Lines();
+  lines.insert(lines.end(), earlier_server_lines_.begin(),
+               earlier_server_lines_.end());
   std::vector<std::string> server_lines = server_->Lines();
   lines.insert(lines.end(), server_lines.begin(), server_lines.end());
   return lines;

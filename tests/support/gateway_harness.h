@@ -15,6 +15,7 @@
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace cxone::testing {
 
@@ -36,6 +37,9 @@ struct HarnessOptions {
   // When set, the server's base URL (e.g. a closed port) instead of the
   // simulator's.
   std::string base_url_override;
+  // The server's --state-dir; empty: a fresh directory of the harness's own,
+  // removed with it.
+  std::string state_dir;
 };
 
 class GatewayHarness {
@@ -61,14 +65,31 @@ class GatewayHarness {
   // The current value of the gateway's metric `name` (from /metrics).
   absl::StatusOr<double> Metric(const std::string& name);
 
-  // Every line both processes printed so far.
+  // Every line both processes printed so far (every server's, across
+  // restarts).
   std::vector<std::string> AllLogLines() const;
+
+  // Kills the server with SIGKILL (no chance to clean up) and reaps it.
+  absl::Status KillServer();
+  // Starts the server again with the same flags and state dir; the stub
+  // then talks to the new one (on a new port).
+  absl::Status RestartServer();
+
+  const std::string& state_dir() const { return state_dir_; }
 
  private:
   GatewayHarness() = default;
+  absl::Status StartServer();
 
+  // Declared first, so removed after the processes are gone.
+  std::unique_ptr<ScopedTempDir> own_state_dir_;
   std::unique_ptr<ChildProcess> sim_;
   std::unique_ptr<ChildProcess> server_;
+  std::vector<std::string> server_args_;
+  std::string server_client_secret_;
+  std::string state_dir_;
+  // Lines of servers killed before the current one.
+  std::vector<std::string> earlier_server_lines_;
   std::string sim_url_;
   int sim_port_ = 0;
   std::string gateway_address_;

@@ -4,8 +4,12 @@
 #define CXONE_TESTS_SUPPORT_HARNESS_TESTING_H_
 
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
 
@@ -17,6 +21,51 @@ inline std::unique_ptr<GatewayHarness> MustStart(HarnessOptions options = {}) {
   auto harness = GatewayHarness::Start(std::move(options));
   EXPECT_TRUE(harness.ok()) << harness.status();
   return harness.ok() ? *std::move(harness) : nullptr;
+}
+
+// Starts a compile of `flow` (records a failure if it fails).
+inline compile::v1::Compile MustStartCompile(
+    GatewayHarness& gateway, const std::string& flow,
+    const std::string& request_id = "") {
+  compile::v1::StartCompileRequest request;
+  request.set_flow_id(flow);
+  request.set_request_id(request_id);
+  auto compile = StartCompile(gateway.stub(), request);
+  EXPECT_TRUE(compile.ok()) << compile.status();
+  return compile.value_or(compile::v1::Compile());
+}
+
+// Runs `request` to the end of its stream (at most `timeout`).
+inline WatchResult Watch(GatewayHarness& gateway,
+                         compile::v1::WatchCompileRequest request,
+                         absl::Duration timeout = absl::Seconds(30)) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  WatchResult result;
+  auto reader = gateway.stub().WatchCompile(&context, request);
+  compile::v1::CompileEvent event;
+  while (reader->Read(&event)) result.events.push_back(event);
+  result.status = reader->Finish();
+  return result;
+}
+
+// A request to watch `name` from just after event `after`.
+inline compile::v1::WatchCompileRequest After(const std::string& name,
+                                              uint64_t after) {
+  compile::v1::WatchCompileRequest request;
+  request.set_name(name);
+  request.set_after_sequence(after);
+  return request;
+}
+
+// The sequences of the logged events among `events` (markers left out).
+inline std::vector<uint64_t> Sequences(
+    const std::vector<compile::v1::CompileEvent>& events) {
+  std::vector<uint64_t> sequences;
+  for (const auto& event : WithoutMarkers(events)) {
+    sequences.push_back(event.sequence());
+  }
+  return sequences;
 }
 
 }  // namespace cxone::testing

@@ -1,22 +1,25 @@
-// ScopedTempDir: a fresh directory under the test's temporary directory,
-// removed with everything in it when the object goes.
+// ScopedTempDir: a fresh directory under $TEST_TMPDIR, $TMPDIR or /tmp,
+// removed with everything in it when the object goes. (Not gtest's
+// TempDir(): benchmarks use it too.)
 #ifndef CXONE_TESTS_SUPPORT_TEMP_DIR_H_
 #define CXONE_TESTS_SUPPORT_TEMP_DIR_H_
 
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
-
-#include "gtest/gtest.h"
 
 namespace cxone::testing {
 
 class ScopedTempDir {
  public:
   ScopedTempDir() {
-    std::string pattern = ::testing::TempDir() + "/cxone-XXXXXX";
+    const char* base = std::getenv("TEST_TMPDIR");
+    if (base == nullptr || *base == '\0') base = std::getenv("TMPDIR");
+    if (base == nullptr || *base == '\0') base = "/tmp";
+    std::string pattern = std::string(base) + "/cxone-XXXXXX";
     if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ScopedTempDir(const ScopedTempDir&) = delete;

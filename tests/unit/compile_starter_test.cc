@@ -5,15 +5,20 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/group_committer.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
 
 using ::cxone::testing::FakeClock;
+using ::cxone::testing::FakeStore;
 using ::cxone::testing::FakeUpstream;
 using ::cxone::testing::Status;
+using ::cxone::testing::WaitUntil;
 using ::testing::HasSubstr;
 
 // Collects the outcome of one Start() call.
@@ -44,7 +49,13 @@ class CompileStarterTest : public ::testing::Test {
         scheduler_(SchedulerConfig(), &upstream_, nullptr, &workers_, &clock_,
                    &log_),
         starter_(&upstream_, &registry_, &request_ids_, &scheduler_, &workers_,
-                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2) {}
+                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2),
+        journal_(&store_),
+        journaled_starter_(&upstream_, &registry_, &request_ids_, &scheduler_,
+                           &workers_, &clock_, &log_, LifecycleTimeouts{},
+                           /*max_pending_starts=*/2, &journal_) {
+    journal_.Start();
+  }
 
   static PollSchedulerConfig SchedulerConfig() {
     PollSchedulerConfig config;
@@ -70,7 +81,70 @@ class CompileStarterTest : public ::testing::Test {
   JobRegistry registry_;
   RequestIdIndex request_ids_;
   CompileStarter starter_;
+  // The same, recording what it does in a store.
+  FakeStore store_;
+  GroupCommitter journal_;
+  CompileStarter journaled_starter_;
 };
+
+TEST_F(CompileStarterTest, AStartTheStoreCannotRecordTouchesNothingUpstream) {
+  store_.SetFailure(absl::UnavailableError("database or disk is full"));
+  Outcome outcome;
+  journaled_starter_.Start(Request("main"), outcome.Callback());
+  const absl::Status status = outcome.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_THAT(status.message(), HasSubstr("state store"));
+  EXPECT_THAT(status.message(), HasSubstr("nothing was started"));
+  EXPECT_EQ(upstream_.triggers(), 0);
+}
+
+TEST_F(CompileStarterTest,
+       TheRequestIdIsRecordedBeforeTheTriggerAndBoundAfter) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  upstream_.HoldTriggers(true);
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-7"), outcome.Callback());
+  ASSERT_TRUE(WaitUntil([&] { return upstream_.triggers() >= 1; }));
+  // CXone is being called: the intent is already durable, not yet bound.
+  ASSERT_TRUE(store_.request_ids().contains("deploy-7"));
+  EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name, "");
+  upstream_.HoldTriggers(false);
+  ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
+  EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name,
+            outcome.Get()->name());
+}
+
+TEST_F(CompileStarterTest, AStartWithoutRequestIdLeavesNoKeyBehind) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome outcome;
+  journaled_starter_.Start(Request("main"), outcome.Callback());
+  ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status().ToString();
+  EXPECT_TRUE(store_.request_ids().empty());
+  EXPECT_EQ(store_.events().size(), 1u);  // the compile's first event
+}
+
+TEST_F(CompileStarterTest, APendingStartIsTriggeredAgainAndBound) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  journaled_starter_.ResumePending(
+      {"deploy-9", "main", R"({"mode":"fast"})", "", clock_.Now()});
+  ASSERT_TRUE(WaitUntil([&] { return upstream_.triggers() >= 1; }));
+  WaitUntil(
+      [&] { return !store_.request_ids()["deploy-9"].compile_name.empty(); });
+  EXPECT_FALSE(store_.request_ids()["deploy-9"].compile_name.empty());
+  // A caller retrying the key now gets that compile, without a trigger.
+  Outcome retry;
+  journaled_starter_.Start(Request("main", "deploy-9"), retry.Callback());
+  ASSERT_TRUE(retry.Get().ok()) << retry.Get().status();
+  EXPECT_EQ(retry.Get()->name(), store_.request_ids()["deploy-9"].compile_name);
+  EXPECT_EQ(upstream_.triggers(), 1);
+}
+
+TEST_F(CompileStarterTest, ARequestIdMayNotUseTheGatewaysOwnPrefix) {
+  Outcome outcome;
+  starter_.Start(Request("main", "~mine"), outcome.Callback());
+  EXPECT_TRUE(absl::IsInvalidArgument(outcome.Get().status()));
+  EXPECT_EQ(upstream_.triggers(), 0);
+}
 
 TEST_F(CompileStarterTest, InvalidFlowIdIsRejectedWithoutUpstreamCall) {
   Outcome outcome;

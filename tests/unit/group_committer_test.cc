@@ -9,10 +9,12 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
 
+using ::cxone::testing::WaitUntil;
 using ::testing::HasSubstr;
 
 // A store in memory that counts transactions. Optionally holds the first
@@ -90,16 +92,6 @@ std::vector<std::thread> CommitEach(GroupCommitter& committer, int count,
   return threads;
 }
 
-// Waits (bounded) until `count` batches wait behind the held transaction.
-bool WaitForQueue(const GroupCommitter& committer, int64_t count) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (committer.waiting() < count) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return true;
-}
-
 TEST(GroupCommitter, BatchesWaitingTogetherShareOneTransaction) {
   RecordingStore store;
   store.HoldFirst();
@@ -111,7 +103,7 @@ TEST(GroupCommitter, BatchesWaitingTogetherShareOneTransaction) {
   std::vector<absl::Status> results(50);
   std::vector<std::thread> threads = CommitEach(committer, 50, results);
   // Every batch is queued behind the held transaction before it ends.
-  const bool queued = WaitForQueue(committer, 50);
+  const bool queued = WaitUntil([&] { return committer.waiting() >= 50; });
   store.Release();
   for (auto& thread : holder) thread.join();
   for (auto& thread : threads) thread.join();
@@ -134,7 +126,7 @@ TEST(GroupCommitter, ABadBatchFailsAloneNotTheOthersInItsTransaction) {
   std::vector<absl::Status> results(10);
   std::vector<std::thread> threads =
       CommitEach(committer, 10, results, /*bad_index=*/4);
-  const bool queued = WaitForQueue(committer, 10);
+  const bool queued = WaitUntil([&] { return committer.waiting() >= 10; });
   store.Release();
   for (auto& thread : holder) thread.join();
   for (auto& thread : threads) thread.join();

@@ -1,0 +1,315 @@
+// The gateway's state survives kill -9: compiles, their events and
+// request_id keys come back from the store, live compiles are polled on
+// (never triggered again), and a full store refuses new starts clearly.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/support/gateway_harness.h"
+#include "tests/support/harness_testing.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::After;
+using ::cxone::testing::GatewayHarness;
+using ::cxone::testing::HarnessOptions;
+using ::cxone::testing::MustStart;
+using ::cxone::testing::MustStartCompile;
+using ::cxone::testing::Sequences;
+using ::cxone::testing::Watch;
+using ::cxone::testing::WatchResult;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+namespace v1 = ::cxone::compile::v1;
+
+// How many compiles the simulator created for each flow.
+std::map<std::string, int> CompilesPerFlow(GatewayHarness& gateway) {
+  std::map<std::string, int> per_flow;
+  auto compiles = gateway.SimGet("/_sim/compiles");
+  EXPECT_TRUE(compiles.ok()) << compiles.status();
+  if (!compiles.ok()) return per_flow;
+  for (const auto& compile : *compiles) {
+    ++per_flow[compile.value("flowId", "")];
+  }
+  return per_flow;
+}
+
+absl::StatusOr<v1::Compile> Get(GatewayHarness& gateway,
+                                const std::string& name) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::GetCompileRequest request;
+  request.set_name(name);
+  v1::Compile compile;
+  grpc::Status status = gateway.stub().GetCompile(&context, request, &compile);
+  if (!status.ok()) return absl::UnknownError(status.error_message());
+  return compile;
+}
+
+TEST(Durability, AFinishedCompileAndItsEventsSurviveKillNine) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile compile = MustStartCompile(*gateway, "syntax-error");
+  const WatchResult before = Watch(*gateway, After(compile.name(), 0));
+  ASSERT_TRUE(before.status.ok()) << before.status.error_message();
+  ASSERT_EQ(testing::WithoutMarkers(before.events).back().state(),
+            v1::STATE_FAILED);
+
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+
+  auto got = Get(*gateway, compile.name());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state(), v1::STATE_FAILED);
+  ASSERT_GT(got->errors_size(), 0);
+  EXPECT_EQ(got->errors(0).location().line(), 13u);  // still says where
+  const WatchResult after = Watch(*gateway, After(compile.name(), 0));
+  ASSERT_TRUE(after.status.ok()) << after.status.error_message();
+  const auto old_events = testing::WithoutMarkers(before.events);
+  const auto new_events = testing::WithoutMarkers(after.events);
+  ASSERT_EQ(new_events.size(), old_events.size());
+  for (size_t i = 0; i < old_events.size(); ++i) {
+    EXPECT_EQ(new_events[i].SerializeAsString(),
+              old_events[i].SerializeAsString())
+        << "event " << i + 1 << " changed across the restart";
+  }
+}
+
+TEST(Durability, ALiveCompileIsPolledOnAfterKillNineAndNotTriggeredAgain) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=300", "--in-progress-ms=4000"};
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile compile = MustStartCompile(*gateway, "live-across");
+  // Up to IN_PROGRESS, then the gateway dies mid-compile.
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  auto reader =
+      gateway->stub().WatchCompile(&context, After(compile.name(), 0));
+  uint64_t last = 0;
+  v1::CompileEvent event;
+  while (reader->Read(&event)) {
+    if (event.sequence() > 0) last = event.sequence();
+    if (event.state() == v1::STATE_IN_PROGRESS) break;
+  }
+  ASSERT_EQ(event.state(), v1::STATE_IN_PROGRESS);
+  context.TryCancel();
+  reader->Finish();
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+
+  const WatchResult rest = Watch(*gateway, After(compile.name(), last));
+  ASSERT_TRUE(rest.status.ok()) << rest.status.error_message();
+  const std::vector<uint64_t> sequences = Sequences(rest.events);
+  ASSERT_FALSE(sequences.empty());
+  EXPECT_EQ(sequences.front(), last + 1);  // no gap, no repeat
+  EXPECT_EQ(testing::WithoutMarkers(rest.events).back().state(),
+            v1::STATE_COMPLETED);
+  EXPECT_EQ(CompilesPerFlow(*gateway)["live-across"], 1);
+}
+
+TEST(Durability, TheSameRequestIdAfterARestartReturnsTheSameCompile) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile first =
+      MustStartCompile(*gateway, "main-menu", "deploy-42");
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  const v1::Compile again =
+      MustStartCompile(*gateway, "main-menu", "deploy-42");
+  EXPECT_EQ(again.name(), first.name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 1);
+  // Still bound to its flow.
+  v1::StartCompileRequest other;
+  other.set_flow_id("syntax-error");
+  other.set_request_id("deploy-42");
+  auto refused = testing::StartCompile(gateway->stub(), other);
+  EXPECT_THAT(refused.status().message(), HasSubstr("deploy-42"));
+}
+
+TEST(Durability, AFullStoreRefusesNewStartsAndStillServesWhatItHas) {
+  HarnessOptions options;
+  options.server_args.push_back("--store-max-pages=14");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile kept = MustStartCompile(*gateway, "kept");
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), kept.name()).status.ok());
+
+  int started = 0;
+  absl::Status refusal;
+  std::string refused_flow;
+  for (int i = 0; i < 400 && refusal.ok(); ++i) {
+    v1::StartCompileRequest request;
+    request.set_flow_id(absl::StrCat("fill-", i));
+    auto compile = testing::StartCompile(gateway->stub(), request);
+    if (compile.ok()) {
+      ++started;
+    } else {
+      refusal = compile.status();
+      refused_flow = request.flow_id();
+    }
+  }
+  ASSERT_FALSE(refusal.ok()) << "the store never filled up";
+  EXPECT_TRUE(absl::IsUnavailable(refusal)) << refusal;
+  EXPECT_THAT(refusal.message(), HasSubstr("state store"));
+  if (absl::StrContains(refusal.message(), "nothing was started")) {
+    EXPECT_EQ(CompilesPerFlow(*gateway)[refused_flow], 0);
+  }
+  // What was committed is still served.
+  const WatchResult replay = Watch(*gateway, After(kept.name(), 0));
+  ASSERT_TRUE(replay.status.ok()) << replay.status.error_message();
+  EXPECT_THAT(Sequences(replay.events), ElementsAre(1, 2, 3));
+  auto got = Get(*gateway, kept.name());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state(), v1::STATE_COMPLETED);
+}
+
+// Where the gateway is now: the crash test restarts it under running
+// clients, which must reconnect to the new address.
+class GatewayAddress {
+ public:
+  void Set(std::string address) {
+    absl::MutexLock lock(&mu_);
+    address_ = std::move(address);
+  }
+  std::unique_ptr<v1::CompileService::Stub> Stub() {
+    absl::MutexLock lock(&mu_);
+    return v1::CompileService::NewStub(
+        grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string address_ ABSL_GUARDED_BY(mu_);
+};
+
+// One deployment pipeline: starts its compile with a request_id and
+// watches it to the end, retrying (same request_id; after_sequence = the
+// last event seen) whenever the gateway is gone, until `deadline`.
+struct Pipeline {
+  std::string flow;
+  std::string request_id;
+  std::string name;
+  std::vector<uint64_t> sequences;  // every logged event received, in order
+  v1::State final_state = v1::STATE_UNSPECIFIED;
+  bool finished = false;
+  std::string last_error;
+
+  void Run(GatewayAddress& gateway, absl::Time deadline) {
+    while (!finished && absl::Now() < deadline) {
+      std::unique_ptr<v1::CompileService::Stub> stub = gateway.Stub();
+      if (name.empty()) {
+        v1::StartCompileRequest request;
+        request.set_flow_id(flow);
+        request.set_request_id(request_id);
+        grpc::ClientContext context;
+        context.set_deadline(
+            absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+        v1::Compile compile;
+        grpc::Status status = stub->StartCompile(&context, request, &compile);
+        if (status.ok()) {
+          name = compile.name();
+        } else {
+          last_error = status.error_message();
+          absl::SleepFor(absl::Milliseconds(50));  // the gateway is down
+        }
+        continue;
+      }
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+      const uint64_t after = sequences.empty() ? 0 : sequences.back();
+      auto reader = stub->WatchCompile(&context, After(name, after));
+      v1::CompileEvent event;
+      while (reader->Read(&event)) {
+        if (event.sequence() == 0) continue;  // a marker or the snapshot
+        sequences.push_back(event.sequence());
+        final_state = event.state();
+      }
+      grpc::Status status = reader->Finish();
+      if (status.ok()) {
+        finished = true;
+      } else {
+        last_error = status.error_message();
+        absl::SleepFor(absl::Milliseconds(50));  // the gateway is down
+      }
+    }
+  }
+};
+
+class CrashRecovery : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(CrashRecovery, HundredWatchedCompilesSurviveKillNineAtARandomMoment) {
+  const uint32_t seed = GetParam();
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=300", "--in-progress-ms=1000",
+                      "--in-progress-ms-max=2500",
+                      absl::StrCat("--seed=", seed)};
+  options.server_args = {
+      "--poll-interval=50ms",     "--queued-poll-interval=50ms",
+      "--min-poll-interval=50ms", "--upstream-rps=2000",
+      "--upstream-burst=200",     "--max-inflight-requests=16"};
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  GatewayAddress address;
+  address.Set(gateway->gateway_address());
+
+  constexpr int kCompiles = 100;
+  std::vector<Pipeline> pipelines(kCompiles);
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCompiles; ++i) {
+    pipelines[i].flow = absl::StrCat("crash-", seed, "-", i);
+    pipelines[i].request_id = absl::StrCat("pipeline-", seed, "-", i);
+    threads.emplace_back([&, i] { pipelines[i].Run(address, deadline); });
+  }
+  // Kill somewhere between the starts and the last completions.
+  std::mt19937 random(seed);
+  const absl::Duration kill_after =
+      absl::Milliseconds(std::uniform_int_distribution<int>(50, 2500)(random));
+  absl::SleepFor(kill_after);
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  address.Set(gateway->gateway_address());
+  for (auto& thread : threads) thread.join();
+
+  // The kill must have cut some pipelines off mid-way, or it proved nothing.
+  const int64_t interrupted =
+      std::count_if(pipelines.begin(), pipelines.end(),
+                    [](const Pipeline& pipeline) {
+                      return !pipeline.last_error.empty();
+                    });
+  EXPECT_GT(interrupted, 0) << "the kill (after "
+                            << absl::FormatDuration(kill_after)
+                            << ") interrupted nobody";
+  const std::map<std::string, int> per_flow = CompilesPerFlow(*gateway);
+  for (const Pipeline& pipeline : pipelines) {
+    SCOPED_TRACE(absl::StrCat(pipeline.flow, " (killed after ",
+                              absl::FormatDuration(kill_after), ")"));
+    ASSERT_TRUE(pipeline.finished) << pipeline.last_error;
+    EXPECT_EQ(pipeline.final_state, v1::STATE_COMPLETED);
+    // Every event exactly once, in order, across the restart.
+    std::vector<uint64_t> expected(pipeline.sequences.size());
+    for (size_t i = 0; i < expected.size(); ++i) expected[i] = i + 1;
+    EXPECT_EQ(pipeline.sequences, expected);
+    auto triggered = per_flow.find(pipeline.flow);
+    EXPECT_EQ(triggered == per_flow.end() ? 0 : triggered->second, 1)
+        << "CXone was asked to compile " << pipeline.flow << " other than once";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, CrashRecovery,
+                         ::testing::Values(1u, 2u, 3u, 4u));
+
+}  // namespace
+}  // namespace cxone
