@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/bench_flags.h"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/proc_status.h"
 
@@ -42,16 +43,8 @@ double Percentile(std::vector<double> values, double p) {
 }
 
 int FlagValue(int argc, char** argv, const std::string& name, int fallback) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  for (int i = 1; i < argc; ++i) {
-    int value;
-    if (absl::StartsWith(argv[i], prefix) &&
-        absl::SimpleAtoi(std::string(argv[i]).substr(prefix.size()), &value) &&
-        value > 0 && value <= 10000) {
-      return value;
-    }
-  }
-  return fallback;
+  return static_cast<int>(
+      cxone::bench::IntFlag(argc, argv, name, fallback, 10000));
 }
 
 }  // namespace

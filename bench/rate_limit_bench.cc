@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/bench_flags.h"
 #include "httplib.h"
 #include "tests/support/gateway_harness.h"
 
@@ -43,16 +44,8 @@ constexpr absl::Duration kWarmUp = absl::Seconds(5);
 constexpr absl::Duration kScenarioLimit = absl::Seconds(150);
 
 int IntFlag(int argc, char** argv, const std::string& name, int fallback) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  for (int i = 1; i < argc; ++i) {
-    int value;
-    if (absl::StartsWith(argv[i], prefix) &&
-        absl::SimpleAtoi(std::string(argv[i]).substr(prefix.size()), &value) &&
-        value > 0 && value <= 5000) {
-      return value;
-    }
-  }
-  return fallback;
+  return static_cast<int>(
+      cxone::bench::IntFlag(argc, argv, name, fallback, 5000));
 }
 
 std::string StringFlag(int argc, char** argv, const std::string& name,
