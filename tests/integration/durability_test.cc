@@ -1,8 +1,11 @@
 // The gateway's state survives kill -9: compiles, their events and
 // request_id keys come back from the store, live compiles are polled on
 // (never triggered again), and a full store refuses new starts clearly.
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <random>
 #include <thread>
@@ -15,8 +18,11 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "server/store/sqlite_store.h"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/harness_testing.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
@@ -175,6 +181,91 @@ TEST(Durability, AFullStoreRefusesNewStartsAndStillServesWhatItHas) {
   EXPECT_EQ(got->state(), v1::STATE_COMPLETED);
 }
 
+// Runs the server on `state_dir` to its exit; returns its code and output.
+std::pair<int, std::string> RunServerOn(const std::string& state_dir) {
+  auto outcome = testing::ChildProcess::Run(
+      CXONE_SERVER_BINARY,
+      {"--cxone-base-url=http://127.0.0.1:9", "--client-id=x",
+       "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+       absl::StrCat("--state-dir=", state_dir)},
+      {{"CXONE_CLIENT_SECRET", "s"}}, absl::Seconds(30));
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  if (!outcome.ok()) return {-1, ""};
+  return {outcome->exit_code, outcome->Text()};
+}
+
+TEST(DurabilityStartup, AnUnusableStateDirStopsTheStartNamingIt) {
+  testing::ScopedTempDir temp;
+  const std::string file = temp.path() + "/taken";
+  std::ofstream(file) << "not a directory";
+  auto [code, output] = RunServerOn(file);
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(output, HasSubstr(file));
+  EXPECT_THAT(output, HasSubstr("not a directory"));
+}
+
+TEST(DurabilityStartup, ADatabaseFromANewerGatewayIsRefused) {
+  testing::ScopedTempDir temp;
+  {
+    auto store = SqliteStore::Open(temp.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoreBatch nothing;
+    ASSERT_TRUE((*store)->Commit(nothing).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((temp.path() + "/gateway.db").c_str(), &db),
+            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "PRAGMA user_version=7", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto [code, output] = RunServerOn(temp.path());
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(output, HasSubstr("schema version 7"));
+  EXPECT_THAT(output, HasSubstr("newer"));
+}
+
+TEST(Durability, AStartInterruptedBetweenTriggerAndRecordIsAdoptedOnRestart) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=300", "--in-progress-ms=6000"};
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  // CXone is compiling the flow (started without a key, so no intent of a
+  // caller is left) ...
+  const v1::Compile running = MustStartCompile(*gateway, "interrupted");
+  ASSERT_TRUE(gateway->KillServer().ok());
+  // ... and the store holds an intent whose trigger reached CXone but
+  // whose compile was never recorded: the gateway died in between.
+  {
+    auto store = SqliteStore::Open(gateway->state_dir());
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoreBatch intent;
+    intent.request_ids.push_back(
+        {"deploy-interrupted", "interrupted", "", "", absl::Now()});
+    ASSERT_TRUE((*store)->Commit(intent).ok());
+  }
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  // The gateway completes the interrupted start by itself: CXone's 409
+  // names the running compile, and the key is bound to it.
+  auto bound_to = [&]() -> std::string {
+    auto store = SqliteStore::Open(gateway->state_dir(), {.read_only = true});
+    if (!store.ok()) return "";
+    auto contents = (*store)->LoadAll();
+    if (!contents.ok()) return "";
+    for (const StoredRequestId& key : contents->request_ids) {
+      if (key.request_id == "deploy-interrupted") return key.compile_name;
+    }
+    return "";
+  };
+  EXPECT_TRUE(testing::WaitUntil([&] { return !bound_to().empty(); }));
+  EXPECT_EQ(bound_to(), running.name());
+  // The caller retries its key and gets the compile CXone is running.
+  const v1::Compile adopted =
+      MustStartCompile(*gateway, "interrupted", "deploy-interrupted");
+  EXPECT_EQ(adopted.name(), running.name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["interrupted"], 1);
+}
+
 // Where the gateway is now: the crash test restarts it under running
 // clients, which must reconnect to the new address.
 class GatewayAddress {
@@ -284,14 +375,12 @@ TEST_P(CrashRecovery, HundredWatchedCompilesSurviveKillNineAtARandomMoment) {
   for (auto& thread : threads) thread.join();
 
   // The kill must have cut some pipelines off mid-way, or it proved nothing.
-  const int64_t interrupted =
-      std::count_if(pipelines.begin(), pipelines.end(),
-                    [](const Pipeline& pipeline) {
-                      return !pipeline.last_error.empty();
-                    });
-  EXPECT_GT(interrupted, 0) << "the kill (after "
-                            << absl::FormatDuration(kill_after)
-                            << ") interrupted nobody";
+  const int64_t interrupted = std::count_if(
+      pipelines.begin(), pipelines.end(),
+      [](const Pipeline& pipeline) { return !pipeline.last_error.empty(); });
+  EXPECT_GT(interrupted, 0)
+      << "the kill (after " << absl::FormatDuration(kill_after)
+      << ") interrupted nobody";
   const std::map<std::string, int> per_flow = CompilesPerFlow(*gateway);
   for (const Pipeline& pipeline : pipelines) {
     SCOPED_TRACE(absl::StrCat(pipeline.flow, " (killed after ",
