@@ -11,7 +11,7 @@ BUILD_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev grpc-proto libabsl-dev
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcpp-httplib-dev
-  libgtest-dev libgmock-dev prometheus-cpp-dev libsqlite3-dev
+  libgtest-dev libgmock-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
