@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -54,7 +55,37 @@ const char* const kMigrations[] = {
       ALTER TABLE request_ids ADD COLUMN directives TEXT NOT NULL DEFAULT '';
       ALTER TABLE request_ids ADD COLUMN created_us INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // 2 → 3: the webhook outbox, written with the events it delivers, and
+    // the endpoints receivers disabled.
+    R"sql(
+      CREATE TABLE webhook_deliveries (
+        endpoint TEXT NOT NULL,
+        compile_name TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        webhook_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        state INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_us INTEGER NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        created_us INTEGER NOT NULL,
+        updated_us INTEGER NOT NULL,
+        PRIMARY KEY (endpoint, compile_name, sequence)
+      ) WITHOUT ROWID;
+      CREATE INDEX webhook_deliveries_by_state
+        ON webhook_deliveries (state, updated_us);
+      CREATE TABLE webhook_endpoints (
+        endpoint TEXT PRIMARY KEY,
+        disabled INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        at_us INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    )sql",
 };
+
+constexpr char kDeliveryColumns[] =
+    "endpoint, compile_name, sequence, webhook_id, body, state, attempts, "
+    "next_attempt_us, last_error, created_us, updated_us";
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
 absl::Status OpenError(const std::string& path, const std::string& reason) {
@@ -158,8 +189,9 @@ SqliteStore::SqliteStore(sqlite3* db, std::string path)
     : db_(db), path_(std::move(path)) {}
 
 SqliteStore::~SqliteStore() {
-  for (sqlite3_stmt* statement : {upsert_compile_, insert_event_,
-                                  upsert_request_id_, delete_request_id_}) {
+  for (sqlite3_stmt* statement :
+       {upsert_compile_, insert_event_, upsert_request_id_, delete_request_id_,
+        insert_delivery_, update_delivery_, upsert_endpoint_state_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(db_);
@@ -233,6 +265,18 @@ absl::Status SqliteStore::Prepare() {
        "INSERT OR REPLACE INTO request_ids (request_id, flow_id, "
        "compile_name, directives, created_us) VALUES (?1, ?2, ?3, ?4, ?5)"},
       {&delete_request_id_, "DELETE FROM request_ids WHERE request_id = ?1"},
+      {&insert_delivery_,
+       "INSERT OR IGNORE INTO webhook_deliveries (endpoint, compile_name, "
+       "sequence, webhook_id, body, state, attempts, next_attempt_us, "
+       "last_error, created_us, updated_us) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
+      {&update_delivery_,
+       "UPDATE webhook_deliveries SET state = ?4, attempts = ?5, "
+       "next_attempt_us = ?6, last_error = ?7, updated_us = ?8 "
+       "WHERE endpoint = ?1 AND compile_name = ?2 AND sequence = ?3"},
+      {&upsert_endpoint_state_,
+       "INSERT OR REPLACE INTO webhook_endpoints (endpoint, disabled, reason, "
+       "at_us) VALUES (?1, ?2, ?3, ?4)"},
   };
   for (const auto& [statement, sql] : statements) {
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement,
@@ -250,15 +294,23 @@ absl::Status SqliteStore::CommitAll(
                   [](const StoreBatch* batch) { return batch->empty(); })) {
     return absl::OkStatus();
   }
+  return InTransaction([&]() -> absl::Status {
+    for (const StoreBatch* batch : batches) {
+      if (absl::Status written = CommitLocked(*batch); !written.ok()) {
+        return written;
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteStore::InTransaction(
+    absl::FunctionRef<absl::Status()> body) {
   if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
       SQLITE_OK) {
     return Error("cannot begin a transaction");
   }
-  absl::Status written = absl::OkStatus();
-  for (const StoreBatch* batch : batches) {
-    written = CommitLocked(*batch);
-    if (!written.ok()) break;
-  }
+  absl::Status written = body();
   if (written.ok() &&
       sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
     return absl::OkStatus();
@@ -318,6 +370,55 @@ absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
     BindText(delete_request_id_, 1, request_id);
     if (sqlite3_step(delete_request_id_) != SQLITE_DONE) {
       return Error("cannot forget a request_id");
+    }
+  }
+  for (const StoredDelivery& delivery : batch.deliveries) {
+    StatementReset reset(insert_delivery_);
+    BindText(insert_delivery_, 1, delivery.endpoint);
+    BindText(insert_delivery_, 2, delivery.compile_name);
+    sqlite3_bind_int64(insert_delivery_, 3,
+                       static_cast<int64_t>(delivery.sequence));
+    BindText(insert_delivery_, 4, delivery.webhook_id);
+    BindBlob(insert_delivery_, 5, delivery.body);
+    sqlite3_bind_int(insert_delivery_, 6, static_cast<int>(delivery.state));
+    sqlite3_bind_int(insert_delivery_, 7, delivery.attempts);
+    sqlite3_bind_int64(insert_delivery_, 8,
+                       absl::ToUnixMicros(delivery.next_attempt));
+    BindText(insert_delivery_, 9, delivery.last_error);
+    sqlite3_bind_int64(insert_delivery_, 10,
+                       absl::ToUnixMicros(delivery.created_at));
+    sqlite3_bind_int64(insert_delivery_, 11,
+                       absl::ToUnixMicros(delivery.updated_at));
+    if (sqlite3_step(insert_delivery_) != SQLITE_DONE) {
+      return Error("cannot record a webhook delivery");
+    }
+  }
+  for (const StoredDelivery& delivery : batch.delivery_updates) {
+    StatementReset reset(update_delivery_);
+    BindText(update_delivery_, 1, delivery.endpoint);
+    BindText(update_delivery_, 2, delivery.compile_name);
+    sqlite3_bind_int64(update_delivery_, 3,
+                       static_cast<int64_t>(delivery.sequence));
+    sqlite3_bind_int(update_delivery_, 4, static_cast<int>(delivery.state));
+    sqlite3_bind_int(update_delivery_, 5, delivery.attempts);
+    sqlite3_bind_int64(update_delivery_, 6,
+                       absl::ToUnixMicros(delivery.next_attempt));
+    BindText(update_delivery_, 7, delivery.last_error);
+    sqlite3_bind_int64(update_delivery_, 8,
+                       absl::ToUnixMicros(delivery.updated_at));
+    if (sqlite3_step(update_delivery_) != SQLITE_DONE) {
+      return Error("cannot update a webhook delivery");
+    }
+  }
+  for (const StoredEndpointState& endpoint : batch.endpoint_states) {
+    StatementReset reset(upsert_endpoint_state_);
+    BindText(upsert_endpoint_state_, 1, endpoint.endpoint);
+    sqlite3_bind_int(upsert_endpoint_state_, 2, endpoint.disabled ? 1 : 0);
+    BindText(upsert_endpoint_state_, 3, endpoint.reason);
+    sqlite3_bind_int64(upsert_endpoint_state_, 4,
+                       absl::ToUnixMicros(endpoint.at));
+    if (sqlite3_step(upsert_endpoint_state_) != SQLITE_DONE) {
+      return Error("cannot record a webhook endpoint's state");
     }
   }
   return absl::OkStatus();
@@ -388,47 +489,139 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
         return absl::OkStatus();
       });
   if (!keys.ok()) return keys;
+  DeliveryFilter everything;
+  everything.limit = -1;
+  absl::StatusOr<std::vector<StoredDelivery>> pending = SelectDeliveries(
+      "state = ?1", everything, static_cast<int>(DeliveryState::kPending));
+  if (!pending.ok()) return pending.status();
+  contents.pending_deliveries = *std::move(pending);
+  absl::Status endpoints =
+      query("SELECT endpoint, disabled, reason, at_us FROM webhook_endpoints",
+            [&](sqlite3_stmt* row) {
+              StoredEndpointState state;
+              state.endpoint = ColumnBytes(row, 0);
+              state.disabled = sqlite3_column_int(row, 1) != 0;
+              state.reason = ColumnBytes(row, 2);
+              state.at = absl::FromUnixMicros(sqlite3_column_int64(row, 3));
+              contents.endpoint_states.push_back(std::move(state));
+              return absl::OkStatus();
+            });
+  if (!endpoints.ok()) return endpoints;
   return contents;
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::SelectDeliveries(
+    const std::string& where, const DeliveryFilter& filter, int state) {
+  // ?1 state, ?2 endpoint, ?3 compile, ?4 sequence, ?5 from, ?6 to, ?7 limit
+  const std::string sql = absl::StrCat(
+      "SELECT ", kDeliveryColumns, " FROM webhook_deliveries WHERE ", where,
+      " AND (?2 = '' OR endpoint = ?2) AND (?3 = '' OR compile_name = ?3)"
+      " AND (?4 < 0 OR sequence = ?4) AND updated_us >= ?5 AND updated_us <= "
+      "?6 ORDER BY updated_us, endpoint, compile_name, sequence LIMIT ?7");
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) !=
+      SQLITE_OK) {
+    return Error("cannot read webhook deliveries");
+  }
+  sqlite3_bind_int(statement, 1, state);
+  BindText(statement, 2, filter.endpoint);
+  BindText(statement, 3, filter.compile_name);
+  sqlite3_bind_int64(statement, 4,
+                     filter.sequence.has_value()
+                         ? static_cast<int64_t>(*filter.sequence)
+                         : int64_t{-1});
+  sqlite3_bind_int64(statement, 5,
+                     filter.from == absl::InfinitePast()
+                         ? std::numeric_limits<int64_t>::min()
+                         : absl::ToUnixMicros(filter.from));
+  sqlite3_bind_int64(statement, 6,
+                     filter.to == absl::InfiniteFuture()
+                         ? std::numeric_limits<int64_t>::max()
+                         : absl::ToUnixMicros(filter.to));
+  sqlite3_bind_int64(statement, 7, filter.limit);
+  std::vector<StoredDelivery> deliveries;
+  int step;
+  while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+    StoredDelivery delivery;
+    delivery.endpoint = ColumnBytes(statement, 0);
+    delivery.compile_name = ColumnBytes(statement, 1);
+    delivery.sequence =
+        static_cast<uint64_t>(sqlite3_column_int64(statement, 2));
+    delivery.webhook_id = ColumnBytes(statement, 3);
+    delivery.body = ColumnBytes(statement, 4);
+    delivery.state =
+        static_cast<DeliveryState>(sqlite3_column_int(statement, 5));
+    delivery.attempts = sqlite3_column_int(statement, 6);
+    delivery.next_attempt =
+        absl::FromUnixMicros(sqlite3_column_int64(statement, 7));
+    delivery.last_error = ColumnBytes(statement, 8);
+    delivery.created_at =
+        absl::FromUnixMicros(sqlite3_column_int64(statement, 9));
+    delivery.updated_at =
+        absl::FromUnixMicros(sqlite3_column_int64(statement, 10));
+    deliveries.push_back(std::move(delivery));
+  }
+  sqlite3_finalize(statement);
+  if (step != SQLITE_DONE) return Error("cannot read webhook deliveries");
+  return deliveries;
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ListDeliveries(
+    DeliveryState state, const DeliveryFilter& filter) {
+  absl::MutexLock lock(&mu_);
+  return SelectDeliveries("state = ?1", filter, static_cast<int>(state));
+}
+
+absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReplayDeadLetters(
+    const DeliveryFilter& filter, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<std::vector<StoredDelivery>> dead = SelectDeliveries(
+      "state = ?1", filter, static_cast<int>(DeliveryState::kDead));
+  if (!dead.ok() || dead->empty()) return dead;
+  StoreBatch batch;
+  for (StoredDelivery& delivery : *dead) {
+    delivery.state = DeliveryState::kPending;
+    delivery.attempts = 0;
+    delivery.next_attempt = now;
+    delivery.updated_at = now;
+    batch.delivery_updates.push_back(delivery);
+  }
+  if (absl::Status written = InTransaction([&] { return CommitLocked(batch); });
+      !written.ok()) {
+    return written;
+  }
+  return dead;
 }
 
 absl::StatusOr<int64_t> SqliteStore::PruneWhere(const std::string& select_names,
                                                 int64_t value) {
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
-      SQLITE_OK) {
-    return Error("cannot begin a transaction");
-  }
   int64_t pruned = 0;
-  absl::Status status = absl::OkStatus();
   const std::string deletes[] = {
       absl::StrCat("DELETE FROM events WHERE compile_name IN (", select_names,
                    ")"),
+      absl::StrCat("DELETE FROM webhook_deliveries WHERE compile_name IN (",
+                   select_names, ")"),
       absl::StrCat("DELETE FROM request_ids WHERE compile_name IN (",
                    select_names, ")"),
       absl::StrCat("DELETE FROM compiles WHERE name IN (", select_names, ")"),
   };
-  for (const std::string& sql : deletes) {
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) !=
-        SQLITE_OK) {
-      status = Error("cannot prune");
-      break;
+  absl::Status status = InTransaction([&]() -> absl::Status {
+    for (const std::string& sql : deletes) {
+      sqlite3_stmt* statement = nullptr;
+      if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) !=
+          SQLITE_OK) {
+        return Error("cannot prune");
+      }
+      sqlite3_bind_int64(statement, 1, value);
+      const int step = sqlite3_step(statement);
+      sqlite3_finalize(statement);
+      if (step != SQLITE_DONE) return Error("cannot prune");
+      pruned = sqlite3_changes(db_);  // the last, compiles, counts
     }
-    sqlite3_bind_int64(statement, 1, value);
-    const int step = sqlite3_step(statement);
-    sqlite3_finalize(statement);
-    if (step != SQLITE_DONE) {
-      status = Error("cannot prune");
-      break;
-    }
-    pruned = sqlite3_changes(db_);  // the last, compiles, counts
-  }
-  if (status.ok() &&
-      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK) {
-    return pruned;
-  }
-  if (status.ok()) status = Error("cannot commit");
-  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  return status;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return pruned;
 }
 
 absl::StatusOr<int64_t> SqliteStore::PruneFinishedBefore(absl::Time cutoff) {

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/store/store.h"
@@ -42,7 +43,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // The schema version this gateway writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating `state_dir` and the database if missing) and migrates.
   // FailedPrecondition naming the path and the reason when the directory or
@@ -56,6 +57,10 @@ class SqliteStore final : public Store {
 
   absl::Status CommitAll(absl::Span<const StoreBatch* const> batches) override;
   absl::StatusOr<StoreContents> LoadAll() override;
+  absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
+      DeliveryState state, const DeliveryFilter& filter) override;
+  absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
+      const DeliveryFilter& filter, absl::Time now) override;
   absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time cutoff) override;
   absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t keep) override;
 
@@ -75,10 +80,17 @@ class SqliteStore final : public Store {
   // An Unavailable status for the last error of `what`.
   absl::Status Error(const std::string& what) const;
   absl::Status CommitLocked(const StoreBatch& batch);
+  // Runs `body` in one transaction: committed if it returns OK, else
+  // rolled back. REQUIRES: mu_ held.
+  absl::Status InTransaction(absl::FunctionRef<absl::Status()> body);
   // Deletes the compiles named by `select_names` (SQL selecting names,
   // binding `value` as ?1), with their events and keys.
   absl::StatusOr<int64_t> PruneWhere(const std::string& select_names,
                                      int64_t value);
+  // The deliveries `sql` selects (columns as in kDeliveryColumns), binding
+  // the filter. REQUIRES: mu_ held.
+  absl::StatusOr<std::vector<StoredDelivery>> SelectDeliveries(
+      const std::string& where, const DeliveryFilter& filter, int state);
 
   // Guards the connection and the statements.
   absl::Mutex mu_;
@@ -88,6 +100,9 @@ class SqliteStore final : public Store {
   sqlite3_stmt* insert_event_ = nullptr;
   sqlite3_stmt* upsert_request_id_ = nullptr;
   sqlite3_stmt* delete_request_id_ = nullptr;
+  sqlite3_stmt* insert_delivery_ = nullptr;
+  sqlite3_stmt* update_delivery_ = nullptr;
+  sqlite3_stmt* upsert_endpoint_state_ = nullptr;
 };
 
 }  // namespace cxone

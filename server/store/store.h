@@ -13,6 +13,7 @@
 #define CXONE_SERVER_STORE_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,21 +55,64 @@ struct StoredRequestId {
   absl::Time created_at;
 };
 
+// A webhook delivery in the outbox: one logged event for one endpoint.
+enum class DeliveryState { kPending = 0, kDelivered = 1, kDead = 2 };
+
+struct StoredDelivery {
+  std::string endpoint;
+  std::string compile_name;
+  uint64_t sequence = 0;
+  std::string webhook_id;  // stable across retries
+  std::string body;        // fixed when the event is logged
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  absl::Time next_attempt = absl::InfinitePast();
+  std::string last_error;  // of the last failed attempt
+  absl::Time created_at;
+  absl::Time updated_at;
+};
+
+// Which deliveries ListDeliveries() and ReplayDeadLetters() mean; empty
+// fields match everything. `from`/`to` bound when the delivery was last
+// updated (dead-lettered).
+struct DeliveryFilter {
+  std::string endpoint;
+  std::string compile_name;
+  std::optional<uint64_t> sequence;
+  absl::Time from = absl::InfinitePast();
+  absl::Time to = absl::InfiniteFuture();
+  int64_t limit = 1000;
+};
+
+// An endpoint a receiver disabled (410 Gone), or enabled again.
+struct StoredEndpointState {
+  std::string endpoint;
+  bool disabled = false;
+  std::string reason;
+  absl::Time at;
+};
+
 // Writes applied together, in one transaction.
 struct StoreBatch {
   std::vector<StoredCompile> compiles;       // inserted or replaced, by name
   std::vector<StoredEvent> events;           // inserted
   std::vector<StoredRequestId> request_ids;  // inserted or replaced
   std::vector<std::string> forgotten_request_ids;  // deleted
+  std::vector<StoredDelivery> deliveries;          // inserted (kept if present)
+  // Their state, attempts, next attempt, error and update time replaced.
+  std::vector<StoredDelivery> delivery_updates;
+  std::vector<StoredEndpointState> endpoint_states;  // replaced by name
 
   bool empty() const {
     return compiles.empty() && events.empty() && request_ids.empty() &&
-           forgotten_request_ids.empty();
+           forgotten_request_ids.empty() && deliveries.empty() &&
+           delivery_updates.empty() && endpoint_states.empty();
   }
   // Number of writes (rows) in the batch.
   size_t size() const {
     return compiles.size() + events.size() + request_ids.size() +
-           forgotten_request_ids.size();
+           forgotten_request_ids.size() + deliveries.size() +
+           delivery_updates.size() + endpoint_states.size();
   }
 };
 
@@ -78,6 +122,8 @@ struct StoreContents {
   // Ordered by compile name, then sequence.
   std::vector<StoredEvent> events;
   std::vector<StoredRequestId> request_ids;
+  std::vector<StoredDelivery> pending_deliveries;
+  std::vector<StoredEndpointState> endpoint_states;
 };
 
 class Store {
@@ -98,8 +144,17 @@ class Store {
   // Everything the store holds.
   virtual absl::StatusOr<StoreContents> LoadAll() = 0;
 
-  // Deletes the compiles that finished before `cutoff`, their events and
-  // their request_id keys; returns how many compiles went.
+  // The deliveries in `state` that match `filter`, oldest update first.
+  virtual absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
+      DeliveryState state, const DeliveryFilter& filter) = 0;
+
+  // Makes the dead letters that match `filter` pending again (attempts
+  // reset, due at `now`) and returns them.
+  virtual absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
+      const DeliveryFilter& filter, absl::Time now) = 0;
+
+  // Deletes the compiles that finished before `cutoff`, their events,
+  // deliveries and request_id keys; returns how many compiles went.
   virtual absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time cutoff) = 0;
 
   // Deletes the oldest finished compiles (and their events and keys) beyond

@@ -4,8 +4,10 @@
 #ifndef CXONE_TESTS_SUPPORT_FAKE_STORE_H_
 #define CXONE_TESTS_SUPPORT_FAKE_STORE_H_
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -30,6 +32,21 @@ class FakeStore final : public Store {
       for (const std::string& key : batch->forgotten_request_ids) {
         request_ids_.erase(key);
       }
+      for (const StoredDelivery& delivery : batch->deliveries) {
+        deliveries_.try_emplace(Key(delivery), delivery);
+      }
+      for (const StoredDelivery& update : batch->delivery_updates) {
+        auto it = deliveries_.find(Key(update));
+        if (it == deliveries_.end()) continue;
+        it->second.state = update.state;
+        it->second.attempts = update.attempts;
+        it->second.next_attempt = update.next_attempt;
+        it->second.last_error = update.last_error;
+        it->second.updated_at = update.updated_at;
+      }
+      for (const StoredEndpointState& state : batch->endpoint_states) {
+        endpoint_states_[state.endpoint] = state;
+      }
     }
     return absl::OkStatus();
   }
@@ -48,7 +65,45 @@ class FakeStore final : public Store {
     for (const auto& [key, request_id] : request_ids_) {
       contents.request_ids.push_back(request_id);
     }
+    for (const auto& [key, delivery] : deliveries_) {
+      if (delivery.state == DeliveryState::kPending) {
+        contents.pending_deliveries.push_back(delivery);
+      }
+    }
+    for (const auto& [name, state] : endpoint_states_) {
+      contents.endpoint_states.push_back(state);
+    }
     return contents;
+  }
+
+  absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
+      DeliveryState state, const DeliveryFilter& filter) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<StoredDelivery> found;
+    for (const auto& [key, delivery] : deliveries_) {
+      if (delivery.state == state && Matches(delivery, filter)) {
+        found.push_back(delivery);
+      }
+    }
+    return found;
+  }
+
+  absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
+      const DeliveryFilter& filter, absl::Time now) override {
+    absl::MutexLock lock(&mu_);
+    std::vector<StoredDelivery> replayed;
+    for (auto& [key, delivery] : deliveries_) {
+      if (delivery.state != DeliveryState::kDead ||
+          !Matches(delivery, filter)) {
+        continue;
+      }
+      delivery.state = DeliveryState::kPending;
+      delivery.attempts = 0;
+      delivery.next_attempt = now;
+      delivery.updated_at = now;
+      replayed.push_back(delivery);
+    }
+    return replayed;
   }
 
   absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time) override { return 0; }
@@ -67,18 +122,42 @@ class FakeStore final : public Store {
     absl::MutexLock lock(&mu_);
     return request_ids_;
   }
+  std::vector<StoredDelivery> deliveries() {
+    absl::MutexLock lock(&mu_);
+    std::vector<StoredDelivery> all;
+    for (const auto& [key, delivery] : deliveries_) all.push_back(delivery);
+    return all;
+  }
   int64_t transactions() {
     absl::MutexLock lock(&mu_);
     return transactions_;
   }
 
  private:
+  using DeliveryKey = std::tuple<std::string, std::string, uint64_t>;
+  static DeliveryKey Key(const StoredDelivery& delivery) {
+    return {delivery.endpoint, delivery.compile_name, delivery.sequence};
+  }
+  static bool Matches(const StoredDelivery& delivery,
+                      const DeliveryFilter& filter) {
+    return (filter.endpoint.empty() || delivery.endpoint == filter.endpoint) &&
+           (filter.compile_name.empty() ||
+            delivery.compile_name == filter.compile_name) &&
+           (!filter.sequence.has_value() ||
+            delivery.sequence == *filter.sequence) &&
+           delivery.updated_at >= filter.from &&
+           delivery.updated_at <= filter.to;
+  }
+
   absl::Mutex mu_;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   int64_t transactions_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, StoredCompile> compiles_ ABSL_GUARDED_BY(mu_);
   std::vector<StoredEvent> events_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredRequestId> request_ids_ ABSL_GUARDED_BY(mu_);
+  std::map<DeliveryKey, StoredDelivery> deliveries_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, StoredEndpointState> endpoint_states_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cxone::testing

@@ -44,6 +44,14 @@ class RecordingStore final : public Store {
     return absl::OkStatus();
   }
   absl::StatusOr<StoreContents> LoadAll() override { return StoreContents{}; }
+  absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
+      DeliveryState, const DeliveryFilter&) override {
+    return std::vector<StoredDelivery>();
+  }
+  absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
+      const DeliveryFilter&, absl::Time) override {
+    return std::vector<StoredDelivery>();
+  }
   absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time) override { return 0; }
   absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t) override { return 0; }
 

@@ -268,5 +268,88 @@ TEST(SqliteStore, PrunesFinishedCompilesWithTheirEventsAndKeys) {
   EXPECT_THAT(contents->request_ids, SizeIs(0));
 }
 
+StoredDelivery Delivery(const std::string& endpoint, const std::string& id,
+                        uint64_t sequence) {
+  StoredDelivery delivery;
+  delivery.endpoint = endpoint;
+  delivery.compile_name = absl::StrCat("flows/main/compiles/", id);
+  delivery.sequence = sequence;
+  delivery.webhook_id = absl::StrCat("msg_", endpoint, id, sequence);
+  delivery.body = R"({"type":"compile.state_changed"})";
+  delivery.next_attempt = absl::FromUnixSeconds(10);
+  delivery.created_at = absl::FromUnixSeconds(10);
+  delivery.updated_at = absl::FromUnixSeconds(10);
+  return delivery;
+}
+
+TEST(SqliteStore, KeepsTheOutboxWithTheEventsItDelivers) {
+  ScopedTempDir temp;
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  StoreBatch batch;
+  batch.compiles.push_back(
+      Compile("c1", compilev1::STATE_COMPLETED, 2, absl::FromUnixSeconds(5)));
+  batch.events = {Event("c1", 1), Event("c1", 2)};
+  batch.deliveries = {Delivery("bot", "c1", 1), Delivery("bot", "c1", 2),
+                      Delivery("audit", "c1", 2)};
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+
+  // bot's first is delivered; its second dies; audit's waits for a retry.
+  StoreBatch outcomes;
+  StoredDelivery delivered = Delivery("bot", "c1", 1);
+  delivered.state = DeliveryState::kDelivered;
+  delivered.attempts = 1;
+  StoredDelivery dead = Delivery("bot", "c1", 2);
+  dead.state = DeliveryState::kDead;
+  dead.attempts = 7;
+  dead.last_error = "HTTP 500";
+  dead.updated_at = absl::FromUnixSeconds(100);
+  StoredDelivery retry = Delivery("audit", "c1", 2);
+  retry.attempts = 1;
+  retry.next_attempt = absl::FromUnixSeconds(15);
+  outcomes.delivery_updates = {delivered, dead, retry};
+  outcomes.endpoint_states.push_back(
+      {"gone", true, "410 Gone", absl::FromUnixSeconds(50)});
+  ASSERT_TRUE((*store)->Commit(outcomes).ok());
+
+  auto contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_THAT(contents->pending_deliveries, SizeIs(1));
+  EXPECT_EQ(contents->pending_deliveries[0].endpoint, "audit");
+  EXPECT_EQ(contents->pending_deliveries[0].attempts, 1);
+  EXPECT_EQ(contents->pending_deliveries[0].next_attempt,
+            absl::FromUnixSeconds(15));
+  ASSERT_THAT(contents->endpoint_states, SizeIs(1));
+  EXPECT_TRUE(contents->endpoint_states[0].disabled);
+
+  DeliveryFilter only_bot;
+  only_bot.endpoint = "bot";
+  auto letters = (*store)->ListDeliveries(DeliveryState::kDead, only_bot);
+  ASSERT_TRUE(letters.ok()) << letters.status();
+  ASSERT_THAT(*letters, SizeIs(1));
+  EXPECT_EQ(letters->front().last_error, "HTTP 500");
+  EXPECT_EQ(letters->front().body, R"({"type":"compile.state_changed"})");
+  DeliveryFilter too_early;
+  too_early.to = absl::FromUnixSeconds(99);
+  EXPECT_THAT(*(*store)->ListDeliveries(DeliveryState::kDead, too_early),
+              SizeIs(0));
+
+  auto replayed =
+      (*store)->ReplayDeadLetters(only_bot, absl::FromUnixSeconds(200));
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  ASSERT_THAT(*replayed, SizeIs(1));
+  EXPECT_EQ(replayed->front().attempts, 0);
+  EXPECT_EQ(replayed->front().state, DeliveryState::kPending);
+  contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok());
+  EXPECT_THAT(contents->pending_deliveries, SizeIs(2));
+
+  // Pruning the compile takes its outbox along.
+  ASSERT_TRUE((*store)->PruneFinishedBefore(absl::FromUnixSeconds(6)).ok());
+  contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok());
+  EXPECT_THAT(contents->pending_deliveries, SizeIs(0));
+}
+
 }  // namespace
 }  // namespace cxone
