@@ -33,6 +33,9 @@
 #include "server/upstream/rate_budget.h"
 #include "server/watch_dispatcher.h"
 #include "server/watcher_set.h"
+#include "server/webhooks/webhook_config.h"
+#include "server/webhooks/webhook_dispatcher.h"
+#include "server/webhooks/webhook_outbox.h"
 #include "server/worker_pool.h"
 
 namespace cxone {
@@ -53,6 +56,28 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   Redactor redactor;
   redactor.AddSecret(config.client_secret);
   JsonLog log(stderr, &clock, &redactor);
+  // Webhook secrets are known before anything can log them.
+  WebhooksConfig webhooks;
+  if (!config.webhooks_config.empty()) {
+    absl::StatusOr<WebhooksConfig> loaded = LoadWebhooksConfig(
+        config.webhooks_config,
+        [](const std::string& name) -> std::optional<std::string> {
+          const char* value = std::getenv(name.c_str());
+          if (value == nullptr) return std::nullopt;
+          return std::string(value);
+        });
+    if (!loaded.ok()) {
+      return FailToStart(log, "cannot read the webhooks config",
+                         loaded.status());
+    }
+    webhooks = *std::move(loaded);
+    for (const WebhookEndpointConfig& endpoint : webhooks.endpoints) {
+      redactor.AddSecret(endpoint.secret.text);
+      if (endpoint.previous_secret.has_value()) {
+        redactor.AddSecret(endpoint.previous_secret->text);
+      }
+    }
+  }
   log.Info("starting cxone-compile-server", {{"config", config.ToJson()}});
 
   // The state store first: a gateway that cannot keep its promises after
@@ -70,8 +95,21 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     store = *std::move(opened);
   }
   std::unique_ptr<GroupCommitter> journal;
+  // Webhooks: their own HTTP client (never the CXone budget), the outbox
+  // that writes deliveries with their events, the dispatcher that sends.
+  upstream::CurlHttpClient webhook_http;
+  std::unique_ptr<WebhookDispatcher> webhook_dispatcher;
+  std::unique_ptr<WebhookOutbox> webhook_outbox;
   if (store != nullptr) {
     journal = std::make_unique<GroupCommitter>(store.get());
+    if (!webhooks.endpoints.empty()) {
+      webhook_dispatcher = std::make_unique<WebhookDispatcher>(
+          &webhooks, journal.get(), store.get(), &webhook_http, &clock, &log,
+          std::random_device{}());
+      webhook_outbox = std::make_unique<WebhookOutbox>(
+          &webhooks, &clock, webhook_dispatcher.get(), &log);
+      journal->SetObserver(webhook_outbox.get());
+    }
     journal->Start();
   }
 
@@ -138,6 +176,10 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
          {"pending_starts", recovered->pending_starts.size()},
          {"seconds", absl::ToDoubleSeconds(absl::Now() - recovery_began)}});
     pending_starts = std::move(recovered->pending_starts);
+    if (webhook_dispatcher != nullptr) {
+      webhook_dispatcher->Recover(recovered->pending_deliveries,
+                                  recovered->endpoint_states);
+    }
   }
   CompileService service(&starter, &registry, &redactor, &log);
 
@@ -191,6 +233,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   sweeper.Start();
   watchers.Start();
   watch_dispatcher.Start();
+  if (webhook_dispatcher != nullptr) webhook_dispatcher->Start();
   for (const StoredRequestId& intent : pending_starts) {
     starter.ResumePending(intent);
   }
@@ -224,6 +267,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   scheduler.Shutdown();
   poll_workers.Shutdown();
   workers.Shutdown();
+  if (webhook_dispatcher != nullptr) webhook_dispatcher->Shutdown();
   if (journal != nullptr) journal->Shutdown();
   log.Info("stopped");
   return 0;

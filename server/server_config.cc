@@ -57,6 +57,7 @@ nlohmann::json ServerConfig::ToJson() const {
       {"store", store},
       {"store_sync_every_commit", store_sync_every_commit},
       {"store_max_pages", store_max_pages},
+      {"webhooks_config", webhooks_config},
       {"cxone_base_url", cxone_base_url},
       {"token_url", token_url},
       {"client_id", client_id},
@@ -117,6 +118,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddInt("store-max-pages", &config.store_max_pages,
                "size bound of the state database in 4 KiB pages; 0 for "
                "none (for tests of a full disk)");
+  flags.AddString("webhooks-config", &config.webhooks_config,
+                  "webhook endpoints file, JSON or YAML (.yaml/.yml)");
   flags.AddString("cxone-base-url", &config.cxone_base_url,
                   "CXone API base URL, e.g. "
                   "https://SITE.api.cxm.nice.incontact.com (required)");
@@ -248,6 +251,11 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   }
   if (config.store == "sqlite" && config.state_dir.empty()) {
     return absl::InvalidArgumentError("--state-dir must not be empty");
+  }
+  if (!config.webhooks_config.empty() && config.store != "sqlite") {
+    return absl::InvalidArgumentError(
+        "--webhooks-config needs --store=sqlite: the webhook outbox is kept "
+        "in the state store");
   }
   if (config.store_max_pages < 0) {
     return absl::InvalidArgumentError("--store-max-pages must not be negative");

@@ -32,6 +32,8 @@ struct ServerConfig {
   bool store_sync_every_commit = false;
   // Size bound of the database in pages, 0 for none (tests of a full disk).
   int64_t store_max_pages = 0;
+  // Webhook endpoints (JSON or YAML); empty for none.
+  std::string webhooks_config;
   std::string cxone_base_url;
   std::string token_url;  // default: base URL + /api/v2/oauth/token
   std::string client_id;

@@ -94,6 +94,8 @@ absl::StatusOr<RecoveredState> RecoverState(
       ++recovered.request_ids;
     }
   }
+  recovered.pending_deliveries = std::move(contents->pending_deliveries);
+  recovered.endpoint_states = std::move(contents->endpoint_states);
   if (!forget.empty()) {
     if (absl::Status forgotten = store->Commit(forget); !forgotten.ok()) {
       return forgotten;

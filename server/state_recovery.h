@@ -34,6 +34,9 @@ struct RecoveredState {
   int64_t request_ids = 0;
   // Starts to trigger again (CompileStarter::ResumePending).
   std::vector<StoredRequestId> pending_starts;
+  // For the webhook dispatcher.
+  std::vector<StoredDelivery> pending_deliveries;
+  std::vector<StoredEndpointState> endpoint_states;
 };
 
 // Loads `store` into `registry` and `request_ids`, and hands every live

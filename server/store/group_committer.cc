@@ -18,16 +18,23 @@ void GroupCommitter::Start() {
 }
 
 absl::Status GroupCommitter::Commit(StoreBatch batch) {
+  if (observer_ != nullptr) observer_->Prepare(batch);
   if (batch.empty()) return absl::OkStatus();
   auto waiter = std::make_shared<Waiter>();
   waiter->batch = std::move(batch);
-  absl::MutexLock lock(&mu_);
-  if (stopping_ || !started_) {
-    return absl::UnavailableError(
-        "the state store is not accepting writes (the gateway is stopping)");
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || !started_) {
+      return absl::UnavailableError(
+          "the state store is not accepting writes (the gateway is "
+          "stopping)");
+    }
+    queue_.push_back(waiter);
+    mu_.Await(absl::Condition(&waiter->done));
   }
-  queue_.push_back(waiter);
-  mu_.Await(absl::Condition(&waiter->done));
+  if (waiter->result.ok() && observer_ != nullptr) {
+    observer_->Committed(waiter->batch);
+  }
   return waiter->result;
 }
 

@@ -22,6 +22,17 @@
 
 namespace cxone {
 
+// Sees every batch: may add writes that must commit with it (the webhook
+// outbox rows of its events), and learns when it is committed.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  // On the caller's thread, before `batch` is queued.
+  virtual void Prepare(StoreBatch& batch) = 0;
+  // On the caller's thread, once `batch` is durable.
+  virtual void Committed(const StoreBatch& batch) = 0;
+};
+
 class GroupCommitter {
  public:
   // `store` must outlive the committer. A transaction takes at most
@@ -30,6 +41,10 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
   ~GroupCommitter();
+
+  // `observer` (may be null) must outlive the committer. REQUIRES: called
+  // before Start().
+  void SetObserver(CommitObserver* observer) { observer_ = observer; }
 
   void Start();
 
@@ -58,6 +73,7 @@ class GroupCommitter {
   void Run();
 
   Store* const store_;
+  CommitObserver* observer_ = nullptr;
   const int64_t max_transaction_writes_;
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Waiter>> queue_ ABSL_GUARDED_BY(mu_);

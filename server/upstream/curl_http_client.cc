@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "common/loopback.h"
 
 namespace cxone::upstream {
 namespace {
@@ -97,6 +98,16 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &AppendHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  if (request.refuse_loopback) {
+    // Checked on the address actually connected to, after DNS: a name that
+    // resolves to 127.0.0.1 is refused as well as the literal.
+    curl_easy_setopt(
+        curl, CURLOPT_PREREQFUNCTION,
+        +[](void*, char* primary_ip, char*, int, int) -> int {
+          return IsLoopbackHost(primary_ip) ? CURL_PREREQFUNC_ABORT
+                                            : CURL_PREREQFUNC_OK;
+        });
+  }
   if (request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
@@ -117,6 +128,12 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
     return absl::DeadlineExceededError(
         absl::StrCat(request.method, " ", request.url, " timed out after ",
                      absl::FormatDuration(request.timeout)));
+  }
+  if (code == CURLE_ABORTED_BY_CALLBACK && request.refuse_loopback) {
+    return absl::UnavailableError(
+        absl::StrCat(request.method, " ", request.url,
+                     " refused: it resolves to a loopback address, which "
+                     "webhooks may reach only with allow_loopback"));
   }
   if (code != CURLE_OK) {
     return absl::UnavailableError(

@@ -31,6 +31,9 @@ struct HttpRequest {
   // The latest time the request may still be sent; waiting for the rate
   // budget counts against it.
   absl::Time deadline = absl::InfiniteFuture();
+  // Refuse to connect to a loopback address, whatever the name resolved to
+  // (the SSRF guard of webhook deliveries): Unavailable instead.
+  bool refuse_loopback = false;
 };
 
 struct HttpResponse {

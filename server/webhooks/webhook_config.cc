@@ -1,6 +1,5 @@
 #include "server/webhooks/webhook_config.h"
 
-#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -11,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/loopback.h"
 #include "common/resource_name.h"
 #include "nlohmann/json.hpp"
 
@@ -319,24 +319,6 @@ absl::StatusOr<WebhookEndpointConfig> ParseEndpoint(const json& entry,
 }
 
 }  // namespace
-
-bool IsLoopbackHost(const std::string& host) {
-  const std::string lower = absl::AsciiStrToLower(host);
-  if (lower == "localhost" || absl::EndsWith(lower, ".localhost")) {
-    return true;
-  }
-  in_addr v4{};
-  if (inet_pton(AF_INET, lower.c_str(), &v4) == 1) {
-    const uint32_t address = ntohl(v4.s_addr);
-    return (address >> 24) == 127 || address == 0;
-  }
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, lower.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_LOOPBACK(&v6) || IN6_IS_ADDR_UNSPECIFIED(&v6)) return true;
-    if (IN6_IS_ADDR_V4MAPPED(&v6)) return v6.s6_addr[12] == 127;
-  }
-  return false;
-}
 
 bool WebhookEndpointConfig::Wants(v1::EventType type,
                                   const std::string& flow_id) const {

@@ -85,10 +85,6 @@ absl::StatusOr<WebhooksConfig> ParseWebhooksConfig(const std::string& text,
                                                    const std::string& origin,
                                                    const EnvLookup& env);
 
-// Whether `host` (a URL's host: name, IPv4 or [IPv6]) is a loopback or
-// unspecified address, or localhost.
-bool IsLoopbackHost(const std::string& host);
-
 }  // namespace cxone
 
 #endif  // CXONE_SERVER_WEBHOOKS_WEBHOOK_CONFIG_H_

@@ -128,6 +128,7 @@ absl::StatusOr<WebhookSecret> ParseWebhookSecret(absl::string_view text) {
     key->resize(kEd25519SeedBytes);
   }
   secret.key = *std::move(key);
+  secret.text = std::string(text);
   return secret;
 }
 

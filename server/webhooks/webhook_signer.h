@@ -26,6 +26,7 @@ struct WebhookSecret {
   enum class Kind { kHmacSha256, kEd25519 };
   Kind kind = Kind::kHmacSha256;
   std::string key;  // the decoded bytes: HMAC key, or Ed25519 seed
+  std::string text;  // as configured (whsec_…), for log redaction only
 };
 
 // Parses `whsec_…` or `whsk_…`. InvalidArgument naming what is wrong (never
