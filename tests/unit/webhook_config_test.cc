@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/loopback.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
