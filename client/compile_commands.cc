@@ -36,6 +36,7 @@ Usage:
   cxone-compile [--server HOST:PORT] [--json] watch (NAME | --flow FLOW_ID)
                 [--timeout DURATION] [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get NAME
+  cxone-compile webhooks (dead-letters | replay) ...   (see webhooks --help)
 
 Commands:
   start FLOW_ID  Start compiling flow FLOW_ID and print the compile (name and

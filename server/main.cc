@@ -33,6 +33,7 @@
 #include "server/upstream/rate_budget.h"
 #include "server/watch_dispatcher.h"
 #include "server/watcher_set.h"
+#include "server/webhook_service.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_dispatcher.h"
 #include "server/webhooks/webhook_outbox.h"
@@ -195,6 +196,9 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
                            &port);
   builder.RegisterService(&service);
+  WebhookService webhook_service(&webhooks, webhook_dispatcher.get(),
+                                 &redactor);
+  builder.RegisterService(&webhook_service);
   WatchDispatcher watch_dispatcher(&service, &watchers, &redactor, &builder,
                                    static_cast<int>(config.watch_queues));
   // Notice dead clients of long watches; allow clients' keepalive pings.

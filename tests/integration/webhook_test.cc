@@ -5,9 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cxone/compile/v1/webhooks.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "server/webhooks/webhook_signer.h"
@@ -146,6 +150,126 @@ TEST(Webhooks, KillNineDuringDeliveriesLosesNone) {
       return BodiesOf(receiver.accepted(), compile.name()).size() == 3;
     })) << compile.name();
   }
+}
+
+// Runs the CLI's `webhooks` command against `gateway`; exit code and
+// output.
+std::pair<int, std::string> WebhooksCli(GatewayHarness& gateway,
+                                        std::vector<std::string> args) {
+  args.insert(args.begin(),
+              {"webhooks", "--server", gateway.gateway_address()});
+  auto outcome =
+      testing::ChildProcess::Run(CXONE_CLI_BINARY, args, {}, absl::Seconds(30));
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  if (!outcome.ok()) return {-1, ""};
+  return {outcome->exit_code, outcome->Text()};
+}
+
+TEST(Webhooks, GoneDisablesTheEndpointUntilAReplayFromTheCli) {
+  testing::ScopedTempDir dir;
+  WebhookReceiver receiver;
+  receiver.AnswerWith(410);
+  auto gateway = StartWithWebhooks(dir, receiver);
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile compile = MustStartCompile(*gateway, "main-menu");
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
+  // One 410, then the endpoint takes nothing: every event is a dead letter.
+  std::string listing;
+  ASSERT_TRUE(WaitUntil([&] {
+    auto [code, output] =
+        WebhooksCli(*gateway, {"dead-letters", "--compile", compile.name()});
+    listing = output;
+    return code == 0 && absl::StrContains(output, "3 dead letters");
+  })) << listing;
+  EXPECT_THAT(listing, HasSubstr("410"));
+  EXPECT_EQ(receiver.received().size(), 1u);
+
+  receiver.AnswerWith(204);
+  auto [code, output] =
+      WebhooksCli(*gateway, {"replay", "--compile", compile.name()});
+  EXPECT_EQ(code, 0) << output;
+  EXPECT_THAT(output, HasSubstr("replayed 3"));
+  EXPECT_TRUE(WaitUntil([&] {
+    return BodiesOf(receiver.accepted(), compile.name()).size() == 3;
+  }));
+  // Enabled again: new events flow.
+  const v1::Compile next = MustStartCompile(*gateway, "syntax-error");
+  EXPECT_TRUE(WaitUntil(
+      [&] { return BodiesOf(receiver.accepted(), next.name()).size() == 3; }));
+}
+
+TEST(Webhooks, ExhaustedRetriesAreDeadLettersAndAReplayByTimeDeliversThem) {
+  testing::ScopedTempDir dir;
+  WebhookReceiver receiver;
+  receiver.AnswerWith(500);
+  auto gateway =
+      StartWithWebhooks(dir, receiver, R"("retry_schedule": ["0s", "50ms"])");
+  ASSERT_NE(gateway, nullptr);
+  const absl::Time begin = absl::Now() - absl::Seconds(1);
+  const v1::Compile compile = MustStartCompile(*gateway, "main-menu");
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
+  auto stub = v1::WebhookService::NewStub(grpc::CreateChannel(
+      gateway->gateway_address(), grpc::InsecureChannelCredentials()));
+  v1::ListDeadLettersResponse letters;
+  ASSERT_TRUE(WaitUntil([&] {
+    grpc::ClientContext context;
+    v1::ListDeadLettersRequest request;
+    letters.Clear();
+    return stub->ListDeadLetters(&context, request, &letters).ok() &&
+           letters.dead_letters_size() == 3;
+  }));
+  for (const v1::DeadLetter& letter : letters.dead_letters()) {
+    EXPECT_EQ(letter.attempts(), 2);
+    EXPECT_EQ(letter.last_error(), "HTTP 500");
+    EXPECT_EQ(letter.endpoint(), "receiver");
+  }
+  EXPECT_EQ(receiver.received().size(), 6u);  // 3 events x 2 attempts
+
+  receiver.AnswerWith(200);
+  grpc::ClientContext context;
+  v1::ReplayDeadLettersRequest replay;
+  *replay.mutable_selector()->mutable_start_time() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(begin));
+  v1::ReplayDeadLettersResponse replayed;
+  ASSERT_TRUE(stub->ReplayDeadLetters(&context, replay, &replayed).ok());
+  EXPECT_EQ(replayed.replayed(), 3);
+  EXPECT_TRUE(WaitUntil([&] {
+    return BodiesOf(receiver.accepted(), compile.name()).size() == 3;
+  }));
+  // The same ids as the failed attempts: a receiver can deduplicate.
+  std::set<std::string> failed_ids;
+  std::set<std::string> accepted_ids;
+  for (const ReceivedWebhook& webhook : receiver.received()) {
+    (webhook.answered == 200 ? accepted_ids : failed_ids)
+        .insert(webhook.headers.at("webhook-id"));
+  }
+  EXPECT_EQ(accepted_ids, failed_ids);
+}
+
+TEST(Webhooks, AReplayMustNameWhatItReplays) {
+  testing::ScopedTempDir dir;
+  WebhookReceiver receiver;
+  auto gateway = StartWithWebhooks(dir, receiver);
+  ASSERT_NE(gateway, nullptr);
+  auto [code, output] = WebhooksCli(*gateway, {"replay"});
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(output, HasSubstr("--compile"));
+  auto stub = v1::WebhookService::NewStub(grpc::CreateChannel(
+      gateway->gateway_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::ReplayDeadLettersRequest everything;
+  v1::ReplayDeadLettersResponse response;
+  grpc::Status status =
+      stub->ReplayDeadLetters(&context, everything, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  grpc::ClientContext unknown_context;
+  v1::ListDeadLettersRequest unknown;
+  unknown.mutable_selector()->set_endpoint("nobody");
+  v1::ListDeadLettersResponse letters;
+  status = stub->ListDeadLetters(&unknown_context, unknown, &letters);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("nobody"));
 }
 
 TEST(WebhooksStartup, ABadConfigStopsTheStartNamingTheEntry) {
