@@ -55,6 +55,24 @@ ensure_buf() {
   fi
 }
 
+# Installs the test webhook receiver's npm packages (standardwebhooks, from
+# its lockfile) under tests/webhook-receiver/. Like ensure_buf, returns
+# non-zero when npm cannot fetch them.
+ensure_webhook_receiver() {
+  local dir="$REPO_ROOT/tests/webhook-receiver"
+  if [ -f "$dir/node_modules/standardwebhooks/package.json" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing the test webhook receiver's packages from npm (npm ci)"
+  if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
+      >"$dir/npm.log" 2>&1; then
+    log "WARNING: npm could not install them (see $dir/npm.log):"
+    tail -n 3 "$dir/npm.log" >&2
+    return 1
+  fi
+}
+
 # Configures and builds `"$@"` targets (all when none) with two jobs.
 build() {
   log "configuring in $BUILD_DIR"

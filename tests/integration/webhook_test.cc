@@ -1,4 +1,5 @@
 // Webhooks end to end: the real gateway delivers to a real HTTP receiver.
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -270,6 +271,86 @@ TEST(Webhooks, AReplayMustNameWhatItReplays) {
   status = stub->ListDeadLetters(&unknown_context, unknown, &letters);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("nobody"));
+}
+
+// The standardwebhooks receiver (tests/webhook-receiver/receiver.mjs),
+// holding `secret`; null (after GTEST_SKIP) when Node or its packages are
+// missing.
+std::unique_ptr<testing::ChildProcess> StartNodeReceiver(
+    const std::string& secret, int* port) {
+  const std::string dir = CXONE_WEBHOOK_RECEIVER_DIR;
+  if (std::string(CXONE_NODE_BINARY).empty() ||
+      !std::filesystem::exists(dir + "/node_modules/standardwebhooks")) {
+    return nullptr;
+  }
+  auto receiver = testing::ChildProcess::Start(
+      CXONE_NODE_BINARY, {dir + "/receiver.mjs", secret}, {});
+  if (!receiver.ok()) return nullptr;
+  auto line = (*receiver)->WaitForLine(
+      [](const std::string& l) { return absl::StartsWith(l, "listening "); },
+      absl::Seconds(30));
+  if (!line.ok() || !absl::SimpleAtoi(line->substr(10), port)) return nullptr;
+  return *std::move(receiver);
+}
+
+// What the Node receiver printed about each delivery.
+std::vector<nlohmann::json> Verdicts(const testing::ChildProcess& receiver) {
+  std::vector<nlohmann::json> verdicts;
+  for (const std::string& line : receiver.Lines()) {
+    nlohmann::json verdict = nlohmann::json::parse(line, nullptr, false);
+    if (verdict.is_object()) verdicts.push_back(std::move(verdict));
+  }
+  return verdicts;
+}
+
+TEST(Webhooks, TheStandardWebhooksPackageVerifiesEveryDeliveryDuringARotation) {
+  // The gateway signs with the new secret and, during the overlap, the old
+  // one; this receiver still holds the old one.
+  const std::string old_secret =
+      "whsec_" + Base64Encode("an old secret of thirty-two bytes");
+  int port = 0;
+  std::unique_ptr<testing::ChildProcess> receiver =
+      StartNodeReceiver(old_secret, &port);
+  if (receiver == nullptr) {
+    GTEST_SKIP() << "node or the standardwebhooks package is missing (run "
+                    "scripts/test, which installs it)";
+  }
+  testing::ScopedTempDir dir;
+  const std::string path = dir.path() + "/webhooks.yaml";
+  std::ofstream(path) << absl::StrCat(
+      "allow_loopback: true\n"
+      "endpoints:\n"
+      "  - name: node\n"
+      "    url: http://127.0.0.1:",
+      port,
+      "/\n"
+      "    secret: \"",
+      kSecret,
+      "\"\n"
+      "    previous_secret: \"",
+      old_secret,
+      "\"\n"
+      "    previous_secret_until: \"2999-01-01T00:00:00Z\"\n");
+  HarnessOptions options;
+  options.server_args.push_back(absl::StrCat("--webhooks-config=", path));
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile compile = MustStartCompile(*gateway, "broken-refs");
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
+  ASSERT_TRUE(WaitUntil([&] { return Verdicts(*receiver).size() >= 3; }));
+  std::set<uint64_t> sequences;
+  for (const nlohmann::json& verdict : Verdicts(*receiver)) {
+    EXPECT_TRUE(verdict.value("verified", false)) << verdict.dump();
+    if (verdict.value("compile", "") == compile.name()) {
+      sequences.insert(verdict.value("sequence", uint64_t{0}));
+    }
+  }
+  EXPECT_EQ(sequences, (std::set<uint64_t>{1, 2, 3}));
+  // No secret reached a log line.
+  for (const std::string& line : gateway->AllLogLines()) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr(kSecret)));
+    EXPECT_THAT(line, ::testing::Not(HasSubstr(old_secret)));
+  }
 }
 
 TEST(WebhooksStartup, ABadConfigStopsTheStartNamingTheEntry) {
