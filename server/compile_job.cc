@@ -7,18 +7,22 @@
 namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
-                       LifecycleTimeouts timeouts, GroupCommitter* journal)
+                       LifecycleTimeouts timeouts, GroupCommitter* journal,
+                       JobObserver* observer)
     : name_(name.ToString()),
       compile_name_(name),
       journal_(journal),
+      observer_(observer),
       lifecycle_(name, now, timeouts) {}
 
 CompileJob::CompileJob(const StoredCompile& recorded,
                        std::vector<SharedEvent> events, absl::Time now,
-                       LifecycleTimeouts timeouts, GroupCommitter* journal)
+                       LifecycleTimeouts timeouts, GroupCommitter* journal,
+                       JobObserver* observer)
     : name_(recorded.compile.name()),
       compile_name_{recorded.compile.flow_id(), recorded.compile.compile_id()},
       journal_(journal),
+      observer_(observer),
       lifecycle_(recorded.compile, recorded.last_sequence, now, timeouts),
       events_(std::make_move_iterator(events.begin()),
               std::make_move_iterator(events.end())),
@@ -129,11 +133,14 @@ CompileJob::MutateResult CompileJob::Mutate(
   {
     absl::MutexLock lock(&mu_);
     lifecycle_ = std::move(next);
-    for (SharedEvent& entry : logged) events_.push_back(std::move(entry));
+    for (const SharedEvent& entry : logged) events_.push_back(entry);
     if (!logged.empty()) to_tell.swap(listeners_);
     terminal = lifecycle_.terminal();
   }
   for (EventListener* listener : to_tell) listener->OnEventAvailable();
+  if (observer_ != nullptr && !logged.empty()) {
+    observer_->OnEvents(*this, logged);
+  }
   return {terminal, absl::OkStatus()};
 }
 

@@ -50,18 +50,32 @@ struct LoggedEvent {
 
 using SharedEvent = std::shared_ptr<const LoggedEvent>;
 
+class CompileJob;
+
+// Told of every event a job logs (the audit log, metrics).
+class JobObserver {
+ public:
+  virtual ~JobObserver() = default;
+  // After `events` were appended to `job`'s log, in order. Called without
+  // the job's state lock but with its writer lock: may read `job`, must
+  // not change it.
+  virtual void OnEvents(const CompileJob& job,
+                        const std::vector<SharedEvent>& events) = 0;
+};
+
 class CompileJob {
  public:
   // A compile just triggered (see ApplyFirstStatus). `journal` may be null
   // (nothing is stored); else it must outlive the job.
   CompileJob(const CompileName& name, absl::Time now,
-             LifecycleTimeouts timeouts, GroupCommitter* journal = nullptr);
+             LifecycleTimeouts timeouts, GroupCommitter* journal = nullptr,
+             JobObserver* observer = nullptr);
 
   // A compile recovered from the store with the retained part of its log
   // (`events`, in sequence order, ending with the recorded last sequence).
   CompileJob(const StoredCompile& recorded, std::vector<SharedEvent> events,
              absl::Time now, LifecycleTimeouts timeouts,
-             GroupCommitter* journal);
+             GroupCommitter* journal, JobObserver* observer = nullptr);
   CompileJob(const CompileJob&) = delete;
   CompileJob& operator=(const CompileJob&) = delete;
 
@@ -139,6 +153,7 @@ class CompileJob {
   const std::string name_;
   const CompileName compile_name_;
   GroupCommitter* const journal_;
+  JobObserver* const observer_;
 
   absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

@@ -7,8 +7,13 @@
 namespace cxone {
 
 CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
-                               const Redactor* redactor, JsonLog* log)
-    : starter_(starter), registry_(registry), redactor_(redactor), log_(log) {}
+                               const Redactor* redactor, JsonLog* log,
+                               AuditLog* audit)
+    : starter_(starter),
+      registry_(registry),
+      redactor_(redactor),
+      log_(log),
+      audit_(audit) {}
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
     const std::string& name) const {
@@ -27,10 +32,18 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
     const compilev1::StartCompileRequest* request,
     compilev1::Compile* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  starter_->Start(*request, [this, reactor, response](
+  auto audit = std::make_shared<RpcAudit>(
+      audit_, "/cxone.compile.v1.CompileService/StartCompile", *context);
+  audit->set_flow_id(request->flow_id());
+  starter_->Start(*request, [this, reactor, response, audit](
                                 absl::StatusOr<compilev1::Compile> compile) {
-    if (compile.ok()) *response = *std::move(compile);
-    reactor->Finish(ToGrpcStatus(compile.status(), *redactor_));
+    if (compile.ok()) {
+      *response = *std::move(compile);
+      audit->set_compile(response->name());
+    }
+    const grpc::Status status = ToGrpcStatus(compile.status(), *redactor_);
+    audit->Finish(status);
+    reactor->Finish(status);
   });
   return reactor;
 }
@@ -39,9 +52,17 @@ grpc::ServerUnaryReactor* CompileService::GetCompile(
     grpc::CallbackServerContext* context,
     const compilev1::GetCompileRequest* request, compilev1::Compile* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/GetCompile",
+                 *context);
+  audit.set_compile(request->name());
   absl::StatusOr<std::shared_ptr<CompileJob>> job = FindJob(request->name());
-  if (job.ok()) *response = (*job)->Snapshot();
-  reactor->Finish(ToGrpcStatus(job.status(), *redactor_));
+  if (job.ok()) {
+    *response = (*job)->Snapshot();
+    audit.set_flow_id(response->flow_id());
+  }
+  const grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
+  audit.Finish(status);
+  reactor->Finish(status);
   return reactor;
 }
 

@@ -16,6 +16,7 @@
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
+#include "server/audit_log.h"
 #include "server/compile_starter.h"
 #include "server/job_registry.h"
 
@@ -33,8 +34,12 @@ using CompileServiceBase =
 class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service.
+  // `audit` may be null.
   CompileService(CompileStarter* starter, JobRegistry* registry,
-                 const Redactor* redactor, JsonLog* log);
+                 const Redactor* redactor, JsonLog* log,
+                 AuditLog* audit = nullptr);
+
+  AuditLog* audit() const { return audit_; }
 
   grpc::ServerUnaryReactor* StartCompile(
       grpc::CallbackServerContext* context,
@@ -60,6 +65,7 @@ class CompileService final : public CompileServiceBase {
   JobRegistry* const registry_;
   const Redactor* const redactor_;
   JsonLog* const log_;
+  AuditLog* const audit_;
 };
 
 }  // namespace cxone

@@ -38,7 +38,7 @@ CompileStarter::CompileStarter(
     upstream::CompileUpstream* upstream, JobRegistry* registry,
     RequestIdIndex* request_ids, PollScheduler* scheduler, WorkerPool* workers,
     Clock* clock, JsonLog* log, LifecycleTimeouts timeouts,
-    int64_t max_pending_starts, GroupCommitter* journal)
+    int64_t max_pending_starts, GroupCommitter* journal, JobObserver* observer)
     : upstream_(upstream),
       registry_(registry),
       request_ids_(request_ids),
@@ -49,6 +49,7 @@ CompileStarter::CompileStarter(
       timeouts_(timeouts),
       max_pending_starts_(max_pending_starts),
       journal_(journal),
+      observer_(observer),
       own_key_prefix_(
           absl::StrCat(kOwnKeyPrefix, absl::ToUnixMicros(clock->Now()), "-")) {}
 
@@ -225,8 +226,8 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
   if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
     return attach(std::move(existing));
   }
-  auto job =
-      std::make_shared<CompileJob>(name, clock_->Now(), timeouts_, journal_);
+  auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_,
+                                          journal_, observer_);
   upstream::CompileStatus first;
   if (triggered->already_running) {
     // CXone named a compile the gateway did not start: learn its state now

@@ -53,7 +53,8 @@ class CompileStarter {
                  RequestIdIndex* request_ids, PollScheduler* scheduler,
                  WorkerPool* workers, Clock* clock, JsonLog* log,
                  LifecycleTimeouts timeouts, int64_t max_pending_starts,
-                 GroupCommitter* journal = nullptr);
+                 GroupCommitter* journal = nullptr,
+                 JobObserver* observer = nullptr);
   CompileStarter(const CompileStarter&) = delete;
   CompileStarter& operator=(const CompileStarter&) = delete;
 
@@ -66,6 +67,9 @@ class CompileStarter {
   // Triggers again a start whose request_id was recorded but not bound to
   // a compile when the gateway stopped (see the class comment).
   void ResumePending(const StoredRequestId& intent);
+
+  // Starts waiting for CXone (the trigger queue), for metrics.
+  int64_t pending_starts() const { return pending_starts_.load(); }
 
  private:
   // Runs on a worker: records the intent, triggers CXone and registers the
@@ -89,6 +93,7 @@ class CompileStarter {
   const LifecycleTimeouts timeouts_;
   const int64_t max_pending_starts_;
   GroupCommitter* const journal_;
+  JobObserver* const observer_;
   std::atomic<int64_t> pending_starts_{0};
   // Names the intents of starts without a request_id: unique across
   // restarts (the start-up time) and within a run (the counter).

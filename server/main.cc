@@ -16,9 +16,12 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "server/audit_log.h"
+#include "server/compile_outcomes.h"
 #include "server/compile_service.h"
 #include "server/compile_starter.h"
 #include "server/gateway_metrics.h"
+#include "server/health_monitor.h"
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
 #include "server/request_id_index.h"
@@ -41,6 +44,125 @@
 
 namespace cxone {
 namespace {
+
+// What the metrics read, owned by Run().
+struct MetricSources {
+  WatcherSet* watchers;
+  PollScheduler* scheduler;
+  upstream::RateBudget* budget;
+  upstream::BudgetedHttpClient* http;
+  upstream::TokenCache* tokens;
+  CompileStarter* starter;
+  CompileOutcomes* outcomes;
+  WatchDispatcher* watch_dispatcher;
+  GroupCommitter* journal;      // may be null
+  WebhookDispatcher* webhooks;  // may be null
+};
+
+// Every metric /metrics serves. Names follow Prometheus conventions: units
+// in the name, _total for counters.
+void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
+  metrics.AddGauge("cxone_gateway_live_watchers", "Open WatchCompile streams.",
+                   [w = from.watchers] { return w->size(); });
+  metrics.AddGauge("cxone_gateway_live_compiles",
+                   "Compiles being polled (not yet terminal).",
+                   [s = from.scheduler] { return s->live_compiles(); });
+  metrics.AddGauge("cxone_gateway_upstream_in_flight",
+                   "Upstream HTTP requests in flight.",
+                   [b = from.budget] { return b->in_flight(); });
+  metrics.AddGauge("cxone_gateway_trigger_queue_depth",
+                   "StartCompile calls waiting to trigger CXone.",
+                   [s = from.starter] { return s->pending_starts(); });
+  metrics.AddCounters("cxone_gateway_upstream_requests_total",
+                      "Requests to CXone by operation and HTTP status "
+                      "(\"error\": no answer).",
+                      {"operation", "code"},
+                      [h = from.http] { return h->requests(); });
+  metrics.AddCounters("cxone_gateway_upstream_throttled_total",
+                      "429 answers from CXone.", {}, [h = from.http] {
+                        return GatewayMetrics::Samples{{{}, h->throttled()}};
+                      });
+  metrics.AddCounters(
+      "cxone_gateway_upstream_paused_seconds_total",
+      "Seconds of Retry-After pauses begun.", {}, [h = from.http] {
+        return GatewayMetrics::Samples{{{}, h->paused_seconds()}};
+      });
+  metrics.AddCounters("cxone_gateway_token_refreshes_total",
+                      "OAuth2 token requests by result.", {"result"},
+                      [t = from.tokens] { return t->refreshes(); });
+  metrics.AddCounters("cxone_gateway_compiles_finished_total",
+                      "Compiles that reached a terminal state, by state.",
+                      {"state"}, [o = from.outcomes] { return o->finished(); });
+  metrics.AddHistograms("cxone_gateway_compile_duration_seconds",
+                        "From start to terminal event, by outcome.",
+                        {"outcome"},
+                        [o = from.outcomes] { return o->durations(); });
+  metrics.AddCounters("cxone_gateway_watch_events_sent_total",
+                      "Logged events written to WatchCompile streams.", {},
+                      [d = from.watch_dispatcher] {
+                        return GatewayMetrics::Samples{
+                            {{}, static_cast<double>(d->events_sent())}};
+                      });
+  if (from.journal != nullptr) {
+    metrics.AddHistograms(
+        "cxone_gateway_store_commit_duration_seconds",
+        "State store transactions.", {}, [j = from.journal] {
+          return GatewayMetrics::Histograms{{{}, j->commit_seconds()}};
+        });
+  }
+  if (from.webhooks == nullptr) return;
+  auto per_endpoint =
+      [w = from.webhooks](
+          std::function<double(const WebhookDispatcher::EndpointStats&)> read) {
+        return [w, read] {
+          GatewayMetrics::Samples samples;
+          for (const auto& [name, stats] : w->Stats()) {
+            samples[{name}] = read(stats);
+          }
+          return samples;
+        };
+      };
+  metrics.AddCounters(
+      "cxone_gateway_webhook_deliveries_total",
+      "Webhook delivery attempts by endpoint and result.",
+      {"endpoint", "result"}, [w = from.webhooks] {
+        GatewayMetrics::Samples samples;
+        for (const auto& [name, stats] : w->Stats()) {
+          samples[{name, "delivered"}] = static_cast<double>(stats.delivered);
+          samples[{name, "failed"}] =
+              static_cast<double>(stats.failed_attempts);
+          samples[{name, "dead_lettered"}] =
+              static_cast<double>(stats.dead_letters);
+        }
+        return samples;
+      });
+  metrics.AddGauges(
+      "cxone_gateway_webhook_outbox_depth",
+      "Webhook deliveries waiting or in flight, by endpoint.", {"endpoint"},
+      per_endpoint([](const auto& stats) {
+        return static_cast<double>(stats.waiting + stats.in_flight);
+      }));
+  metrics.AddCounters("cxone_gateway_webhook_dead_letters_total",
+                      "Webhook deliveries dead-lettered, by endpoint.",
+                      {"endpoint"}, per_endpoint([](const auto& stats) {
+                        return static_cast<double>(stats.dead_letters);
+                      }));
+  metrics.AddGauges("cxone_gateway_webhook_endpoint_disabled",
+                    "1 while a receiver has disabled the endpoint (410).",
+                    {"endpoint"}, per_endpoint([](const auto& stats) {
+                      return stats.disabled ? 1.0 : 0.0;
+                    }));
+  metrics.AddCounters("cxone_gateway_webhook_endpoint_disabled_total",
+                      "Times a receiver disabled the endpoint (410 Gone).",
+                      {"endpoint"}, per_endpoint([](const auto& stats) {
+                        return static_cast<double>(stats.disabled_count);
+                      }));
+  metrics.AddCounters("cxone_gateway_webhook_endpoint_enabled_total",
+                      "Times a replay enabled the endpoint again.",
+                      {"endpoint"}, per_endpoint([](const auto& stats) {
+                        return static_cast<double>(stats.enabled_count);
+                      }));
+}
 
 // Logs why the server cannot start, tells the operator on stderr, and
 // returns the exit code.
@@ -80,6 +202,14 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     }
   }
   log.Info("starting cxone-compile-server", {{"config", config.ToJson()}});
+  absl::StatusOr<std::unique_ptr<AuditLog>> audit =
+      AuditLog::Open(config.audit_log, &redactor, &clock);
+  if (!audit.ok()) {
+    return FailToStart(log, "cannot open the audit log", audit.status());
+  }
+  // Every logged event: a state_change audit line, and how compiles end.
+  CompileOutcomes outcomes;
+  JobObservers job_observers({audit->get(), &outcomes});
 
   // The state store first: a gateway that cannot keep its promises after
   // a restart should not start at all.
@@ -155,15 +285,18 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   RequestIdIndex request_ids;
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
-                         config.max_pending_starts, journal.get());
+                         config.max_pending_starts, journal.get(),
+                         &job_observers);
   std::vector<StoredRequestId> pending_starts;
   if (store != nullptr) {
     const absl::Time recovery_began = absl::Now();
     absl::StatusOr<RecoveredState> recovered = RecoverState(
         store.get(), journal.get(), config.lifecycle, clock.Now(), &registry,
-        &request_ids, [&scheduler](std::shared_ptr<CompileJob> job) {
+        &request_ids,
+        [&scheduler](std::shared_ptr<CompileJob> job) {
           scheduler.Track(std::move(job));
-        });
+        },
+        &job_observers);
     if (!recovered.ok()) {
       return FailToStart(log, "cannot recover the state store",
                          recovered.status());
@@ -182,7 +315,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                                   recovered->endpoint_states);
     }
   }
-  CompileService service(&starter, &registry, &redactor, &log);
+  CompileService service(&starter, &registry, &redactor, &log, audit->get());
 
   // health.proto is compiled into this binary so that reflection can
   // describe grpc.health.v1.Health; touching a descriptor keeps the linker
@@ -196,8 +329,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
                            &port);
   builder.RegisterService(&service);
-  WebhookService webhook_service(&webhooks, webhook_dispatcher.get(),
-                                 &redactor);
+  WebhookService webhook_service(&webhooks, webhook_dispatcher.get(), &redactor,
+                                 audit->get());
   builder.RegisterService(&webhook_service);
   WatchDispatcher watch_dispatcher(&service, &watchers, &redactor, &builder,
                                    static_cast<int>(config.watch_queues));
@@ -224,15 +357,20 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   if (!metrics.ok()) {
     return FailToStart(log, "cannot serve metrics", metrics.status());
   }
-  (*metrics)->AddGauge("cxone_gateway_live_watchers",
-                       "Open WatchCompile streams.",
-                       [&watchers] { return watchers.size(); });
-  (*metrics)->AddGauge("cxone_gateway_live_compiles",
-                       "Compiles being polled (not yet terminal).",
-                       [&scheduler] { return scheduler.live_compiles(); });
-  (*metrics)->AddGauge("cxone_gateway_upstream_in_flight",
-                       "Upstream HTTP requests in flight.",
-                       [&budget] { return budget.in_flight(); });
+  RegisterMetrics(**metrics, {&watchers, &scheduler, &budget, &http, &tokens,
+                              &starter, &outcomes, &watch_dispatcher,
+                              journal.get(), webhook_dispatcher.get()});
+  HealthMonitor health(
+      {journal != nullptr
+           ? std::function<bool()>([&journal] { return journal->healthy(); })
+           : nullptr,
+       [&tokens] { return tokens.failing_since(); }},
+      config.auth_failure_window, absl::Seconds(1), &clock, &log,
+      [&server](bool serving) {
+        server->GetHealthCheckService()->SetServingStatus(serving);
+      });
+  (*metrics)->SetReadiness([&health] { return health.serving(); },
+                           [&health] { return health.why(); });
   scheduler.Start();
   sweeper.Start();
   watchers.Start();
@@ -241,16 +379,29 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   for (const StoredRequestId& intent : pending_starts) {
     starter.ResumePending(intent);
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  health.Start();
   const std::string host = config.listen.substr(0, config.listen.rfind(':'));
   log.Info("listening", {{"address", absl::StrCat(host, ":", port)},
                          {"port", port},
                          {"metrics_port", (*metrics)->port()}});
 
   int signal_number = 0;
-  sigwait(stop_signals, &signal_number);
+  while (true) {
+    sigwait(stop_signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    // logrotate moved the audit log: write to a new file of that name.
+    if (absl::Status reopened = (*audit)->Reopen(); !reopened.ok()) {
+      log.Error("cannot reopen the audit log",
+                {{"error", std::string(reopened.message())}});
+    } else {
+      log.Info("audit log reopened");
+    }
+  }
   log.Info("shutting down", {{"signal", signal_number}});
+  health.Shutdown();
   server->GetHealthCheckService()->SetServingStatus(false);
+  (*metrics)->SetReadiness([] { return false; },
+                           [] { return std::string("draining"); });
   // Drain: every open watch gets what is pending, then UNAVAILABLE naming
   // the after_sequence to resume with; new watches are refused.
   const absl::Time drain_deadline = absl::Now() + config.drain_timeout;
@@ -292,6 +443,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   absl::StatusOr<cxone::ParsedServerConfig> parsed =

@@ -58,6 +58,8 @@ nlohmann::json ServerConfig::ToJson() const {
       {"store_sync_every_commit", store_sync_every_commit},
       {"store_max_pages", store_max_pages},
       {"webhooks_config", webhooks_config},
+      {"audit_log", audit_log.empty() ? "stderr" : audit_log},
+      {"auth_failure_window", absl::FormatDuration(auth_failure_window)},
       {"cxone_base_url", cxone_base_url},
       {"token_url", token_url},
       {"client_id", client_id},
@@ -120,6 +122,12 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                "none (for tests of a full disk)");
   flags.AddString("webhooks-config", &config.webhooks_config,
                   "webhook endpoints file, JSON or YAML (.yaml/.yml)");
+  flags.AddString("audit-log", &config.audit_log,
+                  "audit log file, one JSON line per RPC and state change "
+                  "(reopened on SIGHUP); default stderr");
+  flags.AddDuration("auth-failure-window", &config.auth_failure_window,
+                    "CXone token requests failing this long make health "
+                    "NOT_SERVING");
   flags.AddString("cxone-base-url", &config.cxone_base_url,
                   "CXone API base URL, e.g. "
                   "https://SITE.api.cxm.nice.incontact.com (required)");

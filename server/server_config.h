@@ -34,6 +34,10 @@ struct ServerConfig {
   int64_t store_max_pages = 0;
   // Webhook endpoints (JSON or YAML); empty for none.
   std::string webhooks_config;
+  // The audit log's file (reopened on SIGHUP); empty for stderr.
+  std::string audit_log;
+  // Token requests failing this long make the gateway NOT_SERVING.
+  absl::Duration auth_failure_window = absl::Minutes(2);
   std::string cxone_base_url;
   std::string token_url;  // default: base URL + /api/v2/oauth/token
   std::string client_id;

@@ -24,7 +24,8 @@ int64_t CreateMicros(const StoredCompile& compile) {
 absl::StatusOr<RecoveredState> RecoverState(
     Store* store, GroupCommitter* journal, LifecycleTimeouts timeouts,
     absl::Time now, JobRegistry* registry, RequestIdIndex* request_ids,
-    absl::FunctionRef<void(std::shared_ptr<CompileJob>)> track_live) {
+    absl::FunctionRef<void(std::shared_ptr<CompileJob>)> track_live,
+    JobObserver* observer) {
   absl::StatusOr<StoreContents> contents = store->LoadAll();
   if (!contents.ok()) return contents.status();
   RecoveredState recovered;
@@ -72,7 +73,7 @@ absl::StatusOr<RecoveredState> RecoverState(
           log.back()->event.sequence()));
     }
     auto job = std::make_shared<CompileJob>(recorded, std::move(log), now,
-                                            timeouts, journal);
+                                            timeouts, journal, observer);
     auto [registered, added] = registry->AddIfAbsent(job);
     if (!added) continue;
     ++recovered.compiles;

@@ -46,7 +46,8 @@ struct RecoveredState {
 absl::StatusOr<RecoveredState> RecoverState(
     Store* store, GroupCommitter* journal, LifecycleTimeouts timeouts,
     absl::Time now, JobRegistry* registry, RequestIdIndex* request_ids,
-    absl::FunctionRef<void(std::shared_ptr<CompileJob>)> track_live);
+    absl::FunctionRef<void(std::shared_ptr<CompileJob>)> track_live,
+    JobObserver* observer = nullptr);
 
 }  // namespace cxone
 

@@ -19,6 +19,7 @@
 #ifndef CXONE_SERVER_WATCH_DISPATCHER_H_
 #define CXONE_SERVER_WATCH_DISPATCHER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -42,6 +43,12 @@ class WatchDispatcher {
   WatchDispatcher(CompileService* service, WatcherSet* watchers,
                   const Redactor* redactor, grpc::ServerBuilder* builder,
                   int queue_count);
+
+  // Logged events written to watchers so far, for metrics.
+  int64_t events_sent() const { return events_sent_.load(); }
+  void CountEventSent() {
+    events_sent_.fetch_add(1, std::memory_order_relaxed);
+  }
   WatchDispatcher(const WatchDispatcher&) = delete;
   WatchDispatcher& operator=(const WatchDispatcher&) = delete;
   // Shuts down if Shutdown() was not called. REQUIRES: the server is shut
@@ -84,6 +91,7 @@ class WatchDispatcher {
   const Redactor* const redactor_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
+  std::atomic<int64_t> events_sent_{0};
 
   // Held across each request, so that none starts after StopAccepting().
   absl::Mutex accept_mu_;

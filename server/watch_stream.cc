@@ -57,6 +57,7 @@ void WatchStream::OnCompletion(Op op, bool ok) {
       return;
     }
     dispatcher_->RequestNext(cq_);
+    arrived_ = absl::Now();
     Begin();
   } else {
     absl::MutexLock lock(&mu_);
@@ -89,6 +90,18 @@ void WatchStream::OnCompletion(Op op, bool ok) {
   // threads are over once the job and the set have let go of the stream.
   if (job_ != nullptr) job_->RemoveListener(this);
   if (registered_) dispatcher_->watchers()->Remove(this);
+  if (arrived_ != absl::Time()) {
+    RpcAudit audit(dispatcher_->service()->audit(),
+                   "/cxone.compile.v1.CompileService/WatchCompile", context_,
+                   arrived_);
+    if (job_ != nullptr) {
+      audit.set_compile(job_->name());
+      audit.set_flow_id(job_->compile_name().flow_id);
+    }
+    absl::MutexLock lock(&mu_);
+    audit.Finish(finished_ ? final_status_
+                           : grpc::Status(grpc::StatusCode::CANCELLED, ""));
+  }
   dispatcher_->StreamEnded();
   delete this;
 }
@@ -171,6 +184,7 @@ void WatchStream::WriteNextLocked() {
   if (!started_ || finished_ || broken_ || done_ || write_in_flight_) return;
   if (SharedEvent next = job_->NextEvent(cursor_, this)) {
     cursor_ = next->event.sequence();
+    dispatcher_->CountEventSent();
     grpc::Slice slice = SharedSlice(std::move(next));
     out_ = grpc::ByteBuffer(&slice, 1);
     write_in_flight_ = true;
@@ -225,6 +239,7 @@ void WatchStream::OnDrain() {
 void WatchStream::FinishLocked(const grpc::Status& status) {
   if (finished_ || broken_ || done_) return;
   finished_ = true;
+  final_status_ = status;
   finish_in_flight_ = true;
   writer_.Finish(status, &finish_tag_);
 }

@@ -26,8 +26,11 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
 
 WebhookService::WebhookService(const WebhooksConfig* config,
                                WebhookDispatcher* dispatcher,
-                               const Redactor* redactor)
-    : config_(config), dispatcher_(dispatcher), redactor_(redactor) {}
+                               const Redactor* redactor, AuditLog* audit)
+    : config_(config),
+      dispatcher_(dispatcher),
+      redactor_(redactor),
+      audit_(audit) {}
 
 absl::StatusOr<DeliveryFilter> WebhookService::FilterOf(
     const v1::DeadLetterSelector& selector) const {
@@ -69,6 +72,13 @@ grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
     const v1::ListDeadLettersRequest* request,
     v1::ListDeadLettersResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  RpcAudit audit(audit_, "/cxone.compile.v1.WebhookService/ListDeadLetters",
+                 *context);
+  audit.set_compile(request->selector().compile());
+  auto finish = [&](const grpc::Status& status) {
+    audit.Finish(status);
+    reactor->Finish(status);
+  };
   absl::StatusOr<DeliveryFilter> filter = FilterOf(request->selector());
   if (filter.ok() &&
       (request->page_size() < 0 || request->page_size() > kMaxPageSize)) {
@@ -76,7 +86,7 @@ grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
         absl::StrCat("page_size must be 0 to ", kMaxPageSize));
   }
   if (!filter.ok()) {
-    reactor->Finish(ToGrpcStatus(filter.status(), *redactor_));
+    finish(ToGrpcStatus(filter.status(), *redactor_));
     return reactor;
   }
   filter->limit =
@@ -96,7 +106,7 @@ grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
       *letter->mutable_create_time() = ToTimestamp(delivery.created_at);
     }
   }
-  reactor->Finish(ToGrpcStatus(letters.status(), *redactor_));
+  finish(ToGrpcStatus(letters.status(), *redactor_));
   return reactor;
 }
 
@@ -105,6 +115,13 @@ grpc::ServerUnaryReactor* WebhookService::ReplayDeadLetters(
     const v1::ReplayDeadLettersRequest* request,
     v1::ReplayDeadLettersResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  RpcAudit audit(audit_, "/cxone.compile.v1.WebhookService/ReplayDeadLetters",
+                 *context);
+  audit.set_compile(request->selector().compile());
+  auto finish = [&](const grpc::Status& status) {
+    audit.Finish(status);
+    reactor->Finish(status);
+  };
   absl::StatusOr<DeliveryFilter> filter = FilterOf(request->selector());
   if (filter.ok() && filter->compile_name.empty() &&
       !request->selector().has_start_time() &&
@@ -114,13 +131,13 @@ grpc::ServerUnaryReactor* WebhookService::ReplayDeadLetters(
         "end_time)");
   }
   if (!filter.ok()) {
-    reactor->Finish(ToGrpcStatus(filter.status(), *redactor_));
+    finish(ToGrpcStatus(filter.status(), *redactor_));
     return reactor;
   }
   filter->limit = -1;
   absl::StatusOr<int64_t> replayed = dispatcher_->Replay(*filter);
   if (replayed.ok()) response->set_replayed(*replayed);
-  reactor->Finish(ToGrpcStatus(replayed.status(), *redactor_));
+  finish(ToGrpcStatus(replayed.status(), *redactor_));
   return reactor;
 }
 

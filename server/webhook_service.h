@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/webhooks.grpc.pb.h"
+#include "server/audit_log.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_dispatcher.h"
 
@@ -19,7 +20,7 @@ class WebhookService final
   // `dispatcher` may be null (no webhooks configured: every call is
   // FAILED_PRECONDITION). Pointers must outlive the service.
   WebhookService(const WebhooksConfig* config, WebhookDispatcher* dispatcher,
-                 const Redactor* redactor);
+                 const Redactor* redactor, AuditLog* audit = nullptr);
 
   grpc::ServerUnaryReactor* ListDeadLetters(
       grpc::CallbackServerContext* context,
@@ -40,6 +41,7 @@ class WebhookService final
   const WebhooksConfig* const config_;
   WebhookDispatcher* const dispatcher_;
   const Redactor* const redactor_;
+  AuditLog* const audit_;
 };
 
 }  // namespace cxone

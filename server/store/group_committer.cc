@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
+
 namespace cxone {
 
 GroupCommitter::GroupCommitter(Store* store, int64_t max_transaction_writes)
@@ -61,7 +63,9 @@ void GroupCommitter::Run() {
     // The waiters are blocked until done: their batches are ours to read.
     std::vector<const StoreBatch*> batches;
     for (const auto& waiter : taken) batches.push_back(&waiter->batch);
+    const absl::Time began = absl::Now();
     const absl::Status merged_result = store_->CommitAll(batches);
+    commit_seconds_.Observe(absl::ToDoubleSeconds(absl::Now() - began));
     for (const auto& waiter : taken) {
       waiter->result = merged_result.ok() || taken.size() == 1
                            ? merged_result

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/counter_set.h"
 #include "server/store/store.h"
 
 namespace cxone {
@@ -61,6 +62,8 @@ class GroupCommitter {
   int64_t waiting() const;
   // Transactions committed and rows written, for metrics and benchmarks.
   int64_t transactions() const;
+  // How long transactions took, in seconds.
+  Histogram::Snapshot commit_seconds() const { return commit_seconds_.Read(); }
   int64_t writes() const;
 
  private:
@@ -82,6 +85,8 @@ class GroupCommitter {
   bool healthy_ ABSL_GUARDED_BY(mu_) = true;
   int64_t transactions_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
+  Histogram commit_seconds_{
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
   std::thread thread_;
 };
 

@@ -41,7 +41,11 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
         "budget");
   }
   absl::StatusOr<HttpResponse> response = inner_->Send(bounded);
+  requests_.Add({request.operation.empty() ? "other" : request.operation,
+                 response.ok() ? absl::StrCat(response->status_code)
+                               : std::string("error")});
   if (response.ok() && response->status_code == 429) {
+    throttled_.Add({});
     const std::string header = response->Header("retry-after");
     const absl::Time now = clock_->Now();
     std::optional<absl::Duration> wait = ParseRetryAfter(header, now);
@@ -59,6 +63,7 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
         "CXone rate-limited the account; pausing all upstream requests",
         {{"pause_ms", absl::ToInt64Milliseconds(pause)}, {"url", request.url}});
     budget_->PauseUntil(now + pause);
+    paused_.Add({}, absl::ToDoubleSeconds(pause));
   }
   return response;
 }

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/json_log.h"
+#include "common/counter_set.h"
 #include "server/upstream/http_client.h"
 #include "server/upstream/rate_budget.h"
 
@@ -35,12 +36,23 @@ class BudgetedHttpClient final : public HttpClient {
   // request's `deadline` (DeadlineExceeded when it passes first).
   absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override;
 
+  // Requests sent, by {operation, HTTP status or "error"}; 429s received;
+  // seconds of Retry-After pauses begun. For metrics.
+  std::map<CounterSet::Labels, double> requests() const {
+    return requests_.Snapshot();
+  }
+  double throttled() const { return throttled_.Snapshot()[{}]; }
+  double paused_seconds() const { return paused_.Snapshot()[{}]; }
+
  private:
   HttpClient* const inner_;
   RateBudget* const budget_;
   const RetryAfterPolicy policy_;
   Clock* const clock_;
   JsonLog* const log_;
+  CounterSet requests_;
+  CounterSet throttled_;
+  CounterSet paused_;
 };
 
 }  // namespace cxone::upstream

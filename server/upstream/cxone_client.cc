@@ -66,6 +66,7 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       last_failure = token.status();
     } else {
       HttpRequest request;
+      request.operation = method == "POST" ? "trigger" : "status";
       request.method = method;
       request.url = absl::StrCat(config_.base_url, path);
       request.timeout = config_.request_timeout;

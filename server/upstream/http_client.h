@@ -20,6 +20,8 @@ namespace cxone::upstream {
 enum class RequestPriority { kInteractive, kBackground };
 
 struct HttpRequest {
+  // What the request is for ("token", "trigger", "status"), for metrics.
+  std::string operation;
   std::string method;  // "GET" or "POST"
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;

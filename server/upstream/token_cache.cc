@@ -57,11 +57,24 @@ absl::StatusOr<std::string> TokenCache::Get(absl::Time deadline) {
   fetching_ = true;
   mu_.Unlock();
   absl::StatusOr<std::string> fetched = Fetch(deadline);
+  refreshes_.Add({fetched.ok() ? "ok" : "error"});
   mu_.Lock();
   fetching_ = false;
+  if (fetched.ok()) {
+    failing_since_ = absl::InfinitePast();
+  } else if (failing_since_ == absl::InfinitePast() &&
+             !absl::IsResourceExhausted(fetched.status()) &&
+             !absl::IsCancelled(fetched.status())) {
+    failing_since_ = clock_->Now();
+  }
   ++fetch_generation_;
   last_fetch_status_ = fetched.status();
   return fetched;
+}
+
+absl::Time TokenCache::failing_since() const {
+  absl::MutexLock lock(&mu_);
+  return failing_since_;
 }
 
 void TokenCache::Invalidate(const std::string& token) {
@@ -91,6 +104,7 @@ std::string TokenCache::RequestBody() const {
 
 absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
   HttpRequest request;
+  request.operation = "token";
   request.method = "POST";
   request.url = config_.url;
   request.timeout = config_.request_timeout;

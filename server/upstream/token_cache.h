@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/counter_set.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/redactor.h"
@@ -66,6 +67,13 @@ class TokenCache {
 
   // How many fetches were sent (for tests and metrics).
   int64_t fetch_count() const;
+  // Token requests by result ({"ok"} or {"error"}), for metrics.
+  std::map<CounterSet::Labels, double> refreshes() const {
+    return refreshes_.Snapshot();
+  }
+  // When the last token request failed, or InfinitePast() if the last one
+  // succeeded (health: auth failing for how long).
+  absl::Time failing_since() const;
 
  private:
   absl::StatusOr<std::string> Fetch(absl::Time deadline);
@@ -84,6 +92,8 @@ class TokenCache {
   uint64_t fetch_generation_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status last_fetch_status_ ABSL_GUARDED_BY(mu_);
   int64_t fetch_count_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time failing_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  CounterSet refreshes_;
 };
 
 // Percent-encodes `value` for application/x-www-form-urlencoded (RFC 3986

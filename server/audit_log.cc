@@ -1,0 +1,114 @@
+#include "server/audit_log.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+
+namespace cxone {
+namespace {
+
+namespace v1 = ::cxone::compile::v1;
+
+std::string StateText(v1::State state) {
+  return std::string(absl::StripPrefix(v1::State_Name(state), "STATE_"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
+    const std::string& path, const Redactor* redactor, const Clock* clock) {
+  std::FILE* file = stderr;
+  if (!path.empty()) {
+    file = std::fopen(path.c_str(), "a");
+    if (file == nullptr) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot open the audit log ", path, ": ", std::strerror(errno)));
+    }
+  }
+  return std::unique_ptr<AuditLog>(new AuditLog(path, file, redactor, clock));
+}
+
+AuditLog::AuditLog(std::string path, std::FILE* file, const Redactor* redactor,
+                   const Clock* clock)
+    : path_(std::move(path)), redactor_(redactor), clock_(clock), file_(file) {}
+
+AuditLog::~AuditLog() {
+  absl::MutexLock lock(&mu_);
+  if (file_ != stderr) std::fclose(file_);
+}
+
+absl::Status AuditLog::Reopen() {
+  if (path_.empty()) return absl::OkStatus();
+  std::FILE* reopened = std::fopen(path_.c_str(), "a");
+  if (reopened == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reopen the audit log ", path_, ": ", std::strerror(errno)));
+  }
+  absl::MutexLock lock(&mu_);
+  std::fclose(file_);
+  file_ = reopened;
+  return absl::OkStatus();
+}
+
+void AuditLog::Write(const std::string& kind, nlohmann::json fields) {
+  nlohmann::json line = nlohmann::json::object();
+  line["time"] = absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", clock_->Now(),
+                                  absl::UTCTimeZone());
+  line["audit"] = kind;
+  for (auto& [key, value] : fields.items()) {
+    if (!line.contains(key)) line[key] = std::move(value);
+  }
+  std::string text = redactor_->Scrub(
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  text.push_back('\n');
+  absl::MutexLock lock(&mu_);
+  std::fwrite(text.data(), 1, text.size(), file_);
+  std::fflush(file_);
+}
+
+void AuditLog::OnEvents(const CompileJob& job,
+                        const std::vector<SharedEvent>& events) {
+  for (const SharedEvent& logged : events) {
+    const v1::CompileEvent& event = logged->event;
+    if (event.type() != v1::EVENT_TYPE_STATE_CHANGED) continue;
+    Write("state_change", {{"compile", job.name()},
+                           {"flow_id", job.compile_name().flow_id},
+                           {"sequence", event.sequence()},
+                           {"from", StateText(event.previous_state())},
+                           {"to", StateText(event.state())},
+                           {"errors", event.errors_size()}});
+  }
+}
+
+RpcAudit::RpcAudit(AuditLog* log, std::string method,
+                   const grpc::ServerContextBase& context, absl::Time start)
+    : log_(log),
+      method_(std::move(method)),
+      peer_(context.peer()),
+      start_(start) {
+  const auto& metadata = context.client_metadata();
+  auto caller = metadata.find("x-caller");
+  if (caller != metadata.end()) {
+    caller_ = std::string(caller->second.data(), caller->second.size());
+  }
+}
+
+void RpcAudit::Finish(const grpc::Status& status) {
+  if (log_ == nullptr) return;
+  nlohmann::json fields = {
+      {"method", method_},
+      {"peer", peer_},
+      {"code", absl::StatusCodeToString(
+                   static_cast<absl::StatusCode>(status.error_code()))},
+      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}};
+  if (!caller_.empty()) fields["caller"] = caller_;
+  if (!flow_id_.empty()) fields["flow_id"] = flow_id_;
+  if (!compile_.empty()) fields["compile"] = compile_;
+  log_->Write("rpc", std::move(fields));
+}
+
+}  // namespace cxone
