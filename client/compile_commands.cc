@@ -37,6 +37,7 @@ Usage:
                 [--timeout DURATION] [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get NAME
   cxone-compile webhooks (dead-letters | replay) ...   (see webhooks --help)
+  cxone-compile health   SERVING or NOT_SERVING (exit 0 only when SERVING)
 
 Commands:
   start FLOW_ID  Start compiling flow FLOW_ID and print the compile (name and

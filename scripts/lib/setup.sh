@@ -13,6 +13,9 @@ BUILD_PACKAGES=(
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
 )
+# Only the tests need these: promtool (in Debian's prometheus package)
+# checks the /metrics output.
+TEST_PACKAGES=(prometheus)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

@@ -50,6 +50,7 @@ class GatewayHarness {
   compile::v1::CompileService::Stub& stub() { return *stub_; }
   const std::string& gateway_address() const { return gateway_address_; }
   const std::string& sim_url() const { return sim_url_; }
+  int metrics_port() const { return metrics_port_; }
   ChildProcess& server() { return *server_; }
   ChildProcess& sim() { return *sim_; }
 

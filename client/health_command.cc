@@ -1,0 +1,52 @@
+#include "client/health_command.h"
+
+#include <chrono>
+
+#include "client/call_status.h"
+#include "client/exit_codes.h"
+
+namespace cxone::client {
+
+int RunHealthCli(const std::vector<std::string>& args, const EnvLookup& env,
+                 const HealthStubFactory& connect, std::ostream& out,
+                 std::ostream& err) {
+  std::string server = "127.0.0.1:50051";
+  FlagSet flags("CXONE_",
+                "cxone-compile health: whether the gateway can do its job.\n\n"
+                "Usage:\n  cxone-compile health [--server HOST:PORT]\n\n"
+                "Prints SERVING or NOT_SERVING; exits 0 only when SERVING.\n");
+  flags.AddString("server", &server,
+                  "Address (HOST:PORT) of cxone-compile-gateway.");
+  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
+  if (positional.ok() && flags.help_requested()) {
+    out << flags.Usage();
+    return kExitCompleted;
+  }
+  if (!positional.ok() || !positional->empty()) {
+    err << "cxone-compile: "
+        << (positional.ok() ? "health takes no argument"
+                            : std::string(positional.status().message()))
+        << "\nRun 'cxone-compile health --help' for usage.\n";
+    return kExitUsage;
+  }
+  std::unique_ptr<grpc::health::v1::Health::StubInterface> stub =
+      connect(server);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    err << "cxone-compile: " << DescribeStatus(status) << "\n";
+    return kExitGatewayError;
+  }
+  const bool serving =
+      response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  out << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+             response.status())
+      << "\n";
+  return serving ? kExitCompleted : kExitGatewayError;
+}
+
+}  // namespace cxone::client
