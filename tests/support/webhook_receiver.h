@@ -41,10 +41,16 @@ class WebhookReceiver {
   void AnswerWith(int status);
   // Every delivery waits this long before it is answered.
   void DelayAnswers(absl::Duration delay);
+  // Deliveries wait (unanswered) until Release().
+  void Hold();
+  void Release();
 
   std::vector<ReceivedWebhook> received() const;
   // Deliveries answered 2xx.
   std::vector<ReceivedWebhook> accepted() const;
+  // Their number (cheap), and when the last of them arrived.
+  int64_t accepted_count() const;
+  absl::Time last_accepted() const;
 
  private:
   std::unique_ptr<httplib::Server> server_;
@@ -53,7 +59,10 @@ class WebhookReceiver {
   mutable absl::Mutex mu_;
   int status_ ABSL_GUARDED_BY(mu_) = 204;
   absl::Duration delay_ ABSL_GUARDED_BY(mu_);
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<ReceivedWebhook> received_ ABSL_GUARDED_BY(mu_);
+  int64_t accepted_count_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_accepted_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cxone::testing
