@@ -236,7 +236,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     if (!webhooks.endpoints.empty()) {
       webhook_dispatcher = std::make_unique<WebhookDispatcher>(
           &webhooks, journal.get(), store.get(), &webhook_http, &clock, &log,
-          std::random_device{}());
+          std::random_device{}(), audit->get());
       webhook_outbox = std::make_unique<WebhookOutbox>(
           &webhooks, &clock, webhook_dispatcher.get(), &log);
       journal->SetObserver(webhook_outbox.get());

@@ -16,13 +16,15 @@ constexpr char kUserAgent[] = "cxone-compile-gateway-webhooks/1";
 WebhookDispatcher::WebhookDispatcher(const WebhooksConfig* config,
                                      GroupCommitter* journal, Store* store,
                                      upstream::HttpClient* http, Clock* clock,
-                                     JsonLog* log, uint64_t seed)
+                                     JsonLog* log, uint64_t seed,
+                                     AuditLog* audit)
     : config_(config),
       journal_(journal),
       store_(store),
       http_(http),
       clock_(clock),
       log_(log),
+      audit_(audit),
       random_(seed) {
   absl::MutexLock lock(&mu_);
   for (const WebhookEndpointConfig& endpoint_config : config_->endpoints) {
@@ -284,6 +286,11 @@ void WebhookDispatcher::Settle(Endpoint* endpoint, StoredDelivery delivery,
     }
     ++changes_;
   }
+  if (disabled_now && audit_ != nullptr) {
+    audit_->Write("webhook_endpoint_disabled",
+                  {{"endpoint", endpoint->config->name},
+                   {"reason", delivery.last_error}});
+  }
   if (delivery.state == DeliveryState::kDead) {
     log_->Warn(disabled_now ? "webhook endpoint disabled by its receiver"
                             : "webhook delivery dead-lettered",
@@ -347,6 +354,11 @@ absl::StatusOr<int64_t> WebhookDispatcher::Replay(
                                            clock_->Now()});
         log_->Info("webhook endpoint enabled by a replay",
                    {{"endpoint", endpoint.config->name}});
+        if (audit_ != nullptr) {
+          audit_->Write("webhook_endpoint_enabled",
+                        {{"endpoint", endpoint.config->name},
+                         {"reason", "replay of its dead letters"}});
+        }
       }
       AddLocked(endpoint, std::move(delivery));
     }

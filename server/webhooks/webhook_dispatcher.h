@@ -37,6 +37,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/json_log.h"
+#include "server/audit_log.h"
 #include "server/store/group_committer.h"
 #include "server/upstream/http_client.h"
 #include "server/webhooks/webhook_config.h"
@@ -61,9 +62,10 @@ class WebhookDispatcher final : public DeliverySink {
 
   // All pointers must outlive the dispatcher; `store` serves dead-letter
   // queries and replays, `journal` records every outcome.
+  // `audit` (may be null) records endpoints disabled and enabled.
   WebhookDispatcher(const WebhooksConfig* config, GroupCommitter* journal,
                     Store* store, upstream::HttpClient* http, Clock* clock,
-                    JsonLog* log, uint64_t seed);
+                    JsonLog* log, uint64_t seed, AuditLog* audit = nullptr);
   WebhookDispatcher(const WebhookDispatcher&) = delete;
   WebhookDispatcher& operator=(const WebhookDispatcher&) = delete;
   ~WebhookDispatcher() override;
@@ -132,6 +134,7 @@ class WebhookDispatcher final : public DeliverySink {
   upstream::HttpClient* const http_;
   Clock* const clock_;
   JsonLog* const log_;
+  AuditLog* const audit_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, Endpoint> endpoints_ ABSL_GUARDED_BY(mu_);

@@ -25,7 +25,7 @@ namespace cxone {
 struct WebhookSecret {
   enum class Kind { kHmacSha256, kEd25519 };
   Kind kind = Kind::kHmacSha256;
-  std::string key;  // the decoded bytes: HMAC key, or Ed25519 seed
+  std::string key;   // the decoded bytes: HMAC key, or Ed25519 seed
   std::string text;  // as configured (whsec_…), for log redaction only
 };
 

@@ -136,6 +136,17 @@ TEST(Metrics, PromtoolAcceptsThemAndTheyAgreeWithTheSimulator) {
                    {{"endpoint", "bot"}, {"result", "failed"}}),
             0);
 
+  // No secret anywhere: not in a log line of either process, not in a
+  // metric.
+  std::vector<std::string> everything = gateway->AllLogLines();
+  everything.push_back(text);
+  for (const std::string& line : everything) {
+    for (const char* secret : {kWebhookSecret, testing::kHarnessClientSecret,
+                               "Bearer ", "Authorization"}) {
+      EXPECT_THAT(line, Not(HasSubstr(secret)));
+    }
+  }
+
   const std::string scrape = dir.path() + "/scrape.txt";
   std::ofstream(scrape) << text;
   auto promtool = testing::ChildProcess::Run(
