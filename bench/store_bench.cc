@@ -46,10 +46,8 @@ namespace cxone {
 namespace {
 
 namespace v1 = ::cxone::compile::v1;
-using ::cxone::bench::ClientQueues;
 using ::cxone::bench::Group;
 using ::cxone::bench::IntFlag;
-using ::cxone::bench::Watch;
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::ScopedTempDir;
 
@@ -180,24 +178,15 @@ void DeliveryLatency(int64_t compiles, int64_t watchers) {
     }
   }
   for (std::thread& thread : starters) thread.join();
-  ClientQueues queues(4);
-  std::vector<std::unique_ptr<Watch>> watches;
+  std::vector<bench::WatchTarget> targets;
   for (LatencyRun& run : runs) {
+    bench::WatchTarget target{&run.gateway->stub(), {}, &run.group};
     for (const v1::Compile& compile : run.compiles) {
-      for (int64_t w = 0; w < watchers && !compile.name().empty(); ++w) {
-        watches.push_back(std::make_unique<Watch>(&run.group));
-        watches.back()->Start(
-            run.gateway->stub(), compile.name(),
-            queues.queue(static_cast<int64_t>(watches.size())));
-      }
+      target.names.push_back(compile.name());
     }
+    targets.push_back(std::move(target));
   }
-  const int64_t expected = static_cast<int64_t>(watches.size());
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (runs[0].group.done.load() + runs[1].group.done.load() < expected &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));  // bounded by `deadline`
-  }
+  bench::WatchToTheEnd(targets, watchers, absl::Seconds(60));
   for (LatencyRun& run : runs) {
     std::printf(
         "  store=%-7s p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (%lu events, "
@@ -210,15 +199,6 @@ void DeliveryLatency(int64_t compiles, int64_t watchers) {
   std::printf("  p99 difference             %+.1f ms   target <= +5 ms\n",
               runs[0].group.latency.PercentileMs(0.99) -
                   runs[1].group.latency.PercentileMs(0.99));
-  for (auto& watch : watches) {
-    if (!watch->done()) watch->Cancel();
-  }
-  const absl::Time cancel_deadline = absl::Now() + absl::Seconds(20);
-  for (auto& watch : watches) {
-    while (!watch->done() && absl::Now() < cancel_deadline) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-  }
 }
 
 // Writes `compiles` compiles with `events` events in all, then _exits

@@ -239,6 +239,48 @@ class ClientQueues {
   std::vector<std::thread> threads_;
 };
 
+// Compiles to watch on one gateway, and the Group their watchers record
+// into.
+struct WatchTarget {
+  v1::CompileService::Stub* stub;
+  std::vector<std::string> names;
+  Group* group;
+};
+
+// Opens `watchers` streams on every compile of every target (on a few
+// completion queues), waits until all have ended or `limit` passed, then
+// cancels the rest and waits (bounded) for them to end.
+inline void WatchToTheEnd(const std::vector<WatchTarget>& targets,
+                          int64_t watchers, absl::Duration limit) {
+  ClientQueues queues(4);
+  std::vector<std::unique_ptr<Watch>> watches;
+  for (const WatchTarget& target : targets) {
+    for (const std::string& name : target.names) {
+      for (int64_t w = 0; w < watchers && !name.empty(); ++w) {
+        watches.push_back(std::make_unique<Watch>(target.group));
+        watches.back()->Start(
+            *target.stub, name,
+            queues.queue(static_cast<int64_t>(watches.size())));
+      }
+    }
+  }
+  auto all_done = [&watches] {
+    return std::all_of(watches.begin(), watches.end(),
+                       [](const auto& watch) { return watch->done(); });
+  };
+  const absl::Time deadline = absl::Now() + limit;
+  while (!all_done() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));  // bounded by `deadline`
+  }
+  for (auto& watch : watches) {
+    if (!watch->done()) watch->Cancel();
+  }
+  const absl::Time cancel_deadline = absl::Now() + absl::Seconds(20);
+  while (!all_done() && absl::Now() < cancel_deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // bounded by cancel_deadline
+  }
+}
+
 }  // namespace cxone::bench
 
 #endif  // CXONE_BENCH_WATCH_CLIENTS_H_

@@ -36,9 +36,7 @@ namespace cxone {
 namespace {
 
 namespace v1 = ::cxone::compile::v1;
-using ::cxone::bench::ClientQueues;
 using ::cxone::bench::Group;
-using ::cxone::bench::Watch;
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::ScopedTempDir;
 using ::cxone::testing::WebhookReceiver;
@@ -160,24 +158,15 @@ void LatencyWhileDown(int64_t compiles, int64_t watchers) {
     });
   }
   for (std::thread& thread : starters) thread.join();
-  ClientQueues queues(4);
-  std::vector<std::unique_ptr<Watch>> watches;
+  std::vector<bench::WatchTarget> targets;
   for (int i = 0; i < 2; ++i) {
+    bench::WatchTarget target{&gateways[i]->stub(), {}, &groups[i]};
     for (const v1::Compile& compile : started[i]) {
-      for (int64_t w = 0; w < watchers && !compile.name().empty(); ++w) {
-        watches.push_back(std::make_unique<Watch>(&groups[i]));
-        watches.back()->Start(
-            gateways[i]->stub(), compile.name(),
-            queues.queue(static_cast<int64_t>(watches.size())));
-      }
+      target.names.push_back(compile.name());
     }
+    targets.push_back(std::move(target));
   }
-  const int64_t expected = static_cast<int64_t>(watches.size());
-  const absl::Time deadline = absl::Now() + absl::Seconds(90);
-  while (groups[0].done.load() + groups[1].done.load() < expected &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));  // bounded by `deadline`
-  }
+  bench::WatchToTheEnd(targets, watchers, absl::Seconds(90));
   const char* names[2] = {"receiver up", "receiver down"};
   for (int i = 0; i < 2; ++i) {
     std::printf(
@@ -192,15 +181,6 @@ void LatencyWhileDown(int64_t compiles, int64_t watchers) {
                   groups[0].latency.PercentileMs(0.99));
   std::printf("  attempts the down receiver saw  %zu (all timed out)\n",
               down.received().size());
-  for (auto& watch : watches) {
-    if (!watch->done()) watch->Cancel();
-  }
-  const absl::Time cancel_deadline = absl::Now() + absl::Seconds(20);
-  for (auto& watch : watches) {
-    while (!watch->done() && absl::Now() < cancel_deadline) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-  }
 }
 
 }  // namespace
