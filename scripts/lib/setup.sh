@@ -14,8 +14,9 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
 )
 # Only the tests need these: promtool (in Debian's prometheus package)
-# checks the /metrics output.
-TEST_PACKAGES=(prometheus)
+# checks the /metrics output; the curl command checks the simulator's
+# dropped connections as a client of its own would see them.
+TEST_PACKAGES=(prometheus curl)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
