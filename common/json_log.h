@@ -19,6 +19,29 @@
 
 namespace cxone {
 
+// Writes JSON objects as lines: each gets a "time", passes through the
+// Redactor, and is written whole. The audit log and JsonLog share it.
+class JsonLineWriter {
+ public:
+  // Writes to `out` (not owned). `clock` and `redactor` must outlive it.
+  JsonLineWriter(std::FILE* out, const Clock* clock, const Redactor* redactor);
+  JsonLineWriter(const JsonLineWriter&) = delete;
+  JsonLineWriter& operator=(const JsonLineWriter&) = delete;
+
+  // One line: "time", then `head`, then the `fields` `head` lacks.
+  void Write(nlohmann::json head, const nlohmann::json& fields);
+
+  // Writes to `out` from now on (a log file reopened); returns the
+  // previous output, which no write uses any more.
+  std::FILE* Replace(std::FILE* out);
+
+ private:
+  const Clock* const clock_;
+  const Redactor* const redactor_;
+  absl::Mutex mu_;
+  std::FILE* out_ ABSL_GUARDED_BY(mu_);
+};
+
 class JsonLog {
  public:
   // Writes to `out` (not owned; usually stderr). `clock` and `redactor` must
@@ -35,10 +58,7 @@ class JsonLog {
   void Write(absl::string_view level, absl::string_view msg,
              const nlohmann::json& fields);
 
-  std::FILE* const out_;
-  const Clock* const clock_;
-  const Redactor* const redactor_;
-  absl::Mutex mu_;
+  JsonLineWriter writer_;
 };
 
 }  // namespace cxone

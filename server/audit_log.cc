@@ -34,11 +34,11 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
 
 AuditLog::AuditLog(std::string path, std::FILE* file, const Redactor* redactor,
                    const Clock* clock)
-    : path_(std::move(path)), redactor_(redactor), clock_(clock), file_(file) {}
+    : path_(std::move(path)), writer_(file, clock, redactor) {}
 
 AuditLog::~AuditLog() {
-  absl::MutexLock lock(&mu_);
-  if (file_ != stderr) std::fclose(file_);
+  std::FILE* file = writer_.Replace(stderr);
+  if (file != stderr) std::fclose(file);
 }
 
 absl::Status AuditLog::Reopen() {
@@ -48,26 +48,12 @@ absl::Status AuditLog::Reopen() {
     return absl::UnavailableError(absl::StrCat(
         "cannot reopen the audit log ", path_, ": ", std::strerror(errno)));
   }
-  absl::MutexLock lock(&mu_);
-  std::fclose(file_);
-  file_ = reopened;
+  std::fclose(writer_.Replace(reopened));
   return absl::OkStatus();
 }
 
 void AuditLog::Write(const std::string& kind, nlohmann::json fields) {
-  nlohmann::json line = nlohmann::json::object();
-  line["time"] = absl::FormatTime("%Y-%m-%d%ET%H:%M:%E3SZ", clock_->Now(),
-                                  absl::UTCTimeZone());
-  line["audit"] = kind;
-  for (auto& [key, value] : fields.items()) {
-    if (!line.contains(key)) line[key] = std::move(value);
-  }
-  std::string text = redactor_->Scrub(
-      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  text.push_back('\n');
-  absl::MutexLock lock(&mu_);
-  std::fwrite(text.data(), 1, text.size(), file_);
-  std::fflush(file_);
+  writer_.Write({{"audit", kind}}, fields);
 }
 
 void AuditLog::OnEvents(const CompileJob& job,

@@ -21,10 +21,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/json_log.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -59,10 +59,7 @@ class AuditLog final : public JobObserver {
            const Clock* clock);
 
   const std::string path_;
-  const Redactor* const redactor_;
-  const Clock* const clock_;
-  absl::Mutex mu_;
-  std::FILE* file_ ABSL_GUARDED_BY(mu_);
+  JsonLineWriter writer_;
 };
 
 // One RPC's audit line: made when the call starts, written by Finish().
