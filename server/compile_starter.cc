@@ -164,11 +164,12 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
       !request_id.empty() || journal_ == nullptr
           ? request_id
           : absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1));
+  const StoredRequestId record{key, flow_id,
+                               directives.is_null() ? "" : directives.dump(),
+                               "", clock_->Now()};
   if (journal_ != nullptr) {
     StoreBatch intent;
-    intent.request_ids.push_back({key, flow_id,
-                                  directives.is_null() ? "" : directives.dump(),
-                                  "", clock_->Now()});
+    intent.request_ids.push_back(record);
     if (absl::Status recorded = journal_->Commit(std::move(intent));
         !recorded.ok()) {
       log_->Error(
@@ -188,9 +189,8 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     if (request_id.empty()) {
       batch.forgotten_request_ids.push_back(key);
     } else {
-      batch.request_ids.push_back(
-          {key, flow_id, directives.is_null() ? "" : directives.dump(),
-           compile_name, clock_->Now()});
+      batch.request_ids.push_back(record);
+      batch.request_ids.back().compile_name = compile_name;
     }
     return batch;
   };

@@ -112,18 +112,13 @@ bool WatchStream::EndedLocked() const {
 
 void WatchStream::Begin() {
   compilev1::WatchCompileRequest parsed;
-  if (!grpc::SerializationTraits<compilev1::WatchCompileRequest>::Deserialize(
-           &request_, &parsed)
-           .ok()) {
-    absl::MutexLock lock(&mu_);
-    started_ = true;
-    FinishLocked(
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                     "the request is not a valid WatchCompileRequest"));
-    return;
-  }
   absl::StatusOr<std::shared_ptr<CompileJob>> job =
-      dispatcher_->ResolveWatch(parsed);
+      grpc::SerializationTraits<compilev1::WatchCompileRequest>::Deserialize(
+          &request_, &parsed)
+              .ok()
+          ? dispatcher_->ResolveWatch(parsed)
+          : absl::InvalidArgumentError(
+                "the request is not a valid WatchCompileRequest");
   if (!job.ok()) {
     absl::MutexLock lock(&mu_);
     started_ = true;

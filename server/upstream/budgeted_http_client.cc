@@ -45,7 +45,7 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
                  response.ok() ? absl::StrCat(response->status_code)
                                : std::string("error")});
   if (response.ok() && response->status_code == 429) {
-    throttled_.Add({});
+    throttled_.fetch_add(1);
     const std::string header = response->Header("retry-after");
     const absl::Time now = clock_->Now();
     std::optional<absl::Duration> wait = ParseRetryAfter(header, now);
@@ -63,7 +63,7 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
         "CXone rate-limited the account; pausing all upstream requests",
         {{"pause_ms", absl::ToInt64Milliseconds(pause)}, {"url", request.url}});
     budget_->PauseUntil(now + pause);
-    paused_.Add({}, absl::ToDoubleSeconds(pause));
+    paused_seconds_.fetch_add(absl::ToDoubleSeconds(pause));
   }
   return response;
 }

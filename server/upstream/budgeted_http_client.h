@@ -11,9 +11,11 @@
 #ifndef CXONE_SERVER_UPSTREAM_BUDGETED_HTTP_CLIENT_H_
 #define CXONE_SERVER_UPSTREAM_BUDGETED_HTTP_CLIENT_H_
 
+#include <atomic>
+
 #include "common/clock.h"
-#include "common/json_log.h"
 #include "common/counter_set.h"
+#include "common/json_log.h"
 #include "server/upstream/http_client.h"
 #include "server/upstream/rate_budget.h"
 
@@ -41,8 +43,8 @@ class BudgetedHttpClient final : public HttpClient {
   std::map<CounterSet::Labels, double> requests() const {
     return requests_.Snapshot();
   }
-  double throttled() const { return throttled_.Snapshot()[{}]; }
-  double paused_seconds() const { return paused_.Snapshot()[{}]; }
+  double throttled() const { return throttled_.load(); }
+  double paused_seconds() const { return paused_seconds_.load(); }
 
  private:
   HttpClient* const inner_;
@@ -51,8 +53,8 @@ class BudgetedHttpClient final : public HttpClient {
   Clock* const clock_;
   JsonLog* const log_;
   CounterSet requests_;
-  CounterSet throttled_;
-  CounterSet paused_;
+  std::atomic<double> throttled_{0};
+  std::atomic<double> paused_seconds_{0};
 };
 
 }  // namespace cxone::upstream
