@@ -167,24 +167,15 @@ void DeliveryLatency(int64_t compiles, int64_t watchers) {
   // The same compiles on both, started together.
   std::vector<std::thread> starters;
   for (LatencyRun& run : runs) {
-    run.compiles.resize(static_cast<size_t>(compiles));
-    for (int64_t c = 0; c < compiles; ++c) {
-      starters.emplace_back([&run, c] {
-        v1::StartCompileRequest request;
-        request.set_flow_id(absl::StrCat("latency-", c));
-        auto compile = testing::StartCompile(run.gateway->stub(), request);
-        if (compile.ok()) run.compiles[static_cast<size_t>(c)] = *compile;
-      });
-    }
+    starters.emplace_back([&run, compiles] {
+      run.compiles =
+          testing::StartCompiles(run.gateway->stub(), "latency", compiles);
+    });
   }
   for (std::thread& thread : starters) thread.join();
   std::vector<bench::WatchTarget> targets;
   for (LatencyRun& run : runs) {
-    bench::WatchTarget target{&run.gateway->stub(), {}, &run.group};
-    for (const v1::Compile& compile : run.compiles) {
-      target.names.push_back(compile.name());
-    }
-    targets.push_back(std::move(target));
+    targets.push_back({&run.gateway->stub(), run.compiles, &run.group});
   }
   bench::WatchToTheEnd(targets, watchers, absl::Seconds(60));
   for (LatencyRun& run : runs) {

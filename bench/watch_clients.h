@@ -243,7 +243,7 @@ class ClientQueues {
 // into.
 struct WatchTarget {
   v1::CompileService::Stub* stub;
-  std::vector<std::string> names;
+  std::vector<v1::Compile> compiles;  // those without a name are skipped
   Group* group;
 };
 
@@ -255,11 +255,11 @@ inline void WatchToTheEnd(const std::vector<WatchTarget>& targets,
   ClientQueues queues(4);
   std::vector<std::unique_ptr<Watch>> watches;
   for (const WatchTarget& target : targets) {
-    for (const std::string& name : target.names) {
-      for (int64_t w = 0; w < watchers && !name.empty(); ++w) {
+    for (const v1::Compile& compile : target.compiles) {
+      for (int64_t w = 0; w < watchers && !compile.name().empty(); ++w) {
         watches.push_back(std::make_unique<Watch>(target.group));
         watches.back()->Start(
-            *target.stub, name,
+            *target.stub, compile.name(),
             queues.queue(static_cast<int64_t>(watches.size())));
       }
     }

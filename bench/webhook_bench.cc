@@ -69,27 +69,6 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> StartGateway(
   return GatewayHarness::Start(options);
 }
 
-// Starts `count` compiles of flows PREFIX-i on `gateway`, 32 at a time.
-std::vector<v1::Compile> StartCompiles(GatewayHarness& gateway,
-                                       const std::string& prefix,
-                                       int64_t count) {
-  std::vector<v1::Compile> compiles(static_cast<size_t>(count));
-  std::vector<std::thread> threads;
-  constexpr int64_t kStarters = 32;
-  for (int64_t t = 0; t < kStarters; ++t) {
-    threads.emplace_back([&, t] {
-      for (int64_t i = t; i < count; i += kStarters) {
-        v1::StartCompileRequest request;
-        request.set_flow_id(absl::StrCat(prefix, "-", i));
-        auto compile = testing::StartCompile(gateway.stub(), request);
-        if (compile.ok()) compiles[static_cast<size_t>(i)] = *compile;
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  return compiles;
-}
-
 void Throughput(int64_t compiles, int64_t concurrency) {
   ScopedTempDir dir;
   WebhookReceiver receiver;
@@ -103,7 +82,7 @@ void Throughput(int64_t compiles, int64_t concurrency) {
   }
   const absl::Time began = absl::Now();
   const std::vector<v1::Compile> started =
-      StartCompiles(**gateway, "burst", compiles);
+      testing::StartCompiles((*gateway)->stub(), "burst", compiles);
   const int64_t ok = std::count_if(
       started.begin(), started.end(),
       [](const v1::Compile& compile) { return !compile.name().empty(); });
@@ -154,17 +133,14 @@ void LatencyWhileDown(int64_t compiles, int64_t watchers) {
   std::thread starters[2];
   for (int i = 0; i < 2; ++i) {
     starters[i] = std::thread([&, i] {
-      started[i] = StartCompiles(*gateways[i], "watched", compiles);
+      started[i] =
+          testing::StartCompiles(gateways[i]->stub(), "watched", compiles);
     });
   }
   for (std::thread& thread : starters) thread.join();
   std::vector<bench::WatchTarget> targets;
   for (int i = 0; i < 2; ++i) {
-    bench::WatchTarget target{&gateways[i]->stub(), {}, &groups[i]};
-    for (const v1::Compile& compile : started[i]) {
-      target.names.push_back(compile.name());
-    }
-    targets.push_back(std::move(target));
+    targets.push_back({&gateways[i]->stub(), started[i], &groups[i]});
   }
   bench::WatchToTheEnd(targets, watchers, absl::Seconds(90));
   const char* names[2] = {"receiver up", "receiver down"};

@@ -1,6 +1,7 @@
 #include "tests/support/gateway_harness.h"
 
 #include <csignal>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -191,6 +192,26 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
                         status.error_message());
   }
   return compile;
+}
+
+std::vector<compile::v1::Compile> StartCompiles(
+    compile::v1::CompileService::Stub& stub, const std::string& prefix,
+    int64_t count) {
+  std::vector<compile::v1::Compile> compiles(static_cast<size_t>(count));
+  std::vector<std::thread> threads;
+  constexpr int64_t kStarters = 32;
+  for (int64_t t = 0; t < kStarters; ++t) {
+    threads.emplace_back([&, t] {
+      for (int64_t i = t; i < count; i += kStarters) {
+        compile::v1::StartCompileRequest request;
+        request.set_flow_id(absl::StrCat(prefix, "-", i));
+        auto compile = StartCompile(stub, request);
+        if (compile.ok()) compiles[static_cast<size_t>(i)] = *compile;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return compiles;
 }
 
 std::vector<compile::v1::CompileEvent> WithoutMarkers(

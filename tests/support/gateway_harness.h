@@ -103,6 +103,12 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
     compile::v1::CompileService::Stub& stub,
     const compile::v1::StartCompileRequest& request);
 
+// Starts compiles of flows PREFIX-0 … PREFIX-(count-1), 32 at a time;
+// compile i is the i-th (empty where its start failed).
+std::vector<compile::v1::Compile> StartCompiles(
+    compile::v1::CompileService::Stub& stub, const std::string& prefix,
+    int64_t count);
+
 // Watches `name` to the end of the stream (at most `timeout`); returns the
 // events and the stream's final status.
 struct WatchResult {
