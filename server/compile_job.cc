@@ -80,6 +80,12 @@ bool CompileJob::ApplyError(const absl::Status& error, absl::Time now) {
       .terminal;
 }
 
+void CompileJob::NoteUnreachable() {
+  Mutate([](CompileLifecycle& lifecycle) {
+    return lifecycle.OnUpstreamUnreachable();
+  });
+}
+
 bool CompileJob::Tick(absl::Time now) {
   return Mutate(
              [&](CompileLifecycle& lifecycle) { return lifecycle.OnTick(now); })

@@ -410,6 +410,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     absl::SleepFor(absl::Milliseconds(10));  // bounded by drain_deadline
   }
   log.Info("watches drained", {{"still_open", watchers.size()}});
+  // No new polls from here: they could only fail once the budget is shut.
+  scheduler.Shutdown();
   // Upstream waits (rate limit, Retry-After) end now instead of delaying
   // the exit; calls still waiting fail as UNAVAILABLE.
   budget.Shutdown();
@@ -419,7 +421,6 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   watch_dispatcher.Shutdown(config.shutdown_grace);
   watchers.Shutdown();
   sweeper.Shutdown();
-  scheduler.Shutdown();
   poll_workers.Shutdown();
   workers.Shutdown();
   if (webhook_dispatcher != nullptr) webhook_dispatcher->Shutdown();
