@@ -201,7 +201,12 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                {{"flow", flow_id},
                 {"code", absl::StatusCodeToString(triggered.status().code())},
                 {"error", std::string(triggered.status().message())}});
-    if (journal_ != nullptr && !key.empty()) {
+    // A trigger that certainly started nothing leaves no record, so the
+    // caller may retry with the key. One whose outcome is unknown keeps its
+    // intent: a retry, or a restart, asks CXone again and adopts the
+    // compile CXone names as running.
+    if (journal_ != nullptr && !key.empty() &&
+        !upstream::MayHaveBeenDelivered(triggered.status())) {
       StoreBatch forget;
       forget.forgotten_request_ids.push_back(key);
       (void)journal_->Commit(std::move(forget));  // a restart retries it

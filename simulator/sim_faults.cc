@@ -175,6 +175,17 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
                          absl::ToInt64Milliseconds(in_progress_min), ")"));
       }
       faults.in_progress_max = max;
+    } else if (field == "trigger_answer_delay_ms") {
+      absl::StatusOr<double> ms = NumberIn(field, value, 0, 600'000);
+      if (!ms.ok()) return ms.status();
+      faults.trigger_answer_delay = absl::Milliseconds(*ms);
+    } else if (field == "lost_trigger_answers") {
+      absl::StatusOr<double> count = NumberIn(field, value, 0, 1e6);
+      if (!count.ok()) return count.status();
+      if (*count != std::floor(*count)) {
+        return FieldError(field, "must be a whole number");
+      }
+      faults.lost_trigger_answers = static_cast<int64_t>(*count);
     } else if (field == "queued_spread_ms") {
       absl::StatusOr<double> ms = NumberIn(field, value, 0, 86'400'000);
       if (!ms.ok()) return ms.status();
@@ -207,6 +218,9 @@ nlohmann::json FaultsToJson(const SimFaults& faults,
                                  faults.in_progress_max, in_progress_min)))},
       {"queued_spread_ms",
        Number(absl::ToDoubleMilliseconds(faults.queued_spread))},
+      {"trigger_answer_delay_ms",
+       Number(absl::ToDoubleMilliseconds(faults.trigger_answer_delay))},
+      {"lost_trigger_answers", faults.lost_trigger_answers},
   };
 }
 

@@ -63,6 +63,12 @@ struct SimFaults {
   // Extra QUEUED time, drawn per compile uniformly from [0, queued_spread],
   // so that compiles triggered together change state at different times.
   absl::Duration queued_spread = absl::ZeroDuration();
+  // A trigger that starts a compile is answered only this long after the
+  // compile was created: a slow CXone that acted at once.
+  absl::Duration trigger_answer_delay = absl::ZeroDuration();
+  // The next this many triggers that start a compile lose their answer:
+  // the compile is created, then the connection is dropped. Counts down.
+  int64_t lost_trigger_answers = 0;
 };
 
 // What a patch asks for: the faults that result, and the one-off action.

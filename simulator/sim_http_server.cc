@@ -454,6 +454,12 @@ void SimHttpServer::HandleTrigger(const httplib::Request& req,
     }
     return;
   }
+  const SimState::TriggerAnswer answer = state_->TakeTriggerAnswer();
+  if (answer.delay > absl::ZeroDuration()) clock_->SleepFor(answer.delay);
+  if (answer.lost) {
+    DropConnection(res);
+    return;
+  }
   SendJson(res, 201,
            {{"compileId", compile->compile_id},
             {"flowId", compile->flow_id},

@@ -135,6 +135,16 @@ SimFaults SimState::faults() const {
   return faults_;
 }
 
+SimState::TriggerAnswer SimState::TakeTriggerAnswer() {
+  absl::MutexLock lock(&mu_);
+  TriggerAnswer answer{faults_.trigger_answer_delay, false};
+  if (faults_.lost_trigger_answers > 0) {
+    --faults_.lost_trigger_answers;
+    answer.lost = true;
+  }
+  return answer;
+}
+
 nlohmann::json SimState::FaultsJson() const {
   absl::MutexLock lock(&mu_);
   return FaultsToJson(faults_, config_.in_progress_duration);

@@ -209,6 +209,15 @@ class SimState {
   // --- Faults ---
 
   SimFaults faults() const;
+
+  // How to answer a trigger that started a compile: after what delay, and
+  // whether to lose the answer (dropping the connection). Takes one of the
+  // lost_trigger_answers.
+  struct TriggerAnswer {
+    absl::Duration delay = absl::ZeroDuration();
+    bool lost = false;
+  };
+  TriggerAnswer TakeTriggerAnswer();
   // FaultsToJson() of the current faults.
   nlohmann::json FaultsJson() const;
 

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "server/upstream/http_client.h"
 #include "server/upstream/upstream_types.h"
 
 namespace cxone::upstream {
@@ -18,7 +19,9 @@ class CompileUpstream {
  public:
   virtual ~CompileUpstream() = default;
 
-  // Starts compiling `flow_id`; see CxoneClient::Trigger.
+  // Starts compiling `flow_id`; see CxoneClient::Trigger. A failure marked
+  // MayHaveBeenDelivered (http_client.h) means the outcome is unknown: CXone
+  // may have started a compile.
   virtual absl::StatusOr<TriggerResult> Trigger(
       const std::string& flow_id, const nlohmann::json& directives) = 0;
 

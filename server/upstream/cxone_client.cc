@@ -41,7 +41,8 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
                                                const std::string& body,
                                                RequestPriority priority,
                                                absl::string_view what,
-                                               const Validator& validate) {
+                                               const Validator& validate,
+                                               bool may_repeat) {
   const int max_attempts = std::max(1, backoff_->policy().max_attempts);
   const absl::Time deadline = clock_->Now() + config_.max_call_duration;
   bool reauthenticated = false;
@@ -69,7 +70,10 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       request.operation = method == "POST" ? "trigger" : "status";
       request.method = method;
       request.url = absl::StrCat(config_.base_url, path);
-      request.timeout = config_.request_timeout;
+      // Giving up on a trigger early would leave its outcome unknown.
+      request.timeout = may_repeat ? config_.request_timeout
+                                   : std::max(config_.request_timeout,
+                                              deadline - clock_->Now());
       request.priority = priority;
       request.deadline = deadline;
       request.headers.emplace_back("Authorization",
@@ -82,6 +86,12 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       absl::StatusOr<HttpResponse> response = http_->Send(request);
       if (!response.ok() && absl::IsCancelled(response.status())) {
         return absl::UnavailableError("the gateway is shutting down");
+      }
+      if (!response.ok() && !may_repeat &&
+          MayHaveBeenDelivered(response.status())) {
+        return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
+            "CXone did not answer the request to ", what,
+            ", which may have reached it: ", response.status().message())));
       }
       if (!response.ok()) {
         last_failure = response.status();
@@ -142,9 +152,28 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
   if (directives.is_object()) body["directives"] = directives;
   const std::string what =
       absl::StrCat("start compiling flow \"", flow_id, "\"");
+  const std::string path = absl::StrCat("/api/v2/flows/", flow_id, "/compile");
   absl::StatusOr<HttpResponse> response =
-      Call("POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"),
-           body.dump(), RequestPriority::kInteractive, what, nullptr);
+      Call("POST", path, body.dump(), RequestPriority::kInteractive, what,
+           nullptr, /*may_repeat=*/false);
+  if (!response.ok() && MayHaveBeenDelivered(response.status())) {
+    // The lost request may have started a compile. Ask again: if it did,
+    // the compile is running and CXone's 409 names it.
+    log_->Warn("the answer to a trigger was lost; asking CXone again",
+               {{"flow", flow_id},
+                {"error", std::string(response.status().message())}});
+    response = Call("POST", path, body.dump(), RequestPriority::kInteractive,
+                    what, nullptr, /*may_repeat=*/false);
+    if (!response.ok() && MayHaveBeenDelivered(response.status())) {
+      return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
+          "CXone did not answer two requests to ", what,
+          ", and may have started a compile (",
+          response.status().message(),
+          "); nothing more was sent. Retry with the same request_id: the "
+          "gateway asks CXone again and adopts the compile CXone names as "
+          "running instead of starting another")));
+    }
+  }
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
@@ -194,7 +223,7 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
   };
   absl::StatusOr<HttpResponse> response = Call(
       "GET", absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id),
-      "", RequestPriority::kBackground, what, parse);
+      "", RequestPriority::kBackground, what, parse, /*may_repeat=*/true);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:

@@ -229,6 +229,86 @@ TEST_F(CxoneClientTest, MalformedStatusBodyIsTransient) {
   EXPECT_TRUE(absl::IsUnavailable(client_.GetStatus("main", "c-1").status()));
 }
 
+// An answer lost after the trigger may have reached CXone.
+absl::StatusOr<HttpResponse> AnswerLost() {
+  return MarkMayHaveBeenDelivered(
+      absl::DeadlineExceededError("POST … timed out without an answer"));
+}
+
+TEST_F(CxoneClientTest, TriggerWaitsForItsAnswerForTheWholeCall) {
+  http_.On("/compile/c-1", [](const HttpRequest&) {
+    return Respond(200, R"({"status":"QUEUED"})");
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(201, R"({"compileId":"c-1"})");
+  });
+  ASSERT_TRUE(client_.Trigger("main", nullptr).ok());
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);  // token, trigger, status
+  // request_timeout is 5 s, max_call_duration 30 s.
+  EXPECT_EQ(requests[1].timeout, absl::Seconds(30));
+  EXPECT_EQ(requests[2].timeout, absl::Seconds(5));
+}
+
+TEST_F(CxoneClientTest, TriggerWhoseAnswerWasLostAdoptsTheCompileItStarted) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             // The first request started c-7; its answer never came back.
+             if (++triggers == 1) return AnswerLost();
+             return Respond(409, R"({"error":"conflict","compileId":"c-7"})");
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->compile_id, "c-7");
+  EXPECT_TRUE(result->already_running);
+  EXPECT_EQ(triggers.load(), 2);
+}
+
+TEST_F(CxoneClientTest, TriggerLostTwiceIsUnavailableWithTheOutcomeUnknown) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             ++triggers;
+             return AnswerLost();
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(absl::IsUnavailable(result.status())) << result.status();
+  EXPECT_TRUE(MayHaveBeenDelivered(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("may have started"));
+  EXPECT_THAT(result.status().message(), HasSubstr("same request_id"));
+  // Never more than the request and the one that asks what became of it,
+  // however many attempts a call may make.
+  EXPECT_EQ(triggers.load(), 2);
+}
+
+TEST_F(CxoneClientTest, TriggerThatNeverLeftIsRetried) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             if (++triggers < 3) {
+               return absl::UnavailableError("connection refused");
+             }
+             return Respond(201, R"({"compileId":"c-1"})");
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(triggers.load(), 3);
+}
+
+TEST_F(CxoneClientTest, StatusPollWhoseAnswerWasLostIsRetried) {
+  std::atomic<int> polls{0};
+  http_.On("/compile/c-1",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             if (++polls < 3) return AnswerLost();
+             return Respond(200, R"({"status":"QUEUED"})");
+           });
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  EXPECT_EQ(polls.load(), 3);
+}
+
 TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
   http_.On("/flows/main/compile", [](const HttpRequest&) {
     return Respond(400, R"({"message":"directives.level must be a number"})");

@@ -117,7 +117,8 @@ TEST(FaultsToJson, ShowsDefaultsAndRoundTripsThroughAPatch) {
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
       "unknown_status_flows": [], "chatty_flows": [],
-      "in_progress_ms_max": 3000, "queued_spread_ms": 0})"));
+      "in_progress_ms_max": 3000, "queued_spread_ms": 0,
+      "trigger_answer_delay_ms": 0, "lost_trigger_answers": 0})"));
 
   SimFaults faults;
   faults.error_rate = 0.25;
