@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace cxone {
 namespace {
@@ -156,6 +157,35 @@ void CompileStarter::SubmitTrigger(
   }
 }
 
+absl::Status CompileStarter::CheckNotReused(
+    const upstream::TriggerResult& triggered, const CompileJob& known,
+    absl::Time sent_at) {
+  const compilev1::Compile compile = known.Snapshot();
+  const absl::Time created = absl::FromUnixMicros(
+      google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+          compile.create_time()));
+  // A fresh compile cannot be one the gateway knew before it asked; a
+  // running one cannot be one the gateway saw finish before it asked.
+  // Otherwise CXone gave an old compile's id to a new one.
+  const bool reused = triggered.already_running
+                          ? known.terminal() && known.last_change() < sent_at
+                          : created < sent_at;
+  if (!reused) return absl::OkStatus();
+  reused_compile_ids_.fetch_add(1);
+  log_->Error("upstream anomaly: CXone reused a compile id",
+              {{"compile", known.name()},
+               {"answer", triggered.already_running ? "409" : "201"},
+               {"known_state", StateName(compile.state())}});
+  return absl::AbortedError(absl::StrCat(
+      "CXone answered the request to compile flow \"",
+      known.compile_name().flow_id, "\" with compile id \"",
+      triggered.compile_id, "\", an id it had already given to ",
+      known.name(), " (", StateName(compile.state()),
+      "); the gateway cannot tell the two compiles apart and will not "
+      "report the old one's result as the new one's. The new compile is not "
+      "followed; retry later"));
+}
+
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     const std::string& flow_id, const nlohmann::json& directives,
     const std::string& request_id) {
@@ -194,6 +224,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     }
     return batch;
   };
+  const absl::Time sent_at = clock_->Now();
   absl::StatusOr<upstream::TriggerResult> triggered =
       upstream_->Trigger(flow_id, directives);
   if (!triggered.ok()) {
@@ -229,6 +260,15 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     return existing;
   };
   if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
+    if (absl::Status reused = CheckNotReused(*triggered, *existing, sent_at);
+        !reused.ok()) {
+      if (journal_ != nullptr && !key.empty()) {
+        StoreBatch forget;  // nothing was started that the key could name
+        forget.forgotten_request_ids.push_back(key);
+        (void)journal_->Commit(std::move(forget));
+      }
+      return reused;
+    }
     return attach(std::move(existing));
   }
   auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_,

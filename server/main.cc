@@ -87,6 +87,14 @@ void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
       "Seconds of Retry-After pauses begun.", {}, [h = from.http] {
         return GatewayMetrics::Samples{{{}, h->paused_seconds()}};
       });
+  metrics.AddCounters(
+      "cxone_gateway_upstream_reused_compile_ids_total",
+      "Triggers CXone answered with the id of a compile the gateway already "
+      "knew as another (refused with ABORTED).",
+      {}, [s = from.starter] {
+        return GatewayMetrics::Samples{
+            {{}, static_cast<double>(s->reused_compile_ids())}};
+      });
   metrics.AddCounters("cxone_gateway_token_refreshes_total",
                       "OAuth2 token requests by result.", {"result"},
                       [t = from.tokens] { return t->refreshes(); });

@@ -333,6 +333,9 @@ int main(int argc, char** argv) {
   cxone::JsonLog log(stderr, &clock, &redactor);
   log.Info("starting", {{"config", flag_set.EffectiveConfig()}});
 
+  // The start time, in base 36: compile ids never repeat across restarts.
+  config.compile_id_run = cxone::sim::Base36(
+      static_cast<uint64_t>(absl::ToUnixMillis(clock.Now())));
   cxone::sim::SimState state(std::move(config), &clock,
                              cxone::sim::FlowsFromDirectory(flags.flows_dir),
                              static_cast<uint64_t>(flags.seed));

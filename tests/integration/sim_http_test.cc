@@ -268,8 +268,22 @@ TEST_F(SimHttpTest, TriggerAnswers201Queued) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
   const nlohmann::json body = Json(res);
   EXPECT_THAT(body.value("compileId", ""),
-              MatchesRegex("c-000001-[0-9a-f]{8}"));
+              MatchesRegex("c-[0-9a-z]+-000001-[0-9a-f]{8}"));
   EXPECT_EQ(body["status"], "QUEUED");
+}
+
+// CXone never gives a compile id twice; neither may a restarted simulator
+// with the same seed (a gateway keeping its state would take the second
+// compile for the first).
+TEST_F(SimHttpTest, CompileIdsNeverRepeatAcrossRestarts) {
+  StartSim();
+  httplib::Result first = Trigger("main-menu", Token());
+  ASSERT_TRUE(first && first->status == 201) << Describe(first);
+  StartSim();  // the same flags and seed
+  httplib::Result second = Trigger("main-menu", Token());
+  ASSERT_TRUE(second && second->status == 201) << Describe(second);
+  EXPECT_NE(Json(first).value("compileId", ""),
+            Json(second).value("compileId", ""));
 }
 
 TEST_F(SimHttpTest, SecondTriggerWhileRunningAnswers409WithRunningCompileId) {
