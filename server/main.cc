@@ -284,13 +284,13 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                           &clock, &log);
   budget.AddPauseListener(&scheduler);
   JobRegistry registry;
+  RequestIdIndex request_ids;
   RetentionSweeper sweeper(
       config.retention,
       std::clamp(config.retention.event_retention / 4, absl::Milliseconds(100),
                  absl::Minutes(1)),
-      &registry, &clock, &log, store.get());
+      &registry, &request_ids, &clock, &log, store.get());
   WatcherSet watchers(config.heartbeat_interval);
-  RequestIdIndex request_ids;
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
                          config.max_pending_starts, journal.get(),

@@ -1,5 +1,6 @@
 #include "server/request_id_index.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/quoted.h"
 
@@ -48,6 +49,18 @@ void RequestIdIndex::Complete(const std::string& request_id,
     }
   }
   for (Callback& waiter : waiters) waiter(outcome);
+}
+
+void RequestIdIndex::ForgetCompiles(
+    const std::vector<std::string>& compile_names) {
+  if (compile_names.empty()) return;
+  const absl::flat_hash_set<std::string> names(compile_names.begin(),
+                                               compile_names.end());
+  absl::MutexLock lock(&mu_);
+  absl::erase_if(entries_, [&names](const auto& key_and_entry) {
+    const std::shared_ptr<CompileJob>& job = key_and_entry.second.job;
+    return job != nullptr && names.contains(job->name());
+  });
 }
 
 void RequestIdIndex::Restore(const std::string& request_id,

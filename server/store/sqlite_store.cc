@@ -624,12 +624,22 @@ absl::StatusOr<int64_t> SqliteStore::PruneWhere(const std::string& select_names,
   return pruned;
 }
 
-absl::StatusOr<int64_t> SqliteStore::PruneFinishedBefore(absl::Time cutoff) {
+absl::StatusOr<int64_t> SqliteStore::DropEventsFinishedBefore(
+    absl::Time cutoff) {
   absl::MutexLock lock(&mu_);
-  return PruneWhere(
-      "SELECT name FROM compiles WHERE finished_us IS NOT NULL AND "
-      "finished_us < ?1",
-      absl::ToUnixMicros(cutoff));
+  static constexpr char kDrop[] =
+      "DELETE FROM events WHERE compile_name IN (SELECT name FROM compiles "
+      "WHERE finished_us IS NOT NULL AND finished_us < ?1) AND sequence < "
+      "(SELECT last_sequence FROM compiles WHERE name = events.compile_name)";
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, kDrop, -1, &statement, nullptr) != SQLITE_OK) {
+    return Error("cannot drop expired events");
+  }
+  sqlite3_bind_int64(statement, 1, absl::ToUnixMicros(cutoff));
+  const int step = sqlite3_step(statement);
+  sqlite3_finalize(statement);
+  if (step != SQLITE_DONE) return Error("cannot drop expired events");
+  return static_cast<int64_t>(sqlite3_changes(db_));
 }
 
 absl::StatusOr<int64_t> SqliteStore::PruneFinishedBeyond(int64_t keep) {

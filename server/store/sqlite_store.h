@@ -61,7 +61,7 @@ class SqliteStore final : public Store {
       DeliveryState state, const DeliveryFilter& filter) override;
   absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
       const DeliveryFilter& filter, absl::Time now) override;
-  absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time cutoff) override;
+  absl::StatusOr<int64_t> DropEventsFinishedBefore(absl::Time cutoff) override;
   absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t keep) override;
 
   // The database file.

@@ -144,6 +144,57 @@ TEST(Durability, TheSameRequestIdAfterARestartReturnsTheSameCompile) {
   EXPECT_THAT(refused.status().message(), HasSubstr("deploy-42"));
 }
 
+// Retention is one rule, before and after a restart: past the event
+// retention a finished compile keeps its result and its request_id (the
+// same key returns it, never a new trigger); beyond the count of finished
+// compiles both are forgotten (the key starts a new compile).
+TEST(Durability, RetentionTreatsARequestIdTheSameBeforeAndAfterARestart) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=50", "--in-progress-ms=100"};
+  options.server_args.insert(
+      options.server_args.end(),
+      {"--event-retention=1s", "--max-finished-compiles=2"});
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile expired = MustStartCompile(*gateway, "main-menu", "old");
+  ASSERT_TRUE(Watch(*gateway, After(expired.name(), 0)).status.ok());
+  // Past the event retention: the events before the result are gone ...
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Watch(*gateway, After(expired.name(), 0)).status.error_code() ==
+               grpc::StatusCode::OUT_OF_RANGE;
+      },
+      absl::Seconds(20)));
+  // ... and the key still names the compile, now and after a restart.
+  EXPECT_EQ(MustStartCompile(*gateway, "main-menu", "old").name(),
+            expired.name());
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  EXPECT_EQ(MustStartCompile(*gateway, "main-menu", "old").name(),
+            expired.name());
+  auto got = Get(*gateway, expired.name());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state(), v1::STATE_COMPLETED);
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 1);
+
+  // Two newer finished compiles push it beyond the count: forgotten, with
+  // its key, so the key starts a new compile — before a restart as after.
+  for (const char* flow : {"broken-refs", "syntax-error"}) {
+    const v1::Compile newer = MustStartCompile(*gateway, flow);
+    ASSERT_TRUE(Watch(*gateway, After(newer.name(), 0)).status.ok());
+  }
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return !Get(*gateway, expired.name()).ok(); }, absl::Seconds(20)));
+  const v1::Compile fresh = MustStartCompile(*gateway, "main-menu", "old");
+  EXPECT_NE(fresh.name(), expired.name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 2);
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  EXPECT_EQ(MustStartCompile(*gateway, "main-menu", "old").name(),
+            fresh.name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 2);
+}
+
 TEST(Durability, AFullStoreRefusesNewStartsAndStillServesWhatItHas) {
   HarnessOptions options;
   options.server_args.push_back("--store-max-pages=14");

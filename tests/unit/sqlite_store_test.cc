@@ -232,6 +232,49 @@ TEST(SqliteStore, AReadOnlyDatabaseServesReadsAndRefusesWritesClearly) {
   EXPECT_THAT(status.message(), HasSubstr("readonly"));
 }
 
+TEST(SqliteStore, ExpiredEventsGoButEachResultAndKeyStay) {
+  ScopedTempDir temp;
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  StoreBatch batch;
+  batch.compiles = {
+      Compile("old", compilev1::STATE_COMPLETED, 3, absl::FromUnixSeconds(10)),
+      Compile("newer", compilev1::STATE_COMPLETED, 2,
+              absl::FromUnixSeconds(20)),
+      Compile("live", compilev1::STATE_IN_PROGRESS, 2)};
+  batch.events = {Event("old", 1),   Event("old", 2),  Event("old", 3),
+                  Event("newer", 1), Event("newer", 2), Event("live", 1),
+                  Event("live", 2)};
+  batch.request_ids.push_back(
+      {"r", "main", "", "flows/main/compiles/old", absl::FromUnixSeconds(1)});
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+
+  auto dropped = (*store)->DropEventsFinishedBefore(absl::FromUnixSeconds(15));
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(*dropped, 2);  // events 1 and 2 of "old"
+
+  auto contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok());
+  EXPECT_THAT(contents->compiles, SizeIs(3));
+  std::vector<std::pair<std::string, uint64_t>> events;
+  for (const auto& event : contents->events) {
+    events.emplace_back(event.compile_name, event.sequence);
+  }
+  std::sort(events.begin(), events.end());
+  EXPECT_THAT(events, ElementsAre(std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/live", 1},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/live", 2},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/newer", 1},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/newer", 2},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/old", 3}));
+  ASSERT_THAT(contents->request_ids, SizeIs(1));
+  EXPECT_EQ(contents->request_ids[0].compile_name, "flows/main/compiles/old");
+}
+
 TEST(SqliteStore, PrunesFinishedCompilesWithTheirEventsAndKeys) {
   ScopedTempDir temp;
   auto store = SqliteStore::Open(temp.path());
@@ -249,12 +292,9 @@ TEST(SqliteStore, PrunesFinishedCompilesWithTheirEventsAndKeys) {
       {"r", "main", "", "flows/main/compiles/old", absl::FromUnixSeconds(1)});
   ASSERT_TRUE((*store)->Commit(batch).ok());
 
-  auto pruned = (*store)->PruneFinishedBefore(absl::FromUnixSeconds(15));
+  auto pruned = (*store)->PruneFinishedBeyond(1);  // keep the newest finished
   ASSERT_TRUE(pruned.ok()) << pruned.status();
-  EXPECT_EQ(*pruned, 1);
-  pruned = (*store)->PruneFinishedBeyond(1);  // keep the newest finished
-  ASSERT_TRUE(pruned.ok()) << pruned.status();
-  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(*pruned, 2);
 
   auto contents = (*store)->LoadAll();
   ASSERT_TRUE(contents.ok());
@@ -345,7 +385,7 @@ TEST(SqliteStore, KeepsTheOutboxWithTheEventsItDelivers) {
   EXPECT_THAT(contents->pending_deliveries, SizeIs(2));
 
   // Pruning the compile takes its outbox along.
-  ASSERT_TRUE((*store)->PruneFinishedBefore(absl::FromUnixSeconds(6)).ok());
+  ASSERT_TRUE((*store)->PruneFinishedBeyond(0).ok());
   contents = (*store)->LoadAll();
   ASSERT_TRUE(contents.ok());
   EXPECT_THAT(contents->pending_deliveries, SizeIs(0));
