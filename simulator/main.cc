@@ -327,9 +327,9 @@ int main(int argc, char** argv) {
 
   cxone::RealClock clock;
   cxone::Redactor redactor;
-  // Only the client secret is registered: tokens are never logged, and
-  // registering each would soon push the secret out of the Redactor.
-  redactor.AddSecret(config.client_secret);
+  // Only the client secret is registered: the simulator never logs the
+  // tokens it issues.
+  redactor.AddPermanentSecret(config.client_secret);
   cxone::JsonLog log(stderr, &clock, &redactor);
   log.Info("starting", {{"config", flag_set.EffectiveConfig()}});
 
