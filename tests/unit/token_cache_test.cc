@@ -219,8 +219,9 @@ TEST(TokenCache, KeepsRedactingTheClientSecretAfterManyTokenRefreshes) {
   failing = true;
   const absl::Status status = cache.Get().status();
   ASSERT_TRUE(absl::IsUnavailable(status)) << status;
-  EXPECT_THAT(status.message(), HasSubstr("bad secret [REDACTED]"));
-  EXPECT_THAT(status.message(), Not(HasSubstr("s3cr&t")));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("bad secret [REDACTED]"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("s3cr&t")));
 }
 
 TEST(TokenCache, ErrorEchoingTheFormEncodedRequestDoesNotLeakTheSecret) {
@@ -236,8 +237,9 @@ TEST(TokenCache, ErrorEchoingTheFormEncodedRequestDoesNotLeakTheSecret) {
   TokenCache cache(Config(), &http, &clock, &redactor);
   const absl::Status status = cache.Get().status();
   ASSERT_TRUE(absl::IsFailedPrecondition(status)) << status;
-  EXPECT_THAT(status.message(), HasSubstr("&client_secret=[REDACTED]&scope"));
-  EXPECT_THAT(status.message(), Not(HasSubstr("s3cr")));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("&client_secret=[REDACTED]&scope"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("s3cr")));
 }
 
 TEST(TokenCache, ErrorEchoingTheBasicCredentialsDoesNotLeakThem) {
@@ -259,8 +261,9 @@ TEST(TokenCache, ErrorEchoingTheBasicCredentialsDoesNotLeakThem) {
   TokenCache cache(config, &http, &clock, &redactor);
   const absl::Status status = cache.Get().status();
   ASSERT_TRUE(absl::IsFailedPrecondition(status)) << status;
-  EXPECT_THAT(status.message(), HasSubstr("unknown client Basic [REDACTED]"));
-  EXPECT_THAT(status.message(),
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("unknown client Basic [REDACTED]"));
+  EXPECT_THAT(std::string(status.message()),
               Not(HasSubstr(absl::Base64Escape("gateway%20id:s3cr%26t"))));
 }
 
@@ -280,8 +283,8 @@ TEST(TokenCache, ASecretStraddlingTheExcerptCutLeavesNoPrefix) {
   TokenCache cache(config, &http, &clock, &redactor);
   const absl::Status status = cache.Get().status();
   ASSERT_TRUE(absl::IsUnavailable(status)) << status;
-  EXPECT_THAT(status.message(), HasSubstr("[REDAC"));
-  EXPECT_THAT(status.message(), Not(HasSubstr("012345")));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("[REDAC"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("012345")));
 }
 
 TEST(FormEncode, EncodesReservedCharactersInUpperCaseHex) {
