@@ -185,7 +185,7 @@ int FailToStart(JsonLog& log, const std::string& what,
 int Run(const ServerConfig& config, sigset_t* stop_signals) {
   RealClock clock;
   Redactor redactor;
-  redactor.AddSecret(config.client_secret);
+  redactor.AddPermanentSecret(config.client_secret);
   JsonLog log(stderr, &clock, &redactor);
   // Webhook secrets are known before anything can log them.
   WebhooksConfig webhooks;
@@ -203,9 +203,9 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     }
     webhooks = *std::move(loaded);
     for (const WebhookEndpointConfig& endpoint : webhooks.endpoints) {
-      redactor.AddSecret(endpoint.secret.text);
+      redactor.AddPermanentSecret(endpoint.secret.text);
       if (endpoint.previous_secret.has_value()) {
-        redactor.AddSecret(endpoint.previous_secret->text);
+        redactor.AddPermanentSecret(endpoint.previous_secret->text);
       }
     }
   }
@@ -273,7 +273,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   cxone_config.request_timeout = config.request_timeout;
   cxone_config.max_call_duration = config.max_call_duration;
   upstream::CxoneClient cxone(cxone_config, &http, &tokens, &backoff, &clock,
-                              &log);
+                              &log, &redactor);
 
   // Polls and starts have their own threads, so neither can queue the
   // other out; polls never use more threads than requests may be in flight.

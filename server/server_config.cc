@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/redactor.h"
 
 namespace cxone {
 namespace {
@@ -240,11 +241,14 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(
         "--client-id (or $CXONE_CLIENT_ID) is required");
   }
+  std::string secret_source = "$CXONE_CLIENT_SECRET";
   if (!config.client_secret_file.empty()) {
     absl::StatusOr<std::string> secret =
         ReadSecretFile(config.client_secret_file);
     if (!secret.ok()) return secret.status();
     config.client_secret = *secret;
+    secret_source = absl::StrCat("--client-secret-file \"",
+                                 config.client_secret_file, "\"");
   } else if (std::optional<std::string> secret = env("CXONE_CLIENT_SECRET")) {
     config.client_secret = *secret;
   }
@@ -252,6 +256,15 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(
         "the client secret is required: set $CXONE_CLIENT_SECRET or "
         "--client-secret-file");
+  }
+  // Every occurrence of the secret is redacted from the logs: a short one
+  // matches ordinary text and would garble every line (see redactor.h).
+  if (config.client_secret.size() < Redactor::kMinSecretLength) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the client secret from ", secret_source, " is too short: at least ",
+        Redactor::kMinSecretLength,
+        " characters are required, so that redacting it from the logs "
+        "cannot garble them"));
   }
   if (config.store != "sqlite" && config.store != "memory") {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -63,6 +63,7 @@ struct Flags {
   std::string backwards_flows;
   std::string unknown_status_flows;
   std::string chatty_flows;
+  std::string echo_authorization_flows;
   int64_t in_progress_ms_max = 0;
   int64_t queued_spread_ms = 0;
   // Older names, used when the new flag is left at its default.
@@ -134,6 +135,10 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
       "chatty-flows", &flags.chatty_flows,
       "comma-separated flow ids whose compiles report a new "
       "unknown status WORKING-<n> every 10 ms while in progress");
+  flag_set.AddString("echo-authorization-flows",
+                     &flags.echo_authorization_flows,
+                     "comma-separated flow ids whose status requests are "
+                     "answered 400 quoting their Authorization header");
   flag_set.AddInt("queued-spread-ms", &flags.queued_spread_ms,
                   "extra QUEUED time drawn per compile from [0, this]");
   flag_set.AddInt("in-progress-ms-max", &flags.in_progress_ms_max,
@@ -213,7 +218,8 @@ absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
       {"stuck_flows", &flags.stuck_flows},
       {"backwards_flows", &flags.backwards_flows},
       {"unknown_status_flows", &flags.unknown_status_flows},
-      {"chatty_flows", &flags.chatty_flows}};
+      {"chatty_flows", &flags.chatty_flows},
+      {"echo_authorization_flows", &flags.echo_authorization_flows}};
   for (const auto& [field, text] : lists) {
     patch[field] = SplitList(*text, ",");
   }
@@ -327,9 +333,9 @@ int main(int argc, char** argv) {
 
   cxone::RealClock clock;
   cxone::Redactor redactor;
-  // Only the client secret is registered: tokens are never logged, and
-  // registering each would soon push the secret out of the Redactor.
-  redactor.AddSecret(config.client_secret);
+  // Only the client secret is registered: the simulator never logs the
+  // tokens it issues.
+  redactor.AddPermanentSecret(config.client_secret);
   cxone::JsonLog log(stderr, &clock, &redactor);
   log.Info("starting", {{"config", flag_set.EffectiveConfig()}});
 

@@ -154,7 +154,8 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
       if (!down.ok()) return down.status();
       faults.token_endpoint_down = *down;
     } else if (field == "stuck_flows" || field == "backwards_flows" ||
-               field == "unknown_status_flows" || field == "chatty_flows") {
+               field == "unknown_status_flows" || field == "chatty_flows" ||
+               field == "echo_authorization_flows") {
       absl::StatusOr<absl::flat_hash_set<std::string>> flows =
           FlowList(field, value);
       if (!flows.ok()) return flows.status();
@@ -162,7 +163,8 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
           field == "stuck_flows"            ? faults.stuck_flows
           : field == "backwards_flows"      ? faults.backwards_flows
           : field == "unknown_status_flows" ? faults.unknown_status_flows
-                                            : faults.chatty_flows;
+          : field == "chatty_flows"         ? faults.chatty_flows
+                                            : faults.echo_authorization_flows;
       target = *std::move(flows);
     } else if (field == "in_progress_ms_max") {
       absl::StatusOr<double> ms = NumberIn(field, value, 0, 86'400'000);
@@ -214,6 +216,7 @@ nlohmann::json FaultsToJson(const SimFaults& faults,
       {"backwards_flows", SortedList(faults.backwards_flows)},
       {"unknown_status_flows", SortedList(faults.unknown_status_flows)},
       {"chatty_flows", SortedList(faults.chatty_flows)},
+      {"echo_authorization_flows", SortedList(faults.echo_authorization_flows)},
       {"in_progress_ms_max", Number(absl::ToDoubleMilliseconds(std::max(
                                  faults.in_progress_max, in_progress_min)))},
       {"queued_spread_ms",

@@ -477,6 +477,16 @@ void SimHttpServer::HandleStatus(const httplib::Request& req,
     SendError(res, 400, "invalid_argument", valid.message());
     return;
   }
+  if (state_->faults().echo_authorization_flows.contains(flow_id)) {
+    // The credential goes into the body only: the log line never shows it.
+    SendError(res, 400, "invalid_request",
+              absl::StrCat("request refused (simulated); it was sent with "
+                           "Authorization: ",
+                           req.get_header_value("Authorization")));
+    log_->Info("echoing the Authorization header in a 400 (simulated)",
+               {{"flowId", flow_id}, {"compileId", compile_id}});
+    return;
+  }
   absl::StatusOr<CompileSnapshot> compile =
       state_->AnswerStatus(flow_id, compile_id, /*intact=*/!malformed);
   if (!compile.ok()) {

@@ -2,6 +2,11 @@
 // job logic (starting, polling) can be tested against a fake. CxoneClient is
 // the real implementation.
 //
+// What an implementation returns — results and error messages alike — holds
+// no secret: text from CXone has been redacted where it entered (CxoneClient
+// decodes every answer through the Redactor), so callers store and publish
+// it as it is (events, the store, watch streams, webhooks).
+//
 // Thread-safety: implementations must allow concurrent calls. Calls block.
 #ifndef CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_
 #define CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_

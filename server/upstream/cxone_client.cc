@@ -14,10 +14,11 @@ bool IsTransient(const absl::Status& status) {
 
 // The answer to a 4xx that no call handles specially.
 absl::Status OtherClientError(const HttpResponse& response,
-                              absl::string_view what) {
+                              absl::string_view what,
+                              const Redactor& redactor) {
   std::string message =
       absl::StrCat("CXone refused to ", what, " (HTTP ", response.status_code,
-                   ": ", SummarizeErrorBody(response.body), ")");
+                   ": ", SummarizeErrorBody(response.body, redactor), ")");
   if (response.status_code == 400 || response.status_code == 422) {
     return absl::InvalidArgumentError(message);
   }
@@ -28,13 +29,14 @@ absl::Status OtherClientError(const HttpResponse& response,
 
 CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
                          TokenCache* tokens, Backoff* backoff, Clock* clock,
-                         JsonLog* log)
+                         JsonLog* log, const Redactor* redactor)
     : config_(std::move(config)),
       http_(http),
       tokens_(tokens),
       backoff_(backoff),
       clock_(clock),
-      log_(log) {}
+      log_(log),
+      redactor_(redactor) {}
 
 absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
                                                const std::string& path,
@@ -117,7 +119,7 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       } else if (response->status_code >= 500) {
         last_failure = absl::UnavailableError(absl::StrCat(
             "CXone answered HTTP ", response->status_code, " when asked to ",
-            what, ": ", SummarizeErrorBody(response->body)));
+            what, ": ", SummarizeErrorBody(response->body, *redactor_)));
       } else if (response->status_code / 100 == 2 && validate) {
         absl::Status valid = validate(*response);
         if (valid.ok()) return response;
@@ -180,7 +182,7 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
     case 201:
     case 202: {
       absl::StatusOr<TriggerResult> result =
-          ParseTriggerResponse(response->body);
+          ParseTriggerResponse(response->body, *redactor_);
       if (!result.ok()) {
         return absl::UnavailableError(absl::StrCat(
             "CXone accepted the request to ", what,
@@ -192,12 +194,12 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       return absl::PermissionDeniedError(
           absl::StrCat("CXone denied the request to ", what,
                        ": the gateway's access token lacks scope flow:write (",
-                       SummarizeErrorBody(response->body), ")"));
+                       SummarizeErrorBody(response->body, *redactor_), ")"));
     case 404:
       return absl::NotFoundError(
           absl::StrCat("CXone does not know flow \"", flow_id, "\""));
     case 409: {
-      std::string running = ParseConflictCompileId(response->body);
+      std::string running = ParseConflictCompileId(response->body, *redactor_);
       if (running.empty()) {
         return absl::AbortedError(absl::StrCat(
             "flow \"", flow_id,
@@ -207,7 +209,7 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       return TriggerResult{running, "", /*already_running=*/true};
     }
     default:
-      return OtherClientError(*response, what);
+      return OtherClientError(*response, what, *redactor_);
   }
 }
 
@@ -217,8 +219,8 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
                                         "\" of flow \"", flow_id, "\"");
   // A malformed body is transient: retried like a 5xx, within this call.
   absl::StatusOr<CompileStatus> parsed;
-  auto parse = [&parsed](const HttpResponse& response) {
-    parsed = ParseStatusResponse(response.body);
+  auto parse = [this, &parsed](const HttpResponse& response) {
+    parsed = ParseStatusResponse(response.body, *redactor_);
     return parsed.status();
   };
   absl::StatusOr<HttpResponse> response = Call(
@@ -232,13 +234,13 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
       return absl::PermissionDeniedError(
           absl::StrCat("CXone denied the request to ", what,
                        ": the gateway's access token lacks scope flow:read (",
-                       SummarizeErrorBody(response->body), ")"));
+                       SummarizeErrorBody(response->body, *redactor_), ")"));
     case 404:
       return absl::NotFoundError(absl::StrCat("CXone does not know compile \"",
                                               compile_id, "\" of flow \"",
                                               flow_id, "\""));
     default:
-      return OtherClientError(*response, what);
+      return OtherClientError(*response, what, *redactor_);
   }
 }
 

@@ -18,7 +18,11 @@
 //     404 → NotFound, 409 without a running compile id → Aborted,
 //     credentials rejected → FailedPrecondition,
 //     still failing after the retries → Unavailable.
-// Error messages never contain a token or the client secret.
+// Every text from CXone — error summaries in messages, statuses, ids and
+// diagnostics in results — is decoded by response_parser.h through the
+// Redactor, so neither results nor error messages contain a registered
+// secret (token, client secret, webhook secret) in any encoding it knows:
+// what this client returns may be stored and published as it is.
 //
 // Calls block (HTTP and backoff sleeps): run them on worker threads, never
 // on a gRPC reactor.
@@ -32,10 +36,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/backoff.h"
 #include "common/clock.h"
 #include "common/json_log.h"
+#include "common/redactor.h"
 #include "nlohmann/json.hpp"
-#include "common/backoff.h"
 #include "server/upstream/compile_upstream.h"
 #include "server/upstream/http_client.h"
 #include "server/upstream/token_cache.h"
@@ -57,7 +62,8 @@ class CxoneClient final : public CompileUpstream {
  public:
   // All pointers must outlive the client.
   CxoneClient(CxoneClientConfig config, HttpClient* http, TokenCache* tokens,
-              Backoff* backoff, Clock* clock, JsonLog* log);
+              Backoff* backoff, Clock* clock, JsonLog* log,
+              const Redactor* redactor);
   CxoneClient(const CxoneClient&) = delete;
   CxoneClient& operator=(const CxoneClient&) = delete;
 
@@ -106,6 +112,7 @@ class CxoneClient final : public CompileUpstream {
   Backoff* const backoff_;
   Clock* const clock_;
   JsonLog* const log_;
+  const Redactor* const redactor_;
 };
 
 }  // namespace cxone::upstream

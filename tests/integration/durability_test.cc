@@ -239,7 +239,7 @@ std::pair<int, std::string> RunServerOn(const std::string& state_dir) {
       {"--cxone-base-url=http://127.0.0.1:9", "--client-id=x",
        "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        absl::StrCat("--state-dir=", state_dir)},
-      {{"CXONE_CLIENT_SECRET", "s"}}, absl::Seconds(30));
+      {{"CXONE_CLIENT_SECRET", "durability-secret"}}, absl::Seconds(30));
   EXPECT_TRUE(outcome.ok()) << outcome.status();
   if (!outcome.ok()) return {-1, ""};
   return {outcome->exit_code, outcome->Text()};

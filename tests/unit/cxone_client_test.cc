@@ -31,7 +31,7 @@ class CxoneClientTest : public ::testing::Test {
                 &http_, &clock_, &redactor_),
         backoff_({absl::Milliseconds(100), absl::Seconds(2), 4}, 1),
         client_({kBase, absl::Seconds(5), absl::Seconds(30)}, &http_, &tokens_,
-                &backoff_, &clock_, &log_) {
+                &backoff_, &clock_, &log_, &redactor_) {
     http_.On("/oauth/token", [this](const HttpRequest&) {
       int n = ++tokens_issued_;
       return Respond(
@@ -316,6 +316,77 @@ TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
   auto result = client_.Trigger("main", {{"level", "x"}});
   EXPECT_TRUE(absl::IsInvalidArgument(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("directives.level"));
+}
+
+// Text from CXone is redacted where it enters the gateway: an answer that
+// echoes the request's Authorization header cannot carry the token into an
+// error message (and from there into events, the store and webhooks).
+TEST_F(CxoneClientTest, ErrorAnswersEchoingTheAuthorizationHeaderAreRedacted) {
+  http_.On("/compile/c-1", [](const HttpRequest& request) {
+    return Respond(400,
+                   nlohmann::json{{"error", "bad_request"},
+                                  {"message", "rejected Authorization: " +
+                                                  AuthorizationOf(request)}}
+                       .dump());
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest& request) {
+    return Respond(403, "forbidden for " + AuthorizationOf(request));
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(absl::IsInvalidArgument(status.status())) << status.status();
+  EXPECT_THAT(std::string(status.status().message()),
+              HasSubstr("rejected Authorization: Bearer [REDACTED]"));
+  EXPECT_THAT(std::string(status.status().message()), Not(HasSubstr("tok-1")));
+  auto trigger = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(absl::IsPermissionDenied(trigger.status())) << trigger.status();
+  EXPECT_THAT(std::string(trigger.status().message()),
+              HasSubstr("Bearer [REDACTED]"));
+  EXPECT_THAT(std::string(trigger.status().message()), Not(HasSubstr("tok-1")));
+}
+
+TEST_F(CxoneClientTest, ServerErrorsEchoingTheTokenAreRedacted) {
+  http_.On("/compile/c-1", [](const HttpRequest& request) {
+    return Respond(502, "upstream saw " + AuthorizationOf(request));
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(absl::IsUnavailable(status.status())) << status.status();
+  EXPECT_THAT(std::string(status.status().message()),
+              HasSubstr("Bearer [REDACTED]"));
+  EXPECT_THAT(std::string(status.status().message()), Not(HasSubstr("tok-1")));
+}
+
+TEST_F(CxoneClientTest, TextFieldsOfAnswersAreRedacted) {
+  http_.On("/compile/c-1", [](const HttpRequest& request) {
+    const std::string echo = AuthorizationOf(request);
+    return Respond(200, nlohmann::json{{"status", "FAILED " + echo},
+                                       {"flowId", "main " + echo},
+                                       {"compileId", "c-1 " + echo},
+                                       {"errors",
+                                        {{{"code", "E_" + echo},
+                                          {"message", "bad header " + echo}}}},
+                                       {"warnings", {"saw " + echo}}}
+                            .dump());
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest& request) {
+    return Respond(
+        201, nlohmann::json{{"compileId", "c-1"},
+                            {"status", "QUEUED " + AuthorizationOf(request)}}
+                 .dump());
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->errors.size(), 1u);
+  ASSERT_EQ(status->warnings.size(), 1u);
+  for (const std::string& text :
+       {status->status, status->flow_id, status->compile_id,
+        status->errors[0].code, status->errors[0].message,
+        status->warnings[0].message}) {
+    EXPECT_THAT(text, HasSubstr("Bearer [REDACTED]"));
+    EXPECT_THAT(text, Not(HasSubstr("tok-1")));
+  }
+  auto trigger = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(trigger.ok()) << trigger.status();
+  EXPECT_EQ(trigger->status, "QUEUED Bearer [REDACTED]");
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ EnvLookup Env(std::map<std::string, std::string> values) {
 const std::map<std::string, std::string> kMinimalEnv = {
     {"CXONE_BASE_URL", "http://127.0.0.1:9000/"},
     {"CXONE_CLIENT_ID", "gateway"},
-    {"CXONE_CLIENT_SECRET", "hunter2"}};
+    {"CXONE_CLIENT_SECRET", "hunter2-hunter2"}};
 
 TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
   auto parsed = ParseServerConfig({}, Env(kMinimalEnv));
@@ -33,7 +33,7 @@ TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
   EXPECT_EQ(config.listen, "127.0.0.1:50051");
   EXPECT_EQ(config.cxone_base_url, "http://127.0.0.1:9000");
   EXPECT_EQ(config.token_url, "http://127.0.0.1:9000/api/v2/oauth/token");
-  EXPECT_EQ(config.client_secret, "hunter2");
+  EXPECT_EQ(config.client_secret, "hunter2-hunter2");
   EXPECT_EQ(config.polling.in_progress_poll_interval, absl::Seconds(1));
   EXPECT_EQ(config.budget.requests_per_second, 10);
   // Polls never take more workers than requests may be in flight.
@@ -43,7 +43,8 @@ TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
 TEST(ServerConfig, ToJsonNeverShowsTheSecret) {
   auto parsed = ParseServerConfig({}, Env(kMinimalEnv));
   ASSERT_TRUE(parsed.ok());
-  EXPECT_THAT(parsed->config.ToJson().dump(), Not(HasSubstr("hunter2")));
+  EXPECT_THAT(parsed->config.ToJson().dump(),
+              Not(HasSubstr("hunter2-hunter2")));
 }
 
 TEST(ServerConfig, ReadsTheSecretFromAFileWithoutTrailingNewline) {
@@ -101,6 +102,28 @@ TEST(ServerConfig, RejectsInvalidValuesByName) {
     EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
     EXPECT_THAT(parsed.status().message(), HasSubstr(c.expected));
   }
+}
+
+// A short secret matches ordinary text: redacting it would garble the logs.
+TEST(ServerConfig, RefusesAClientSecretTooShortToRedactNamingWhereItCameFrom) {
+  auto env = kMinimalEnv;
+  env["CXONE_CLIENT_SECRET"] = "x";
+  auto parsed = ParseServerConfig({}, Env(env));
+  ASSERT_TRUE(absl::IsInvalidArgument(parsed.status())) << parsed.status();
+  EXPECT_THAT(parsed.status().message(), HasSubstr("$CXONE_CLIENT_SECRET"));
+  EXPECT_THAT(parsed.status().message(), HasSubstr("at least 8 characters"));
+
+  const std::string path = ::testing::TempDir() + "/short-secret.txt";
+  std::ofstream(path) << "1234567\n";
+  env.erase("CXONE_CLIENT_SECRET");
+  parsed = ParseServerConfig({"--client-secret-file", path}, Env(env));
+  ASSERT_TRUE(absl::IsInvalidArgument(parsed.status())) << parsed.status();
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--client-secret-file"));
+  EXPECT_THAT(parsed.status().message(), HasSubstr(path));
+  EXPECT_THAT(parsed.status().message(), Not(HasSubstr("1234567")));
+
+  std::ofstream(path) << "12345678\n";
+  EXPECT_TRUE(ParseServerConfig({"--client-secret-file", path}, Env(env)).ok());
 }
 
 TEST(ServerConfig, HelpListsFlagsAndTheirVariables) {
