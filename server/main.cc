@@ -221,7 +221,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     absl::StatusOr<std::unique_ptr<SqliteStore>> opened =
         SqliteStore::Open(config.state_dir, store_options);
     if (!opened.ok()) {
-      return FailToStart(log, "cannot open the state store", opened.status());
+      // The store's errors name it: "state store PATH: reason".
+      return FailToStart(log, "cannot start", opened.status());
     }
     store = *std::move(opened);
   }
@@ -298,7 +299,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
         },
         &job_observers);
     if (!recovered.ok()) {
-      return FailToStart(log, "cannot recover the state store",
+      return FailToStart(log, "cannot recover the gateway's state",
                          recovered.status());
     }
     log.Info(
