@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -106,10 +107,7 @@ void FlagSet::MarkSecret(const std::string& name) {
 }
 
 FlagSet::Flag* FlagSet::Find(const std::string& name) {
-  for (Flag& flag : flags_) {
-    if (flag.name == name) return &flag;
-  }
-  return nullptr;
+  return const_cast<Flag*>(std::as_const(*this).Find(name));
 }
 
 const FlagSet::Flag* FlagSet::Find(const std::string& name) const {
