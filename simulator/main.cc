@@ -151,7 +151,7 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
                        {absl::ZeroDuration(), absl::Minutes(10)},
                        "older form of --latency-ms, as a duration");
   flag_set.AddDuration("token-ttl", &flags.token_ttl,
-                       {absl::Seconds(1), absl::Seconds(100'000'000)},
+                       {absl::Seconds(1), absl::Hours(24 * 365)},
                        "older form of --token-ttl-seconds, as a duration");
 }
 
