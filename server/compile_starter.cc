@@ -206,9 +206,8 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
           "cannot record a start",
           {{"flow", flow_id}, {"error", std::string(recorded.message())}});
       return absl::UnavailableError(absl::StrCat(
-          "the gateway cannot record new compiles (its state store is "
-          "failing: ",
-          recorded.message(), "); nothing was started, retry later"));
+          "the gateway cannot record new compiles (", recorded.message(),
+          "); nothing was started, retry later"));
     }
   }
   // What binds the key to the compile, in the compile's first commit; a key
@@ -250,10 +249,9 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     if (journal_ != nullptr) {
       if (absl::Status bound = journal_->Commit(binding(existing->name()));
           !bound.ok()) {
-        return absl::UnavailableError(absl::StrCat(
-            "the gateway cannot record the compile (its state store is "
-            "failing: ",
-            bound.message(), "); retry with the same request_id"));
+        return absl::UnavailableError(
+            absl::StrCat("the gateway cannot record the compile (",
+                         bound.message(), "); retry with the same request_id"));
       }
     }
     log_->Info("attached to running compile", {{"compile", existing->name()}});
@@ -298,10 +296,10 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     log_->Error(
         "cannot record a started compile",
         {{"compile", job->name()}, {"error", std::string(recorded.message())}});
-    return absl::UnavailableError(absl::StrCat(
-        "CXone started compile ", job->name(),
-        " but the gateway cannot record it (its state store is failing: ",
-        recorded.message(), "); retry with the same request_id to adopt it"));
+    return absl::UnavailableError(
+        absl::StrCat("CXone started compile ", job->name(),
+                     " but the gateway cannot record it (", recorded.message(),
+                     "); retry with the same request_id to adopt it"));
   }
   auto [registered, added] = registry_->AddIfAbsent(job);
   if (!added) return attach(std::move(registered));

@@ -229,7 +229,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     absl::StatusOr<std::unique_ptr<SqliteStore>> opened =
         SqliteStore::Open(config.state_dir, store_options);
     if (!opened.ok()) {
-      return FailToStart(log, "cannot open the state store", opened.status());
+      // The store's errors name it: "state store PATH: reason".
+      return FailToStart(log, "cannot start", opened.status());
     }
     store = *std::move(opened);
   }
@@ -306,7 +307,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
         },
         &job_observers);
     if (!recovered.ok()) {
-      return FailToStart(log, "cannot recover the state store",
+      return FailToStart(log, "cannot recover the gateway's state",
                          recovered.status());
     }
     log.Info(
@@ -360,6 +361,20 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                  config.listen.c_str());
     return 1;
   }
+  // grpc.health.v1 answers for the whole server ("") and for each service
+  // by name, all with the one verdict of the HealthMonitor: a Kubernetes
+  // gRPC probe may name either. Until the monitor's first verdict (at
+  // health.Start(), once everything runs) they are NOT_SERVING; names not
+  // listed stay NOT_FOUND.
+  const std::string health_services[] = {
+      "", compile::v1::CompileService::service_full_name(),
+      compile::v1::WebhookService::service_full_name()};
+  auto publish_health = [&server, &health_services](bool serving) {
+    for (const std::string& name : health_services) {
+      server->GetHealthCheckService()->SetServingStatus(name, serving);
+    }
+  };
+  publish_health(false);
   absl::StatusOr<std::unique_ptr<GatewayMetrics>> metrics =
       GatewayMetrics::Serve(config.metrics_listen);
   if (!metrics.ok()) {
@@ -368,15 +383,13 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   RegisterMetrics(**metrics, {&watchers, &scheduler, &budget, &http, &tokens,
                               &starter, &outcomes, &watch_dispatcher,
                               journal.get(), webhook_dispatcher.get()});
-  HealthMonitor health(
-      {journal != nullptr
-           ? std::function<bool()>([&journal] { return journal->healthy(); })
-           : nullptr,
-       [&tokens] { return tokens.failing_since(); }},
-      config.auth_failure_window, absl::Seconds(1), &clock, &log,
-      [&server](bool serving) {
-        server->GetHealthCheckService()->SetServingStatus(serving);
-      });
+  HealthMonitor health({journal != nullptr ? std::function<bool()>([&journal] {
+                          return journal->healthy();
+                        })
+                                           : nullptr,
+                        [&tokens] { return tokens.failing_since(); }},
+                       config.auth_failure_window, absl::Seconds(1), &clock,
+                       &log, publish_health);
   (*metrics)->SetReadiness([&health] { return health.serving(); },
                            [&health] { return health.why(); });
   scheduler.Start();
@@ -407,7 +420,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   }
   log.Info("shutting down", {{"signal", signal_number}});
   health.Shutdown();
-  server->GetHealthCheckService()->SetServingStatus(false);
+  publish_health(false);
   (*metrics)->SetReadiness([] { return false; },
                            [] { return std::string("draining"); });
   // Drain: every open watch gets what is pending, then UNAVAILABLE naming

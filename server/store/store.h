@@ -7,6 +7,9 @@
 // GroupCommitter (group_committer.h) merges the writes of many compiles
 // into one batch.
 //
+// Every error names the store once, "state store PATH: reason": callers
+// add what they were doing, never the store's name again.
+//
 // Implementations are thread-safe. The GroupCommitter is the one writer of
 // new state; the retention sweeper prunes beside it.
 #ifndef CXONE_SERVER_STORE_STORE_H_

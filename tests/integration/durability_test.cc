@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -13,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -253,6 +255,43 @@ TEST(DurabilityStartup, AnUnusableStateDirStopsTheStartNamingIt) {
   EXPECT_EQ(code, 1);
   EXPECT_THAT(output, HasSubstr(file));
   EXPECT_THAT(output, HasSubstr("not a directory"));
+}
+
+// The line the server prints on stderr when it cannot start ("" if none).
+std::string StartFailureLine(const std::string& output) {
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, "cxone-compile-server: ")) {
+      return std::string(line);
+    }
+  }
+  return "";
+}
+
+TEST(DurabilityStartup, AnUnusableDatabaseIsNamedOnceInTheMessage) {
+  testing::ScopedTempDir temp;
+  std::ofstream(temp.path() + "/gateway.db")
+      << "this is not an SQLite database, whatever its name says\n";
+  auto [code, output] = RunServerOn(temp.path());
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(StartFailureLine(output),
+            absl::StrCat("cxone-compile-server: cannot start: state store ",
+                         temp.path(),
+                         "/gateway.db: cannot turn on write-ahead logging: "
+                         "file is not a database"))
+      << output;
+}
+
+TEST(DurabilityStartup, AnEmptyDatabaseFileStopsTheStartSayingWhatToDo) {
+  testing::ScopedTempDir temp;
+  const std::string path = temp.path() + "/gateway.db";
+  std::ofstream{path};  // as a truncation leaves it
+  auto [code, output] = RunServerOn(temp.path());
+  EXPECT_EQ(code, 1) << output;
+  const std::string line = StartFailureLine(output);
+  EXPECT_THAT(line, HasSubstr(absl::StrCat("cannot start: state store ", path,
+                                           ": the database file is empty")));
+  EXPECT_THAT(line, HasSubstr("move it away"));
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);  // left for inspection
 }
 
 TEST(DurabilityStartup, ADatabaseFromANewerGatewayIsRefused) {

@@ -88,12 +88,17 @@ class CompileStarterTest : public ::testing::Test {
 };
 
 TEST_F(CompileStarterTest, AStartTheStoreCannotRecordTouchesNothingUpstream) {
-  store_.SetFailure(absl::UnavailableError("database or disk is full"));
+  store_.SetFailure(absl::UnavailableError(
+      "state store fake.db: cannot record a request_id: database or disk is "
+      "full"));
   Outcome outcome;
   journaled_starter_.Start(Request("main"), outcome.Callback());
   const absl::Status status = outcome.Get().status();
   EXPECT_TRUE(absl::IsUnavailable(status)) << status;
-  EXPECT_THAT(status.message(), HasSubstr("state store"));
+  EXPECT_EQ(status.message(),
+            "the gateway cannot record new compiles (state store fake.db: "
+            "cannot record a request_id: database or disk is full); nothing "
+            "was started, retry later");
   EXPECT_THAT(status.message(), HasSubstr("nothing was started"));
   EXPECT_EQ(upstream_.triggers(), 0);
 }

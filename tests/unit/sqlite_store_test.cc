@@ -135,9 +135,57 @@ TEST(SqliteStore, RefusesADatabaseWrittenByANewerGateway) {
   auto store = SqliteStore::Open(temp.path());
   ASSERT_FALSE(store.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
-  EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));
-  EXPECT_THAT(store.status().message(), HasSubstr("newer"));
-  EXPECT_THAT(store.status().message(), HasSubstr(temp.path() + "/gateway.db"));
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("state store ", temp.path(),
+                         "/gateway.db: the database has schema version 99, "
+                         "newer than this gateway's 3: it was written by a "
+                         "newer gateway; run that, or start with another "
+                         "--state-dir"));
+}
+
+TEST(SqliteStore, AFileThatIsNoDatabaseIsRefusedNamingTheStoreOnce) {
+  ScopedTempDir temp;
+  std::ofstream(temp.path() + "/gateway.db")
+      << "this is not an SQLite database, whatever its name says\n";
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("state store ", temp.path(),
+                         "/gateway.db: cannot turn on write-ahead logging: "
+                         "file is not a database"));
+}
+
+TEST(SqliteStore, AnEmptyDatabaseFileIsRefusedAsTruncatedAndLeftAlone) {
+  ScopedTempDir temp;
+  const std::string path = temp.path() + "/gateway.db";
+  std::ofstream{path};
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("state store ", path,
+                         ": the database file is empty (0 bytes): something "
+                         "truncated it, and the compiles, events and "
+                         "request_ids it held are lost. Restore it from a "
+                         "backup, or move it away with its -wal and -shm "
+                         "files to start with an empty store"));
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);
+  EXPECT_FALSE(SqliteStore::Open(temp.path(), {.read_only = true}).ok());
+}
+
+TEST(SqliteStore, ANewDatabaseIsNeverAnEmptyFile) {
+  ScopedTempDir temp;
+  // What a crash while creating one leaves behind.
+  std::ofstream{temp.path() + "/gateway.db.creating"};
+  {
+    auto store = SqliteStore::Open(temp.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_GT(std::filesystem::file_size(temp.path() + "/gateway.db"), 0u);
+    EXPECT_FALSE(std::filesystem::exists(temp.path() + "/gateway.db.creating"));
+  }
+  auto reopened = SqliteStore::Open(temp.path());
+  EXPECT_TRUE(reopened.ok()) << reopened.status();
 }
 
 // A database as the first release of the store (schema version 1) left it.
