@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpc/slice.h"
 #include "server/grpc_status.h"
+#include "server/request_decoder.h"
 #include "server/watch_dispatcher.h"
 
 namespace cxone {
@@ -112,13 +113,13 @@ bool WatchStream::EndedLocked() const {
 
 void WatchStream::Begin() {
   compilev1::WatchCompileRequest parsed;
-  absl::StatusOr<std::shared_ptr<CompileJob>> job =
-      grpc::SerializationTraits<compilev1::WatchCompileRequest>::Deserialize(
-          &request_, &parsed)
-              .ok()
-          ? dispatcher_->ResolveWatch(parsed)
-          : absl::InvalidArgumentError(
-                "the request is not a valid WatchCompileRequest");
+  absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
+    absl::Status decoded = DecodeRequest(request_, &parsed);
+    if (!decoded.ok()) {
+      return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
+    }
+    return dispatcher_->ResolveWatch(parsed);
+  }();
   if (!job.ok()) {
     absl::MutexLock lock(&mu_);
     started_ = true;
@@ -188,8 +189,7 @@ void WatchStream::WriteNextLocked() {
   }
   // Caught up with the log.
   if (absl::Status retained = job_->CheckRetained(cursor_); !retained.ok()) {
-    FinishLocked(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                              std::string(retained.message())));
+    FinishLocked(ToGrpcStatus(retained, dispatcher_->redactor()));
     return;
   }
   if (job_->IsFinishedAfter(cursor_)) {

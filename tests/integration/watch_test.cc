@@ -17,6 +17,7 @@
 #include "tests/support/gateway_harness.h"
 #include "tests/support/harness_testing.h"
 #include "tests/support/proc_status.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
@@ -110,6 +111,43 @@ TEST(WatchRetention, ExpiredEventsAreOutOfRangeSayingWhatIsRetained) {
   WatchResult snapshot = testing::WatchToEnd(gateway->stub(), compile.name());
   ASSERT_TRUE(snapshot.status.ok());
   EXPECT_EQ(snapshot.events.back().state(), v1::STATE_COMPLETED);
+}
+
+TEST(WatchRetention, EventsDroppedUnderASlowWatcherEndItOutOfRangeRedacted) {
+  HarnessOptions options;
+  options.server_args.push_back("--event-retention=100ms");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  // A flow named like the client secret: the OUT_OF_RANGE message names
+  // the compile, and must still not show the secret.
+  v1::Compile compile =
+      MustStartCompile(*gateway, testing::kHarnessClientSecret);
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
+  // A watcher whose flow-control window holds less than one event: the
+  // gateway's cursor stays where the watcher's reading is.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  auto slow = v1::CompileService::NewStub(grpc::CreateCustomChannel(
+      gateway->gateway_address(), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto reader = slow->WatchCompile(&context, After(compile.name(), 0));
+  // Until the sweeper has dropped what the watcher has not read.
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Watch(*gateway, After(compile.name(), 0)).status.error_code() ==
+           grpc::StatusCode::OUT_OF_RANGE;
+  }));
+  v1::CompileEvent event;
+  while (reader->Read(&event)) {
+  }
+  grpc::Status status = reader->Finish();
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("no longer retained"));
+  EXPECT_THAT(status.error_message(),
+              ::testing::Not(HasSubstr(testing::kHarnessClientSecret)));
+  EXPECT_THAT(status.error_message(), HasSubstr("[REDACTED]"));
 }
 
 TEST(WatchByFlow, FollowsTheNewestCompileOfTheFlow) {
