@@ -5,33 +5,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/directives_json.h"
 
 namespace cxone {
 namespace {
 
 constexpr size_t kMaxRequestIdLength = 256;
-
-// The request's directives as the JSON object CXone receives.
-absl::StatusOr<nlohmann::json> DirectivesJson(
-    const compilev1::StartCompileRequest& request) {
-  if (!request.has_directives()) return nlohmann::json();
-  std::string text;
-  auto status =
-      google::protobuf::util::MessageToJsonString(request.directives(), &text);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("directives cannot be encoded as JSON: ",
-                     status.message().as_string()));
-  }
-  nlohmann::json directives =
-      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!directives.is_object()) {
-    return absl::InvalidArgumentError("directives must be a JSON object");
-  }
-  return directives;
-}
 
 }  // namespace
 

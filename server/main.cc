@@ -24,6 +24,7 @@
 #include "server/health_monitor.h"
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
+#include "server/protobuf_log.h"
 #include "server/request_id_index.h"
 #include "server/retention_sweeper.h"
 #include "server/server_config.h"
@@ -187,6 +188,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   Redactor redactor;
   redactor.AddPermanentSecret(config.client_secret);
   JsonLog log(stderr, &clock, &redactor);
+  // libprotobuf's own complaints as JSON lines too.
+  ProtobufLogRoute protobuf_logs(&log);
   // Webhook secrets are known before anything can log them.
   WebhooksConfig webhooks;
   if (!config.webhooks_config.empty()) {
