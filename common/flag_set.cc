@@ -33,73 +33,53 @@ FlagSet::FlagSet(std::string env_prefix, std::string usage_header)
     : env_prefix_(std::move(env_prefix)),
       usage_header_(std::move(usage_header)) {}
 
-void FlagSet::AddString(std::string name, std::string* target,
-                        std::string help) {
+FlagSet::Flag& FlagSet::Add(std::string name, Kind kind, void* target,
+                            std::string help, std::string default_text) {
   Flag flag;
   flag.name = std::move(name);
-  flag.kind = Kind::kString;
+  flag.kind = kind;
   flag.target = target;
   flag.help = std::move(help);
-  flag.default_text = *target;
+  flag.default_text = std::move(default_text);
   flags_.push_back(std::move(flag));
+  return flags_.back();
+}
+
+void FlagSet::AddString(std::string name, std::string* target,
+                        std::string help) {
+  Add(std::move(name), Kind::kString, target, std::move(help), *target);
 }
 
 void FlagSet::AddDuration(std::string name, absl::Duration* target,
                           DurationRange range, std::string help) {
-  Flag flag;
-  flag.name = std::move(name);
-  flag.kind = Kind::kDuration;
-  flag.target = target;
-  flag.help = std::move(help);
-  flag.default_text = absl::FormatDuration(*target);
-  flag.duration_range = range;
-  flags_.push_back(std::move(flag));
+  Add(std::move(name), Kind::kDuration, target, std::move(help),
+      absl::FormatDuration(*target))
+      .duration_range = range;
 }
 
 void FlagSet::AddInt(std::string name, int64_t* target, IntRange range,
                      std::string help) {
-  Flag flag;
-  flag.name = std::move(name);
-  flag.kind = Kind::kInt;
-  flag.target = target;
-  flag.help = std::move(help);
-  flag.default_text = absl::StrCat(*target);
-  flag.int_range = range;
-  flags_.push_back(std::move(flag));
+  Add(std::move(name), Kind::kInt, target, std::move(help),
+      absl::StrCat(*target))
+      .int_range = range;
 }
 
 void FlagSet::AddDouble(std::string name, double* target, DoubleRange range,
                         std::string help) {
-  Flag flag;
-  flag.name = std::move(name);
-  flag.kind = Kind::kDouble;
-  flag.target = target;
-  flag.help = std::move(help);
-  flag.default_text = absl::StrCat(*target);
-  flag.double_range = range;
-  flags_.push_back(std::move(flag));
+  Add(std::move(name), Kind::kDouble, target, std::move(help),
+      absl::StrCat(*target))
+      .double_range = range;
 }
 
 void FlagSet::AddBool(std::string name, bool* target, std::string help) {
-  Flag flag;
-  flag.name = std::move(name);
-  flag.kind = Kind::kBool;
-  flag.target = target;
-  flag.help = std::move(help);
-  flag.default_text = *target ? "true" : "false";
-  flags_.push_back(std::move(flag));
+  Add(std::move(name), Kind::kBool, target, std::move(help),
+      *target ? "true" : "false");
 }
 
 void FlagSet::AddAddress(std::string name, std::string* target, PortUse use,
                          std::string help) {
-  Flag flag;
-  flag.name = std::move(name);
-  flag.kind = Kind::kAddress;
-  flag.target = target;
-  flag.help = std::move(help);
-  flag.default_text = *target;
-  flag.port_use = use;
-  flags_.push_back(std::move(flag));
+  Add(std::move(name), Kind::kAddress, target, std::move(help), *target)
+      .port_use = use;
 }
 
 void FlagSet::MarkSecret(const std::string& name) {

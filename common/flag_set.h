@@ -140,6 +140,10 @@ class FlagSet {
   // string or bool flag).
   static std::string RangeText(const Flag& flag);
 
+  // Registers a flag of `kind` writing to `target`; returns it so that the
+  // caller sets its range.
+  Flag& Add(std::string name, Kind kind, void* target, std::string help,
+            std::string default_text);
   Flag* Find(const std::string& name);
   const Flag* Find(const std::string& name) const;
   absl::Status Assign(Flag& flag, const std::string& value,
