@@ -5,6 +5,7 @@
 // cap, and that no secret reached a log line.
 #include <thread>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -225,34 +226,43 @@ TEST(FaultMatrix, RevokedTokensAreReplaced) {
   ExpectWellBehaved(*gateway);
 }
 
-TEST(FaultMatrix, TokenEndpointOutageIsSurvived) {
-  auto gateway = MustStart(FaultOptions({"--in-progress-ms=2000"}));
-  ASSERT_NE(gateway, nullptr);
+// Starts a compile, takes the token endpoint down and revokes the token in
+// use (polls fail), runs `during` and checks the compile kept its state
+// through the outage; then ends the outage and watches the compile to its
+// end.
+Outcome CompileThroughATokenOutage(GatewayHarness& gateway,
+                                   absl::FunctionRef<void()> during) {
   v1::StartCompileRequest request;
   request.set_flow_id("outage");
-  auto compile = testing::StartCompile(gateway->stub(), request);
-  ASSERT_TRUE(compile.ok()) << compile.status();
-  // Take the token endpoint down and revoke the token in use: polls fail.
-  ASSERT_TRUE(gateway
-                  ->SetSimFaults(
+  auto compile = testing::StartCompile(gateway.stub(), request);
+  EXPECT_TRUE(compile.ok()) << compile.status();
+  if (!compile.ok()) return {};
+  EXPECT_TRUE(gateway
+                  .SetSimFaults(
                       {{"token_endpoint_down", true}, {"revoke_tokens", true}})
                   .ok());
-  // Wait (bounded) until the outage has been hit.
-  for (int i = 0; i < 200; ++i) {
-    if ((*gateway->SimStats())["status_codes"].value("503", 0) > 0) break;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  // The compile keeps its state through the outage.
+  during();
   grpc::ClientContext context;
   v1::GetCompileRequest get;
   get.set_name(compile->name());
-  v1::Compile during;
-  ASSERT_TRUE(gateway->stub().GetCompile(&context, get, &during).ok());
-  EXPECT_NE(during.state(), v1::STATE_FAILED);
-  EXPECT_NE(during.state(), v1::STATE_TIMED_OUT);
-  ASSERT_TRUE(gateway->SetSimFaults({{"token_endpoint_down", false}}).ok());
-  Outcome outcome{compile->name(),
-                  testing::WatchToEnd(gateway->stub(), compile->name())};
+  v1::Compile kept;
+  EXPECT_TRUE(gateway.stub().GetCompile(&context, get, &kept).ok());
+  EXPECT_NE(kept.state(), v1::STATE_FAILED);
+  EXPECT_NE(kept.state(), v1::STATE_TIMED_OUT);
+  EXPECT_TRUE(gateway.SetSimFaults({{"token_endpoint_down", false}}).ok());
+  return {compile->name(), testing::WatchToEnd(gateway.stub(), compile->name())};
+}
+
+TEST(FaultMatrix, TokenEndpointOutageIsSurvived) {
+  auto gateway = MustStart(FaultOptions({"--in-progress-ms=2000"}));
+  ASSERT_NE(gateway, nullptr);
+  Outcome outcome = CompileThroughATokenOutage(*gateway, [&] {
+    // Wait (bounded) until the outage has been hit.
+    for (int i = 0; i < 200; ++i) {
+      if ((*gateway->SimStats())["status_codes"].value("503", 0) > 0) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
   ExpectFinished(outcome, v1::STATE_COMPLETED);
   ExpectWellBehaved(*gateway);
 }
@@ -267,26 +277,11 @@ TEST(FaultMatrix, OutageLongerThanTheGiveUpTimeoutIsNotATimeout) {
       {"--stuck-timeout=500ms", "--give-up-timeout=1500ms"});
   auto gateway = MustStart(options);
   ASSERT_NE(gateway, nullptr);
-  v1::StartCompileRequest request;
-  request.set_flow_id("outage");
-  auto compile = testing::StartCompile(gateway->stub(), request);
-  ASSERT_TRUE(compile.ok()) << compile.status();
-  ASSERT_TRUE(gateway
-                  ->SetSimFaults(
-                      {{"token_endpoint_down", true}, {"revoke_tokens", true}})
-                  .ok());
-  // Let the outage outlast the give-up timeout (and CXone finish the
-  // compile): what is tested is that the timeout does not fire.
-  absl::SleepFor(absl::Milliseconds(1500) * 2);
-  grpc::ClientContext context;
-  v1::GetCompileRequest get;
-  get.set_name(compile->name());
-  v1::Compile during;
-  ASSERT_TRUE(gateway->stub().GetCompile(&context, get, &during).ok());
-  EXPECT_NE(during.state(), v1::STATE_TIMED_OUT);
-  ASSERT_TRUE(gateway->SetSimFaults({{"token_endpoint_down", false}}).ok());
-  Outcome outcome{compile->name(),
-                  testing::WatchToEnd(gateway->stub(), compile->name())};
+  Outcome outcome = CompileThroughATokenOutage(*gateway, [] {
+    // Let the outage outlast the give-up timeout (and CXone finish the
+    // compile): what is tested is that the timeout does not fire.
+    absl::SleepFor(absl::Milliseconds(1500) * 2);
+  });
   ExpectFinished(outcome, v1::STATE_COMPLETED);
   for (const v1::CompileEvent& event : outcome.watch.events) {
     EXPECT_NE(event.type(), v1::EVENT_TYPE_STUCK) << event.detail();
