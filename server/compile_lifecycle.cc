@@ -210,7 +210,14 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamError(
     const absl::Status& error, absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal()) return events;
-  NoteAnswer(now);  // a refusal is an answer: CXone was reached
+  // Only "no such compile" is news about this compile. A refusal of the
+  // gateway itself (credentials rejected, a scope missing) says nothing
+  // about it: like an outage, it stops the quiet clock.
+  if (absl::IsNotFound(error)) {
+    NoteAnswer(now);
+  } else {
+    StopQuietClock();
+  }
   std::string detail = absl::StrCat("polling CXone failed: ", error.message());
   if (detail != last_anomaly_) {
     events.push_back(
@@ -219,14 +226,17 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamError(
   return events;
 }
 
+void CompileLifecycle::StopQuietClock() {
+  if (!answering_ || terminal()) return;
+  // CXone stopped answering some time after its last answer; count no more
+  // than up to that answer.
+  quiet_counted_ +=
+      std::max(absl::ZeroDuration(), last_answer_ - counting_since_);
+  answering_ = false;
+}
+
 std::vector<CompileEvent> CompileLifecycle::OnUpstreamUnreachable() {
-  if (answering_ && !terminal()) {
-    // CXone stopped answering some time after its last answer; count no
-    // more than up to that answer.
-    quiet_counted_ +=
-        std::max(absl::ZeroDuration(), last_answer_ - counting_since_);
-    answering_ = false;
-  }
+  StopQuietClock();
   return {};
 }
 

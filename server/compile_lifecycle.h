@@ -13,7 +13,8 @@
 //   change); no change for `give_up_timeout` → terminal TIMED_OUT. "No
 //   change" counts only time in which CXone was answering: from a change
 //   or an answer after an outage, to the last answer before the next
-//   outage (OnUpstreamUnreachable) or Retry-After pause (OnThrottled). A
+//   outage (OnUpstreamUnreachable, or a refusal of the gateway itself such
+//   as rejected credentials) or Retry-After pause (OnThrottled). A
 //   gateway that cannot reach CXone learns nothing, so it never gives up
 //   on a compile because of it.
 // Repeated identical anomalies are reported once, not on every poll.
@@ -63,7 +64,9 @@ class CompileLifecycle {
       const upstream::CompileStatus& status, absl::Time now);
 
   // Applies a poll that failed for good (not transient): reported once per
-  // distinct message as an anomaly. Returns the events it caused.
+  // distinct message as an anomaly. NotFound (CXone does not know the
+  // compile) counts as an answer; any other refusal stops the quiet clock.
+  // Returns the events it caused.
   std::vector<compilev1::CompileEvent> OnUpstreamError(
       const absl::Status& error, absl::Time now);
 
@@ -99,8 +102,12 @@ class CompileLifecycle {
   compilev1::CompileEvent Anomaly(const std::string& raw, std::string detail,
                                   absl::Time now);
   void MoveTo(compilev1::State state, absl::Time now);
-  // CXone answered at `now` (with a status or a refusal).
+  // CXone answered at `now` about this compile (a status, or "no such
+  // compile").
   void NoteAnswer(absl::Time now);
+  // CXone could not be asked (or refused the gateway itself): see the class
+  // comment.
+  void StopQuietClock();
 
   compilev1::Compile compile_;
   LifecycleTimeouts timeouts_;

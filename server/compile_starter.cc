@@ -145,10 +145,15 @@ absl::Status CompileStarter::CheckNotReused(
       google::protobuf::util::TimeUtil::TimestampToMicroseconds(
           compile.create_time()));
   // A fresh compile cannot be one the gateway knew before it asked; a
-  // running one cannot be one the gateway saw finish before it asked.
-  // Otherwise CXone gave an old compile's id to a new one.
+  // running one cannot be one CXone reported finished before the gateway
+  // asked (TIMED_OUT is the gateway's own verdict: CXone may well still be
+  // running that compile). Otherwise CXone gave an old compile's id to a
+  // new one.
+  const bool finished_upstream =
+      compile.state() == compilev1::STATE_COMPLETED ||
+      compile.state() == compilev1::STATE_FAILED;
   const bool reused = triggered.already_running
-                          ? known.terminal() && known.last_change() < sent_at
+                          ? finished_upstream && known.last_change() < sent_at
                           : created < sent_at;
   if (!reused) return absl::OkStatus();
   reused_compile_ids_.fetch_add(1);
@@ -159,11 +164,11 @@ absl::Status CompileStarter::CheckNotReused(
   return absl::AbortedError(absl::StrCat(
       "CXone answered the request to compile flow \"",
       known.compile_name().flow_id, "\" with compile id \"",
-      triggered.compile_id, "\", an id it had already given to ",
-      known.name(), " (", StateName(compile.state()),
+      triggered.compile_id, "\", an id it had already given to ", known.name(),
+      " (", StateName(compile.state()),
       "); the gateway cannot tell the two compiles apart and will not "
       "report the old one's result as the new one's. The new compile is not "
-      "followed; retry later"));
+      "followed (a retry starts another)"));
 }
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
@@ -211,15 +216,26 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                {{"flow", flow_id},
                 {"code", absl::StatusCodeToString(triggered.status().code())},
                 {"error", std::string(triggered.status().message())}});
-    // A trigger that certainly started nothing leaves no record, so the
-    // caller may retry with the key. One whose outcome is unknown keeps its
-    // intent: a retry, or a restart, asks CXone again and adopts the
-    // compile CXone names as running.
-    if (journal_ != nullptr && !key.empty() &&
-        !upstream::MayHaveBeenDelivered(triggered.status())) {
+    // The caller is told, so the key is free for its retry (a restart does
+    // not trigger it again behind the caller's back).
+    if (journal_ != nullptr && !key.empty()) {
       StoreBatch forget;
       forget.forgotten_request_ids.push_back(key);
-      (void)journal_->Commit(std::move(forget));  // a restart retries it
+      (void)journal_->Commit(std::move(forget));
+    }
+    if (upstream::MayHaveBeenDelivered(triggered.status())) {
+      return absl::Status(
+          triggered.status().code(),
+          absl::StrCat(
+              triggered.status().message(),
+              request_id.empty()
+                  ? ". Starting this flow again starts another compile unless "
+                    "CXone reports one running; with a request_id a retry "
+                    "would adopt the running one"
+                  : ". Retry with the same request_id: the gateway asks CXone "
+                    "again and adopts the compile CXone reports as running "
+                    "(CXone cannot list a flow's compiles: if that one has "
+                    "already finished, a new one is started)"));
     }
     return triggered.status();
   }

@@ -27,7 +27,7 @@ std::pair<std::shared_ptr<CompileJob>, bool> JobRegistry::AddIfAbsent(
 }
 
 std::vector<std::string> JobRegistry::Prune(const RetentionConfig& config,
-                                           absl::Time now) {
+                                            absl::Time now) {
   std::vector<std::shared_ptr<CompileJob>> finished;
   {
     absl::MutexLock lock(&mu_);

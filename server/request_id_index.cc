@@ -19,10 +19,10 @@ absl::StatusOr<RequestIdIndex::Claim> RequestIdIndex::ClaimOrJoin(
       return Claim::kFirst;
     }
     if (entry.flow_id != flow_id) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "request_id ", Quoted(request_id),
-          " was already used to compile flow \"", entry.flow_id,
-          "\"; use a new request_id for flow \"", flow_id, "\""));
+      return absl::AlreadyExistsError(
+          absl::StrCat("request_id ", Quoted(request_id),
+                       " was already used to compile flow \"", entry.flow_id,
+                       "\"; use a new request_id for flow \"", flow_id, "\""));
     }
     if (entry.job == nullptr) {
       entry.waiters.push_back(std::move(callback));

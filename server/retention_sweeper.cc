@@ -59,8 +59,8 @@ void RetentionSweeper::SweepOnce() {
     log_->Warn("cannot prune the state store",
                {{"error", std::string(excess.status().message())}});
   } else if (*expired + *excess > 0) {
-    log_->Info("pruned the state store",
-               {{"expired_events", *expired}, {"compiles_beyond_count", *excess}});
+    log_->Info("pruned the state store", {{"expired_events", *expired},
+                                          {"compiles_beyond_count", *excess}});
   }
 }
 

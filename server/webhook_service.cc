@@ -1,6 +1,7 @@
 #include "server/webhook_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted.h"
 #include "common/resource_name.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/grpc_status.h"
@@ -77,7 +78,7 @@ absl::StatusOr<DeliveryFilter> WebhookService::FilterOf(
   if (!selector.endpoint().empty()) {
     if (config_->Find(selector.endpoint()) == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "no webhook endpoint is named \"", selector.endpoint(), "\""));
+          "no webhook endpoint is named ", Quoted(selector.endpoint())));
     }
     filter.endpoint = selector.endpoint();
   }

@@ -87,6 +87,12 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  if (!request.idempotent) {
+    // curl silently sends a request again when a reused connection closes
+    // before answering; on a fresh connection it never does.
+    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+  }
   // 0 means "no timeout" to curl: round up, and never below 1 ms.
   const long timeout_ms =
       std::max<long>(1, static_cast<long>(absl::ToInt64Milliseconds(absl::Ceil(
@@ -126,15 +132,15 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_off_t pretransfer_us = 0;
   curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
   const bool never_connected =
-      code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
-      code == CURLE_COULDNT_CONNECT || code == CURLE_UNSUPPORTED_PROTOCOL ||
-      code == CURLE_URL_MALFORMAT || code == CURLE_SSL_CONNECT_ERROR ||
+      code == CURLE_COULDNT_RESOLVE_HOST ||
+      code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_COULDNT_CONNECT ||
+      code == CURLE_UNSUPPORTED_PROTOCOL || code == CURLE_URL_MALFORMAT ||
+      code == CURLE_SSL_CONNECT_ERROR ||
       code == CURLE_PEER_FAILED_VERIFICATION ||
       (code == CURLE_OPERATION_TIMEDOUT && pretransfer_us == 0);
   const bool began_sending = !never_connected;
   auto failed = [began_sending](absl::Status status) {
-    return began_sending ? MarkMayHaveBeenDelivered(std::move(status))
-                         : status;
+    return began_sending ? MarkMayHaveBeenDelivered(std::move(status)) : status;
   };
   // Reset before pooling so no pointer to this call's locals stays behind.
   curl_easy_reset(curl);

@@ -38,13 +38,10 @@ CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
       log_(log),
       redactor_(redactor) {}
 
-absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
-                                               const std::string& path,
-                                               const std::string& body,
-                                               RequestPriority priority,
-                                               absl::string_view what,
-                                               const Validator& validate,
-                                               bool may_repeat) {
+absl::StatusOr<HttpResponse> CxoneClient::Call(
+    const std::string& method, const std::string& path, const std::string& body,
+    RequestPriority priority, absl::string_view what, const Validator& validate,
+    bool may_repeat) {
   const int max_attempts = std::max(1, backoff_->policy().max_attempts);
   const absl::Time deadline = clock_->Now() + config_.max_call_duration;
   bool reauthenticated = false;
@@ -78,6 +75,7 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
                                               deadline - clock_->Now());
       request.priority = priority;
       request.deadline = deadline;
+      request.idempotent = may_repeat;
       request.headers.emplace_back("Authorization",
                                    absl::StrCat("Bearer ", *token));
       request.headers.emplace_back("Accept", "application/json");
@@ -120,6 +118,12 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
         last_failure = absl::UnavailableError(absl::StrCat(
             "CXone answered HTTP ", response->status_code, " when asked to ",
             what, ": ", SummarizeErrorBody(response->body, *redactor_)));
+        // 503 says the request was not handled; any other 5xx (500: it
+        // failed while being handled; 502, 504: a proxy lost the answer)
+        // may come after CXone acted on it.
+        if (!may_repeat && response->status_code != 503) {
+          return MarkMayHaveBeenDelivered(last_failure);
+        }
       } else if (response->status_code / 100 == 2 && validate) {
         absl::Status valid = validate(*response);
         if (valid.ok()) return response;
@@ -154,28 +158,39 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
   if (directives.is_object()) body["directives"] = directives;
   const std::string what =
       absl::StrCat("start compiling flow \"", flow_id, "\"");
-  const std::string path = absl::StrCat("/api/v2/flows/", flow_id, "/compile");
-  absl::StatusOr<HttpResponse> response =
-      Call("POST", path, body.dump(), RequestPriority::kInteractive, what,
-           nullptr, /*may_repeat=*/false);
-  if (!response.ok() && MayHaveBeenDelivered(response.status())) {
-    // The lost request may have started a compile. Ask again: if it did,
-    // the compile is running and CXone's 409 names it.
-    log_->Warn("the answer to a trigger was lost; asking CXone again",
-               {{"flow", flow_id},
-                {"error", std::string(response.status().message())}});
-    response = Call("POST", path, body.dump(), RequestPriority::kInteractive,
-                    what, nullptr, /*may_repeat=*/false);
-    if (!response.ok() && MayHaveBeenDelivered(response.status())) {
-      return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
-          "CXone did not answer two requests to ", what,
-          ", and may have started a compile (",
-          response.status().message(),
-          "); nothing more was sent. Retry with the same request_id: the "
-          "gateway asks CXone again and adopts the compile CXone names as "
-          "running instead of starting another")));
+  absl::StatusOr<TriggerResult> first = TriggerOnce(flow_id, body.dump(), what);
+  if (first.ok() || !MayHaveBeenDelivered(first.status())) return first;
+  // The request may have started a compile whose answer never reached us.
+  // Ask again: if it did, the compile is running and CXone's 409 names it.
+  log_->Warn(
+      "the answer to a trigger was lost; asking CXone again",
+      {{"flow", flow_id}, {"error", std::string(first.status().message())}});
+  clock_->SleepFor(backoff_->Delay(0));
+  absl::StatusOr<TriggerResult> again = TriggerOnce(flow_id, body.dump(), what);
+  if (again.ok()) {
+    if (!again->already_running) {
+      log_->Info(
+          "CXone had no compile of the flow running when asked again: the "
+          "lost request started none, or one that has already finished",
+          {{"flow", flow_id}, {"compile_id", again->compile_id}});
     }
+    return again;
   }
+  // Whatever stopped the second request, the first may have started a
+  // compile: the outcome stays unknown, and nothing more is sent.
+  return MarkMayHaveBeenDelivered(absl::UnavailableError(
+      absl::StrCat("the outcome of the request to ", what,
+                   " is unknown: CXone may have started a compile (",
+                   first.status().message(), "), and asking again failed (",
+                   again.status().message(), "); nothing more was sent")));
+}
+
+absl::StatusOr<TriggerResult> CxoneClient::TriggerOnce(
+    const std::string& flow_id, const std::string& body,
+    const std::string& what) {
+  absl::StatusOr<HttpResponse> response =
+      Call("POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"), body,
+           RequestPriority::kInteractive, what, nullptr, /*may_repeat=*/false);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
@@ -184,9 +199,10 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       absl::StatusOr<TriggerResult> result =
           ParseTriggerResponse(response->body, *redactor_);
       if (!result.ok()) {
-        return absl::UnavailableError(absl::StrCat(
+        // CXone started a compile whose id we cannot read.
+        return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
             "CXone accepted the request to ", what,
-            " but its answer could not be read: ", result.status().message()));
+            " but its answer could not be read: ", result.status().message())));
       }
       return result;
     }

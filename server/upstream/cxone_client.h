@@ -73,13 +73,15 @@ class CxoneClient final : public CompileUpstream {
   // A 409 naming the running compile is a success with already_running set.
   //
   // A trigger is not idempotent, so its answer is awaited for the whole
-  // `max_call_duration` (not `request_timeout`). If it still may have
-  // reached CXone without an answer coming back (timed out, connection cut
-  // after sending), the trigger is sent once more to learn what happened:
-  // CXone's 409 names the compile the lost request started, which is
-  // adopted; a 201 means none of this flow was running. When that second
-  // answer is lost too, the result is Unavailable marked
-  // MayHaveBeenDelivered (the outcome is unknown; nothing more is sent).
+  // `max_call_duration` (not `request_timeout`), on a connection of its own
+  // (HttpRequest::idempotent). If it may have reached CXone without a usable
+  // answer coming back (timed out or cut off after sending, a 5xx other than
+  // 503, a 2xx that cannot be read), the trigger is sent once more, after a
+  // backoff delay, to learn what happened: CXone's 409 names the compile the
+  // lost request started, which is adopted; a 201 means none of this flow
+  // was running. If that second request fails in any way, the result is
+  // Unavailable marked MayHaveBeenDelivered: the outcome is unknown, and
+  // nothing more is sent.
   absl::StatusOr<TriggerResult> Trigger(
       const std::string& flow_id, const nlohmann::json& directives) override;
 
@@ -94,6 +96,13 @@ class CxoneClient final : public CompileUpstream {
 
   // Sends an authenticated request and returns the first answer that is
   // neither transient nor a 401 to be retried; see the class comment.
+  // One trigger request (and Call's retries of what certainly did not
+  // reach CXone), its answer decoded. A failure marked MayHaveBeenDelivered
+  // may have started a compile.
+  absl::StatusOr<TriggerResult> TriggerOnce(const std::string& flow_id,
+                                            const std::string& body,
+                                            const std::string& what);
+
   // A request that `may_repeat` (a GET) is sent again after any transient
   // failure; one that may not (a trigger) is not sent again once it may
   // have reached CXone: Call returns that failure, marked

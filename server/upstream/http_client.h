@@ -37,6 +37,11 @@ struct HttpRequest {
   // Refuse to connect to a loopback address, whatever the name resolved to
   // (the SSRF guard of webhook deliveries): Unavailable instead.
   bool refuse_loopback = false;
+  // False for a request the server must receive at most once (a trigger):
+  // it is sent on a fresh connection that is not kept, because an HTTP
+  // client resends a request on its own when a kept-alive connection it
+  // reused closes without an answer — and that one may have been acted on.
+  bool idempotent = true;
 };
 
 struct HttpResponse {

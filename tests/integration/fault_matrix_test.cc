@@ -250,7 +250,8 @@ Outcome CompileThroughATokenOutage(GatewayHarness& gateway,
   EXPECT_NE(kept.state(), v1::STATE_FAILED);
   EXPECT_NE(kept.state(), v1::STATE_TIMED_OUT);
   EXPECT_TRUE(gateway.SetSimFaults({{"token_endpoint_down", false}}).ok());
-  return {compile->name(), testing::WatchToEnd(gateway.stub(), compile->name())};
+  return {compile->name(),
+          testing::WatchToEnd(gateway.stub(), compile->name())};
 }
 
 TEST(FaultMatrix, TokenEndpointOutageIsSurvived) {

@@ -49,10 +49,10 @@ v1::StartCompileRequest Request(const std::string& flow,
 TEST(Trigger, ASlowTriggerStartsOneCompileAndItsAnswerIsAwaited) {
   HarnessOptions options;
   options.sim_args = {"--queued-ms=50", "--in-progress-ms=100"};
-  options.server_args.insert(options.server_args.end(),
-                             {"--request-timeout=300ms",
-                              "--retry-initial-delay=20ms",
-                              "--retry-max-delay=100ms"});
+  options.server_args.insert(
+      options.server_args.end(),
+      {"--request-timeout=300ms", "--retry-initial-delay=20ms",
+       "--retry-max-delay=100ms"});
   auto gateway = MustStart(options);
   ASSERT_NE(gateway, nullptr);
   ASSERT_TRUE(gateway->SetSimFaults({{"trigger_answer_delay_ms", 1200}}).ok());

@@ -159,6 +159,32 @@ TEST(CompileLifecycle, FinalPollErrorIsReportedOnceAsAnomaly) {
               SizeIs(0));
 }
 
+// Rejected credentials (or a missing scope) say nothing about the compile:
+// a secret rotation gone wrong must not end every live compile TIMED_OUT.
+TEST(CompileLifecycle, RefusalsOfTheGatewayItselfDoNotCountAsNoChange) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());  // give up at 10m
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  for (int minute = 1; minute <= 60; ++minute) {
+    const absl::Time now = kStart + absl::Minutes(minute);
+    lifecycle.OnUpstreamError(
+        absl::FailedPreconditionError("client credentials rejected"), now);
+    lifecycle.OnTick(now);
+  }
+  EXPECT_FALSE(lifecycle.terminal());
+  EXPECT_EQ(lifecycle.QuietFor(kStart + absl::Hours(1)), absl::ZeroDuration());
+}
+
+TEST(CompileLifecycle, AnUnknownCompileIsAnAnswerAndIsGivenUpOn) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());  // give up at 10m
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  for (int minute = 1; minute <= 10; ++minute) {
+    const absl::Time now = kStart + absl::Minutes(minute);
+    lifecycle.OnUpstreamError(absl::NotFoundError("unknown compile"), now);
+    lifecycle.OnTick(now);
+  }
+  EXPECT_EQ(lifecycle.compile().state(), compilev1::STATE_TIMED_OUT);
+}
+
 TEST(CompileLifecycle, ThrottledIsANoticeOncePerPauseThatLeavesTheState) {
   CompileLifecycle lifecycle(kName, kStart, Timeouts());
   lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
@@ -217,7 +243,8 @@ TEST(CompileLifecycle, StuckCountsOnlyAnsweredTime) {
   lifecycle.OnUpstreamUnreachable();
   EXPECT_THAT(lifecycle.OnTick(kStart + absl::Minutes(10)), SizeIs(0));
   lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart + absl::Minutes(10));
-  auto events = lifecycle.OnTick(kStart + absl::Minutes(10) + absl::Seconds(30));
+  auto events =
+      lifecycle.OnTick(kStart + absl::Minutes(10) + absl::Seconds(30));
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_EQ(events[0].type(), compilev1::EVENT_TYPE_STUCK);
   EXPECT_THAT(events[0].detail(), HasSubstr("no change for 2m"));

@@ -230,7 +230,8 @@ TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {
   Outcome outcome;
   journaled_starter_.Start(Request("main", "deploy-7"), outcome.Callback());
   ASSERT_FALSE(outcome.Get().ok());
-  EXPECT_TRUE(absl::IsAborted(outcome.Get().status())) << outcome.Get().status();
+  EXPECT_TRUE(absl::IsAborted(outcome.Get().status()))
+      << outcome.Get().status();
   EXPECT_THAT(outcome.Get().status().message(),
               HasSubstr("already given to flows/main/compiles/c-1"));
   EXPECT_EQ(journaled_starter_.reused_compile_ids(), 1);
@@ -250,8 +251,45 @@ TEST_F(CompileStarterTest, ARunningCompileCannotBeOneThatFinishedBefore) {
   upstream_.Script("c-1", {Status("IN_PROGRESS")});
   Outcome outcome;
   starter_.Start(Request("main"), outcome.Callback());
-  EXPECT_TRUE(absl::IsAborted(outcome.Get().status())) << outcome.Get().status();
+  EXPECT_TRUE(absl::IsAborted(outcome.Get().status()))
+      << outcome.Get().status();
   EXPECT_EQ(starter_.reused_compile_ids(), 1);
+}
+
+// The gateway gave up on c-1 (TIMED_OUT) while CXone went on compiling it:
+// CXone naming it as running is no reuse of its id.
+TEST_F(CompileStarterTest, ACompileTheGatewayGaveUpOnMayStillBeRunning) {
+  auto job = std::make_shared<CompileJob>(CompileName{"main", "c-1"},
+                                          clock_.Now(), LifecycleTimeouts{});
+  ASSERT_TRUE(
+      job->ApplyFirstStatus(Status("IN_PROGRESS"), clock_.Now(), {}).ok());
+  clock_.Advance(LifecycleTimeouts{}.give_up_timeout);
+  job->Tick(clock_.Now());
+  ASSERT_EQ(job->Snapshot().state(), compilev1::STATE_TIMED_OUT);
+  registry_.AddIfAbsent(job);
+  clock_.Advance(absl::Minutes(1));
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  Outcome outcome;
+  starter_.Start(Request("main"), outcome.Callback());
+  ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
+  EXPECT_EQ(outcome.Get()->name(), "flows/main/compiles/c-1");
+  EXPECT_EQ(starter_.reused_compile_ids(), 0);
+}
+
+TEST_F(CompileStarterTest, AnUnknownOutcomeSaysHowTheRequestIdResolvesIt) {
+  upstream_.SetTriggerResult(upstream::MarkMayHaveBeenDelivered(
+      absl::UnavailableError("the outcome is unknown")));
+  Outcome keyed;
+  journaled_starter_.Start(Request("main", "deploy-9"), keyed.Callback());
+  EXPECT_TRUE(absl::IsUnavailable(keyed.Get().status()));
+  EXPECT_THAT(keyed.Get().status().message(),
+              HasSubstr("Retry with the same request_id"));
+  // The caller was told: nothing is left for a restart to trigger.
+  EXPECT_TRUE(WaitUntil([&] { return store_.request_ids().empty(); }));
+  Outcome unkeyed;
+  starter_.Start(Request("main"), unkeyed.Callback());
+  EXPECT_THAT(unkeyed.Get().status().message(),
+              HasSubstr("with a request_id a retry would adopt"));
 }
 
 TEST_F(CompileStarterTest, UpstreamErrorReachesTheCallerAndKeyCanBeRetried) {

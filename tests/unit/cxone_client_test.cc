@@ -266,11 +266,80 @@ TEST_F(CxoneClientTest, TriggerLostTwiceIsUnavailableWithTheOutcomeUnknown) {
   ASSERT_FALSE(result.ok());
   EXPECT_TRUE(absl::IsUnavailable(result.status())) << result.status();
   EXPECT_TRUE(MayHaveBeenDelivered(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("outcome"));
+  EXPECT_THAT(result.status().message(), HasSubstr("unknown"));
   EXPECT_THAT(result.status().message(), HasSubstr("may have started"));
-  EXPECT_THAT(result.status().message(), HasSubstr("same request_id"));
   // Never more than the request and the one that asks what became of it,
   // however many attempts a call may make.
   EXPECT_EQ(triggers.load(), 2);
+}
+
+TEST_F(CxoneClientTest, TriggerLostThenRefusedKeepsTheOutcomeUnknown) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             if (++triggers == 1) return AnswerLost();
+             // Asking again never reaches CXone.
+             return absl::UnavailableError("connection refused");
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(MayHaveBeenDelivered(result.status())) << result.status();
+  EXPECT_THAT(result.status().message(), HasSubstr("unknown"));
+}
+
+TEST_F(CxoneClientTest, TriggerAnsweredAServerErrorIsNotSentAgainBlindly) {
+  for (int code : {500, 502, 504}) {
+    std::atomic<int> triggers{0};
+    FakeHttpClient http;
+    http.On("/oauth/token", [](const HttpRequest&) {
+      return Respond(200, R"({"access_token":"tok","expires_in":3600})");
+    });
+    http.On("/flows/main/compile", [&](const HttpRequest&) {
+      // The first request started c-7 and failed answering.
+      return ++triggers == 1
+                 ? Respond(code, "{}")
+                 : Respond(409, R"({"error":"conflict","compileId":"c-7"})");
+    });
+    TokenCache tokens(
+        TokenEndpointConfig{std::string(kBase) + "/api/v2/oauth/token", "id",
+                            "secret-secret", "", ClientAuthMethod::kFormFields},
+        &http, &clock_, &redactor_);
+    CxoneClient client({kBase, absl::Seconds(5), absl::Seconds(30)}, &http,
+                       &tokens, &backoff_, &clock_, &log_, &redactor_);
+    auto result = client.Trigger("main", nullptr);
+    ASSERT_TRUE(result.ok()) << code << ": " << result.status();
+    EXPECT_EQ(result->compile_id, "c-7") << code;
+    EXPECT_TRUE(result->already_running) << code;
+    EXPECT_EQ(triggers.load(), 2) << code;
+  }
+}
+
+TEST_F(CxoneClientTest, TriggerAnswered503IsRetriedAsNotHandled) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile", [&](const HttpRequest&) {
+    return ++triggers < 3 ? Respond(503, "{}")
+                          : Respond(201, R"({"compileId":"c-1"})");
+  });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->already_running);
+  EXPECT_EQ(triggers.load(), 3);
+}
+
+TEST_F(CxoneClientTest, TriggersGoOnAConnectionOfTheirOwn) {
+  http_.On("/compile/c-1", [](const HttpRequest&) {
+    return Respond(200, R"({"status":"QUEUED"})");
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(201, R"({"compileId":"c-1"})");
+  });
+  ASSERT_TRUE(client_.Trigger("main", nullptr).ok());
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);  // token, trigger, status
+  EXPECT_FALSE(requests[1].idempotent);
+  EXPECT_TRUE(requests[2].idempotent);
 }
 
 TEST_F(CxoneClientTest, TriggerThatNeverLeftIsRetried) {
