@@ -70,6 +70,12 @@ void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
   metrics.AddGauge("cxone_gateway_upstream_in_flight",
                    "Upstream HTTP requests in flight.",
                    [b = from.budget] { return b->in_flight(); });
+  metrics.AddGauge(
+      "cxone_gateway_upstream_rate_limit_rps",
+      "The pace the gateway allows itself towards CXone now, requests per "
+      "second: below --account-rps-limit, lowered after a 429, climbing back "
+      "slowly.",
+      [b = from.budget] { return b->current_rate(); });
   metrics.AddGauge("cxone_gateway_trigger_queue_depth",
                    "StartCompile calls waiting to trigger CXone.",
                    [s = from.starter] { return s->pending_starts(); });

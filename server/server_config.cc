@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -75,7 +76,7 @@ nlohmann::json ServerConfig::ToJson() const {
       {"min_poll_interval", absl::FormatDuration(polling.min_poll_interval)},
       {"request_timeout", absl::FormatDuration(request_timeout)},
       {"max_call_duration", absl::FormatDuration(max_call_duration)},
-      {"upstream_rps", budget.requests_per_second},
+      {"account_rps_limit", budget.account_rps_limit},
       {"upstream_burst", budget.burst},
       {"max_inflight_requests", budget.max_in_flight},
       {"max_pending_starts", max_pending_starts},
@@ -103,6 +104,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   ServerConfig& config = parsed.config;
   std::string token_auth = "form";
   int64_t attempts = config.backoff.max_attempts;
+  // --upstream-rps, the older name of --account-rps-limit; empty: not given.
+  std::string upstream_rps;
 
   FlagSet flags("CXONE_", kUsage);
   flags.AddString("listen", &config.listen,
@@ -158,12 +161,18 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddDuration("max-call-duration", &config.max_call_duration,
                     "all the time one upstream call may take, retries and "
                     "waits for the budget included");
-  flags.AddDouble("upstream-rps", &config.budget.requests_per_second,
-                  "upstream requests per second the gateway may send in all "
-                  "(token, trigger, status): set it below the account's "
-                  "CXone rate limit");
+  flags.AddDouble("account-rps-limit", &config.budget.account_rps_limit,
+                  "the account's CXone rate limit, requests per rolling "
+                  "second, as CXone documents it: the gateway sends all its "
+                  "requests (token, trigger, status) within it, keeping its "
+                  "own margin, and slows down further after a 429");
+  flags.AddString("upstream-rps", &upstream_rps,
+                  "older name of --account-rps-limit (it now means the "
+                  "account's limit, not a rate below it)");
   flags.AddInt("upstream-burst", &config.budget.burst,
-               "upstream requests that may go at once after a quiet spell");
+               "upstream requests that may go at once after a quiet spell; "
+               "0: as many as the account limit allows in one second (a "
+               "larger value is cut to that)");
   flags.AddInt("max-inflight-requests", &config.budget.max_in_flight,
                "upstream HTTP requests in flight at once, at most");
   flags.AddInt("max-pending-starts", &config.max_pending_starts,
@@ -274,16 +283,35 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(absl::StrCat(
         "--token-auth must be form or basic, got \"", token_auth, "\""));
   }
-  if (!(config.budget.requests_per_second > 0) ||
-      config.budget.requests_per_second > 100000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--upstream-rps must be above 0 and at most 100000, got ",
-                     config.budget.requests_per_second));
+  if (!upstream_rps.empty()) {
+    double value = 0;
+    if (!absl::SimpleAtod(upstream_rps, &value)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--upstream-rps must be a number, got \"", upstream_rps, "\""));
+    }
+    if (config.budget.account_rps_limit !=
+            upstream::RateBudgetConfig{}.account_rps_limit &&
+        config.budget.account_rps_limit != value) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--upstream-rps (", value,
+          ") is the older name of --account-rps-limit (",
+          config.budget.account_rps_limit, "): give only one of them"));
+    }
+    config.budget.account_rps_limit = value;
   }
-  if (config.budget.burst < 1 || config.budget.burst > 100000) {
+  if (!(config.budget.account_rps_limit > 0) ||
+      config.budget.account_rps_limit > 100000) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--upstream-burst must be 1 to 100000, got ", config.budget.burst));
+        "--account-rps-limit (or --upstream-rps) must be above 0 and at "
+        "most 100000, got ",
+        config.budget.account_rps_limit));
   }
+  if (config.budget.burst < 0 || config.budget.burst > 100000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--upstream-burst must be 0 to 100000, got ", config.budget.burst));
+  }
+  // What the budget will use, so that the start-up log shows it.
+  config.budget.burst = upstream::RateBudget::EffectiveBurst(config.budget);
   if (config.budget.max_in_flight < 1 || config.budget.max_in_flight > 1024) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max-inflight-requests must be 1 to 1024, got ",

@@ -1,6 +1,8 @@
 #include "server/upstream/rate_budget.h"
 
 #include <atomic>
+#include <future>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,10 +22,11 @@ class RecordingListener : public PauseListener {
   std::vector<absl::Time> pauses;
 };
 
-TEST(RateBudget, AllowsTheBurstThenTheSteadyRate) {
+TEST(RateBudget, AllowsTheBurstThenThePace) {
   FakeClock clock;
-  RateBudget budget(
-      {/*requests_per_second=*/2, /*burst=*/3, /*max_in_flight=*/100}, &clock);
+  RateBudget budget({/*account_rps_limit=*/10, /*burst=*/3,
+                     /*max_in_flight=*/100},
+                    &clock);
   std::vector<RateBudget::Permit> held;
   for (int i = 0; i < 3; ++i) {
     auto attempt = budget.TryAcquire(RequestPriority::kInteractive);
@@ -32,28 +35,163 @@ TEST(RateBudget, AllowsTheBurstThenTheSteadyRate) {
   }
   auto refused = budget.TryAcquire(RequestPriority::kInteractive);
   EXPECT_FALSE(refused.permit.has_value());
-  EXPECT_EQ(refused.retry_at, clock.Now() + absl::Milliseconds(500));
-  clock.Advance(absl::Milliseconds(500));
+  // The pace: 10 per window of 1 s + 100 ms.
+  EXPECT_EQ(refused.retry_at, clock.Now() + absl::Milliseconds(110));
+  clock.Advance(absl::Milliseconds(110));
   EXPECT_TRUE(
       budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
 }
 
-TEST(RateBudget, SustainedRateNeverExceedsTheLimit) {
+TEST(RateBudget, BurstIsAtMostTheLimitAndZeroMeansTheLimit) {
+  FakeClock clock;
+  EXPECT_EQ(RateBudget({10, 0, 100}, &clock).config().burst, 10);
+  EXPECT_EQ(RateBudget({10, 50, 100}, &clock).config().burst, 10);
+  EXPECT_EQ(RateBudget({2.5, 0, 100}, &clock).config().burst, 2);
+  EXPECT_EQ(RateBudget({0.5, 0, 100}, &clock).config().burst, 1);
+  EXPECT_EQ(RateBudget({10, 4, 100}, &clock).config().burst, 4);
+}
+
+TEST(RateBudget, SustainedPaceStaysBelowTheLimit) {
   FakeClock clock;
   RateBudget budget({10, 5, 100}, &clock);
   const absl::Time start = clock.Now();
-  int granted = 0;
-  // Acquire() sleeps on the fake clock, so 200 permits take simulated time.
+  // Acquire() waits on the fake clock, so 200 permits take simulated time.
   for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(
         budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
             .ok());
-    ++granted;
   }
   const double seconds = absl::ToDoubleSeconds(clock.Now() - start);
-  // burst 5 up front, then 10/s: 195 more need 19.5 s.
-  EXPECT_NEAR(seconds, 19.5, 0.01);
-  EXPECT_EQ(granted, 200);
+  // 10 per 1.1 s, a margin of 1/11 below the limit: 195 after the first
+  // five need at least 21.45 s.
+  EXPECT_GE(seconds, 21.4);
+  EXPECT_LE(seconds, 22.1);
+  EXPECT_NEAR(budget.current_rate(), 10 / 1.1, 1e-9);
+}
+
+// Every start in `starts` (sorted) begins a window of `length`; none may
+// hold more than `most` starts. Windows that begin elsewhere hold no more
+// than one that begins at their first start.
+void ExpectAtMostInEveryWindow(const std::vector<absl::Time>& starts,
+                               absl::Duration length, int64_t most,
+                               const std::string& what) {
+  size_t end = 0;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    while (end < starts.size() && starts[end] < starts[i] + length) ++end;
+    const int64_t in_window = static_cast<int64_t>(end - i);
+    ASSERT_LE(in_window, most)
+        << what << ": " << in_window << " starts in the "
+        << absl::FormatDuration(length) << " from start #" << i << " at +"
+        << absl::FormatDuration(starts[i] - starts.front());
+  }
+}
+
+struct WindowCase {
+  double limit;
+  int64_t burst;
+};
+
+void PrintTo(const WindowCase& c, std::ostream* out) {
+  *out << "limit " << c.limit << ", burst " << c.burst;
+}
+
+class RateBudgetWindow : public ::testing::TestWithParam<WindowCase> {};
+
+TEST_P(RateBudgetWindow, NeverStartsMoreThanTheLimitInAnyRollingSecond) {
+  const WindowCase c = GetParam();
+  FakeClock clock;
+  RateBudget budget({c.limit, c.burst, /*max_in_flight=*/1000}, &clock);
+  std::mt19937_64 random(static_cast<uint64_t>(c.limit * 1000) +
+                         static_cast<uint64_t>(c.burst));
+  // Steps of 0 to 2/L seconds: bursts at one instant, quiet spells, and
+  // everything between.
+  std::uniform_int_distribution<int64_t> step_us(
+      0, static_cast<int64_t>(2e6 / c.limit));
+  std::uniform_int_distribution<int> tries(1, 30);
+  std::uniform_int_distribution<int> kind(0, 99);
+  std::vector<absl::Time> starts;
+  const absl::Time end = clock.Now() + absl::Seconds(120);
+  while (clock.Now() < end) {
+    const int what = kind(random);
+    if (what < 2) {
+      // A 429's pause.
+      budget.PauseUntil(clock.Now() + 2 * absl::Microseconds(step_us(random)));
+    } else if (what < 10) {
+      // Acquire() waits out the bucket and the window on the fake clock.
+      auto permit = budget.Acquire(RequestPriority::kBackground,
+                                   clock.Now() + absl::Seconds(30));
+      ASSERT_TRUE(permit.ok()) << permit.status();
+      starts.push_back(clock.Now());
+    } else {
+      for (int i = tries(random); i > 0; --i) {
+        auto attempt =
+            budget.TryAcquire(i % 2 == 0 ? RequestPriority::kInteractive
+                                         : RequestPriority::kBackground);
+        if (attempt.permit.has_value()) starts.push_back(clock.Now());
+      }
+    }
+    clock.Advance(absl::Microseconds(step_us(random)));
+  }
+  ASSERT_GT(starts.size(), 60 * c.limit) << "the budget starved";
+  const int64_t most = c.limit >= 1 ? static_cast<int64_t>(c.limit) : 1;
+  // CXone's rolling second, and the gateway's own window with its margin.
+  ExpectAtMostInEveryWindow(starts, absl::Seconds(1), most, "rolling second");
+  const absl::Duration own_window =
+      (c.limit >= 1 ? absl::Seconds(1) : absl::Seconds(1 / c.limit)) +
+      absl::Milliseconds(100);
+  ExpectAtMostInEveryWindow(starts, own_window, most, "window with margin");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LimitsAndBursts, RateBudgetWindow,
+    ::testing::Values(WindowCase{0.5, 0}, WindowCase{1, 0}, WindowCase{2.5, 0},
+                      WindowCase{3, 1}, WindowCase{10, 0}, WindowCase{10, 10},
+                      WindowCase{10, 2}, WindowCase{15, 15}, WindowCase{50, 0},
+                      WindowCase{50, 1000}));
+
+TEST(RateBudget, ThrottledLowersThePaceThenClimbsBackSlowly) {
+  FakeClock clock;
+  RateBudget budget({10, 0, 100}, &clock);
+  const double ceiling = 10 / 1.1;
+  EXPECT_DOUBLE_EQ(budget.max_rate(), ceiling);
+  EXPECT_DOUBLE_EQ(budget.current_rate(), ceiling);
+  const absl::Time pause_end = clock.Now() + absl::Seconds(2);
+  budget.OnThrottled(pause_end);
+  EXPECT_EQ(budget.paused_until(), pause_end);
+  EXPECT_DOUBLE_EQ(budget.current_rate(), 0.7 * ceiling);
+  // Other 429s of the same moment (requests already sent) lower it once.
+  clock.Advance(absl::Milliseconds(300));
+  budget.OnThrottled(pause_end);
+  EXPECT_DOUBLE_EQ(budget.current_rate(), 0.7 * ceiling);
+  // No climbing during the pause; 3% of the ceiling per second after it.
+  clock.Advance(absl::Milliseconds(1700));
+  EXPECT_DOUBLE_EQ(budget.current_rate(), 0.7 * ceiling);
+  clock.Advance(absl::Seconds(5));
+  EXPECT_NEAR(budget.current_rate(), 0.85 * ceiling, 1e-9);
+  clock.Advance(absl::Seconds(10));
+  EXPECT_DOUBLE_EQ(budget.current_rate(), ceiling);
+  // Throttled again and again, it stops at its floor.
+  for (int i = 0; i < 20; ++i) {
+    budget.OnThrottled(clock.Now() + absl::Seconds(1));
+    clock.Advance(absl::Seconds(2));
+  }
+  EXPECT_NEAR(budget.current_rate(), 0.2 * ceiling + 0.03 * ceiling, 1e-9);
+}
+
+TEST(RateBudget, LowerPaceSpacesThePermits) {
+  FakeClock clock;
+  RateBudget budget({10, 1, 100}, &clock);
+  budget.OnThrottled(clock.Now() + absl::Seconds(1));
+  clock.Advance(absl::Seconds(1));
+  const absl::Time start = clock.Now();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture())
+            .ok());
+  }
+  // About 0.7 * 10/1.1 = 6.4 per second (climbing a little meanwhile)
+  // instead of 9.1: ten permits take well over a second.
+  EXPECT_GT(clock.Now() - start, absl::Milliseconds(1300));
 }
 
 TEST(RateBudget, CapsRequestsInFlight) {
@@ -104,11 +242,11 @@ TEST(RateBudget, PauseStopsEveryRequestAndResumesWithoutAHerd) {
   EXPECT_EQ(paused.retry_at, until);
   EXPECT_EQ(budget.AvailableTokens(), 0);
   // At the end of the pause the bucket is empty: the first request waits
-  // one token's time, not a burst of ten at once.
+  // one token's time (10 per 1.1 s), not a burst of ten at once.
   clock.Advance(absl::Seconds(5));
   EXPECT_FALSE(
       budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
-  clock.Advance(absl::Milliseconds(100));
+  clock.Advance(absl::Milliseconds(110));
   EXPECT_TRUE(
       budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
   EXPECT_FALSE(
@@ -223,6 +361,33 @@ TEST(RateBudget, ShutdownWakesWaitersWithCancelled) {
   EXPECT_TRUE(absl::IsCancelled(
       budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture())
           .status()));
+}
+
+TEST(RateBudget, ShutdownEndsAWaitForTheEndOfAPause) {
+  FakeClock clock;
+  clock.set_sleeps_block(true);  // the waiter stays in its wait
+  RateBudget budget({10, 10, 100}, &clock);
+  budget.PauseUntil(clock.Now() + absl::Seconds(20));
+  std::promise<absl::Status> waited;
+  std::future<absl::Status> result = waited.get_future();
+  std::thread waiter([&] {
+    waited.set_value(budget
+                         .Acquire(RequestPriority::kInteractive,
+                                  clock.Now() + absl::Minutes(1))
+                         .status());
+  });
+  AwaitWaiting(budget, RequestPriority::kInteractive, 1);
+  budget.Shutdown();
+  const bool ended =
+      result.wait_for(std::chrono::seconds(2)) == std::future_status::ready;
+  if (!ended) clock.Advance(absl::Seconds(20));  // let the thread go
+  waiter.join();
+  ASSERT_TRUE(ended) << "Acquire() still waited out the pause 2 s after "
+                        "Shutdown()";
+  const absl::Status status = result.get();
+  EXPECT_TRUE(absl::IsCancelled(status)) << status;
+  EXPECT_LT(clock.Now() - absl::FromUnixSeconds(1'800'000'000),
+            absl::Seconds(20));
 }
 
 TEST(RateBudget, ExtendingAPauseIsNotAnnouncedAgain) {
