@@ -264,6 +264,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   token_endpoint.auth_method = config.token_auth;
   token_endpoint.request_timeout = config.request_timeout;
   token_endpoint.max_wait = config.max_call_duration;
+  token_endpoint.backoff_seed = std::random_device{}();
   upstream::TokenCache tokens(token_endpoint, &http, &clock, &redactor);
   Backoff backoff(config.backoff, std::random_device{}());
   upstream::CxoneClientConfig cxone_config;
