@@ -79,10 +79,14 @@ void RateBudget::Refill(absl::Time now) {
 }
 
 void RateBudget::PruneWindow(absl::Time now) {
-  while (!starts_.empty() && starts_.front() <= now - window_) {
-    starts_.pop_front();
+  while (!recent_ends_.empty() && recent_ends_.front() <= now - window_) {
+    recent_ends_.pop_front();
   }
-  for (absl::Time& start : starts_) start = std::min(start, now);
+  for (absl::Time& end : recent_ends_) end = std::min(end, now);
+}
+
+int64_t RateBudget::InWindow() const {
+  return in_flight_ + static_cast<int64_t>(recent_ends_.size());
 }
 
 RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
@@ -117,16 +121,21 @@ RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
     // never early.
     ready = now + absl::Seconds((1.0 - tokens_) / RateAt(now));
   }
-  if (static_cast<int64_t>(starts_.size()) >= window_starts_) {
-    // The oldest start must leave the window first.
-    ready = std::max(ready, starts_.front() + window_);
+  if (InWindow() >= window_starts_) {
+    if (in_flight_ >= window_starts_) {
+      // Only an answer can help.
+      attempt.retry_at = absl::InfiniteFuture();
+      return attempt;
+    }
+    // Enough of the answered requests must leave the window first.
+    const int64_t must_leave = InWindow() - window_starts_ + 1;
+    ready = std::max(ready, recent_ends_[must_leave - 1] + window_);
   }
   if (ready > now) {
     attempt.retry_at = ready;
     return attempt;
   }
   tokens_ -= 1.0;
-  starts_.push_back(now);
   ++in_flight_;
   if (priority == RequestPriority::kBackground) {
     interactive_streak_ = 0;
@@ -199,6 +208,11 @@ void RateBudget::Shutdown() {
 void RateBudget::Release() {
   absl::MutexLock lock(&mu_);
   --in_flight_;
+  // CXone may have counted the request at any moment until its answer came:
+  // it stays in the window for a window after that.
+  const absl::Time now = clock_->Now();
+  PruneWindow(now);
+  recent_ends_.push_back(now);
   ++changes_;
 }
 
@@ -256,11 +270,12 @@ int64_t RateBudget::AvailableTokens() const {
                       tokens + absl::ToDoubleSeconds(now - refilled_at_) *
                                    (RateAt(refilled_at_) + RateAt(now)) / 2);
   }
-  int64_t in_window = 0;
-  for (absl::Time start : starts_) {
-    if (start > now - window_) ++in_window;
+  int64_t in_window = in_flight_;
+  for (absl::Time end : recent_ends_) {
+    if (end > now - window_) ++in_window;
   }
-  return std::min(static_cast<int64_t>(tokens), window_starts_ - in_window);
+  return std::max<int64_t>(
+      0, std::min(static_cast<int64_t>(tokens), window_starts_ - in_window));
 }
 
 int64_t RateBudget::in_flight() const {

@@ -4,11 +4,13 @@
 // second — so every request the gateway makes (token, trigger, status)
 // draws from this budget. It is configured with L itself, the number CXone
 // documents for the account, and keeps its own margin below it:
-// - a sliding window of start times, the hard ceiling: never more than
-//   floor(L) requests start in any window of 1 s + `window_margin` (for
-//   L < 1: one in any 1/L s + `window_margin`). The margin absorbs the
-//   difference between when the gateway starts a request and when CXone
-//   counts it, so CXone's own rolling second never sees more than L;
+// - a sliding window, the hard ceiling: a request counts in it from its
+//   start until 1 s + `window_margin` after its answer (for L < 1: 1/L s +
+//   `window_margin`), and no request starts while floor(L) count (one for
+//   L < 1). CXone counts a request at some moment between its start and its
+//   answer, however slow the network or a connection's set-up; so any
+//   rolling second of CXone's sees at most floor(L) of them. The margin
+//   adds room for what arrives after the gateway gave up on it;
 // - an adaptive pace, a token bucket at most `burst` deep: normally at the
 //   window's own rate (floor(L) per window); after a 429 (OnThrottled()) it
 //   drops to `decrease_factor` of what it was, never below
@@ -56,8 +58,9 @@ struct RateBudgetConfig {
   int64_t max_in_flight = 8;
   // While both wait, every Nth permit goes to a background request.
   int64_t background_share_every = 4;
-  // Added to the rolling second the gateway counts starts in: the jitter
-  // between a start here and its arrival at CXone it tolerates.
+  // Added to the second a request stays in the window after its answer:
+  // room for a request CXone counts after the gateway stopped waiting for
+  // it (a timeout).
   absl::Duration window_margin = absl::Milliseconds(100);
   // After a 429 the pace drops to this fraction of what it was ...
   double decrease_factor = 0.7;
@@ -163,9 +166,11 @@ class RateBudget {
   void Refill(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The pace at `at` (constant until climb_from_, then climbing).
   double RateAt(absl::Time at) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // Forgets starts that left the window; clamps starts a clock stepped
+  // Forgets answers that left the window; clamps those a clock stepped
   // back from to `now`, so they still count but never stall the window.
   void PruneWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Requests in the window: in flight, or answered within the window.
+  int64_t InWindow() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   Attempt TryAcquireLocked(RequestPriority priority, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Release();
@@ -180,9 +185,9 @@ class RateBudget {
   mutable absl::Mutex mu_;
   double tokens_ ABSL_GUARDED_BY(mu_);
   absl::Time refilled_at_ ABSL_GUARDED_BY(mu_);
-  // Start times within the last window, oldest first; at most
-  // window_starts_ of them.
-  std::deque<absl::Time> starts_ ABSL_GUARDED_BY(mu_);
+  // When the requests answered within the last window were answered,
+  // oldest first.
+  std::deque<absl::Time> recent_ends_ ABSL_GUARDED_BY(mu_);
   // The pace is rate_from_ until climb_from_, then climbs to max_rate_.
   double rate_from_ ABSL_GUARDED_BY(mu_);
   absl::Time climb_from_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
