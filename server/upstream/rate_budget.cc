@@ -222,8 +222,14 @@ void RateBudget::OnThrottled(absl::Time pause_until) {
     const absl::Time now = clock_->Now();
     double rate = RateAt(now);
     if (now >= last_decrease_ + window_) {
+      // Down from what was really sent, when that was less than the pace
+      // allowed (a light load, or someone else spending the account too):
+      // lowering an unused allowance would change nothing.
+      PruneWindow(now);
+      const double sent =
+          static_cast<double>(InWindow()) / absl::ToDoubleSeconds(window_);
       rate = std::max(config_.min_rate_fraction * max_rate_,
-                      rate * config_.decrease_factor);
+                      std::min(rate, sent) * config_.decrease_factor);
       last_decrease_ = now;
     }
     // Hold the pace here until the pause is over, then climb.

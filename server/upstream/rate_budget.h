@@ -13,7 +13,8 @@
 //   adds room for what arrives after the gateway gave up on it;
 // - an adaptive pace, a token bucket at most `burst` deep: normally at the
 //   window's own rate (floor(L) per window); after a 429 (OnThrottled()) it
-//   drops to `decrease_factor` of what it was, never below
+//   drops to `decrease_factor` of what it was — or of the rate really sent
+//   in the last window, when that was less — never below
 //   `min_rate_fraction` of that ceiling, and once the pause is over climbs
 //   back by `recovery_per_second` of the ceiling per second (additive
 //   increase, multiplicative decrease, as the AWS SDKs' adaptive retry
@@ -62,7 +63,8 @@ struct RateBudgetConfig {
   // room for a request CXone counts after the gateway stopped waiting for
   // it (a timeout).
   absl::Duration window_margin = absl::Milliseconds(100);
-  // After a 429 the pace drops to this fraction of what it was ...
+  // After a 429 the pace drops to this fraction of what it was (or of what
+  // was sent, if less) ...
   double decrease_factor = 0.7;
   // ... never below this fraction of the window's rate ...
   double min_rate_fraction = 0.2;

@@ -57,7 +57,7 @@ TEST_F(BudgetedHttpClientTest, TooManyRequestsLowersTheBudgetsPace) {
   const double before = budget_.current_rate();
   EXPECT_DOUBLE_EQ(before, budget_.max_rate());
   ASSERT_TRUE(client_.Send(Get("http://x/limited")).ok());
-  EXPECT_DOUBLE_EQ(budget_.current_rate(), 0.7 * before);
+  EXPECT_LT(budget_.current_rate(), before);
 }
 
 TEST_F(BudgetedHttpClientTest, HttpDateRetryAfterIsHonoured) {

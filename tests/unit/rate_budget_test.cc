@@ -196,6 +196,11 @@ TEST(RateBudget, ThrottledLowersThePaceThenClimbsBackSlowly) {
   const double ceiling = 10 / 1.1;
   EXPECT_DOUBLE_EQ(budget.max_rate(), ceiling);
   EXPECT_DOUBLE_EQ(budget.current_rate(), ceiling);
+  // Sending at the full pace: ten in the last window.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(
+        budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  }
   const absl::Time pause_end = clock.Now() + absl::Seconds(2);
   budget.OnThrottled(pause_end);
   EXPECT_EQ(budget.paused_until(), pause_end);
@@ -211,12 +216,26 @@ TEST(RateBudget, ThrottledLowersThePaceThenClimbsBackSlowly) {
   EXPECT_NEAR(budget.current_rate(), 0.85 * ceiling, 1e-9);
   clock.Advance(absl::Seconds(10));
   EXPECT_DOUBLE_EQ(budget.current_rate(), ceiling);
-  // Throttled again and again, it stops at its floor.
+  // Throttled again and again (nothing sent meanwhile), it stops at its
+  // floor.
   for (int i = 0; i < 20; ++i) {
     budget.OnThrottled(clock.Now() + absl::Seconds(1));
     clock.Advance(absl::Seconds(2));
   }
   EXPECT_NEAR(budget.current_rate(), 0.2 * ceiling + 0.03 * ceiling, 1e-9);
+}
+
+TEST(RateBudget, ThrottledLowersThePaceFromWhatWasReallySent) {
+  FakeClock clock;
+  RateBudget budget({50, 0, 100}, &clock);
+  // A light load: 20 requests in the last window of a 45/s pace — someone
+  // else must be spending the account too.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(
+        budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  }
+  budget.OnThrottled(clock.Now() + absl::Seconds(1));
+  EXPECT_DOUBLE_EQ(budget.current_rate(), 0.7 * 20 / 1.1);
 }
 
 TEST(RateBudget, LowerPaceSpacesThePermits) {
