@@ -1,6 +1,5 @@
 #include "client/compile_commands.h"
 
-#include <limits>
 #include <optional>
 #include <random>
 #include <utility>
@@ -36,8 +35,10 @@ Usage:
   cxone-compile [--server HOST:PORT] [--json] watch (NAME | --flow FLOW_ID)
                 [--timeout DURATION] [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get NAME
-  cxone-compile webhooks (dead-letters | replay) ...   (see webhooks --help)
-  cxone-compile health   SERVING or NOT_SERVING (exit 0 only when SERVING)
+  cxone-compile [--server HOST:PORT] [--json] webhooks (dead-letters | replay)
+                ...   (see webhooks --help)
+  cxone-compile [--server HOST:PORT] [--json] health
+                SERVING or NOT_SERVING (exit 0 only when SERVING)
 
 Commands:
   start FLOW_ID  Start compiling flow FLOW_ID and print the compile (name and
@@ -49,7 +50,7 @@ Commands:
                  The same for the newest compile of flow FLOW_ID.
   get NAME       Print the compile's current state.
 
-Flags may appear anywhere on the command line.
+Flags may appear anywhere on the command line, before the command too.
 
 Reconnecting: a watch (and start --wait) survives a broken stream. When the
 gateway drains or restarts, the connection resets, or nothing (not even a
@@ -73,16 +74,18 @@ leaves out; the compile for get and start, and when a watch had to fetch it.
 Errors go to stderr as `cxone-compile: CODE: message`.
 )";
 
-// Registers every flag of the CLI over the fields of `invocation`.
-void AddFlags(FlagSet& flags, Invocation& invocation) {
-  flags.AddString("server", &invocation.server,
-                  "Address (HOST:PORT) of cxone-compile-gateway.");
+}  // namespace
+
+void AddCompileFlags(FlagSet& flags, Invocation& invocation) {
+  flags.AddAddress("server", &invocation.server, PortUse::kConnect,
+                   "Address (HOST:PORT) of cxone-compile-gateway.");
   flags.AddBool("json", &invocation.json,
                 "Print proto3 JSON, one object per line, instead of text.");
   flags.AddDuration("timeout", &invocation.timeout,
+                    {absl::ZeroDuration(), absl::Hours(24 * 30)},
                     "Give up after this long (e.g. 30s, 5m) with exit code "
                     "124; 0 means no limit.");
-  flags.AddInt("max-reconnects", &invocation.max_reconnects,
+  flags.AddInt("max-reconnects", &invocation.max_reconnects, {0, 1000000},
                "watch, start --wait: give up (exit 3) after this many "
                "reconnects in a row that received nothing; 0 never "
                "reconnects.");
@@ -98,6 +101,8 @@ void AddFlags(FlagSet& flags, Invocation& invocation) {
                   "start: compile directives, a JSON object passed to CXone "
                   "unchanged.");
 }
+
+namespace {
 
 // Parses --directives. Struct's JSON parser is the one the gateway's peers
 // use, but the top-level check is ours: only an object makes sense as the
@@ -261,7 +266,7 @@ absl::StatusOr<Invocation> ParseCommandLine(
     const std::vector<std::string>& args, const EnvLookup& env) {
   Invocation invocation;
   FlagSet flags("CXONE_", std::string(kUsageHeader));
-  AddFlags(flags, invocation);
+  AddCompileFlags(flags, invocation);
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
   if (!positional.ok()) return positional.status();
   if (flags.help_requested()) {
@@ -297,22 +302,13 @@ absl::StatusOr<Invocation> ParseCommandLine(
   } else {
     invocation.argument = (*positional)[1];
   }
-  if (invocation.max_reconnects < 0 ||
-      invocation.max_reconnects > std::numeric_limits<int>::max()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max-reconnects: must be 0 or more, not ",
-                     invocation.max_reconnects));
-  }
-  if (invocation.server.empty()) {
-    return absl::InvalidArgumentError("--server: must not be empty");
-  }
   return invocation;
 }
 
 std::string UsageText() {
   Invocation defaults;
   FlagSet flags("CXONE_", std::string(kUsageHeader));
-  AddFlags(flags, defaults);
+  AddCompileFlags(flags, defaults);
   std::string text = flags.Usage();
   absl::StrAppend(&text, "\nExit codes:\n");
   for (const ExitCodeDoc& doc : kExitCodeDocs) {

@@ -60,6 +60,10 @@ struct Invocation {
   std::string directives;
 };
 
+// Registers every flag of start, watch and get over the fields of
+// `invocation` (what holds their defaults).
+void AddCompileFlags(FlagSet& flags, Invocation& invocation);
+
 // Parses `args` (without the program name), flags anywhere, each also read
 // from its CXONE_* variable through `env`. InvalidArgument explaining the
 // mistake for an unknown command or flag, a malformed flag value, or a

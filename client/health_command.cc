@@ -4,19 +4,27 @@
 
 #include "client/call_status.h"
 #include "client/exit_codes.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace cxone::client {
+
+void AddHealthFlags(FlagSet& flags, HealthInvocation& invocation) {
+  flags.AddAddress("server", &invocation.server, PortUse::kConnect,
+                   "Address (HOST:PORT) of cxone-compile-gateway.");
+  flags.AddBool("json", &invocation.json,
+                "Print the answer as one proto3 JSON object.");
+}
 
 int RunHealthCli(const std::vector<std::string>& args, const EnvLookup& env,
                  const HealthStubFactory& connect, std::ostream& out,
                  std::ostream& err) {
-  std::string server = "127.0.0.1:50051";
-  FlagSet flags("CXONE_",
-                "cxone-compile health: whether the gateway can do its job.\n\n"
-                "Usage:\n  cxone-compile health [--server HOST:PORT]\n\n"
-                "Prints SERVING or NOT_SERVING; exits 0 only when SERVING.\n");
-  flags.AddString("server", &server,
-                  "Address (HOST:PORT) of cxone-compile-gateway.");
+  HealthInvocation invocation;
+  FlagSet flags(
+      "CXONE_",
+      "cxone-compile health: whether the gateway can do its job.\n\n"
+      "Usage:\n  cxone-compile [--server HOST:PORT] [--json] health\n\n"
+      "Prints SERVING or NOT_SERVING; exits 0 only when SERVING.\n");
+  AddHealthFlags(flags, invocation);
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
   if (positional.ok() && flags.help_requested()) {
     out << flags.Usage();
@@ -30,7 +38,7 @@ int RunHealthCli(const std::vector<std::string>& args, const EnvLookup& env,
     return kExitUsage;
   }
   std::unique_ptr<grpc::health::v1::Health::StubInterface> stub =
-      connect(server);
+      connect(invocation.server);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
@@ -43,9 +51,15 @@ int RunHealthCli(const std::vector<std::string>& args, const EnvLookup& env,
   }
   const bool serving =
       response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-  out << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-             response.status())
-      << "\n";
+  if (invocation.json) {
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(response, &line);
+    out << line << "\n";
+  } else {
+    out << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+               response.status())
+        << "\n";
+  }
   return serving ? kExitCompleted : kExitGatewayError;
 }
 

@@ -1,6 +1,7 @@
 #include "client/webhook_commands.h"
 
 #include <chrono>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -31,18 +32,6 @@ disabled by its receiver could not take), oldest first. replay delivers them
 again with their original webhook-id, and enables an endpoint its receiver
 had disabled. TIME is RFC 3339, e.g. 2026-11-26T10:00:00Z.
 )";
-
-struct WebhooksInvocation {
-  std::string server = "127.0.0.1:50051";
-  bool json = false;
-  std::string command;
-  std::string endpoint;
-  std::string compile;
-  int64_t sequence = -1;
-  std::string since;
-  std::string until;
-  int64_t limit = 100;
-};
 
 absl::StatusOr<v1::DeadLetterSelector> SelectorOf(
     const WebhooksInvocation& invocation) {
@@ -75,20 +64,7 @@ absl::StatusOr<WebhooksInvocation> Parse(const std::vector<std::string>& args,
                                          const EnvLookup& env, bool* help) {
   WebhooksInvocation invocation;
   FlagSet flags("CXONE_", kUsage);
-  flags.AddString("server", &invocation.server,
-                  "Address (HOST:PORT) of cxone-compile-gateway.");
-  flags.AddBool("json", &invocation.json, "One proto3 JSON object per line.");
-  flags.AddString("endpoint", &invocation.endpoint,
-                  "Only this endpoint's dead letters.");
-  flags.AddString("compile", &invocation.compile,
-                  "Only this compile's (flows/FLOW_ID/compiles/COMPILE_ID).");
-  flags.AddInt("sequence", &invocation.sequence,
-               "Only this event of --compile.");
-  flags.AddString("since", &invocation.since,
-                  "Dead-lettered at or after TIME (RFC 3339).");
-  flags.AddString("until", &invocation.until,
-                  "Dead-lettered at or before TIME (RFC 3339).");
-  flags.AddInt("limit", &invocation.limit, "dead-letters: at most N (1-1000).");
+  AddWebhooksFlags(flags, invocation);
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
   if (!positional.ok()) return positional.status();
   *help = flags.help_requested();
@@ -101,9 +77,6 @@ absl::StatusOr<WebhooksInvocation> Parse(const std::vector<std::string>& args,
         "webhooks: expected one command: dead-letters or replay");
   }
   invocation.command = (*positional)[0];
-  if (invocation.limit < 1 || invocation.limit > 1000) {
-    return absl::InvalidArgumentError("--limit: must be 1 to 1000");
-  }
   if (invocation.sequence >= 0 && invocation.compile.empty()) {
     return absl::InvalidArgumentError("--sequence needs --compile");
   }
@@ -116,6 +89,25 @@ absl::StatusOr<WebhooksInvocation> Parse(const std::vector<std::string>& args,
 }
 
 }  // namespace
+
+void AddWebhooksFlags(FlagSet& flags, WebhooksInvocation& invocation) {
+  flags.AddAddress("server", &invocation.server, PortUse::kConnect,
+                   "Address (HOST:PORT) of cxone-compile-gateway.");
+  flags.AddBool("json", &invocation.json, "One proto3 JSON object per line.");
+  flags.AddString("endpoint", &invocation.endpoint,
+                  "Only this endpoint's dead letters.");
+  flags.AddString("compile", &invocation.compile,
+                  "Only this compile's (flows/FLOW_ID/compiles/COMPILE_ID).");
+  flags.AddInt("sequence", &invocation.sequence,
+               {1, std::numeric_limits<int64_t>::max()},
+               "Only this event of --compile.");
+  flags.AddString("since", &invocation.since,
+                  "Dead-lettered at or after TIME (RFC 3339).");
+  flags.AddString("until", &invocation.until,
+                  "Dead-lettered at or before TIME (RFC 3339).");
+  flags.AddInt("limit", &invocation.limit, {1, 1000},
+               "dead-letters: at most N.");
+}
 
 int RunWebhooksCli(const std::vector<std::string>& args, const EnvLookup& env,
                    const WebhookStubFactory& connect, std::ostream& out,

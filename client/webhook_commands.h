@@ -13,6 +13,7 @@
 #ifndef CXONE_CLIENT_WEBHOOK_COMMANDS_H_
 #define CXONE_CLIENT_WEBHOOK_COMMANDS_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -28,7 +29,23 @@ using WebhookStubFactory =
     std::function<std::unique_ptr<compile::v1::WebhookService::StubInterface>(
         const std::string& server)>;
 
-// Runs `args` (what follows "webhooks" on the command line).
+// What the command line asked of `webhooks`.
+struct WebhooksInvocation {
+  std::string server = "127.0.0.1:50051";
+  bool json = false;
+  std::string command;  // dead-letters or replay
+  std::string endpoint;
+  std::string compile;
+  int64_t sequence = -1;  // -1: not given
+  std::string since;
+  std::string until;
+  int64_t limit = 100;
+};
+
+// Registers the flags of `webhooks` over the fields of `invocation`.
+void AddWebhooksFlags(FlagSet& flags, WebhooksInvocation& invocation);
+
+// Runs `args` (the command line without the word "webhooks").
 int RunWebhooksCli(const std::vector<std::string>& args, const EnvLookup& env,
                    const WebhookStubFactory& connect, std::ostream& out,
                    std::ostream& err);

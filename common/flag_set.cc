@@ -1,12 +1,16 @@
 #include "common/flag_set.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
 namespace cxone {
@@ -31,29 +35,71 @@ FlagSet::FlagSet(std::string env_prefix, std::string usage_header)
 
 void FlagSet::AddString(std::string name, std::string* target,
                         std::string help) {
-  flags_.push_back(
-      {std::move(name), Kind::kString, target, std::move(help), *target});
+  Flag flag;
+  flag.name = std::move(name);
+  flag.kind = Kind::kString;
+  flag.target = target;
+  flag.help = std::move(help);
+  flag.default_text = *target;
+  flags_.push_back(std::move(flag));
 }
 
 void FlagSet::AddDuration(std::string name, absl::Duration* target,
-                          std::string help) {
-  flags_.push_back({std::move(name), Kind::kDuration, target, std::move(help),
-                    absl::FormatDuration(*target)});
+                          DurationRange range, std::string help) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.kind = Kind::kDuration;
+  flag.target = target;
+  flag.help = std::move(help);
+  flag.default_text = absl::FormatDuration(*target);
+  flag.duration_range = range;
+  flags_.push_back(std::move(flag));
 }
 
-void FlagSet::AddInt(std::string name, int64_t* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kInt, target, std::move(help),
-                    absl::StrCat(*target)});
+void FlagSet::AddInt(std::string name, int64_t* target, IntRange range,
+                     std::string help) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.kind = Kind::kInt;
+  flag.target = target;
+  flag.help = std::move(help);
+  flag.default_text = absl::StrCat(*target);
+  flag.int_range = range;
+  flags_.push_back(std::move(flag));
 }
 
-void FlagSet::AddDouble(std::string name, double* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kDouble, target, std::move(help),
-                    absl::StrCat(*target)});
+void FlagSet::AddDouble(std::string name, double* target, DoubleRange range,
+                        std::string help) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.kind = Kind::kDouble;
+  flag.target = target;
+  flag.help = std::move(help);
+  flag.default_text = absl::StrCat(*target);
+  flag.double_range = range;
+  flags_.push_back(std::move(flag));
 }
 
 void FlagSet::AddBool(std::string name, bool* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kBool, target, std::move(help),
-                    *target ? "true" : "false"});
+  Flag flag;
+  flag.name = std::move(name);
+  flag.kind = Kind::kBool;
+  flag.target = target;
+  flag.help = std::move(help);
+  flag.default_text = *target ? "true" : "false";
+  flags_.push_back(std::move(flag));
+}
+
+void FlagSet::AddAddress(std::string name, std::string* target, PortUse use,
+                         std::string help) {
+  Flag flag;
+  flag.name = std::move(name);
+  flag.kind = Kind::kAddress;
+  flag.target = target;
+  flag.help = std::move(help);
+  flag.default_text = *target;
+  flag.port_use = use;
+  flags_.push_back(std::move(flag));
 }
 
 void FlagSet::MarkSecret(const std::string& name) {
@@ -61,7 +107,11 @@ void FlagSet::MarkSecret(const std::string& name) {
 }
 
 FlagSet::Flag* FlagSet::Find(const std::string& name) {
-  for (Flag& flag : flags_) {
+  return const_cast<Flag*>(std::as_const(*this).Find(name));
+}
+
+const FlagSet::Flag* FlagSet::Find(const std::string& name) const {
+  for (const Flag& flag : flags_) {
     if (flag.name == name) return &flag;
   }
   return nullptr;
@@ -79,12 +129,42 @@ std::string FlagSet::EnvName(const std::string& name) const {
   return absl::StrCat(env_prefix_, upper);
 }
 
+std::string FlagSet::RangeText(const Flag& flag) {
+  switch (flag.kind) {
+    case Kind::kInt:
+      if (flag.int_range.max == std::numeric_limits<int64_t>::max()) {
+        return absl::StrCat("at least ", flag.int_range.min);
+      }
+      return absl::StrCat(flag.int_range.min, " to ", flag.int_range.max);
+    case Kind::kDouble:
+      return absl::StrCat(flag.double_range.min, " to ", flag.double_range.max);
+    case Kind::kDuration:
+      if (flag.duration_range.max == absl::InfiniteDuration()) {
+        return absl::StrCat("at least ",
+                            absl::FormatDuration(flag.duration_range.min));
+      }
+      return absl::StrCat(absl::FormatDuration(flag.duration_range.min), " to ",
+                          absl::FormatDuration(flag.duration_range.max));
+    case Kind::kAddress:
+      return flag.port_use == PortUse::kListen ? "port 0 to 65535"
+                                               : "port 1 to 65535";
+    case Kind::kString:
+    case Kind::kBool:
+      return "";
+  }
+  return "";
+}
+
 absl::Status FlagSet::Assign(Flag& flag, const std::string& value,
                              const std::string& source) {
+  const std::string shown = flag.secret ? "[REDACTED]" : value;
   auto bad = [&](absl::string_view want) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ": expected ", want, ", got \"",
-                     flag.secret ? "[REDACTED]" : value, "\""));
+        absl::StrCat(source, ": expected ", want, ", got \"", shown, "\""));
+  };
+  auto out_of_range = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": ", what, " is out of range: expected ", RangeText(flag)));
   };
   switch (flag.kind) {
     case Kind::kString:
@@ -92,23 +172,35 @@ absl::Status FlagSet::Assign(Flag& flag, const std::string& value,
       return absl::OkStatus();
     case Kind::kDuration: {
       absl::Duration parsed;
-      if (!absl::ParseDuration(value, &parsed) ||
-          parsed < absl::ZeroDuration()) {
-        return bad("a non-negative duration such as 500ms, 30s or 5m");
+      if (!absl::ParseDuration(value, &parsed)) {
+        return bad(absl::StrCat("a duration such as 500ms, 30s or 5m (",
+                                RangeText(flag), ")"));
+      }
+      if (parsed < flag.duration_range.min ||
+          parsed > flag.duration_range.max) {
+        return out_of_range(shown);
       }
       *static_cast<absl::Duration*>(flag.target) = parsed;
       return absl::OkStatus();
     }
     case Kind::kInt: {
       int64_t parsed;
-      if (!absl::SimpleAtoi(value, &parsed)) return bad("an integer");
+      if (!absl::SimpleAtoi(value, &parsed)) {
+        return bad(absl::StrCat("an integer (", RangeText(flag), ")"));
+      }
+      if (parsed < flag.int_range.min || parsed > flag.int_range.max) {
+        return out_of_range(shown);
+      }
       *static_cast<int64_t*>(flag.target) = parsed;
       return absl::OkStatus();
     }
     case Kind::kDouble: {
       double parsed;
       if (!absl::SimpleAtod(value, &parsed) || !std::isfinite(parsed)) {
-        return bad("a number");
+        return bad(absl::StrCat("a number (", RangeText(flag), ")"));
+      }
+      if (parsed < flag.double_range.min || parsed > flag.double_range.max) {
+        return out_of_range(shown);
       }
       *static_cast<double*>(flag.target) = parsed;
       return absl::OkStatus();
@@ -117,6 +209,30 @@ absl::Status FlagSet::Assign(Flag& flag, const std::string& value,
       bool parsed;
       if (!absl::SimpleAtob(value, &parsed)) return bad("true or false");
       *static_cast<bool*>(flag.target) = parsed;
+      return absl::OkStatus();
+    }
+    case Kind::kAddress: {
+      // The port follows the last colon; an IPv6 host is bracketed, so its
+      // own colons come before it.
+      const size_t colon = value.rfind(':');
+      const absl::string_view host =
+          colon == std::string::npos
+              ? absl::string_view()
+              : absl::string_view(value).substr(0, colon);
+      const std::string port_text =
+          colon == std::string::npos ? "" : value.substr(colon + 1);
+      if (host.empty() || port_text.empty() ||
+          !std::all_of(port_text.begin(), port_text.end(),
+                       absl::ascii_isdigit)) {
+        return bad("HOST:PORT");
+      }
+      int64_t port;
+      // Digits only, so a failure means more digits than int64_t holds.
+      if (!absl::SimpleAtoi(port_text, &port) || port > 65535 ||
+          (port == 0 && flag.port_use == PortUse::kConnect)) {
+        return out_of_range(absl::StrCat("port ", port_text));
+      }
+      *static_cast<std::string*>(flag.target) = value;
       return absl::OkStatus();
     }
   }
@@ -129,7 +245,8 @@ absl::StatusOr<std::vector<std::string>> FlagSet::Parse(
   for (Flag& flag : flags_) {
     const std::string var = EnvName(flag.name);
     if (std::optional<std::string> value = env(var); value.has_value()) {
-      absl::Status status = Assign(flag, *value, absl::StrCat("$", var));
+      absl::Status status =
+          Assign(flag, *value, absl::StrCat("$", var, " (--", flag.name, ")"));
       if (!status.ok()) return status;
     }
   }
@@ -175,10 +292,35 @@ absl::StatusOr<std::vector<std::string>> FlagSet::Parse(
   return positional;
 }
 
+std::vector<size_t> FlagSet::PositionalIndices(
+    const std::vector<std::string>& args) const {
+  std::vector<size_t> positional;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      for (size_t rest = i + 1; rest < args.size(); ++rest) {
+        positional.push_back(rest);
+      }
+      break;
+    }
+    if (!absl::StartsWith(arg, "--")) {
+      // "-h" is --help; any other single-dash word is an argument, as in
+      // Parse().
+      if (arg != "-h") positional.push_back(i);
+      continue;
+    }
+    if (arg.find('=') != std::string::npos) continue;
+    const Flag* flag = Find(arg.substr(2));
+    if (flag != nullptr && flag->kind != Kind::kBool) ++i;  // its value
+  }
+  return positional;
+}
+
 std::string FlagSet::ValueText(const Flag& flag) const {
   if (flag.secret) return "[REDACTED]";
   switch (flag.kind) {
     case Kind::kString:
+    case Kind::kAddress:
       return *static_cast<const std::string*>(flag.target);
     case Kind::kDuration:
       return absl::FormatDuration(
@@ -199,8 +341,15 @@ std::string FlagSet::Usage() const {
   text += "\nFlags (each also read from the environment variable shown):\n";
   for (const Flag& flag : flags_) {
     absl::StrAppend(&text, "  --", flag.name, "  [$", EnvName(flag.name), "]");
+    std::vector<std::string> notes;
     if (!flag.default_text.empty() && !flag.secret) {
-      absl::StrAppend(&text, "  (default: ", flag.default_text, ")");
+      notes.push_back(absl::StrCat("default: ", flag.default_text));
+    }
+    if (std::string range = RangeText(flag); !range.empty()) {
+      notes.push_back(std::move(range));
+    }
+    if (!notes.empty()) {
+      absl::StrAppend(&text, "  (", absl::StrJoin(notes, "; "), ")");
     }
     absl::StrAppend(&text, "\n      ", flag.help, "\n");
   }

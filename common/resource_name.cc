@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/quoted.h"
 
 namespace cxone {
 namespace {
@@ -14,23 +15,6 @@ constexpr size_t kMaxIdLength = 128;
 bool IsIdChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
          c == '_' || c == '-';
-}
-
-// Quotes an untrusted id for an error message, cut short and with control
-// characters escaped, so a hostile value cannot forge log lines.
-std::string Quote(absl::string_view id) {
-  std::string shown;
-  for (char c : id.substr(0, 64)) {
-    if (absl::ascii_isprint(static_cast<unsigned char>(c))) {
-      shown.push_back(c);
-    } else {
-      absl::StrAppend(
-          &shown, "\\x",
-          absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
-    }
-  }
-  if (id.size() > 64) shown += "…";
-  return absl::StrCat("\"", shown, "\"");
 }
 
 }  // namespace
@@ -46,12 +30,12 @@ absl::Status ValidateId(absl::string_view what, absl::string_view id) {
   }
   if (id == "." || id == "..") {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, " must not be ", Quote(id)));
+        absl::StrCat(what, " must not be ", Quoted(id)));
   }
   for (char c : id) {
     if (!IsIdChar(c)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          what, " ", Quote(id), " has a character outside [A-Za-z0-9._-]"));
+          what, " ", Quoted(id), " has a character outside [A-Za-z0-9._-]"));
     }
   }
   return absl::OkStatus();
@@ -65,7 +49,7 @@ absl::StatusOr<CompileName> CompileName::Parse(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 4 || parts[0] != "flows" || parts[2] != "compiles") {
     return absl::InvalidArgumentError(absl::StrCat(
-        "name ", Quote(name),
+        "name ", Quoted(name),
         " is not of the form flows/{flow_id}/compiles/{compile_id}"));
   }
   if (absl::Status status = ValidateId("flow_id in name", parts[1]);

@@ -80,6 +80,12 @@ bool CompileJob::ApplyError(const absl::Status& error, absl::Time now) {
       .terminal;
 }
 
+void CompileJob::NoteUnreachable() {
+  Mutate([](CompileLifecycle& lifecycle) {
+    return lifecycle.OnUpstreamUnreachable();
+  });
+}
+
 bool CompileJob::Tick(absl::Time now) {
   return Mutate(
              [&](CompileLifecycle& lifecycle) { return lifecycle.OnTick(now); })
@@ -146,13 +152,22 @@ CompileJob::MutateResult CompileJob::Mutate(
 
 absl::Status CompileJob::CheckRetained(uint64_t after_sequence) const {
   absl::MutexLock lock(&mu_);
-  if (after_sequence + 1 >= first_retained_) return absl::OkStatus();
-  const uint64_t last = first_retained_ + events_.size() - 1;
-  return absl::OutOfRangeError(absl::StrCat(
-      "events 1 to ", first_retained_ - 1, " of ", name_,
-      " are no longer retained; events ", first_retained_, " to ", last,
-      " are: resume with after_sequence >= ", first_retained_ - 1,
-      ", or call GetCompile and watch from the snapshot"));
+  // first_retained_ >= 1, so this cannot wrap (after_sequence + 1 would
+  // for the largest cursor, which means "at or past the end").
+  const uint64_t dropped = first_retained_ - 1;
+  if (after_sequence >= dropped) return absl::OkStatus();
+  if (events_.empty()) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "events 1 to ", dropped, " of ", name_,
+        " are no longer retained: resume with after_sequence >= ", dropped,
+        ", or call GetCompile and watch from the snapshot"));
+  }
+  const uint64_t last = dropped + events_.size();
+  return absl::OutOfRangeError(
+      absl::StrCat("events 1 to ", dropped, " of ", name_,
+                   " are no longer retained; events ", first_retained_, " to ",
+                   last, " are: resume with after_sequence >= ", dropped,
+                   ", or call GetCompile and watch from the snapshot"));
 }
 
 void CompileJob::DropEventsBefore(uint64_t sequence) {
@@ -176,12 +191,13 @@ uint64_t CompileJob::last_sequence() const {
 SharedEvent CompileJob::NextEvent(uint64_t after_sequence,
                                   EventListener* listener) {
   absl::MutexLock lock(&mu_);
-  // Sequences have no gaps, so event n sits at index n - first_retained_.
-  const uint64_t wanted = after_sequence + 1;
-  if (wanted >= first_retained_ && wanted - first_retained_ < events_.size()) {
-    return events_[wanted - first_retained_];
+  // Sequences have no gaps, so the event after `after_sequence` sits at
+  // index after_sequence - dropped (no `+ 1`: it would wrap at the end).
+  const uint64_t dropped = first_retained_ - 1;
+  if (after_sequence < dropped) return nullptr;  // see CheckRetained()
+  if (after_sequence - dropped < events_.size()) {
+    return events_[after_sequence - dropped];
   }
-  if (wanted < first_retained_) return nullptr;  // see CheckRetained()
   if (listener != nullptr && std::find(listeners_.begin(), listeners_.end(),
                                        listener) == listeners_.end()) {
     listeners_.push_back(listener);

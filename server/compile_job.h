@@ -105,6 +105,9 @@ class CompileJob {
   // job unchanged, if the journal could not commit the change).
   bool ApplyStatus(const upstream::CompileStatus& status, absl::Time now);
   bool ApplyError(const absl::Status& error, absl::Time now);
+  // A poll could not reach CXone (see
+  // CompileLifecycle::OnUpstreamUnreachable).
+  void NoteUnreachable();
   bool Tick(absl::Time now);
   void NoteThrottled(absl::Time until, absl::Time now);
 

@@ -81,7 +81,10 @@ std::string StateName(State state) {
 
 CompileLifecycle::CompileLifecycle(const CompileName& name, absl::Time now,
                                    LifecycleTimeouts timeouts)
-    : timeouts_(timeouts), last_change_(now) {
+    : timeouts_(timeouts),
+      last_change_(now),
+      counting_since_(now),
+      last_answer_(now) {
   compile_.set_name(name.ToString());
   compile_.set_flow_id(name.flow_id);
   compile_.set_compile_id(name.compile_id);
@@ -100,7 +103,9 @@ CompileLifecycle::CompileLifecycle(const compilev1::Compile& recorded,
               ? absl::FromUnixMicros(
                     google::protobuf::util::TimeUtil::TimestampToMicroseconds(
                         recorded.update_time()))
-              : now) {}
+              : now),
+      counting_since_(now),
+      last_answer_(now) {}
 
 bool CompileLifecycle::terminal() const { return IsTerminal(compile_.state()); }
 
@@ -134,13 +139,31 @@ void CompileLifecycle::MoveTo(State state, absl::Time now) {
   compile_.set_state(state);
   *compile_.mutable_update_time() = ToTimestamp(now);
   last_change_ = now;
+  quiet_counted_ = absl::ZeroDuration();
+  answering_ = true;
+  counting_since_ = now;
+  last_answer_ = now;
   stuck_reported_ = false;
   last_anomaly_.clear();
+}
+
+void CompileLifecycle::NoteAnswer(absl::Time now) {
+  if (!answering_) {
+    answering_ = true;
+    counting_since_ = now;
+  }
+  last_answer_ = std::max(last_answer_, now);
+}
+
+absl::Duration CompileLifecycle::QuietFor(absl::Time now) const {
+  if (!answering_) return quiet_counted_;
+  return quiet_counted_ + std::max(absl::ZeroDuration(), now - counting_since_);
 }
 
 std::vector<CompileEvent> CompileLifecycle::OnUpstreamStatus(
     const upstream::CompileStatus& status, absl::Time now) {
   std::vector<CompileEvent> events;
+  NoteAnswer(now);
   const State current = compile_.state();
   const State reported = StateFromUpstream(status.status);
   if (reported == compilev1::STATE_UNSPECIFIED) {
@@ -187,6 +210,7 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamError(
     const absl::Status& error, absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal()) return events;
+  NoteAnswer(now);  // a refusal is an answer: CXone was reached
   std::string detail = absl::StrCat("polling CXone failed: ", error.message());
   if (detail != last_anomaly_) {
     events.push_back(
@@ -195,13 +219,27 @@ std::vector<CompileEvent> CompileLifecycle::OnUpstreamError(
   return events;
 }
 
+std::vector<CompileEvent> CompileLifecycle::OnUpstreamUnreachable() {
+  if (answering_ && !terminal()) {
+    // CXone stopped answering some time after its last answer; count no
+    // more than up to that answer.
+    quiet_counted_ +=
+        std::max(absl::ZeroDuration(), last_answer_ - counting_since_);
+    answering_ = false;
+  }
+  return {};
+}
+
 std::vector<CompileEvent> CompileLifecycle::OnThrottled(absl::Time until,
                                                         absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal() || until <= throttled_until_ || until <= now) return events;
-  // Time spent paused is not time CXone spent not moving the compile: keep
-  // it out of the stuck and give-up clocks.
-  last_change_ += until - std::max(now, throttled_until_);
+  // Time spent paused is not time CXone spent not moving the compile: the
+  // quiet clock stops now and starts again when the pause ends.
+  if (answering_) {
+    quiet_counted_ += std::max(absl::ZeroDuration(), now - counting_since_);
+    counting_since_ = std::max(counting_since_, until);
+  }
   throttled_until_ = until;
   CompileEvent event =
       NewEvent(compilev1::EVENT_TYPE_THROTTLED, compile_.state(), now);
@@ -218,7 +256,7 @@ std::vector<CompileEvent> CompileLifecycle::OnThrottled(absl::Time until,
 std::vector<CompileEvent> CompileLifecycle::OnTick(absl::Time now) {
   std::vector<CompileEvent> events;
   if (terminal()) return events;
-  const absl::Duration quiet = now - last_change_;
+  const absl::Duration quiet = QuietFor(now);
   if (quiet >= timeouts_.give_up_timeout) {
     const State previous = compile_.state();
     MoveTo(compilev1::STATE_TIMED_OUT, now);

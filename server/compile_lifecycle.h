@@ -10,7 +10,12 @@
 // - A status outside the four known is kept (upstream_status) and reported
 //   as an anomaly; polling goes on.
 // - No change for `stuck_timeout` → one STUCK event (again only after a
-//   change); no change for `give_up_timeout` → terminal TIMED_OUT.
+//   change); no change for `give_up_timeout` → terminal TIMED_OUT. "No
+//   change" counts only time in which CXone was answering: from a change
+//   or an answer after an outage, to the last answer before the next
+//   outage (OnUpstreamUnreachable) or Retry-After pause (OnThrottled). A
+//   gateway that cannot reach CXone learns nothing, so it never gives up
+//   on a compile because of it.
 // Repeated identical anomalies are reported once, not on every poll.
 //
 // Events get sequence numbers 1, 2, 3, … without gaps.
@@ -62,6 +67,12 @@ class CompileLifecycle {
   std::vector<compilev1::CompileEvent> OnUpstreamError(
       const absl::Status& error, absl::Time now);
 
+  // Notes that a poll could not reach CXone (transport failure, 5xx, token
+  // endpoint down, … after the client's retries): the stuck and give-up
+  // clocks stop at the last answer and start again at the next one.
+  // Causes no events.
+  std::vector<compilev1::CompileEvent> OnUpstreamUnreachable();
+
   // Notes that CXone throttles the account until `until`: one THROTTLED
   // event per distinct pause (none once terminal). The state is untouched,
   // and the paused time does not count towards the stuck and give-up
@@ -75,8 +86,12 @@ class CompileLifecycle {
   const compilev1::Compile& compile() const { return compile_; }
   bool terminal() const;
   uint64_t last_sequence() const { return last_sequence_; }
-  // When the state last changed (the clock stuck detection runs on).
+  // When the state last changed (for a finished compile: when it
+  // finished).
   absl::Time last_change() const { return last_change_; }
+  // How long CXone has answered without a change, as of `now` (what the
+  // stuck and give-up timeouts measure; see the class comment).
+  absl::Duration QuietFor(absl::Time now) const;
 
  private:
   compilev1::CompileEvent NewEvent(compilev1::EventType type,
@@ -84,11 +99,20 @@ class CompileLifecycle {
   compilev1::CompileEvent Anomaly(const std::string& raw, std::string detail,
                                   absl::Time now);
   void MoveTo(compilev1::State state, absl::Time now);
+  // CXone answered at `now` (with a status or a refusal).
+  void NoteAnswer(absl::Time now);
 
   compilev1::Compile compile_;
   LifecycleTimeouts timeouts_;
   uint64_t last_sequence_ = 0;
   absl::Time last_change_;
+  // The quiet clock: `quiet_counted_` of answered time without a change,
+  // plus, while CXone answers (`answering_`), the time since
+  // `counting_since_`. `last_answer_` is when CXone last answered.
+  absl::Duration quiet_counted_ = absl::ZeroDuration();
+  bool answering_ = true;
+  absl::Time counting_since_;
+  absl::Time last_answer_;
   bool stuck_reported_ = false;
   // The last anomaly reported, so an unchanged one is not repeated.
   std::string last_anomaly_;

@@ -3,8 +3,20 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
 #include "server/grpc_status.h"
+#include "server/request_decoder.h"
 
 namespace cxone {
+namespace {
+
+// `compile` as the response's bytes.
+grpc::Status Respond(const compilev1::Compile& compile,
+                     grpc::ByteBuffer* response) {
+  bool own_buffer = false;
+  return grpc::SerializationTraits<compilev1::Compile>::Serialize(
+      compile, response, &own_buffer);
+}
+
+}  // namespace
 
 CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
                                const Redactor* redactor, JsonLog* log,
@@ -28,39 +40,51 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
 }
 
 grpc::ServerUnaryReactor* CompileService::StartCompile(
-    grpc::CallbackServerContext* context,
-    const compilev1::StartCompileRequest* request,
-    compilev1::Compile* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto audit = std::make_shared<RpcAudit>(
       audit_, "/cxone.compile.v1.CompileService/StartCompile", *context);
-  audit->set_flow_id(request->flow_id());
-  starter_->Start(*request, [this, reactor, response, audit](
-                                absl::StatusOr<compilev1::Compile> compile) {
+  auto finish = [this, reactor, response,
+                 audit](absl::StatusOr<compilev1::Compile> compile) {
+    grpc::Status status = ToGrpcStatus(compile.status(), *redactor_);
     if (compile.ok()) {
-      *response = *std::move(compile);
-      audit->set_compile(response->name());
+      audit->set_compile(compile->name());
+      status = Respond(*compile, response);
     }
-    const grpc::Status status = ToGrpcStatus(compile.status(), *redactor_);
     audit->Finish(status);
     reactor->Finish(status);
-  });
+  };
+  compilev1::StartCompileRequest parsed;
+  if (absl::Status decoded = DecodeRequest(*request, &parsed); !decoded.ok()) {
+    finish(decoded);
+    return reactor;
+  }
+  audit->set_flow_id(parsed.flow_id());
+  starter_->Start(parsed, std::move(finish));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* CompileService::GetCompile(
-    grpc::CallbackServerContext* context,
-    const compilev1::GetCompileRequest* request, compilev1::Compile* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/GetCompile",
                  *context);
-  audit.set_compile(request->name());
-  absl::StatusOr<std::shared_ptr<CompileJob>> job = FindJob(request->name());
+  compilev1::GetCompileRequest parsed;
+  absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
+    absl::Status decoded = DecodeRequest(*request, &parsed);
+    if (!decoded.ok())
+      return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
+    audit.set_compile(parsed.name());
+    return FindJob(parsed.name());
+  }();
+  grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
   if (job.ok()) {
-    *response = (*job)->Snapshot();
-    audit.set_flow_id(response->flow_id());
+    const compilev1::Compile compile = (*job)->Snapshot();
+    audit.set_flow_id(compile.flow_id());
+    status = Respond(compile, response);
   }
-  const grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
   audit.Finish(status);
   reactor->Finish(status);
   return reactor;

@@ -2,9 +2,14 @@
 //
 // Each RPC returns a reactor and never blocks: StartCompile hands the work
 // to the CompileStarter (which uses worker threads) and finishes when it
-// calls back; GetCompile answers from the registry at once. WatchCompile is
-// served on the async API by the WatchDispatcher (watch_dispatcher.h says
-// why), which asks this service what a request names (ResolveWatch).
+// calls back; GetCompile answers from the registry at once.
+//
+// Requests arrive as raw bytes and are decoded by DecodeRequest
+// (request_decoder.h): a request that cannot be decoded is answered
+// INVALID_ARGUMENT naming the problem, and audited, like any other.
+// WatchCompile is served on the async API by the WatchDispatcher
+// (watch_dispatcher.h says why), which asks this service what a request names
+// (ResolveWatch).
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_COMPILE_SERVICE_H_
@@ -22,13 +27,13 @@
 
 namespace cxone {
 
-// The generated callback service, with WatchCompile asynchronous and
-// writing raw bytes so that logged events are serialised once for all
-// watchers.
+// The generated callback service on raw bytes (decoded here, see above),
+// with WatchCompile asynchronous and writing raw bytes so that logged
+// events are serialised once for all watchers.
 using CompileServiceBase =
-    compilev1::CompileService::WithCallbackMethod_StartCompile<
+    compilev1::CompileService::WithRawCallbackMethod_StartCompile<
         compilev1::CompileService::WithRawMethod_WatchCompile<
-            compilev1::CompileService::WithCallbackMethod_GetCompile<
+            compilev1::CompileService::WithRawCallbackMethod_GetCompile<
                 compilev1::CompileService::Service>>>;
 
 class CompileService final : public CompileServiceBase {
@@ -41,15 +46,15 @@ class CompileService final : public CompileServiceBase {
 
   AuditLog* audit() const { return audit_; }
 
-  grpc::ServerUnaryReactor* StartCompile(
-      grpc::CallbackServerContext* context,
-      const compilev1::StartCompileRequest* request,
-      compilev1::Compile* response) override;
+  // A StartCompileRequest in, a Compile out.
+  grpc::ServerUnaryReactor* StartCompile(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
 
-  grpc::ServerUnaryReactor* GetCompile(
-      grpc::CallbackServerContext* context,
-      const compilev1::GetCompileRequest* request,
-      compilev1::Compile* response) override;
+  // A GetCompileRequest in, a Compile out.
+  grpc::ServerUnaryReactor* GetCompile(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
   // The job a WatchCompile request names (by name or by flow), checked
   // against retention; or InvalidArgument, NotFound, OutOfRange.

@@ -5,32 +5,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
-#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/directives_json.h"
 
 namespace cxone {
 namespace {
 
 constexpr size_t kMaxRequestIdLength = 256;
-
-// The request's directives as the JSON object CXone receives.
-absl::StatusOr<nlohmann::json> DirectivesJson(
-    const compilev1::StartCompileRequest& request) {
-  if (!request.has_directives()) return nlohmann::json();
-  std::string text;
-  auto status =
-      google::protobuf::util::MessageToJsonString(request.directives(), &text);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("directives cannot be encoded as JSON: ",
-                     status.message().as_string()));
-  }
-  nlohmann::json directives =
-      nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!directives.is_object()) {
-    return absl::InvalidArgumentError("directives must be a JSON object");
-  }
-  return directives;
-}
 
 }  // namespace
 
@@ -156,6 +137,35 @@ void CompileStarter::SubmitTrigger(
   }
 }
 
+absl::Status CompileStarter::CheckNotReused(
+    const upstream::TriggerResult& triggered, const CompileJob& known,
+    absl::Time sent_at) {
+  const compilev1::Compile compile = known.Snapshot();
+  const absl::Time created = absl::FromUnixMicros(
+      google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+          compile.create_time()));
+  // A fresh compile cannot be one the gateway knew before it asked; a
+  // running one cannot be one the gateway saw finish before it asked.
+  // Otherwise CXone gave an old compile's id to a new one.
+  const bool reused = triggered.already_running
+                          ? known.terminal() && known.last_change() < sent_at
+                          : created < sent_at;
+  if (!reused) return absl::OkStatus();
+  reused_compile_ids_.fetch_add(1);
+  log_->Error("upstream anomaly: CXone reused a compile id",
+              {{"compile", known.name()},
+               {"answer", triggered.already_running ? "409" : "201"},
+               {"known_state", StateName(compile.state())}});
+  return absl::AbortedError(absl::StrCat(
+      "CXone answered the request to compile flow \"",
+      known.compile_name().flow_id, "\" with compile id \"",
+      triggered.compile_id, "\", an id it had already given to ",
+      known.name(), " (", StateName(compile.state()),
+      "); the gateway cannot tell the two compiles apart and will not "
+      "report the old one's result as the new one's. The new compile is not "
+      "followed; retry later"));
+}
+
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     const std::string& flow_id, const nlohmann::json& directives,
     const std::string& request_id) {
@@ -176,9 +186,8 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
           "cannot record a start",
           {{"flow", flow_id}, {"error", std::string(recorded.message())}});
       return absl::UnavailableError(absl::StrCat(
-          "the gateway cannot record new compiles (its state store is "
-          "failing: ",
-          recorded.message(), "); nothing was started, retry later"));
+          "the gateway cannot record new compiles (", recorded.message(),
+          "); nothing was started, retry later"));
     }
   }
   // What binds the key to the compile, in the compile's first commit; a key
@@ -194,6 +203,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     }
     return batch;
   };
+  const absl::Time sent_at = clock_->Now();
   absl::StatusOr<upstream::TriggerResult> triggered =
       upstream_->Trigger(flow_id, directives);
   if (!triggered.ok()) {
@@ -201,7 +211,12 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                {{"flow", flow_id},
                 {"code", absl::StatusCodeToString(triggered.status().code())},
                 {"error", std::string(triggered.status().message())}});
-    if (journal_ != nullptr && !key.empty()) {
+    // A trigger that certainly started nothing leaves no record, so the
+    // caller may retry with the key. One whose outcome is unknown keeps its
+    // intent: a retry, or a restart, asks CXone again and adopts the
+    // compile CXone names as running.
+    if (journal_ != nullptr && !key.empty() &&
+        !upstream::MayHaveBeenDelivered(triggered.status())) {
       StoreBatch forget;
       forget.forgotten_request_ids.push_back(key);
       (void)journal_->Commit(std::move(forget));  // a restart retries it
@@ -214,16 +229,24 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     if (journal_ != nullptr) {
       if (absl::Status bound = journal_->Commit(binding(existing->name()));
           !bound.ok()) {
-        return absl::UnavailableError(absl::StrCat(
-            "the gateway cannot record the compile (its state store is "
-            "failing: ",
-            bound.message(), "); retry with the same request_id"));
+        return absl::UnavailableError(
+            absl::StrCat("the gateway cannot record the compile (",
+                         bound.message(), "); retry with the same request_id"));
       }
     }
     log_->Info("attached to running compile", {{"compile", existing->name()}});
     return existing;
   };
   if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
+    if (absl::Status reused = CheckNotReused(*triggered, *existing, sent_at);
+        !reused.ok()) {
+      if (journal_ != nullptr && !key.empty()) {
+        StoreBatch forget;  // nothing was started that the key could name
+        forget.forgotten_request_ids.push_back(key);
+        (void)journal_->Commit(std::move(forget));
+      }
+      return reused;
+    }
     return attach(std::move(existing));
   }
   auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_,
@@ -253,10 +276,10 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     log_->Error(
         "cannot record a started compile",
         {{"compile", job->name()}, {"error", std::string(recorded.message())}});
-    return absl::UnavailableError(absl::StrCat(
-        "CXone started compile ", job->name(),
-        " but the gateway cannot record it (its state store is failing: ",
-        recorded.message(), "); retry with the same request_id to adopt it"));
+    return absl::UnavailableError(
+        absl::StrCat("CXone started compile ", job->name(),
+                     " but the gateway cannot record it (", recorded.message(),
+                     "); retry with the same request_id to adopt it"));
   }
   auto [registered, added] = registry_->AddIfAbsent(job);
   if (!added) return attach(std::move(registered));

@@ -70,6 +70,9 @@ class CompileStarter {
 
   // Starts waiting for CXone (the trigger queue), for metrics.
   int64_t pending_starts() const { return pending_starts_.load(); }
+  // Triggers CXone answered with the id of a compile the gateway already
+  // knew as another (refused: see CheckNotReused), for metrics.
+  int64_t reused_compile_ids() const { return reused_compile_ids_.load(); }
 
  private:
   // Runs on a worker: records the intent, triggers CXone and registers the
@@ -77,6 +80,15 @@ class CompileStarter {
   absl::StatusOr<std::shared_ptr<CompileJob>> TriggerAndRegister(
       const std::string& flow_id, const nlohmann::json& directives,
       const std::string& request_id);
+  // OK if `known`, the gateway's compile of the id CXone just named, can be
+  // the compile CXone means, given that the trigger was sent at `sent_at`:
+  // for a new compile (201) only if `known` was created after that; for a
+  // running one (409) only if `known` had not finished before. Else CXone
+  // reused an old compile's id: Aborted, and the anomaly is logged and
+  // counted — answering with the stored compile would report a result for
+  // a compile that never ran.
+  absl::Status CheckNotReused(const upstream::TriggerResult& triggered,
+                              const CompileJob& known, absl::Time sent_at);
   // Queues TriggerAndRegister on a worker; `done` gets the outcome.
   void SubmitTrigger(const std::string& flow_id, nlohmann::json directives,
                      const std::string& request_id,
@@ -95,6 +107,7 @@ class CompileStarter {
   GroupCommitter* const journal_;
   JobObserver* const observer_;
   std::atomic<int64_t> pending_starts_{0};
+  std::atomic<int64_t> reused_compile_ids_{0};
   // Names the intents of starts without a request_id: unique across
   // restarts (the start-up time) and within a run (the counter).
   const std::string own_key_prefix_;

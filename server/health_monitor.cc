@@ -51,6 +51,7 @@ void HealthMonitor::Check() {
 }
 
 void HealthMonitor::Start() {
+  Check();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -64,11 +65,13 @@ void HealthMonitor::Shutdown() {
 
 void HealthMonitor::Run() {
   while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopping = [this]()
+                          ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval_)) return;
+    }
     Check();
-    absl::MutexLock lock(&mu_);
-    auto stopping = [this]()
-                        ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval_)) return;
   }
 }
 

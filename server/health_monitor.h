@@ -41,6 +41,8 @@ class HealthMonitor {
   // Checks once now and publishes if the verdict changed.
   void Check();
 
+  // Checks once before it returns, so that the first verdict is published
+  // by then, then starts the thread that re-checks every `interval`.
   void Start();
   void Shutdown();
 

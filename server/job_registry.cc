@@ -26,7 +26,8 @@ std::pair<std::shared_ptr<CompileJob>, bool> JobRegistry::AddIfAbsent(
   return {it->second, inserted};
 }
 
-int64_t JobRegistry::Prune(const RetentionConfig& config, absl::Time now) {
+std::vector<std::string> JobRegistry::Prune(const RetentionConfig& config,
+                                           absl::Time now) {
   std::vector<std::shared_ptr<CompileJob>> finished;
   {
     absl::MutexLock lock(&mu_);
@@ -46,20 +47,23 @@ int64_t JobRegistry::Prune(const RetentionConfig& config, absl::Time now) {
   }
   const int64_t excess =
       static_cast<int64_t>(by_age.size()) - config.max_finished_compiles;
-  if (excess <= 0) return 0;
+  if (excess <= 0) return {};
   std::nth_element(
       by_age.begin(), by_age.begin() + excess, by_age.end(),
       [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> forgotten;
+  forgotten.reserve(static_cast<size_t>(excess));
   absl::MutexLock lock(&mu_);
   for (int64_t i = 0; i < excess; ++i) {
     const std::shared_ptr<CompileJob>& job = by_age[i].second;
+    forgotten.push_back(job->name());
     jobs_.erase(job->name());
     auto newest = newest_by_flow_.find(job->compile_name().flow_id);
     if (newest != newest_by_flow_.end() && newest->second == job) {
       newest_by_flow_.erase(newest);
     }
   }
-  return excess;
+  return forgotten;
 }
 
 size_t JobRegistry::size() const {

@@ -4,7 +4,9 @@
 // Retention: Prune() drops the events of compiles finished longer than the
 // event retention ago (keeping each one's final event, so its result stays
 // readable) and forgets the oldest finished compiles beyond a count. Live
-// compiles keep everything.
+// compiles keep everything. The store applies the same rule (Store::
+// DropEventsFinishedBefore, PruneFinishedBeyond), so what a caller sees does
+// not change across a restart.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_JOB_REGISTRY_H_
@@ -15,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
@@ -47,9 +50,10 @@ class JobRegistry {
   std::pair<std::shared_ptr<CompileJob>, bool> AddIfAbsent(
       std::shared_ptr<CompileJob> job);
 
-  // Applies `config` at `now` (see the class comment). Returns how many
-  // compiles were forgotten.
-  int64_t Prune(const RetentionConfig& config, absl::Time now);
+  // Applies `config` at `now` (see the class comment). Returns the names
+  // of the compiles it forgot.
+  std::vector<std::string> Prune(const RetentionConfig& config,
+                                 absl::Time now);
 
   size_t size() const;
 

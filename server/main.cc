@@ -24,6 +24,7 @@
 #include "server/health_monitor.h"
 #include "server/job_registry.h"
 #include "server/poll_scheduler.h"
+#include "server/protobuf_log.h"
 #include "server/request_id_index.h"
 #include "server/retention_sweeper.h"
 #include "server/server_config.h"
@@ -92,6 +93,14 @@ void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
       "cxone_gateway_upstream_paused_seconds_total",
       "Seconds of Retry-After pauses begun.", {}, [h = from.http] {
         return GatewayMetrics::Samples{{{}, h->paused_seconds()}};
+      });
+  metrics.AddCounters(
+      "cxone_gateway_upstream_reused_compile_ids_total",
+      "Triggers CXone answered with the id of a compile the gateway already "
+      "knew as another (refused with ABORTED).",
+      {}, [s = from.starter] {
+        return GatewayMetrics::Samples{
+            {{}, static_cast<double>(s->reused_compile_ids())}};
       });
   metrics.AddCounters("cxone_gateway_token_refreshes_total",
                       "OAuth2 token requests by result.", {"result"},
@@ -183,8 +192,10 @@ int FailToStart(JsonLog& log, const std::string& what,
 int Run(const ServerConfig& config, sigset_t* stop_signals) {
   RealClock clock;
   Redactor redactor;
-  redactor.AddSecret(config.client_secret);
+  redactor.AddPermanentSecret(config.client_secret);
   JsonLog log(stderr, &clock, &redactor);
+  // libprotobuf's own complaints as JSON lines too.
+  ProtobufLogRoute protobuf_logs(&log);
   // Webhook secrets are known before anything can log them.
   WebhooksConfig webhooks;
   if (!config.webhooks_config.empty()) {
@@ -201,9 +212,9 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     }
     webhooks = *std::move(loaded);
     for (const WebhookEndpointConfig& endpoint : webhooks.endpoints) {
-      redactor.AddSecret(endpoint.secret.text);
+      redactor.AddPermanentSecret(endpoint.secret.text);
       if (endpoint.previous_secret.has_value()) {
-        redactor.AddSecret(endpoint.previous_secret->text);
+        redactor.AddPermanentSecret(endpoint.previous_secret->text);
       }
     }
   }
@@ -227,7 +238,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     absl::StatusOr<std::unique_ptr<SqliteStore>> opened =
         SqliteStore::Open(config.state_dir, store_options);
     if (!opened.ok()) {
-      return FailToStart(log, "cannot open the state store", opened.status());
+      // The store's errors name it: "state store PATH: reason".
+      return FailToStart(log, "cannot start", opened.status());
     }
     store = *std::move(opened);
   }
@@ -272,7 +284,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   cxone_config.request_timeout = config.request_timeout;
   cxone_config.max_call_duration = config.max_call_duration;
   upstream::CxoneClient cxone(cxone_config, &http, &tokens, &backoff, &clock,
-                              &log);
+                              &log, &redactor);
 
   // Polls and starts have their own threads, so neither can queue the
   // other out; polls never use more threads than requests may be in flight.
@@ -283,13 +295,13 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                           &clock, &log);
   budget.AddPauseListener(&scheduler);
   JobRegistry registry;
+  RequestIdIndex request_ids;
   RetentionSweeper sweeper(
       config.retention,
       std::clamp(config.retention.event_retention / 4, absl::Milliseconds(100),
                  absl::Minutes(1)),
-      &registry, &clock, &log, store.get());
+      &registry, &request_ids, &clock, &log, store.get());
   WatcherSet watchers(config.heartbeat_interval);
-  RequestIdIndex request_ids;
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
                          config.max_pending_starts, journal.get(),
@@ -305,7 +317,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
         },
         &job_observers);
     if (!recovered.ok()) {
-      return FailToStart(log, "cannot recover the state store",
+      return FailToStart(log, "cannot recover the gateway's state",
                          recovered.status());
     }
     log.Info(
@@ -359,6 +371,20 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                  config.listen.c_str());
     return 1;
   }
+  // grpc.health.v1 answers for the whole server ("") and for each service
+  // by name, all with the one verdict of the HealthMonitor: a Kubernetes
+  // gRPC probe may name either. Until the monitor's first verdict (at
+  // health.Start(), once everything runs) they are NOT_SERVING; names not
+  // listed stay NOT_FOUND.
+  const std::string health_services[] = {
+      "", compile::v1::CompileService::service_full_name(),
+      compile::v1::WebhookService::service_full_name()};
+  auto publish_health = [&server, &health_services](bool serving) {
+    for (const std::string& name : health_services) {
+      server->GetHealthCheckService()->SetServingStatus(name, serving);
+    }
+  };
+  publish_health(false);
   absl::StatusOr<std::unique_ptr<GatewayMetrics>> metrics =
       GatewayMetrics::Serve(config.metrics_listen);
   if (!metrics.ok()) {
@@ -367,15 +393,13 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   RegisterMetrics(**metrics, {&watchers, &scheduler, &budget, &http, &tokens,
                               &starter, &outcomes, &watch_dispatcher,
                               journal.get(), webhook_dispatcher.get()});
-  HealthMonitor health(
-      {journal != nullptr
-           ? std::function<bool()>([&journal] { return journal->healthy(); })
-           : nullptr,
-       [&tokens] { return tokens.failing_since(); }},
-      config.auth_failure_window, absl::Seconds(1), &clock, &log,
-      [&server](bool serving) {
-        server->GetHealthCheckService()->SetServingStatus(serving);
-      });
+  HealthMonitor health({journal != nullptr ? std::function<bool()>([&journal] {
+                          return journal->healthy();
+                        })
+                                           : nullptr,
+                        [&tokens] { return tokens.failing_since(); }},
+                       config.auth_failure_window, absl::Seconds(1), &clock,
+                       &log, publish_health);
   (*metrics)->SetReadiness([&health] { return health.serving(); },
                            [&health] { return health.why(); });
   scheduler.Start();
@@ -406,7 +430,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   }
   log.Info("shutting down", {{"signal", signal_number}});
   health.Shutdown();
-  server->GetHealthCheckService()->SetServingStatus(false);
+  publish_health(false);
   (*metrics)->SetReadiness([] { return false; },
                            [] { return std::string("draining"); });
   // Drain: every open watch gets what is pending, then UNAVAILABLE naming
@@ -417,6 +441,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     absl::SleepFor(absl::Milliseconds(10));  // bounded by drain_deadline
   }
   log.Info("watches drained", {{"still_open", watchers.size()}});
+  // No new polls from here: they could only fail once the budget is shut.
+  scheduler.Shutdown();
   // Upstream waits (rate limit, Retry-After) end now instead of delaying
   // the exit; calls still waiting fail as UNAVAILABLE.
   budget.Shutdown();
@@ -426,7 +452,6 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   watch_dispatcher.Shutdown(config.shutdown_grace);
   watchers.Shutdown();
   sweeper.Shutdown();
-  scheduler.Shutdown();
   poll_workers.Shutdown();
   workers.Shutdown();
   if (webhook_dispatcher != nullptr) webhook_dispatcher->Shutdown();

@@ -95,9 +95,14 @@ void PollScheduler::PollOnce(std::shared_ptr<CompileJob> job) {
     terminal = job->ApplyStatus(*status, now);
   } else if (absl::IsUnavailable(status.status()) ||
              absl::IsDeadlineExceeded(status.status())) {
-    log_->Warn("status poll failed; will poll again",
-               {{"compile", job->name()},
-                {"error", std::string(status.status().message())}});
+    // CXone could not be asked: no news, and no time counted as "no
+    // change" (a compile never times out because CXone was unreachable).
+    job->NoteUnreachable();
+    if (!stopping()) {
+      log_->Warn("status poll failed; will poll again",
+                 {{"compile", job->name()},
+                  {"error", std::string(status.status().message())}});
+    }
   } else {
     log_->Error("status poll refused by CXone",
                 {{"compile", job->name()},
@@ -151,6 +156,11 @@ void PollScheduler::Shutdown() {
     ++changes_;
   }
   if (thread_.joinable()) thread_.join();
+}
+
+bool PollScheduler::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 int64_t PollScheduler::live_compiles() const {

@@ -63,6 +63,8 @@ class PollScheduler final : public upstream::PauseListener {
   // Starts the scheduler thread.
   void Start();
   // Stops the thread and joins it; polls already handed out still finish.
+  // Call it before shutting down the upstream (the rate budget), so that no
+  // poll is handed out only to fail because the gateway is stopping.
   void Shutdown();
 
   // Hands out every poll that may go now; returns how many. For tests.
@@ -88,6 +90,9 @@ class PollScheduler final : public upstream::PauseListener {
   Entry* PickLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PollOnce(std::shared_ptr<CompileJob> job);
   void Run();
+  // True once Shutdown() began: polls that fail now fail because the
+  // gateway is stopping, which is no news worth a warning.
+  bool stopping() const;
 
   const PollSchedulerConfig config_;
   upstream::CompileUpstream* const upstream_;

@@ -1,6 +1,8 @@
 #include "server/request_id_index.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted.h"
 
 namespace cxone {
 
@@ -17,10 +19,10 @@ absl::StatusOr<RequestIdIndex::Claim> RequestIdIndex::ClaimOrJoin(
       return Claim::kFirst;
     }
     if (entry.flow_id != flow_id) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("request_id \"", request_id,
-                       "\" was already used to compile flow \"", entry.flow_id,
-                       "\"; use a new request_id for flow \"", flow_id, "\""));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id ", Quoted(request_id),
+          " was already used to compile flow \"", entry.flow_id,
+          "\"; use a new request_id for flow \"", flow_id, "\""));
     }
     if (entry.job == nullptr) {
       entry.waiters.push_back(std::move(callback));
@@ -47,6 +49,18 @@ void RequestIdIndex::Complete(const std::string& request_id,
     }
   }
   for (Callback& waiter : waiters) waiter(outcome);
+}
+
+void RequestIdIndex::ForgetCompiles(
+    const std::vector<std::string>& compile_names) {
+  if (compile_names.empty()) return;
+  const absl::flat_hash_set<std::string> names(compile_names.begin(),
+                                               compile_names.end());
+  absl::MutexLock lock(&mu_);
+  absl::erase_if(entries_, [&names](const auto& key_and_entry) {
+    const std::shared_ptr<CompileJob>& job = key_and_entry.second.job;
+    return job != nullptr && names.contains(job->name());
+  });
 }
 
 void RequestIdIndex::Restore(const std::string& request_id,

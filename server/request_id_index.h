@@ -2,9 +2,10 @@
 //
 // The first call with a `request_id` claims it and triggers CXone; calls
 // with the same key that arrive while it runs wait for its outcome instead
-// of triggering again; later calls get the compile it produced. A key whose
-// first call failed is forgotten, so the caller may retry with it. A key is
-// bound to its flow: reusing it for another flow is AlreadyExists.
+// of triggering again; later calls get the compile it produced, for as long
+// as the gateway remembers that compile (ForgetCompiles). A key whose first
+// call failed is forgotten, so the caller may retry with it. A key is bound
+// to its flow: reusing it for another flow is AlreadyExists.
 //
 // Thread-safe. Callbacks run on the thread that calls Complete().
 #ifndef CXONE_SERVER_REQUEST_ID_INDEX_H_
@@ -47,6 +48,11 @@ class RequestIdIndex {
   // Records the outcome of the first call and tells the waiters. An error
   // forgets the key.
   void Complete(const std::string& request_id, const JobOrError& outcome);
+
+  // Forgets the keys bound to the compiles named `compile_names` (retention
+  // forgot them): the next call with such a key starts a new compile, as it
+  // would after a restart, since the store forgets them with their compile.
+  void ForgetCompiles(const std::vector<std::string>& compile_names);
 
   // Binds `request_id` to `job` as a completed first call did (recovery
   // from the store).

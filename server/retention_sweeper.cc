@@ -4,11 +4,13 @@ namespace cxone {
 
 RetentionSweeper::RetentionSweeper(RetentionConfig config,
                                    absl::Duration interval,
-                                   JobRegistry* registry, Clock* clock,
+                                   JobRegistry* registry,
+                                   RequestIdIndex* request_ids, Clock* clock,
                                    JsonLog* log, Store* store)
     : config_(config),
       interval_(interval),
       registry_(registry),
+      request_ids_(request_ids),
       clock_(clock),
       log_(log),
       store_(store) {}
@@ -41,14 +43,15 @@ void RetentionSweeper::Run() {
 
 void RetentionSweeper::SweepOnce() {
   const absl::Time now = clock_->Now();
-  const int64_t forgotten = registry_->Prune(config_, now);
-  if (forgotten > 0) {
+  const std::vector<std::string> forgotten = registry_->Prune(config_, now);
+  if (!forgotten.empty()) {
+    request_ids_->ForgetCompiles(forgotten);
     log_->Info("forgot finished compiles beyond the retention count",
-               {{"forgotten", forgotten}});
+               {{"forgotten", forgotten.size()}});
   }
   if (store_ == nullptr) return;
   absl::StatusOr<int64_t> expired =
-      store_->PruneFinishedBefore(now - config_.event_retention);
+      store_->DropEventsFinishedBefore(now - config_.event_retention);
   absl::StatusOr<int64_t> excess =
       expired.ok() ? store_->PruneFinishedBeyond(config_.max_finished_compiles)
                    : expired;
@@ -56,8 +59,8 @@ void RetentionSweeper::SweepOnce() {
     log_->Warn("cannot prune the state store",
                {{"error", std::string(excess.status().message())}});
   } else if (*expired + *excess > 0) {
-    log_->Info("pruned finished compiles from the state store",
-               {{"expired", *expired}, {"beyond_count", *excess}});
+    log_->Info("pruned the state store",
+               {{"expired_events", *expired}, {"compiles_beyond_count", *excess}});
   }
 }
 

@@ -1,7 +1,8 @@
 // RetentionSweeper: applies the registry's retention in the background.
 //
 // One thread that calls JobRegistry::Prune() every `interval` until
-// Shutdown().
+// Shutdown(), forgets the request_id keys of the compiles it forgot, and
+// applies the same retention to the store.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_RETENTION_SWEEPER_H_
@@ -13,6 +14,7 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "server/job_registry.h"
+#include "server/request_id_index.h"
 #include "server/store/store.h"
 
 namespace cxone {
@@ -20,11 +22,10 @@ namespace cxone {
 class RetentionSweeper {
  public:
   // All pointers must outlive the sweeper. `store` may be null; else the
-  // same retention is applied to it (finished compiles past the event
-  // retention, or beyond the count, are deleted with their events).
+  // same retention is applied to it (see JobRegistry).
   RetentionSweeper(RetentionConfig config, absl::Duration interval,
-                   JobRegistry* registry, Clock* clock, JsonLog* log,
-                   Store* store = nullptr);
+                   JobRegistry* registry, RequestIdIndex* request_ids,
+                   Clock* clock, JsonLog* log, Store* store = nullptr);
 
   // One sweep now (the thread does this every interval).
   void SweepOnce();
@@ -41,6 +42,7 @@ class RetentionSweeper {
   const RetentionConfig config_;
   const absl::Duration interval_;
   JobRegistry* const registry_;
+  RequestIdIndex* const request_ids_;
   Clock* const clock_;
   JsonLog* const log_;
   Store* const store_;

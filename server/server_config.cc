@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/redactor.h"
 
 namespace cxone {
 namespace {
@@ -28,13 +28,8 @@ absl::Status CheckHttpUrl(const std::string& flag, const std::string& url) {
   return absl::OkStatus();
 }
 
-absl::Status CheckPositive(const std::string& flag, absl::Duration value) {
-  if (value <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " must be greater than zero"));
-  }
-  return absl::OkStatus();
-}
+// SQLite's largest max_page_count.
+constexpr int64_t kSqliteMaxPages = 4294967294;
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
   std::ifstream file(path);
@@ -104,15 +99,15 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   ServerConfig& config = parsed.config;
   std::string token_auth = "form";
   int64_t attempts = config.backoff.max_attempts;
-  // --upstream-rps, the older name of --account-rps-limit; empty: not given.
-  std::string upstream_rps;
+  // --upstream-rps, the older name of --account-rps-limit; 0: not given.
+  double upstream_rps = 0;
 
   FlagSet flags("CXONE_", kUsage);
-  flags.AddString("listen", &config.listen,
-                  "gRPC listen address host:port (port 0 picks a free port)");
-  flags.AddString("metrics-listen", &config.metrics_listen,
-                  "Prometheus /metrics address host:port (port 0 picks a "
-                  "free port)");
+  flags.AddAddress("listen", &config.listen, PortUse::kListen,
+                   "gRPC listen address host:port (port 0 picks a free port)");
+  flags.AddAddress("metrics-listen", &config.metrics_listen, PortUse::kListen,
+                   "Prometheus /metrics address host:port (port 0 picks a "
+                   "free port)");
   flags.AddString("state-dir", &config.state_dir,
                   "directory of the state store (created if missing)");
   flags.AddString("store", &config.store,
@@ -120,7 +115,7 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddBool("store-sync-every-commit", &config.store_sync_every_commit,
                 "fsync every commit: survives power loss too, not only a "
                 "crash (slower)");
-  flags.AddInt("store-max-pages", &config.store_max_pages,
+  flags.AddInt("store-max-pages", &config.store_max_pages, {0, kSqliteMaxPages},
                "size bound of the state database in 4 KiB pages; 0 for "
                "none (for tests of a full disk)");
   flags.AddString("webhooks-config", &config.webhooks_config,
@@ -129,6 +124,7 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                   "audit log file, one JSON line per RPC and state change "
                   "(reopened on SIGHUP); default stderr");
   flags.AddDuration("auth-failure-window", &config.auth_failure_window,
+                    {absl::Seconds(1), absl::Hours(24)},
                     "CXone token requests failing this long make health "
                     "NOT_SERVING");
   flags.AddString("cxone-base-url", &config.cxone_base_url,
@@ -148,72 +144,89 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                   "scopes requested with each token, space-separated (empty: "
                   "none requested)");
   flags.AddDuration("poll-interval", &config.polling.in_progress_poll_interval,
+                    {absl::Milliseconds(10), absl::Hours(1)},
                     "time between status polls of a running compile (when "
                     "the rate budget allows)");
   flags.AddDuration("queued-poll-interval",
                     &config.polling.queued_poll_interval,
+                    {absl::Milliseconds(10), absl::Hours(1)},
                     "time between status polls of a queued compile");
   flags.AddDuration("min-poll-interval", &config.polling.min_poll_interval,
+                    {absl::Milliseconds(10), absl::Hours(1)},
                     "shortest time between polls of one compile when spare "
                     "budget is spent on lower latency");
   flags.AddDuration("request-timeout", &config.request_timeout,
+                    {absl::Milliseconds(10), absl::Minutes(10)},
                     "timeout of one upstream HTTP request");
   flags.AddDuration("max-call-duration", &config.max_call_duration,
+                    {absl::Milliseconds(100), absl::Hours(24)},
                     "all the time one upstream call may take, retries and "
                     "waits for the budget included");
   flags.AddDouble("account-rps-limit", &config.budget.account_rps_limit,
+                  {0.1, 100000},
                   "the account's CXone rate limit, requests per rolling "
                   "second, as CXone documents it: the gateway sends all its "
                   "requests (token, trigger, status) within it, keeping its "
                   "own margin, and slows down further after a 429");
-  flags.AddString("upstream-rps", &upstream_rps,
+  flags.AddDouble("upstream-rps", &upstream_rps, {0.1, 100000},
                   "older name of --account-rps-limit (it now means the "
-                  "account's limit, not a rate below it)");
-  flags.AddInt("upstream-burst", &config.budget.burst,
+                  "account's limit, not a rate below it); 0: not given");
+  flags.AddInt("upstream-burst", &config.budget.burst, {0, 100000},
                "upstream requests that may go at once after a quiet spell; "
                "0: as many as the account limit allows in one second (a "
                "larger value is cut to that)");
-  flags.AddInt("max-inflight-requests", &config.budget.max_in_flight,
+  flags.AddInt("max-inflight-requests", &config.budget.max_in_flight, {1, 1024},
                "upstream HTTP requests in flight at once, at most");
-  flags.AddInt("max-pending-starts", &config.max_pending_starts,
+  flags.AddInt("max-pending-starts", &config.max_pending_starts, {1, 1000000},
                "StartCompile calls that may wait for the budget at once; "
                "more fail with RESOURCE_EXHAUSTED");
   flags.AddDuration("default-retry-after",
                     &config.retry_after.default_retry_after,
+                    {absl::Milliseconds(10), absl::Hours(1)},
                     "pause after a 429 whose Retry-After is missing or "
                     "malformed");
   flags.AddDuration("stuck-timeout", &config.lifecycle.stuck_timeout,
+                    {absl::Milliseconds(100), absl::Hours(24 * 7)},
                     "no upstream change for this long: a STUCK event");
   flags.AddDuration("give-up-timeout", &config.lifecycle.give_up_timeout,
+                    {absl::Milliseconds(100), absl::Hours(24 * 30)},
                     "no upstream change for this long: the compile ends "
                     "TIMED_OUT");
-  flags.AddInt("upstream-attempts", &attempts,
-               "attempts per upstream call for transient failures (1-10)");
+  flags.AddInt("upstream-attempts", &attempts, {1, 10},
+               "attempts per upstream call for transient failures");
   flags.AddDuration("retry-initial-delay", &config.backoff.initial_delay,
+                    {absl::Milliseconds(1), absl::Minutes(1)},
                     "first retry's backoff ceiling (doubles per retry)");
   flags.AddDuration("retry-max-delay", &config.backoff.max_delay,
+                    {absl::Milliseconds(1), absl::Hours(1)},
                     "largest backoff ceiling");
   flags.AddDuration("max-retry-after", &config.retry_after.max_pause,
+                    {absl::Milliseconds(100), absl::Hours(1)},
                     "longest Retry-After pause honoured (a longer one is cut "
                     "to this)");
   flags.AddDuration("heartbeat-interval", &config.heartbeat_interval,
+                    {absl::Milliseconds(100), absl::Hours(24)},
                     "longest silence on a WatchCompile stream: a HEARTBEAT "
                     "marker fills it");
   flags.AddDuration("event-retention", &config.retention.event_retention,
+                    {absl::Milliseconds(100), absl::Hours(24 * 365)},
                     "how long a finished compile's events stay replayable "
                     "with after_sequence");
   flags.AddInt("max-finished-compiles", &config.retention.max_finished_compiles,
+               {1, 100000000},
                "finished compiles remembered at most (oldest forgotten first)");
   flags.AddDuration("drain-timeout", &config.drain_timeout,
+                    {absl::ZeroDuration(), absl::Hours(1)},
                     "on SIGTERM, how long open watches get to receive what is "
                     "pending before the server stops");
-  flags.AddInt("upstream-workers", &config.upstream_workers,
+  flags.AddInt("upstream-workers", &config.upstream_workers, {1, 2048},
                "threads starting compiles upstream (polls have their own, "
                "one per --max-inflight-requests)");
-  flags.AddInt("watch-queues", &config.watch_queues,
+  flags.AddInt("watch-queues", &config.watch_queues, {1, 64},
                "completion queues (one thread each) serving WatchCompile "
-               "streams (1-64)");
+               "streams");
   flags.AddDuration("shutdown-grace", &config.shutdown_grace,
+                    {absl::ZeroDuration(), absl::Hours(1)},
                     "on SIGTERM, how long open calls may take to end");
 
   absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
@@ -249,11 +262,14 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(
         "--client-id (or $CXONE_CLIENT_ID) is required");
   }
+  std::string secret_source = "$CXONE_CLIENT_SECRET";
   if (!config.client_secret_file.empty()) {
     absl::StatusOr<std::string> secret =
         ReadSecretFile(config.client_secret_file);
     if (!secret.ok()) return secret.status();
     config.client_secret = *secret;
+    secret_source = absl::StrCat("--client-secret-file \"",
+                                 config.client_secret_file, "\"");
   } else if (std::optional<std::string> secret = env("CXONE_CLIENT_SECRET")) {
     config.client_secret = *secret;
   }
@@ -261,6 +277,15 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(
         "the client secret is required: set $CXONE_CLIENT_SECRET or "
         "--client-secret-file");
+  }
+  // Every occurrence of the secret is redacted from the logs: a short one
+  // matches ordinary text and would garble every line (see redactor.h).
+  if (config.client_secret.size() < Redactor::kMinSecretLength) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the client secret from ", secret_source, " is too short: at least ",
+        Redactor::kMinSecretLength,
+        " characters are required, so that redacting it from the logs "
+        "cannot garble them"));
   }
   if (config.store != "sqlite" && config.store != "memory") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -274,96 +299,35 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         "--webhooks-config needs --store=sqlite: the webhook outbox is kept "
         "in the state store");
   }
-  if (config.store_max_pages < 0) {
-    return absl::InvalidArgumentError("--store-max-pages must not be negative");
-  }
   if (token_auth == "basic") {
     config.token_auth = upstream::ClientAuthMethod::kHttpBasic;
   } else if (token_auth != "form") {
     return absl::InvalidArgumentError(absl::StrCat(
         "--token-auth must be form or basic, got \"", token_auth, "\""));
   }
-  if (!upstream_rps.empty()) {
-    double value = 0;
-    if (!absl::SimpleAtod(upstream_rps, &value)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--upstream-rps must be a number, got \"", upstream_rps, "\""));
-    }
+  if (upstream_rps != 0) {
     if (config.budget.account_rps_limit !=
             upstream::RateBudgetConfig{}.account_rps_limit &&
-        config.budget.account_rps_limit != value) {
+        config.budget.account_rps_limit != upstream_rps) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--upstream-rps (", value,
+          "--upstream-rps (", upstream_rps,
           ") is the older name of --account-rps-limit (",
           config.budget.account_rps_limit, "): give only one of them"));
     }
-    config.budget.account_rps_limit = value;
-  }
-  if (!(config.budget.account_rps_limit > 0) ||
-      config.budget.account_rps_limit > 100000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--account-rps-limit (or --upstream-rps) must be above 0 and at "
-        "most 100000, got ",
-        config.budget.account_rps_limit));
-  }
-  if (config.budget.burst < 0 || config.budget.burst > 100000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--upstream-burst must be 0 to 100000, got ", config.budget.burst));
+    config.budget.account_rps_limit = upstream_rps;
   }
   // What the budget will use, so that the start-up log shows it.
   config.budget.burst = upstream::RateBudget::EffectiveBurst(config.budget);
-  if (config.budget.max_in_flight < 1 || config.budget.max_in_flight > 1024) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max-inflight-requests must be 1 to 1024, got ",
-                     config.budget.max_in_flight));
-  }
-  if (config.retention.max_finished_compiles < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max-finished-compiles must be at least 1, got ",
-                     config.retention.max_finished_compiles));
-  }
-  if (config.max_pending_starts < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--max-pending-starts must be at least 1, got ",
-                     config.max_pending_starts));
-  }
   config.polling.max_outstanding_polls = config.budget.max_in_flight;
-  for (const auto& [flag, value] :
-       {std::pair<const char*, absl::Duration>{
-            "poll-interval", config.polling.in_progress_poll_interval},
-        {"queued-poll-interval", config.polling.queued_poll_interval},
-        {"min-poll-interval", config.polling.min_poll_interval},
-        {"max-call-duration", config.max_call_duration},
-        {"default-retry-after", config.retry_after.default_retry_after},
-        {"max-retry-after", config.retry_after.max_pause},
-        {"heartbeat-interval", config.heartbeat_interval},
-        {"event-retention", config.retention.event_retention},
-        {"request-timeout", config.request_timeout},
-        {"stuck-timeout", config.lifecycle.stuck_timeout},
-        {"give-up-timeout", config.lifecycle.give_up_timeout},
-        {"retry-initial-delay", config.backoff.initial_delay},
-        {"retry-max-delay", config.backoff.max_delay}}) {
-    if (absl::Status positive = CheckPositive(flag, value); !positive.ok()) {
-      return positive;
-    }
-  }
   if (config.lifecycle.give_up_timeout <= config.lifecycle.stuck_timeout) {
     return absl::InvalidArgumentError(
         "--give-up-timeout must be longer than --stuck-timeout");
   }
-  if (attempts < 1 || attempts > 10) {
+  if (config.backoff.max_delay < config.backoff.initial_delay) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--upstream-attempts must be 1 to 10, got ", attempts));
+        "--retry-max-delay must not be shorter than --retry-initial-delay");
   }
   config.backoff.max_attempts = static_cast<int>(attempts);
-  if (config.upstream_workers < 1 || config.upstream_workers > 2048) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--upstream-workers must be 1 to 2048, got ", config.upstream_workers));
-  }
-  if (config.watch_queues < 1 || config.watch_queues > 64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--watch-queues must be 1 to 64, got ", config.watch_queues));
-  }
   return parsed;
 }
 

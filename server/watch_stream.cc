@@ -7,6 +7,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpc/slice.h"
 #include "server/grpc_status.h"
+#include "server/request_decoder.h"
 #include "server/watch_dispatcher.h"
 
 namespace cxone {
@@ -112,13 +113,13 @@ bool WatchStream::EndedLocked() const {
 
 void WatchStream::Begin() {
   compilev1::WatchCompileRequest parsed;
-  absl::StatusOr<std::shared_ptr<CompileJob>> job =
-      grpc::SerializationTraits<compilev1::WatchCompileRequest>::Deserialize(
-          &request_, &parsed)
-              .ok()
-          ? dispatcher_->ResolveWatch(parsed)
-          : absl::InvalidArgumentError(
-                "the request is not a valid WatchCompileRequest");
+  absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
+    absl::Status decoded = DecodeRequest(request_, &parsed);
+    if (!decoded.ok()) {
+      return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
+    }
+    return dispatcher_->ResolveWatch(parsed);
+  }();
   if (!job.ok()) {
     absl::MutexLock lock(&mu_);
     started_ = true;
@@ -132,6 +133,9 @@ void WatchStream::Begin() {
   registered_ = dispatcher_->watchers()->Add(this);
   absl::MutexLock lock(&mu_);
   started_ = true;
+  // A heartbeat asked for before the first message is not due: the
+  // stream has not been silent.
+  heartbeat_due_ = false;
   std::optional<uint64_t> after_sequence;
   if (parsed.has_after_sequence()) after_sequence = parsed.after_sequence();
   if (!registered_) {
@@ -149,13 +153,14 @@ void WatchStream::Begin() {
     WriteMessageLocked(snapshot);
     return;
   }
-  // Past the end of a live compile means "the next event".
+  // At or past the last event: a finished compile has nothing more to
+  // send (WriteNextLocked ends the stream OK); a live one's stream is
+  // caught up at the last event (SYNCED says so at once) and continues
+  // with the next one logged.
   cursor_ = std::min(*after_sequence, job_->last_sequence());
-  if (job_->IsFinishedAfter(cursor_)) {
-    FinishLocked(grpc::Status::OK);  // nothing more will ever come
-    return;
-  }
-  WriteMessageLocked(Marker(compilev1::EVENT_TYPE_HEARTBEAT));
+  // The first message is the first replayed event, or SYNCED: no marker
+  // before it, which would delay both by a write.
+  WriteNextLocked();
 }
 
 compilev1::CompileEvent WatchStream::Marker(compilev1::EventType type) const {
@@ -170,8 +175,15 @@ compilev1::CompileEvent WatchStream::Marker(compilev1::EventType type) const {
 
 void WatchStream::WriteMessageLocked(const compilev1::CompileEvent& event) {
   grpc::Slice slice(event.SerializeAsString());
-  out_ = grpc::ByteBuffer(&slice, 1);
+  StartWriteLocked(grpc::ByteBuffer(&slice, 1));
+}
+
+void WatchStream::StartWriteLocked(grpc::ByteBuffer message) {
+  out_ = std::move(message);
   write_in_flight_ = true;
+  interval_stated_ = true;
+  sent_since_beat_ = true;
+  heartbeat_due_ = false;  // the stream is not silent
   writer_.Write(out_, &write_tag_);
 }
 
@@ -180,16 +192,24 @@ void WatchStream::WriteNextLocked() {
   if (SharedEvent next = job_->NextEvent(cursor_, this)) {
     cursor_ = next->event.sequence();
     dispatcher_->CountEventSent();
-    grpc::Slice slice = SharedSlice(std::move(next));
-    out_ = grpc::ByteBuffer(&slice, 1);
-    write_in_flight_ = true;
-    writer_.Write(out_, &write_tag_);
+    grpc::Slice slices[2] = {SharedSlice(std::move(next))};
+    if (interval_stated_) {
+      StartWriteLocked(grpc::ByteBuffer(slices, 1));
+      return;
+    }
+    // The first message of a stream states the heartbeat interval. A
+    // logged event's bytes are shared, so the field is appended to them:
+    // protobuf reads concatenated encodings as one message.
+    compilev1::CompileEvent interval;
+    *interval.mutable_heartbeat_interval() =
+        ToDuration(dispatcher_->watchers()->heartbeat_interval());
+    slices[1] = grpc::Slice(interval.SerializeAsString());
+    StartWriteLocked(grpc::ByteBuffer(slices, 2));
     return;
   }
   // Caught up with the log.
   if (absl::Status retained = job_->CheckRetained(cursor_); !retained.ok()) {
-    FinishLocked(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
-                              std::string(retained.message())));
+    FinishLocked(ToGrpcStatus(retained, dispatcher_->redactor()));
     return;
   }
   if (job_->IsFinishedAfter(cursor_)) {
@@ -221,6 +241,13 @@ void WatchStream::OnEventAvailable() {
 
 void WatchStream::OnHeartbeatDue() {
   absl::MutexLock lock(&mu_);
+  // Beats come every half interval (see WatcherSet): one with nothing sent
+  // since the one before means at least half an interval of silence, and
+  // the next would let the silence exceed the interval.
+  if (sent_since_beat_ || write_in_flight_) {
+    sent_since_beat_ = false;
+    return;
+  }
   heartbeat_due_ = true;
   WriteNextLocked();
 }

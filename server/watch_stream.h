@@ -1,12 +1,15 @@
 // WatchStream: one WatchCompile call — a cursor into one compile's event
 // log, written to the client at the client's own pace.
 //
-// The stream: a SNAPSHOT (or, when resuming with after_sequence, a
-// HEARTBEAT marker stating the cursor), then every logged event after the
-// cursor, then a SYNCED marker once caught up, then live events; HEARTBEAT
-// markers whenever one is due and nothing else is being sent; OK after the
-// terminal event. Every event carries `resume_after_sequence`; the first
-// (and every marker) carries `heartbeat_interval`.
+// The stream: a SNAPSHOT (unless resuming with after_sequence), then every
+// logged event after the cursor, then a SYNCED marker as soon as caught up,
+// then live events; a HEARTBEAT marker only after at least half a
+// heartbeat interval of silence, and before a whole one has passed (the
+// WatcherSet beats every half interval; a stream that sent nothing since
+// the last beat sends one); OK after the terminal event. Every event
+// carries `resume_after_sequence`; the first message (and every marker)
+// carries `heartbeat_interval` — appended to the shared bytes when the
+// first message is a replayed event.
 //
 // Logged events go out as the bytes serialised once when they were logged,
 // shared by reference with every other watcher: a watcher costs its cursor
@@ -70,6 +73,9 @@ class WatchStream final : public EventListener, public Watcher {
   // The call arrived: resolve the request and send the first message.
   void Begin();
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the write of `message`. REQUIRES: no write in flight.
+  void StartWriteLocked(grpc::ByteBuffer message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends a marker (or the snapshot).
   void WriteMessageLocked(const compilev1::CompileEvent& event)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -106,6 +112,10 @@ class WatchStream final : public EventListener, public Watcher {
   bool finish_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool synced_ ABSL_GUARDED_BY(mu_) = false;
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
+  // A message was written: the heartbeat interval has been stated.
+  bool interval_stated_ ABSL_GUARDED_BY(mu_) = false;
+  // A write started since the WatcherSet's last beat.
+  bool sent_since_beat_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   // Finish() was called: no more writes.
   bool finished_ ABSL_GUARDED_BY(mu_) = false;

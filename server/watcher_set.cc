@@ -54,7 +54,7 @@ void WatcherSet::Run() {
       auto stopping = [this]()
                           ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping),
-                               heartbeat_interval_)) {
+                               heartbeat_interval_ / 2)) {
         return;
       }
     }

@@ -2,8 +2,11 @@
 // the heartbeat that keeps idle streams alive, the drain at shutdown, and
 // the live count.
 //
-// One thread tells every watcher that a heartbeat is due, every
-// `heartbeat_interval`. Drain() tells every watcher to finish once it has
+// One thread tells every watcher that a heartbeat may be due, every half
+// `heartbeat_interval`: a watcher that sent nothing since the previous beat
+// has been silent for at least half an interval and sends a HEARTBEAT, so
+// that no silence lasts longer than the interval and none shorter than
+// half of it is filled. Drain() tells every watcher to finish once it has
 // sent what it has; from then on Add() refuses new watchers.
 //
 // Thread-safe. Watchers are called with the set's lock held, so a watcher
@@ -23,7 +26,8 @@ namespace cxone {
 class Watcher {
  public:
   virtual ~Watcher() = default;
-  // Send a HEARTBEAT marker unless something else is being sent.
+  // Called every half heartbeat interval: send a HEARTBEAT marker if
+  // nothing was sent since the previous call.
   virtual void OnHeartbeatDue() = 0;
   // Send what is pending, then end the stream with UNAVAILABLE.
   virtual void OnDrain() = 0;
@@ -44,8 +48,8 @@ class WatcherSet {
   // Tells every watcher to drain; Add() fails from now on.
   void Drain();
 
-  // Tells every watcher a heartbeat is due (the thread does this every
-  // interval; tests may call it directly).
+  // Tells every watcher a heartbeat may be due (the thread does this every
+  // half interval; tests may call it directly).
   void BeatAll();
 
   void Start();

@@ -1,6 +1,11 @@
 // WebhookService: the gRPC edge of webhook administration (webhooks.proto)
 // — dead letters listed and replayed through the WebhookDispatcher.
 //
+// Requests arrive as raw bytes and are decoded by DecodeRequest
+// (request_decoder.h), which also refuses timestamps outside protobuf's
+// range: a request that cannot be decoded is INVALID_ARGUMENT naming the
+// problem, and audited.
+//
 // Thread-safe.
 #ifndef CXONE_SERVER_WEBHOOK_SERVICE_H_
 #define CXONE_SERVER_WEBHOOK_SERVICE_H_
@@ -14,29 +19,40 @@
 
 namespace cxone {
 
-class WebhookService final
-    : public compile::v1::WebhookService::CallbackService {
+// The generated callback service on raw bytes (see above).
+using WebhookServiceBase =
+    compile::v1::WebhookService::WithRawCallbackMethod_ListDeadLetters<
+        compile::v1::WebhookService::WithRawCallbackMethod_ReplayDeadLetters<
+            compile::v1::WebhookService::Service>>;
+
+class WebhookService final : public WebhookServiceBase {
  public:
   // `dispatcher` may be null (no webhooks configured: every call is
   // FAILED_PRECONDITION). Pointers must outlive the service.
   WebhookService(const WebhooksConfig* config, WebhookDispatcher* dispatcher,
                  const Redactor* redactor, AuditLog* audit = nullptr);
 
+  // A ListDeadLettersRequest in, a ListDeadLettersResponse out.
   grpc::ServerUnaryReactor* ListDeadLetters(
-      grpc::CallbackServerContext* context,
-      const compile::v1::ListDeadLettersRequest* request,
-      compile::v1::ListDeadLettersResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
+  // A ReplayDeadLettersRequest in, a ReplayDeadLettersResponse out.
   grpc::ServerUnaryReactor* ReplayDeadLetters(
-      grpc::CallbackServerContext* context,
-      const compile::v1::ReplayDeadLettersRequest* request,
-      compile::v1::ReplayDeadLettersResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
  private:
   // The store's filter for `selector`, or InvalidArgument naming what is
   // wrong (or FailedPrecondition without webhooks).
   absl::StatusOr<DeliveryFilter> FilterOf(
       const compile::v1::DeadLetterSelector& selector) const;
+
+  // The answers, on decoded requests.
+  absl::StatusOr<compile::v1::ListDeadLettersResponse> List(
+      const compile::v1::ListDeadLettersRequest& request) const;
+  absl::StatusOr<compile::v1::ReplayDeadLettersResponse> Replay(
+      const compile::v1::ReplayDeadLettersRequest& request) const;
 
   const WebhooksConfig* const config_;
   WebhookDispatcher* const dispatcher_;

@@ -13,12 +13,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -48,21 +48,21 @@ struct Flags {
   std::string not_found_flows;
   std::string failing_flows;
   int64_t seed = 1;
-  // Faults: each named after its /_sim/faults field. Fractions are strings
-  // because FlagSet has no floating-point flags.
+  // Faults: each named after its /_sim/faults field, with its range there.
   int64_t rate_limit_rps = 0;
   std::string retry_after_form = "seconds";
-  std::string retry_after_seconds = "1";
-  std::string error_rate = "0";
+  double retry_after_seconds = 1;
+  double error_rate = 0;
   int64_t latency_ms = 0;
-  std::string drop_rate = "0";
-  std::string malformed_rate = "0";
+  double drop_rate = 0;
+  double malformed_rate = 0;
   int64_t token_ttl_seconds = 3600;
   bool token_endpoint_down = false;
   std::string stuck_flows;
   std::string backwards_flows;
   std::string unknown_status_flows;
   std::string chatty_flows;
+  std::string echo_authorization_flows;
   int64_t in_progress_ms_max = 0;
   int64_t queued_spread_ms = 0;
   // Older names, used when the new flag is left at its default.
@@ -71,9 +71,13 @@ struct Flags {
   absl::Duration token_ttl = absl::Seconds(3600);
 };
 
+// The longest simulated duration, in milliseconds (/_sim/faults' bound too).
+constexpr int64_t kDayMs = 86'400'000;
+
 void Register(cxone::FlagSet& flag_set, Flags& flags) {
   flag_set.AddString("host", &flags.host, "address to listen on");
-  flag_set.AddInt("port", &flags.port, "port to listen on; 0 picks a free one");
+  flag_set.AddInt("port", &flags.port, {0, 65535},
+                  "port to listen on; 0 picks a free one");
   flag_set.AddString("flows-dir", &flags.flows_dir,
                      "directory of flow definitions, {flowId}.json; a flow "
                      "without a file compiles cleanly");
@@ -82,9 +86,9 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
   flag_set.AddString("client-secret", &flags.client_secret,
                      "that client's secret");
   flag_set.MarkSecret("client-secret");
-  flag_set.AddInt("queued-ms", &flags.queued_ms,
+  flag_set.AddInt("queued-ms", &flags.queued_ms, {0, kDayMs},
                   "milliseconds a compilation stays QUEUED");
-  flag_set.AddInt("in-progress-ms", &flags.in_progress_ms,
+  flag_set.AddInt("in-progress-ms", &flags.in_progress_ms, {0, kDayMs},
                   "milliseconds a compilation then stays IN_PROGRESS (the "
                   "shortest, with --in-progress-ms-max)");
   flag_set.AddString("scopes", &flags.scopes,
@@ -94,30 +98,32 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
   flag_set.AddString("failing-flows", &flags.failing_flows,
                      "comma-separated flow ids whose trigger and status "
                      "answer 503");
-  flag_set.AddInt("seed", &flags.seed,
+  flag_set.AddInt("seed", &flags.seed, {0, std::numeric_limits<int64_t>::max()},
                   "seed of every random draw (tokens, ids, faults, "
                   "durations): the same seed gives the same run");
 
   // Faults; POST /_sim/faults changes them at run time (simulator/README.md).
-  flag_set.AddInt("rate-limit-rps", &flags.rate_limit_rps,
+  flag_set.AddInt("rate-limit-rps", &flags.rate_limit_rps, {0, 1'000'000'000},
                   "API requests (token, trigger, status) admitted per rolling "
                   "second for the whole account; over it: 429 and a pause; "
                   "0 turns the limit off");
   flag_set.AddString("retry-after-form", &flags.retry_after_form,
                      "form of a 429's Retry-After: seconds or http-date");
-  flag_set.AddString("retry-after-seconds", &flags.retry_after_seconds,
+  flag_set.AddDouble("retry-after-seconds", &flags.retry_after_seconds,
+                     {0, 86400},
                      "pause after exceeding the rate limit, in seconds");
-  flag_set.AddString("error-rate", &flags.error_rate,
-                     "fraction (0..1) of API requests answered 503");
-  flag_set.AddInt("latency-ms", &flags.latency_ms,
+  flag_set.AddDouble("error-rate", &flags.error_rate, {0, 1},
+                     "fraction of API requests answered 503");
+  flag_set.AddInt("latency-ms", &flags.latency_ms, {0, 600'000},
                   "milliseconds added to every API request");
-  flag_set.AddString("drop-rate", &flags.drop_rate,
-                     "fraction (0..1) of API requests whose connection is "
-                     "dropped before a complete response");
-  flag_set.AddString("malformed-rate", &flags.malformed_rate,
-                     "fraction (0..1) of 200 status answers whose JSON body is "
-                     "cut short");
+  flag_set.AddDouble("drop-rate", &flags.drop_rate, {0, 1},
+                     "fraction of API requests whose connection is dropped "
+                     "before a complete response");
+  flag_set.AddDouble("malformed-rate", &flags.malformed_rate, {0, 1},
+                     "fraction of 200 status answers whose JSON body is cut "
+                     "short");
   flag_set.AddInt("token-ttl-seconds", &flags.token_ttl_seconds,
+                  {1, 100'000'000},
                   "lifetime of issued access tokens, in seconds");
   flag_set.AddBool("token-endpoint-down", &flags.token_endpoint_down,
                    "the token endpoint answers 503");
@@ -134,17 +140,23 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
       "chatty-flows", &flags.chatty_flows,
       "comma-separated flow ids whose compiles report a new "
       "unknown status WORKING-<n> every 10 ms while in progress");
-  flag_set.AddInt("queued-spread-ms", &flags.queued_spread_ms,
+  flag_set.AddString("echo-authorization-flows",
+                     &flags.echo_authorization_flows,
+                     "comma-separated flow ids whose status requests are "
+                     "answered 400 quoting their Authorization header");
+  flag_set.AddInt("queued-spread-ms", &flags.queued_spread_ms, {0, kDayMs},
                   "extra QUEUED time drawn per compile from [0, this]");
-  flag_set.AddInt("in-progress-ms-max", &flags.in_progress_ms_max,
+  flag_set.AddInt("in-progress-ms-max", &flags.in_progress_ms_max, {0, kDayMs},
                   "longest IN_PROGRESS duration: each compile's is drawn "
                   "from [in-progress-ms, this]; 0 means in-progress-ms");
 
   flag_set.AddInt("rate-limit-per-second", &flags.rate_limit_per_second,
-                  "older name of --rate-limit-rps");
+                  {0, 1'000'000'000}, "older name of --rate-limit-rps");
   flag_set.AddDuration("response-delay", &flags.response_delay,
+                       {absl::ZeroDuration(), absl::Minutes(10)},
                        "older form of --latency-ms, as a duration");
   flag_set.AddDuration("token-ttl", &flags.token_ttl,
+                       {absl::Seconds(1), absl::Hours(24 * 365)},
                        "older form of --token-ttl-seconds, as a duration");
 }
 
@@ -171,19 +183,8 @@ absl::Status FillFlowSet(absl::string_view flag, absl::string_view list,
   return absl::OkStatus();
 }
 
-// A fraction or other number given as a flag's text.
-absl::StatusOr<double> ParseNumber(absl::string_view flag,
-                                   absl::string_view text) {
-  double value;
-  if (!absl::SimpleAtod(text, &value)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": not a number: \"", text, "\""));
-  }
-  return value;
-}
-
 // The /_sim/faults patch that the fault flags amount to.
-absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
+nlohmann::json FaultsPatchOf(const Flags& flags) {
   nlohmann::json patch = {
       {"rate_limit_rps", flags.rate_limit_rps != 0
                              ? flags.rate_limit_rps
@@ -198,22 +199,17 @@ absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
       {"token_endpoint_down", flags.token_endpoint_down},
       {"in_progress_ms_max", flags.in_progress_ms_max},
       {"queued_spread_ms", flags.queued_spread_ms},
+      {"retry_after_seconds", flags.retry_after_seconds},
+      {"error_rate", flags.error_rate},
+      {"drop_rate", flags.drop_rate},
+      {"malformed_rate", flags.malformed_rate},
   };
-  const std::pair<const char*, const std::string*> numbers[] = {
-      {"retry-after-seconds", &flags.retry_after_seconds},
-      {"error-rate", &flags.error_rate},
-      {"drop-rate", &flags.drop_rate},
-      {"malformed-rate", &flags.malformed_rate}};
-  for (const auto& [flag, text] : numbers) {
-    absl::StatusOr<double> value = ParseNumber(flag, *text);
-    if (!value.ok()) return value.status();
-    patch[absl::StrReplaceAll(flag, {{"-", "_"}})] = *value;
-  }
   const std::pair<const char*, const std::string*> lists[] = {
       {"stuck_flows", &flags.stuck_flows},
       {"backwards_flows", &flags.backwards_flows},
       {"unknown_status_flows", &flags.unknown_status_flows},
-      {"chatty_flows", &flags.chatty_flows}};
+      {"chatty_flows", &flags.chatty_flows},
+      {"echo_authorization_flows", &flags.echo_authorization_flows}};
   for (const auto& [field, text] : lists) {
     patch[field] = SplitList(*text, ",");
   }
@@ -224,23 +220,6 @@ absl::StatusOr<nlohmann::json> FaultsPatchOf(const Flags& flags) {
 // configuration.
 absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
                          cxone::sim::SimHttpOptions* options) {
-  if (flags.port < 0 || flags.port > 65535) {
-    return absl::InvalidArgumentError("--port must be between 0 and 65535");
-  }
-  if (flags.queued_ms < 0 || flags.in_progress_ms < 0) {
-    return absl::InvalidArgumentError(
-        "--queued-ms and --in-progress-ms must not be negative");
-  }
-  if (flags.token_ttl < absl::Seconds(1)) {
-    return absl::InvalidArgumentError("--token-ttl must be at least 1s");
-  }
-  if (flags.rate_limit_per_second < 0) {
-    return absl::InvalidArgumentError(
-        "--rate-limit-per-second must not be negative");
-  }
-  if (flags.response_delay < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("--response-delay must not be negative");
-  }
   if (!flags.flows_dir.empty()) {
     std::error_code error;
     if (!std::filesystem::is_directory(flags.flows_dir, error)) {
@@ -263,10 +242,9 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
       !status.ok()) {
     return status;
   }
-  absl::StatusOr<nlohmann::json> patch = FaultsPatchOf(flags);
-  if (!patch.ok()) return patch.status();
   absl::StatusOr<cxone::sim::FaultsUpdate> faults =
-      cxone::sim::ApplyFaultsPatch(cxone::sim::SimFaults{}, *patch,
+      cxone::sim::ApplyFaultsPatch(cxone::sim::SimFaults{},
+                                   FaultsPatchOf(flags),
                                    config->in_progress_duration);
   if (!faults.ok()) {
     // The message starts with the field; name the flag instead.
@@ -327,12 +305,15 @@ int main(int argc, char** argv) {
 
   cxone::RealClock clock;
   cxone::Redactor redactor;
-  // Only the client secret is registered: tokens are never logged, and
-  // registering each would soon push the secret out of the Redactor.
-  redactor.AddSecret(config.client_secret);
+  // Only the client secret is registered: the simulator never logs the
+  // tokens it issues.
+  redactor.AddPermanentSecret(config.client_secret);
   cxone::JsonLog log(stderr, &clock, &redactor);
   log.Info("starting", {{"config", flag_set.EffectiveConfig()}});
 
+  // The start time, in base 36: compile ids never repeat across restarts.
+  config.compile_id_run = cxone::sim::Base36(
+      static_cast<uint64_t>(absl::ToUnixMillis(clock.Now())));
   cxone::sim::SimState state(std::move(config), &clock,
                              cxone::sim::FlowsFromDirectory(flags.flows_dir),
                              static_cast<uint64_t>(flags.seed));

@@ -154,7 +154,8 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
       if (!down.ok()) return down.status();
       faults.token_endpoint_down = *down;
     } else if (field == "stuck_flows" || field == "backwards_flows" ||
-               field == "unknown_status_flows" || field == "chatty_flows") {
+               field == "unknown_status_flows" || field == "chatty_flows" ||
+               field == "echo_authorization_flows") {
       absl::StatusOr<absl::flat_hash_set<std::string>> flows =
           FlowList(field, value);
       if (!flows.ok()) return flows.status();
@@ -162,7 +163,8 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
           field == "stuck_flows"            ? faults.stuck_flows
           : field == "backwards_flows"      ? faults.backwards_flows
           : field == "unknown_status_flows" ? faults.unknown_status_flows
-                                            : faults.chatty_flows;
+          : field == "chatty_flows"         ? faults.chatty_flows
+                                            : faults.echo_authorization_flows;
       target = *std::move(flows);
     } else if (field == "in_progress_ms_max") {
       absl::StatusOr<double> ms = NumberIn(field, value, 0, 86'400'000);
@@ -175,6 +177,17 @@ absl::StatusOr<FaultsUpdate> ApplyFaultsPatch(const SimFaults& current,
                          absl::ToInt64Milliseconds(in_progress_min), ")"));
       }
       faults.in_progress_max = max;
+    } else if (field == "trigger_answer_delay_ms") {
+      absl::StatusOr<double> ms = NumberIn(field, value, 0, 600'000);
+      if (!ms.ok()) return ms.status();
+      faults.trigger_answer_delay = absl::Milliseconds(*ms);
+    } else if (field == "lost_trigger_answers") {
+      absl::StatusOr<double> count = NumberIn(field, value, 0, 1e6);
+      if (!count.ok()) return count.status();
+      if (*count != std::floor(*count)) {
+        return FieldError(field, "must be a whole number");
+      }
+      faults.lost_trigger_answers = static_cast<int64_t>(*count);
     } else if (field == "queued_spread_ms") {
       absl::StatusOr<double> ms = NumberIn(field, value, 0, 86'400'000);
       if (!ms.ok()) return ms.status();
@@ -203,10 +216,14 @@ nlohmann::json FaultsToJson(const SimFaults& faults,
       {"backwards_flows", SortedList(faults.backwards_flows)},
       {"unknown_status_flows", SortedList(faults.unknown_status_flows)},
       {"chatty_flows", SortedList(faults.chatty_flows)},
+      {"echo_authorization_flows", SortedList(faults.echo_authorization_flows)},
       {"in_progress_ms_max", Number(absl::ToDoubleMilliseconds(std::max(
                                  faults.in_progress_max, in_progress_min)))},
       {"queued_spread_ms",
        Number(absl::ToDoubleMilliseconds(faults.queued_spread))},
+      {"trigger_answer_delay_ms",
+       Number(absl::ToDoubleMilliseconds(faults.trigger_answer_delay))},
+      {"lost_trigger_answers", faults.lost_trigger_answers},
   };
 }
 

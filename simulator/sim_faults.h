@@ -56,6 +56,11 @@ struct SimFaults {
   // While IN_PROGRESS these report "WORKING-<n>", n counting 10 ms steps:
   // an unknown status that changes all the time, for a stream of events.
   absl::flat_hash_set<std::string> chatty_flows;
+  // Status requests for compiles of these flows are answered 400 with a
+  // body quoting the request's Authorization header, as a careless API
+  // might: for tests that a client never passes an echoed credential on.
+  // Read on every request, not at trigger time.
+  absl::flat_hash_set<std::string> echo_authorization_flows;
   // Upper bound of a compile's IN_PROGRESS duration, drawn uniformly from
   // [SimConfig::in_progress_duration, in_progress_max]. Zero (or any value
   // not above the lower bound) means the lower bound: no spread.
@@ -63,6 +68,12 @@ struct SimFaults {
   // Extra QUEUED time, drawn per compile uniformly from [0, queued_spread],
   // so that compiles triggered together change state at different times.
   absl::Duration queued_spread = absl::ZeroDuration();
+  // A trigger that starts a compile is answered only this long after the
+  // compile was created: a slow CXone that acted at once.
+  absl::Duration trigger_answer_delay = absl::ZeroDuration();
+  // The next this many triggers that start a compile lose their answer:
+  // the compile is created, then the connection is dropped. Counts down.
+  int64_t lost_trigger_answers = 0;
 };
 
 // What a patch asks for: the faults that result, and the one-off action.

@@ -454,6 +454,12 @@ void SimHttpServer::HandleTrigger(const httplib::Request& req,
     }
     return;
   }
+  const SimState::TriggerAnswer answer = state_->TakeTriggerAnswer();
+  if (answer.delay > absl::ZeroDuration()) clock_->SleepFor(answer.delay);
+  if (answer.lost) {
+    DropConnection(res);
+    return;
+  }
   SendJson(res, 201,
            {{"compileId", compile->compile_id},
             {"flowId", compile->flow_id},
@@ -469,6 +475,16 @@ void SimHttpServer::HandleStatus(const httplib::Request& req,
   const std::string compile_id = req.matches[2].str();
   if (absl::Status valid = ValidateFlowId(flow_id); !valid.ok()) {
     SendError(res, 400, "invalid_argument", valid.message());
+    return;
+  }
+  if (state_->faults().echo_authorization_flows.contains(flow_id)) {
+    // The credential goes into the body only: the log line never shows it.
+    SendError(res, 400, "invalid_request",
+              absl::StrCat("request refused (simulated); it was sent with "
+                           "Authorization: ",
+                           req.get_header_value("Authorization")));
+    log_->Info("echoing the Authorization header in a 400 (simulated)",
+               {{"flowId", flow_id}, {"compileId", compile_id}});
     return;
   }
   absl::StatusOr<CompileSnapshot> compile =

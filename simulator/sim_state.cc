@@ -135,6 +135,26 @@ SimFaults SimState::faults() const {
   return faults_;
 }
 
+std::string Base36(uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string text;
+  do {
+    text.insert(text.begin(), kDigits[value % 36]);
+    value /= 36;
+  } while (value > 0);
+  return text;
+}
+
+SimState::TriggerAnswer SimState::TakeTriggerAnswer() {
+  absl::MutexLock lock(&mu_);
+  TriggerAnswer answer{faults_.trigger_answer_delay, false};
+  if (faults_.lost_trigger_answers > 0) {
+    --faults_.lost_trigger_answers;
+    answer.lost = true;
+  }
+  return answer;
+}
+
 nlohmann::json SimState::FaultsJson() const {
   absl::MutexLock lock(&mu_);
   return FaultsToJson(faults_, config_.in_progress_duration);
@@ -336,8 +356,10 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
       return conflict;
     }
   }
-  const std::string compile_id =
-      absl::StrFormat("c-%06d-%s", next_compile_number_++, RandomHex(4));
+  const std::string compile_id = absl::StrFormat(
+      "c-%s%s%06d-%s", config_.compile_id_run,
+      config_.compile_id_run.empty() ? "" : "-", next_compile_number_++,
+      RandomHex(4));
   std::vector<Phase> phases = PlanPhases(flow_id, result.succeeded());
   Compile& compile = compiles_[compile_id];
   compile = Compile{flow_id,

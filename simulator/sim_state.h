@@ -84,6 +84,10 @@ struct SimConfig {
   absl::flat_hash_set<std::string> failing_flows;
   // The faults at start; UpdateFaults() changes them at run time.
   SimFaults faults;
+  // Tells this run's compile ids from every other run's: CXone never gives
+  // an id twice, so a simulator restarted under the same seed must not
+  // either. Ids are c-{run}-{n:06}-{hex} (c-{n:06}-{hex} when empty).
+  std::string compile_id_run;
 };
 
 // Reads the definition of a flow: its text, std::nullopt if the flow has no
@@ -194,6 +198,9 @@ inline constexpr char kRunningCompilePayload[] =
 // The running compilation's id carried by an AlreadyExists from Trigger().
 std::optional<std::string> RunningCompileIdOf(const absl::Status& status);
 
+// `value` in base 36 (digits and lower-case letters), e.g. for ids.
+std::string Base36(uint64_t value);
+
 class SimState {
  public:
   // `clock` must outlive the state. `seed` seeds every random draw.
@@ -209,6 +216,15 @@ class SimState {
   // --- Faults ---
 
   SimFaults faults() const;
+
+  // How to answer a trigger that started a compile: after what delay, and
+  // whether to lose the answer (dropping the connection). Takes one of the
+  // lost_trigger_answers.
+  struct TriggerAnswer {
+    absl::Duration delay = absl::ZeroDuration();
+    bool lost = false;
+  };
+  TriggerAnswer TakeTriggerAnswer();
   // FaultsToJson() of the current faults.
   nlohmann::json FaultsJson() const;
 

@@ -88,9 +88,54 @@ constexpr char kDeliveryColumns[] =
     "next_attempt_us, last_error, created_us, updated_us";
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion);
 
+// Every error of the store names it once, "state store PATH: ...", here or
+// in SqliteStore::Error(); callers add what they were doing, never the
+// store's name again.
 absl::Status OpenError(const std::string& path, const std::string& reason) {
   return absl::FailedPreconditionError(
       absl::StrCat("state store ", path, ": ", reason));
+}
+
+// An error of a step of Open(), already naming the store, as Open()'s own.
+absl::Status AsOpenError(const absl::Status& status) {
+  return absl::FailedPreconditionError(status.message());
+}
+
+// Creates the database at `path` with its header written, under a
+// temporary name renamed into place: a crash never leaves an empty file
+// at `path`, which Open() refuses as truncated.
+absl::Status CreateDatabase(const std::string& path) {
+  const std::string creating = absl::StrCat(path, ".creating");
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(absl::StrCat(creating, suffix), ignored);
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(creating.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    std::string reason = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return OpenError(path,
+                     absl::StrCat("cannot create the database: ", reason));
+  }
+  // Turning WAL on writes the header, page 1; closing checkpoints and
+  // removes the log, so the renamed file is complete on its own.
+  const int wal =
+      sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+  std::string reason = sqlite3_errmsg(db);
+  sqlite3_close(db);
+  if (wal != SQLITE_OK) {
+    return OpenError(path,
+                     absl::StrCat("cannot create the database: ", reason));
+  }
+  std::error_code error;
+  std::filesystem::rename(creating, path, error);
+  if (error) {
+    return OpenError(
+        path, absl::StrCat("cannot create the database: ", error.message()));
+  }
+  return absl::OkStatus();
 }
 
 // Resets `statement` when it goes out of scope, so that it can be reused.
@@ -147,6 +192,24 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   }
   const std::string path =
       (std::filesystem::path(state_dir) / kFileName).string();
+  if (std::filesystem::exists(path, error)) {
+    // SQLite takes an empty file for an empty database. The gateway never
+    // leaves one (CreateDatabase), so an empty gateway.db is one something
+    // truncated: starting on it would forget every compile and request_id
+    // without a word.
+    if (std::filesystem::file_size(path, error) == 0 && !error) {
+      return OpenError(
+          path,
+          "the database file is empty (0 bytes): something truncated it, "
+          "and the compiles, events and request_ids it held are lost. "
+          "Restore it from a backup, or move it away with its -wal and -shm "
+          "files to start with an empty store");
+    }
+  } else if (!options.read_only) {
+    if (absl::Status created = CreateDatabase(path); !created.ok()) {
+      return created;
+    }
+  }
   sqlite3* db = nullptr;
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY
@@ -160,27 +223,30 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
   sqlite3_busy_timeout(db, 5000);
   if (!options.read_only) {
-    if (absl::Status wal = store->Exec("PRAGMA journal_mode=WAL"); !wal.ok()) {
-      return OpenError(path, std::string(wal.message()));
+    if (absl::Status wal = store->Exec("PRAGMA journal_mode=WAL",
+                                       "cannot turn on write-ahead logging");
+        !wal.ok()) {
+      return AsOpenError(wal);
     }
   }
   if (absl::Status sync =
           store->Exec(options.sync_every_commit ? "PRAGMA synchronous=FULL"
-                                                : "PRAGMA synchronous=NORMAL");
+                                                : "PRAGMA synchronous=NORMAL",
+                      "cannot set the sync mode");
       !sync.ok()) {
-    return OpenError(path, std::string(sync.message()));
+    return AsOpenError(sync);
   }
   if (options.max_page_count > 0) {
     if (absl::Status max = store->SetMaxPageCount(options.max_page_count);
         !max.ok()) {
-      return OpenError(path, std::string(max.message()));
+      return AsOpenError(max);
     }
   }
   if (absl::Status migrated = store->Migrate(); !migrated.ok()) {
     return migrated;
   }
   if (absl::Status prepared = store->Prepare(); !prepared.ok()) {
-    return OpenError(path, std::string(prepared.message()));
+    return AsOpenError(prepared);
   }
   return store;
 }
@@ -198,17 +264,22 @@ SqliteStore::~SqliteStore() {
 }
 
 absl::Status SqliteStore::Error(const std::string& what) const {
-  return absl::UnavailableError(absl::StrCat("state store ", path_, ": ", what,
-                                             ": ", sqlite3_errmsg(db_)));
+  return Error(what, sqlite3_errmsg(db_));
 }
 
-absl::Status SqliteStore::Exec(const std::string& sql) {
+absl::Status SqliteStore::Error(const std::string& what,
+                                const std::string& detail) const {
+  return absl::UnavailableError(
+      absl::StrCat("state store ", path_, ": ", what, ": ", detail));
+}
+
+absl::Status SqliteStore::Exec(const std::string& sql,
+                               const std::string& what) {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
     std::string text = message != nullptr ? message : "unknown error";
     sqlite3_free(message);
-    return absl::UnavailableError(
-        absl::StrCat("state store ", path_, ": ", text));
+    return Error(what, text);
   }
   return absl::OkStatus();
 }
@@ -217,7 +288,8 @@ absl::Status SqliteStore::SetMaxPageCount(int64_t pages) {
   absl::MutexLock lock(&mu_);
   // SQLite reads 0 as "show the bound"; the largest value lifts it.
   return Exec(absl::StrCat("PRAGMA max_page_count=",
-                           pages > 0 ? pages : int64_t{4294967294}));
+                           pages > 0 ? pages : int64_t{4294967294}),
+              "cannot bound the database size");
 }
 
 absl::Status SqliteStore::Migrate() {
@@ -241,12 +313,12 @@ absl::Status SqliteStore::Migrate() {
   for (int from = version; from < kSchemaVersion; ++from) {
     absl::Status migrated =
         Exec(absl::StrCat("BEGIN IMMEDIATE;", kMigrations[from],
-                          "PRAGMA user_version=", from + 1, ";COMMIT;"));
+                          "PRAGMA user_version=", from + 1, ";COMMIT;"),
+             absl::StrCat("cannot migrate the schema from version ", from,
+                          " to ", from + 1));
     if (!migrated.ok()) {
-      (void)Exec("ROLLBACK");
-      return OpenError(
-          path_, absl::StrCat("cannot migrate the schema from version ", from,
-                              " to ", from + 1, ": ", migrated.message()));
+      (void)Exec("ROLLBACK", "cannot roll back");
+      return AsOpenError(migrated);
     }
   }
   return absl::OkStatus();
@@ -624,12 +696,22 @@ absl::StatusOr<int64_t> SqliteStore::PruneWhere(const std::string& select_names,
   return pruned;
 }
 
-absl::StatusOr<int64_t> SqliteStore::PruneFinishedBefore(absl::Time cutoff) {
+absl::StatusOr<int64_t> SqliteStore::DropEventsFinishedBefore(
+    absl::Time cutoff) {
   absl::MutexLock lock(&mu_);
-  return PruneWhere(
-      "SELECT name FROM compiles WHERE finished_us IS NOT NULL AND "
-      "finished_us < ?1",
-      absl::ToUnixMicros(cutoff));
+  static constexpr char kDrop[] =
+      "DELETE FROM events WHERE compile_name IN (SELECT name FROM compiles "
+      "WHERE finished_us IS NOT NULL AND finished_us < ?1) AND sequence < "
+      "(SELECT last_sequence FROM compiles WHERE name = events.compile_name)";
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, kDrop, -1, &statement, nullptr) != SQLITE_OK) {
+    return Error("cannot drop expired events");
+  }
+  sqlite3_bind_int64(statement, 1, absl::ToUnixMicros(cutoff));
+  const int step = sqlite3_step(statement);
+  sqlite3_finalize(statement);
+  if (step != SQLITE_DONE) return Error("cannot drop expired events");
+  return static_cast<int64_t>(sqlite3_changes(db_));
 }
 
 absl::StatusOr<int64_t> SqliteStore::PruneFinishedBeyond(int64_t keep) {

@@ -47,7 +47,10 @@ class SqliteStore final : public Store {
 
   // Opens (creating `state_dir` and the database if missing) and migrates.
   // FailedPrecondition naming the path and the reason when the directory or
-  // database cannot be used, or was written by a newer gateway.
+  // database cannot be used, was written by a newer gateway, or is an empty
+  // file (truncated: its compiles are lost, and the operator must say to
+  // start afresh by moving it away). Every error of the store reads
+  // "state store PATH: reason", naming the store once.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(
       const std::string& state_dir, SqliteStoreOptions options = {});
 
@@ -61,7 +64,7 @@ class SqliteStore final : public Store {
       DeliveryState state, const DeliveryFilter& filter) override;
   absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
       const DeliveryFilter& filter, absl::Time now) override;
-  absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time cutoff) override;
+  absl::StatusOr<int64_t> DropEventsFinishedBefore(absl::Time cutoff) override;
   absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t keep) override;
 
   // The database file.
@@ -76,9 +79,13 @@ class SqliteStore final : public Store {
 
   absl::Status Migrate();
   absl::Status Prepare();
-  absl::Status Exec(const std::string& sql);
-  // An Unavailable status for the last error of `what`.
+  // Runs `sql`; on failure, Error(what, SQLite's message).
+  absl::Status Exec(const std::string& sql, const std::string& what);
+  // An Unavailable status "state store PATH: WHAT: DETAIL", DETAIL being
+  // the connection's last error unless given: the one place a store error
+  // names the store once the database is open.
   absl::Status Error(const std::string& what) const;
+  absl::Status Error(const std::string& what, const std::string& detail) const;
   absl::Status CommitLocked(const StoreBatch& batch);
   // Runs `body` in one transaction: committed if it returns OK, else
   // rolled back. REQUIRES: mu_ held.

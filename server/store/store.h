@@ -7,6 +7,9 @@
 // GroupCommitter (group_committer.h) merges the writes of many compiles
 // into one batch.
 //
+// Every error names the store once, "state store PATH: reason": callers
+// add what they were doing, never the store's name again.
+//
 // Implementations are thread-safe. The GroupCommitter is the one writer of
 // new state; the retention sweeper prunes beside it.
 #ifndef CXONE_SERVER_STORE_STORE_H_
@@ -153,12 +156,17 @@ class Store {
   virtual absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
       const DeliveryFilter& filter, absl::Time now) = 0;
 
-  // Deletes the compiles that finished before `cutoff`, their events,
-  // deliveries and request_id keys; returns how many compiles went.
-  virtual absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time cutoff) = 0;
+  // Retention, the same rule as JobRegistry::Prune in memory, so that a
+  // restart changes nothing a caller can see:
 
-  // Deletes the oldest finished compiles (and their events and keys) beyond
-  // the newest `keep`; returns how many went.
+  // Deletes the events of compiles that finished before `cutoff`, except
+  // each one's last event (its result stays readable); the compiles and
+  // their request_id keys stay. Returns how many events went.
+  virtual absl::StatusOr<int64_t> DropEventsFinishedBefore(
+      absl::Time cutoff) = 0;
+
+  // Deletes the oldest finished compiles beyond the newest `keep`, with
+  // their events, deliveries and request_id keys; returns how many went.
   virtual absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t keep) = 0;
 };
 

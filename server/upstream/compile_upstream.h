@@ -2,6 +2,11 @@
 // job logic (starting, polling) can be tested against a fake. CxoneClient is
 // the real implementation.
 //
+// What an implementation returns — results and error messages alike — holds
+// no secret: text from CXone has been redacted where it entered (CxoneClient
+// decodes every answer through the Redactor), so callers store and publish
+// it as it is (events, the store, watch streams, webhooks).
+//
 // Thread-safety: implementations must allow concurrent calls. Calls block.
 #ifndef CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_
 #define CXONE_SERVER_UPSTREAM_COMPILE_UPSTREAM_H_
@@ -10,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "server/upstream/http_client.h"
 #include "server/upstream/upstream_types.h"
 
 namespace cxone::upstream {
@@ -18,7 +24,9 @@ class CompileUpstream {
  public:
   virtual ~CompileUpstream() = default;
 
-  // Starts compiling `flow_id`; see CxoneClient::Trigger.
+  // Starts compiling `flow_id`; see CxoneClient::Trigger. A failure marked
+  // MayHaveBeenDelivered (http_client.h) means the outcome is unknown: CXone
+  // may have started a compile.
   virtual absl::StatusOr<TriggerResult> Trigger(
       const std::string& flow_id, const nlohmann::json& directives) = 0;
 

@@ -120,14 +120,31 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   CURLcode code = curl_easy_perform(curl);
   long status_code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status_code);
+  // Past "pre-transfer" curl had a connection and began sending: from then
+  // on the server may have the request, whatever went wrong after. Only
+  // failures to connect at all certainly left nothing there.
+  curl_off_t pretransfer_us = 0;
+  curl_easy_getinfo(curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+  const bool never_connected =
+      code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+      code == CURLE_COULDNT_CONNECT || code == CURLE_UNSUPPORTED_PROTOCOL ||
+      code == CURLE_URL_MALFORMAT || code == CURLE_SSL_CONNECT_ERROR ||
+      code == CURLE_PEER_FAILED_VERIFICATION ||
+      (code == CURLE_OPERATION_TIMEDOUT && pretransfer_us == 0);
+  const bool began_sending = !never_connected;
+  auto failed = [began_sending](absl::Status status) {
+    return began_sending ? MarkMayHaveBeenDelivered(std::move(status))
+                         : status;
+  };
   // Reset before pooling so no pointer to this call's locals stays behind.
   curl_easy_reset(curl);
   ReturnHandle(curl);
 
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    return absl::DeadlineExceededError(
+    return failed(absl::DeadlineExceededError(
         absl::StrCat(request.method, " ", request.url, " timed out after ",
-                     absl::FormatDuration(request.timeout)));
+                     absl::FormatDuration(request.timeout),
+                     began_sending ? " without an answer" : " connecting")));
   }
   if (code == CURLE_ABORTED_BY_CALLBACK && request.refuse_loopback) {
     return absl::UnavailableError(
@@ -136,9 +153,9 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
                      "webhooks may reach only with allow_loopback"));
   }
   if (code != CURLE_OK) {
-    return absl::UnavailableError(
+    return failed(absl::UnavailableError(
         absl::StrCat(request.method, " ", request.url,
-                     " failed: ", curl_easy_strerror(code)));
+                     " failed: ", curl_easy_strerror(code))));
   }
   response.status_code = static_cast<int>(status_code);
   return response;

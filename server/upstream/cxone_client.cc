@@ -14,10 +14,11 @@ bool IsTransient(const absl::Status& status) {
 
 // The answer to a 4xx that no call handles specially.
 absl::Status OtherClientError(const HttpResponse& response,
-                              absl::string_view what) {
+                              absl::string_view what,
+                              const Redactor& redactor) {
   std::string message =
       absl::StrCat("CXone refused to ", what, " (HTTP ", response.status_code,
-                   ": ", SummarizeErrorBody(response.body), ")");
+                   ": ", SummarizeErrorBody(response.body, redactor), ")");
   if (response.status_code == 400 || response.status_code == 422) {
     return absl::InvalidArgumentError(message);
   }
@@ -28,20 +29,22 @@ absl::Status OtherClientError(const HttpResponse& response,
 
 CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
                          TokenCache* tokens, Backoff* backoff, Clock* clock,
-                         JsonLog* log)
+                         JsonLog* log, const Redactor* redactor)
     : config_(std::move(config)),
       http_(http),
       tokens_(tokens),
       backoff_(backoff),
       clock_(clock),
-      log_(log) {}
+      log_(log),
+      redactor_(redactor) {}
 
 absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
                                                const std::string& path,
                                                const std::string& body,
                                                RequestPriority priority,
                                                absl::string_view what,
-                                               const Validator& validate) {
+                                               const Validator& validate,
+                                               bool may_repeat) {
   const int max_attempts = std::max(1, backoff_->policy().max_attempts);
   const absl::Time deadline = clock_->Now() + config_.max_call_duration;
   bool reauthenticated = false;
@@ -69,7 +72,10 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       request.operation = method == "POST" ? "trigger" : "status";
       request.method = method;
       request.url = absl::StrCat(config_.base_url, path);
-      request.timeout = config_.request_timeout;
+      // Giving up on a trigger early would leave its outcome unknown.
+      request.timeout = may_repeat ? config_.request_timeout
+                                   : std::max(config_.request_timeout,
+                                              deadline - clock_->Now());
       request.priority = priority;
       request.deadline = deadline;
       request.headers.emplace_back("Authorization",
@@ -82,6 +88,12 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       absl::StatusOr<HttpResponse> response = http_->Send(request);
       if (!response.ok() && absl::IsCancelled(response.status())) {
         return absl::UnavailableError("the gateway is shutting down");
+      }
+      if (!response.ok() && !may_repeat &&
+          MayHaveBeenDelivered(response.status())) {
+        return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
+            "CXone did not answer the request to ", what,
+            ", which may have reached it: ", response.status().message())));
       }
       if (!response.ok()) {
         last_failure = response.status();
@@ -107,7 +119,7 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(const std::string& method,
       } else if (response->status_code >= 500) {
         last_failure = absl::UnavailableError(absl::StrCat(
             "CXone answered HTTP ", response->status_code, " when asked to ",
-            what, ": ", SummarizeErrorBody(response->body)));
+            what, ": ", SummarizeErrorBody(response->body, *redactor_)));
       } else if (response->status_code / 100 == 2 && validate) {
         absl::Status valid = validate(*response);
         if (valid.ok()) return response;
@@ -142,16 +154,35 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
   if (directives.is_object()) body["directives"] = directives;
   const std::string what =
       absl::StrCat("start compiling flow \"", flow_id, "\"");
+  const std::string path = absl::StrCat("/api/v2/flows/", flow_id, "/compile");
   absl::StatusOr<HttpResponse> response =
-      Call("POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"),
-           body.dump(), RequestPriority::kInteractive, what, nullptr);
+      Call("POST", path, body.dump(), RequestPriority::kInteractive, what,
+           nullptr, /*may_repeat=*/false);
+  if (!response.ok() && MayHaveBeenDelivered(response.status())) {
+    // The lost request may have started a compile. Ask again: if it did,
+    // the compile is running and CXone's 409 names it.
+    log_->Warn("the answer to a trigger was lost; asking CXone again",
+               {{"flow", flow_id},
+                {"error", std::string(response.status().message())}});
+    response = Call("POST", path, body.dump(), RequestPriority::kInteractive,
+                    what, nullptr, /*may_repeat=*/false);
+    if (!response.ok() && MayHaveBeenDelivered(response.status())) {
+      return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
+          "CXone did not answer two requests to ", what,
+          ", and may have started a compile (",
+          response.status().message(),
+          "); nothing more was sent. Retry with the same request_id: the "
+          "gateway asks CXone again and adopts the compile CXone names as "
+          "running instead of starting another")));
+    }
+  }
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
     case 201:
     case 202: {
       absl::StatusOr<TriggerResult> result =
-          ParseTriggerResponse(response->body);
+          ParseTriggerResponse(response->body, *redactor_);
       if (!result.ok()) {
         return absl::UnavailableError(absl::StrCat(
             "CXone accepted the request to ", what,
@@ -163,12 +194,12 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       return absl::PermissionDeniedError(
           absl::StrCat("CXone denied the request to ", what,
                        ": the gateway's access token lacks scope flow:write (",
-                       SummarizeErrorBody(response->body), ")"));
+                       SummarizeErrorBody(response->body, *redactor_), ")"));
     case 404:
       return absl::NotFoundError(
           absl::StrCat("CXone does not know flow \"", flow_id, "\""));
     case 409: {
-      std::string running = ParseConflictCompileId(response->body);
+      std::string running = ParseConflictCompileId(response->body, *redactor_);
       if (running.empty()) {
         return absl::AbortedError(absl::StrCat(
             "flow \"", flow_id,
@@ -178,7 +209,7 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
       return TriggerResult{running, "", /*already_running=*/true};
     }
     default:
-      return OtherClientError(*response, what);
+      return OtherClientError(*response, what, *redactor_);
   }
 }
 
@@ -188,13 +219,13 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
                                         "\" of flow \"", flow_id, "\"");
   // A malformed body is transient: retried like a 5xx, within this call.
   absl::StatusOr<CompileStatus> parsed;
-  auto parse = [&parsed](const HttpResponse& response) {
-    parsed = ParseStatusResponse(response.body);
+  auto parse = [this, &parsed](const HttpResponse& response) {
+    parsed = ParseStatusResponse(response.body, *redactor_);
     return parsed.status();
   };
   absl::StatusOr<HttpResponse> response = Call(
       "GET", absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id),
-      "", RequestPriority::kBackground, what, parse);
+      "", RequestPriority::kBackground, what, parse, /*may_repeat=*/true);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
@@ -203,13 +234,13 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
       return absl::PermissionDeniedError(
           absl::StrCat("CXone denied the request to ", what,
                        ": the gateway's access token lacks scope flow:read (",
-                       SummarizeErrorBody(response->body), ")"));
+                       SummarizeErrorBody(response->body, *redactor_), ")"));
     case 404:
       return absl::NotFoundError(absl::StrCat("CXone does not know compile \"",
                                               compile_id, "\" of flow \"",
                                               flow_id, "\""));
     default:
-      return OtherClientError(*response, what);
+      return OtherClientError(*response, what, *redactor_);
   }
 }
 

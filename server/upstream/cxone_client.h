@@ -6,7 +6,9 @@
 // - on a 401, drops that token, fetches a new one once and retries once;
 // - retries transport failures, timeouts, 5xx and (for status polls)
 //   malformed bodies with exponential backoff and full jitter, at most
-//   `backoff.max_attempts` attempts and `max_call_duration` in all;
+//   `backoff.max_attempts` attempts and `max_call_duration` in all — except
+//   a trigger that may have reached CXone (see Trigger): sending it again
+//   blindly could start a second compile;
 // - retries a 429 without backoff of its own: the BudgetedHttpClient under
 //   it has paused every request for the Retry-After; 429s do not use up
 //   attempts (they are not the request's fault), only time, and at most
@@ -16,7 +18,11 @@
 //     404 → NotFound, 409 without a running compile id → Aborted,
 //     credentials rejected → FailedPrecondition,
 //     still failing after the retries → Unavailable.
-// Error messages never contain a token or the client secret.
+// Every text from CXone — error summaries in messages, statuses, ids and
+// diagnostics in results — is decoded by response_parser.h through the
+// Redactor, so neither results nor error messages contain a registered
+// secret (token, client secret, webhook secret) in any encoding it knows:
+// what this client returns may be stored and published as it is.
 //
 // Calls block (HTTP and backoff sleeps): run them on worker threads, never
 // on a gRPC reactor.
@@ -30,10 +36,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/backoff.h"
 #include "common/clock.h"
 #include "common/json_log.h"
+#include "common/redactor.h"
 #include "nlohmann/json.hpp"
-#include "common/backoff.h"
 #include "server/upstream/compile_upstream.h"
 #include "server/upstream/http_client.h"
 #include "server/upstream/token_cache.h"
@@ -55,7 +62,8 @@ class CxoneClient final : public CompileUpstream {
  public:
   // All pointers must outlive the client.
   CxoneClient(CxoneClientConfig config, HttpClient* http, TokenCache* tokens,
-              Backoff* backoff, Clock* clock, JsonLog* log);
+              Backoff* backoff, Clock* clock, JsonLog* log,
+              const Redactor* redactor);
   CxoneClient(const CxoneClient&) = delete;
   CxoneClient& operator=(const CxoneClient&) = delete;
 
@@ -63,6 +71,15 @@ class CxoneClient final : public CompileUpstream {
   // {"flowId": flow_id, "directives": directives} (directives omitted when
   // null). REQUIRES: flow_id is a valid id; directives is null or an object.
   // A 409 naming the running compile is a success with already_running set.
+  //
+  // A trigger is not idempotent, so its answer is awaited for the whole
+  // `max_call_duration` (not `request_timeout`). If it still may have
+  // reached CXone without an answer coming back (timed out, connection cut
+  // after sending), the trigger is sent once more to learn what happened:
+  // CXone's 409 names the compile the lost request started, which is
+  // adopted; a 201 means none of this flow was running. When that second
+  // answer is lost too, the result is Unavailable marked
+  // MayHaveBeenDelivered (the outcome is unknown; nothing more is sent).
   absl::StatusOr<TriggerResult> Trigger(
       const std::string& flow_id, const nlohmann::json& directives) override;
 
@@ -77,12 +94,17 @@ class CxoneClient final : public CompileUpstream {
 
   // Sends an authenticated request and returns the first answer that is
   // neither transient nor a 401 to be retried; see the class comment.
+  // A request that `may_repeat` (a GET) is sent again after any transient
+  // failure; one that may not (a trigger) is not sent again once it may
+  // have reached CXone: Call returns that failure, marked
+  // MayHaveBeenDelivered, and waits for its answer up to the call's
+  // deadline rather than `request_timeout`.
   absl::StatusOr<HttpResponse> Call(const std::string& method,
                                     const std::string& path,
                                     const std::string& body,
                                     RequestPriority priority,
                                     absl::string_view what,
-                                    const Validator& validate);
+                                    const Validator& validate, bool may_repeat);
 
   const CxoneClientConfig config_;
   HttpClient* const http_;
@@ -90,6 +112,7 @@ class CxoneClient final : public CompileUpstream {
   Backoff* const backoff_;
   Clock* const clock_;
   JsonLog* const log_;
+  const Redactor* const redactor_;
 };
 
 }  // namespace cxone::upstream

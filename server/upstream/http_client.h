@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/time/time.h"
 
 namespace cxone::upstream {
@@ -57,10 +58,32 @@ class HttpClient {
 
   // Sends `request` and returns the response, whatever its status code.
   // Transport failures (refused, reset, DNS, TLS) are Unavailable; a request
-  // that took longer than its timeout is DeadlineExceeded. Messages name the
-  // method and URL but never a header value or the body (they hold secrets).
+  // that took longer than its timeout is DeadlineExceeded. A failure after
+  // the request may have reached the server (it was being sent or answered
+  // when the connection broke or the timeout struck) is marked with
+  // MarkMayHaveBeenDelivered. Messages name the method and URL but never a
+  // header value or the body (they hold secrets).
   virtual absl::StatusOr<HttpResponse> Send(const HttpRequest& request) = 0;
 };
+
+// The payload that marks a failed request as possibly delivered: the server
+// may have acted on it though no complete answer came back. Such a request
+// is sent again only if doing it twice is harmless (a GET); a trigger is
+// not (it could start a second compile).
+inline constexpr char kMayHaveBeenDeliveredPayload[] =
+    "type.cxone/may-have-been-delivered";
+
+inline absl::Status MarkMayHaveBeenDelivered(absl::Status status) {
+  status.SetPayload(kMayHaveBeenDeliveredPayload, absl::Cord("1"));
+  return status;
+}
+
+// True for a failure marked by MarkMayHaveBeenDelivered; false for one
+// that certainly left nothing at the server (no connection, a deadline that
+// passed before sending) and for OK.
+inline bool MayHaveBeenDelivered(const absl::Status& status) {
+  return status.GetPayload(kMayHaveBeenDeliveredPayload).has_value();
+}
 
 }  // namespace cxone::upstream
 

@@ -15,10 +15,13 @@ using nlohmann::json;
 
 constexpr size_t kQuotedBodyLimit = 120;
 
-// A printable, bounded excerpt of untrusted text for an error message.
-std::string Excerpt(absl::string_view text) {
+// A printable, bounded excerpt of untrusted text for an error message. The
+// text is redacted whole before it is cut: cut first, a secret straddling
+// the cut would leave its start behind, no longer matching.
+std::string Excerpt(absl::string_view untrusted, const Redactor& redactor) {
+  const std::string text = redactor.Scrub(untrusted);
   std::string shown;
-  for (char c : text.substr(0, kQuotedBodyLimit)) {
+  for (char c : absl::string_view(text).substr(0, kQuotedBodyLimit)) {
     shown.push_back(absl::ascii_isprint(static_cast<unsigned char>(c)) ? c
                                                                        : '?');
   }
@@ -26,17 +29,23 @@ std::string Excerpt(absl::string_view text) {
   return shown;
 }
 
-absl::StatusOr<json> ParseObject(absl::string_view body,
-                                 absl::string_view what) {
+// Parses `body` as a JSON object. Errors quote an excerpt of the body,
+// redacted by `quote_with`; with nullptr they never quote it.
+absl::StatusOr<json> ParseObject(absl::string_view body, absl::string_view what,
+                                 const Redactor* quote_with) {
+  auto quoted = [&] {
+    return quote_with == nullptr
+               ? std::string()
+               : absl::StrCat(": \"", Excerpt(body, *quote_with), "\"");
+  };
   json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
-    return absl::UnavailableError(absl::StrCat(
-        "CXone ", what, " response is not JSON: \"", Excerpt(body), "\""));
+    return absl::UnavailableError(
+        absl::StrCat("CXone ", what, " response is not JSON", quoted()));
   }
   if (!document.is_object()) {
-    return absl::UnavailableError(
-        absl::StrCat("CXone ", what, " response is JSON but not an object: \"",
-                     Excerpt(body), "\""));
+    return absl::UnavailableError(absl::StrCat(
+        "CXone ", what, " response is JSON but not an object", quoted()));
   }
   return document;
 }
@@ -58,9 +67,10 @@ int LocationField(const json& location, const char* key) {
 
 absl::StatusOr<Diagnostic> ParseDiagnostic(const json& item,
                                            absl::string_view field,
-                                           size_t index, bool allow_string) {
+                                           size_t index, bool allow_string,
+                                           const Redactor& redactor) {
   if (allow_string && item.is_string()) {
-    return Diagnostic{"", item.get<std::string>(), 0, 0};
+    return Diagnostic{"", redactor.Scrub(item.get<std::string>()), 0, 0};
   }
   if (!item.is_object()) {
     return WrongShape("status",
@@ -72,11 +82,11 @@ absl::StatusOr<Diagnostic> ParseDiagnostic(const json& item,
       return WrongShape(
           "status", absl::StrCat(field, "[", index, "].code is not a string"));
     }
-    diagnostic.code = code->get<std::string>();
+    diagnostic.code = redactor.Scrub(code->get<std::string>());
   }
   if (auto message = item.find("message");
       message != item.end() && message->is_string()) {
-    diagnostic.message = message->get<std::string>();
+    diagnostic.message = redactor.Scrub(message->get<std::string>());
   }
   if (auto location = item.find("location");
       location != item.end() && location->is_object()) {
@@ -89,7 +99,7 @@ absl::StatusOr<Diagnostic> ParseDiagnostic(const json& item,
 }
 
 absl::Status ParseDiagnostics(const json& document, const char* field,
-                              bool allow_strings,
+                              bool allow_strings, const Redactor& redactor,
                               std::vector<Diagnostic>* out) {
   auto it = document.find(field);
   if (it == document.end() || it->is_null()) return absl::OkStatus();
@@ -98,7 +108,7 @@ absl::Status ParseDiagnostics(const json& document, const char* field,
   }
   for (size_t i = 0; i < it->size(); ++i) {
     absl::StatusOr<Diagnostic> diagnostic =
-        ParseDiagnostic((*it)[i], field, i, allow_strings);
+        ParseDiagnostic((*it)[i], field, i, allow_strings, redactor);
     if (!diagnostic.ok()) return diagnostic.status();
     out->push_back(*std::move(diagnostic));
   }
@@ -108,7 +118,8 @@ absl::Status ParseDiagnostics(const json& document, const char* field,
 }  // namespace
 
 absl::StatusOr<AccessToken> ParseTokenResponse(absl::string_view body) {
-  absl::StatusOr<json> document = ParseObject(body, "token");
+  absl::StatusOr<json> document =
+      ParseObject(body, "token", /*quote_with=*/nullptr);
   if (!document.ok()) return document.status();
   AccessToken token;
   auto access = document->find("access_token");
@@ -137,15 +148,16 @@ absl::StatusOr<AccessToken> ParseTokenResponse(absl::string_view body) {
   return token;
 }
 
-absl::StatusOr<TriggerResult> ParseTriggerResponse(absl::string_view body) {
-  absl::StatusOr<json> document = ParseObject(body, "trigger");
+absl::StatusOr<TriggerResult> ParseTriggerResponse(absl::string_view body,
+                                                   const Redactor& redactor) {
+  absl::StatusOr<json> document = ParseObject(body, "trigger", &redactor);
   if (!document.ok()) return document.status();
   auto id = document->find("compileId");
   if (id == document->end() || !id->is_string()) {
     return WrongShape("trigger", "compileId is missing or not a string");
   }
   TriggerResult result;
-  result.compile_id = id->get<std::string>();
+  result.compile_id = redactor.Scrub(id->get<std::string>());
   if (absl::Status valid = ValidateId("compileId", result.compile_id);
       !valid.ok()) {
     return WrongShape("trigger", valid.message());
@@ -155,66 +167,70 @@ absl::StatusOr<TriggerResult> ParseTriggerResponse(absl::string_view body) {
     if (!status->is_string()) {
       return WrongShape("trigger", "status is not a string");
     }
-    result.status = status->get<std::string>();
+    result.status = redactor.Scrub(status->get<std::string>());
   }
   return result;
 }
 
-absl::StatusOr<CompileStatus> ParseStatusResponse(absl::string_view body) {
-  absl::StatusOr<json> document = ParseObject(body, "status");
+absl::StatusOr<CompileStatus> ParseStatusResponse(absl::string_view body,
+                                                  const Redactor& redactor) {
+  absl::StatusOr<json> document = ParseObject(body, "status", &redactor);
   if (!document.ok()) return document.status();
   CompileStatus status;
   auto value = document->find("status");
   if (value == document->end() || !value->is_string()) {
     return WrongShape("status", "status is missing or not a string");
   }
-  status.status = value->get<std::string>();
+  status.status = redactor.Scrub(value->get<std::string>());
   if (auto flow = document->find("flowId");
       flow != document->end() && flow->is_string()) {
-    status.flow_id = flow->get<std::string>();
+    status.flow_id = redactor.Scrub(flow->get<std::string>());
   }
   if (auto compile = document->find("compileId");
       compile != document->end() && compile->is_string()) {
-    status.compile_id = compile->get<std::string>();
+    status.compile_id = redactor.Scrub(compile->get<std::string>());
   }
   if (absl::Status errors =
           ParseDiagnostics(*document, "errors",
-                           /*allow_strings=*/false, &status.errors);
+                           /*allow_strings=*/false, redactor, &status.errors);
       !errors.ok()) {
     return errors;
   }
   if (absl::Status warnings =
           ParseDiagnostics(*document, "warnings",
-                           /*allow_strings=*/true, &status.warnings);
+                           /*allow_strings=*/true, redactor, &status.warnings);
       !warnings.ok()) {
     return warnings;
   }
   return status;
 }
 
-std::string ParseConflictCompileId(absl::string_view body) {
+std::string ParseConflictCompileId(absl::string_view body,
+                                   const Redactor& redactor) {
   json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) return "";
   auto id = document.find("compileId");
   if (id == document.end() || !id->is_string()) return "";
-  std::string compile_id = id->get<std::string>();
+  std::string compile_id = redactor.Scrub(id->get<std::string>());
   return ValidateId("compileId", compile_id).ok() ? compile_id : "";
 }
 
-std::string SummarizeErrorBody(absl::string_view body) {
+std::string SummarizeErrorBody(absl::string_view body,
+                               const Redactor& redactor) {
   json document = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) {
     return body.empty() ? "(empty body)"
-                        : absl::StrCat("\"", Excerpt(body), "\"");
+                        : absl::StrCat("\"", Excerpt(body, redactor), "\"");
   }
   std::string summary;
   for (const char* key : {"error", "error_description", "message"}) {
     auto it = document.find(key);
     if (it == document.end() || !it->is_string()) continue;
     if (!summary.empty()) summary += ": ";
-    summary += Excerpt(it->get<std::string>());
+    summary += Excerpt(it->get<std::string>(), redactor);
   }
-  return summary.empty() ? absl::StrCat("\"", Excerpt(body), "\"") : summary;
+  return summary.empty() ? absl::StrCat("\"", Excerpt(body, redactor), "\"")
+                         : summary;
 }
 
 }  // namespace cxone::upstream

@@ -29,13 +29,28 @@ std::string FormEncode(absl::string_view value) {
   return encoded;
 }
 
+namespace {
+
+// The credentials of an HTTP Basic Authorization header (RFC 6749 §2.3.1:
+// id and secret are form-encoded before base64).
+std::string BasicCredentials(const TokenEndpointConfig& config) {
+  return absl::Base64Escape(absl::StrCat(FormEncode(config.client_id), ":",
+                                         FormEncode(config.client_secret)));
+}
+
+}  // namespace
+
 TokenCache::TokenCache(TokenEndpointConfig config, HttpClient* http,
                        Clock* clock, Redactor* redactor)
     : config_(std::move(config)),
       http_(http),
       clock_(clock),
       redactor_(redactor) {
-  redactor_->AddSecret(config_.client_secret);
+  redactor_->AddPermanentSecret(config_.client_secret);
+  if (config_.auth_method == ClientAuthMethod::kHttpBasic) {
+    // Its base64 hides the secret from a match of the secret itself.
+    redactor_->AddPermanentSecret(BasicCredentials(config_));
+  }
 }
 
 absl::StatusOr<std::string> TokenCache::Get(absl::Time deadline) {
@@ -155,12 +170,8 @@ absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
                                "application/x-www-form-urlencoded");
   request.headers.emplace_back("Accept", "application/json");
   if (config_.auth_method == ClientAuthMethod::kHttpBasic) {
-    // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
     request.headers.emplace_back(
-        "Authorization",
-        absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
-                                   FormEncode(config_.client_id), ":",
-                                   FormEncode(config_.client_secret)))));
+        "Authorization", absl::StrCat("Basic ", BasicCredentials(config_)));
   }
   request.body = RequestBody();
   const absl::Time sent_at = clock_->Now();
@@ -183,12 +194,12 @@ absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
     return absl::FailedPreconditionError(absl::StrCat(
         "CXone token endpoint rejected the client credentials of client_id \"",
         config_.client_id, "\" (HTTP ", code, ": ",
-        redactor_->Scrub(SummarizeErrorBody(response->body)), ")"));
+        SummarizeErrorBody(response->body, *redactor_), ")"));
   }
   if (code != 200) {
     return absl::UnavailableError(
         absl::StrCat("CXone token endpoint answered HTTP ", code, ": ",
-                     redactor_->Scrub(SummarizeErrorBody(response->body))));
+                     SummarizeErrorBody(response->body, *redactor_)));
   }
   absl::StatusOr<AccessToken> token = ParseTokenResponse(response->body);
   if (!token.ok()) {
@@ -197,12 +208,13 @@ absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
         "CXone token endpoint answered 200 with a body that is not a valid "
         "token response");
   }
-  redactor_->AddSecret(token->value);
-  absl::MutexLock lock(&mu_);
-  token_ = token->value;
   // Expiry counts from when the request was sent: the token's life started
   // no later than that.
-  expiry_ = sent_at + token->expires_in;
+  const absl::Time expiry = sent_at + token->expires_in;
+  redactor_->AddExpiringSecret(token->value, expiry, clock_->Now());
+  absl::MutexLock lock(&mu_);
+  token_ = token->value;
+  expiry_ = expiry;
   refresh_at_ = expiry_ - RefreshMargin(token->expires_in);
   return token_;
 }

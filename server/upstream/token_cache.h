@@ -15,7 +15,10 @@
 //
 // The request is form-encoded (`grant_type=client_credentials`, percent-
 // encoded values); the client authenticates with form fields or, when
-// configured, HTTP Basic. Every issued token is registered with the Redactor.
+// configured, HTTP Basic. The client secret (and the Basic credentials made
+// from it) are registered with the Redactor as permanent secrets, each issued
+// token as a secret expiring with the token. Error bodies are quoted only
+// as SummarizeErrorBody() gives them: redacted, then cut.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_

@@ -15,6 +15,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Runs the CLI against `gateway` to its end.
 testing::ChildProcess::Outcome RunCli(const std::string& gateway,
@@ -78,6 +79,40 @@ TEST_F(CliTest, OwnTimeoutExits124) {
   auto run = RunCli(gateway_->gateway_address(),
                     {"start", "main-menu", "--wait", "--timeout", "100ms"});
   EXPECT_EQ(run.exit_code, 124) << run.Text();
+}
+
+// `--help` says flags may appear anywhere: before the command word too, for
+// every command (RunCli above puts --server first).
+TEST_F(CliTest, HealthTakesTheServerFlagBeforeTheCommand) {
+  auto run = RunCli(gateway_->gateway_address(), {"health"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  EXPECT_THAT(run.lines, Contains("SERVING"));
+}
+
+TEST_F(CliTest, HealthTakesJsonBeforeTheCommandLikeEveryCommand) {
+  auto run = RunCli(gateway_->gateway_address(), {"--json", "health"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  EXPECT_THAT(run.lines, Contains("{\"status\":\"SERVING\"}"));
+}
+
+TEST_F(CliTest, WebhooksTakeTheServerFlagBeforeTheCommand) {
+  // This gateway has no webhooks: the call reaching it is the proof.
+  auto run = RunCli(gateway_->gateway_address(),
+                    {"webhooks", "dead-letters", "--limit", "5"});
+  EXPECT_EQ(run.exit_code, 3) << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_THAT(run.Text(), Not(HasSubstr("unknown command")));
+}
+
+TEST_F(CliTest, FlagsOfTheSubcommandMayComeBeforeItsWordToo) {
+  auto run = testing::ChildProcess::Run(
+      CXONE_CLI_BINARY,
+      {"--limit", "5", "--server", gateway_->gateway_address(), "webhooks",
+       "dead-letters"},
+      {}, absl::Seconds(60));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 3) << run->Text();
+  EXPECT_THAT(run->Text(), HasSubstr("FAILED_PRECONDITION"));
 }
 
 TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -13,6 +14,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -144,6 +146,57 @@ TEST(Durability, TheSameRequestIdAfterARestartReturnsTheSameCompile) {
   EXPECT_THAT(refused.status().message(), HasSubstr("deploy-42"));
 }
 
+// Retention is one rule, before and after a restart: past the event
+// retention a finished compile keeps its result and its request_id (the
+// same key returns it, never a new trigger); beyond the count of finished
+// compiles both are forgotten (the key starts a new compile).
+TEST(Durability, RetentionTreatsARequestIdTheSameBeforeAndAfterARestart) {
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=50", "--in-progress-ms=100"};
+  options.server_args.insert(
+      options.server_args.end(),
+      {"--event-retention=1s", "--max-finished-compiles=2"});
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile expired = MustStartCompile(*gateway, "main-menu", "old");
+  ASSERT_TRUE(Watch(*gateway, After(expired.name(), 0)).status.ok());
+  // Past the event retention: the events before the result are gone ...
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return Watch(*gateway, After(expired.name(), 0)).status.error_code() ==
+               grpc::StatusCode::OUT_OF_RANGE;
+      },
+      absl::Seconds(20)));
+  // ... and the key still names the compile, now and after a restart.
+  EXPECT_EQ(MustStartCompile(*gateway, "main-menu", "old").name(),
+            expired.name());
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  EXPECT_EQ(MustStartCompile(*gateway, "main-menu", "old").name(),
+            expired.name());
+  auto got = Get(*gateway, expired.name());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state(), v1::STATE_COMPLETED);
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 1);
+
+  // Two newer finished compiles push it beyond the count: forgotten, with
+  // its key, so the key starts a new compile — before a restart as after.
+  for (const char* flow : {"broken-refs", "syntax-error"}) {
+    const v1::Compile newer = MustStartCompile(*gateway, flow);
+    ASSERT_TRUE(Watch(*gateway, After(newer.name(), 0)).status.ok());
+  }
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return !Get(*gateway, expired.name()).ok(); }, absl::Seconds(20)));
+  const v1::Compile fresh = MustStartCompile(*gateway, "main-menu", "old");
+  EXPECT_NE(fresh.name(), expired.name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 2);
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  EXPECT_EQ(MustStartCompile(*gateway, "main-menu", "old").name(),
+            fresh.name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["main-menu"], 2);
+}
+
 TEST(Durability, AFullStoreRefusesNewStartsAndStillServesWhatItHas) {
   HarnessOptions options;
   options.server_args.push_back("--store-max-pages=14");
@@ -188,7 +241,7 @@ std::pair<int, std::string> RunServerOn(const std::string& state_dir) {
       {"--cxone-base-url=http://127.0.0.1:9", "--client-id=x",
        "--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
        absl::StrCat("--state-dir=", state_dir)},
-      {{"CXONE_CLIENT_SECRET", "s"}}, absl::Seconds(30));
+      {{"CXONE_CLIENT_SECRET", "durability-secret"}}, absl::Seconds(30));
   EXPECT_TRUE(outcome.ok()) << outcome.status();
   if (!outcome.ok()) return {-1, ""};
   return {outcome->exit_code, outcome->Text()};
@@ -202,6 +255,43 @@ TEST(DurabilityStartup, AnUnusableStateDirStopsTheStartNamingIt) {
   EXPECT_EQ(code, 1);
   EXPECT_THAT(output, HasSubstr(file));
   EXPECT_THAT(output, HasSubstr("not a directory"));
+}
+
+// The line the server prints on stderr when it cannot start ("" if none).
+std::string StartFailureLine(const std::string& output) {
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    if (absl::StartsWith(line, "cxone-compile-server: ")) {
+      return std::string(line);
+    }
+  }
+  return "";
+}
+
+TEST(DurabilityStartup, AnUnusableDatabaseIsNamedOnceInTheMessage) {
+  testing::ScopedTempDir temp;
+  std::ofstream(temp.path() + "/gateway.db")
+      << "this is not an SQLite database, whatever its name says\n";
+  auto [code, output] = RunServerOn(temp.path());
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(StartFailureLine(output),
+            absl::StrCat("cxone-compile-server: cannot start: state store ",
+                         temp.path(),
+                         "/gateway.db: cannot turn on write-ahead logging: "
+                         "file is not a database"))
+      << output;
+}
+
+TEST(DurabilityStartup, AnEmptyDatabaseFileStopsTheStartSayingWhatToDo) {
+  testing::ScopedTempDir temp;
+  const std::string path = temp.path() + "/gateway.db";
+  std::ofstream{path};  // as a truncation leaves it
+  auto [code, output] = RunServerOn(temp.path());
+  EXPECT_EQ(code, 1) << output;
+  const std::string line = StartFailureLine(output);
+  EXPECT_THAT(line, HasSubstr(absl::StrCat("cannot start: state store ", path,
+                                           ": the database file is empty")));
+  EXPECT_THAT(line, HasSubstr("move it away"));
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);  // left for inspection
 }
 
 TEST(DurabilityStartup, ADatabaseFromANewerGatewayIsRefused) {

@@ -359,6 +359,42 @@ TEST(FaultMatrix, TokenEndpointOutageIsSurvived) {
   ExpectWellBehaved(*gateway);
 }
 
+// The token endpoint down for longer than the give-up timeout, while CXone
+// finishes the compile: time the gateway could not ask CXone is not "no
+// change", so the compile ends COMPLETED, as CXone says, not TIMED_OUT.
+TEST(FaultMatrix, OutageLongerThanTheGiveUpTimeoutIsNotATimeout) {
+  auto options = FaultOptions({"--in-progress-ms=1000"});
+  options.server_args.insert(
+      options.server_args.end(),
+      {"--stuck-timeout=500ms", "--give-up-timeout=1500ms"});
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::StartCompileRequest request;
+  request.set_flow_id("outage");
+  auto compile = testing::StartCompile(gateway->stub(), request);
+  ASSERT_TRUE(compile.ok()) << compile.status();
+  ASSERT_TRUE(gateway
+                  ->SetSimFaults(
+                      {{"token_endpoint_down", true}, {"revoke_tokens", true}})
+                  .ok());
+  // Let the outage outlast the give-up timeout (and CXone finish the
+  // compile): what is tested is that the timeout does not fire.
+  absl::SleepFor(absl::Milliseconds(1500) * 2);
+  grpc::ClientContext context;
+  v1::GetCompileRequest get;
+  get.set_name(compile->name());
+  v1::Compile during;
+  ASSERT_TRUE(gateway->stub().GetCompile(&context, get, &during).ok());
+  EXPECT_NE(during.state(), v1::STATE_TIMED_OUT);
+  ASSERT_TRUE(gateway->SetSimFaults({{"token_endpoint_down", false}}).ok());
+  Outcome outcome{compile->name(),
+                  testing::WatchToEnd(gateway->stub(), compile->name())};
+  ExpectFinished(outcome, v1::STATE_COMPLETED);
+  for (const v1::CompileEvent& event : outcome.watch.events) {
+    EXPECT_NE(event.type(), v1::EVENT_TYPE_STUCK) << event.detail();
+  }
+}
+
 TEST(FaultMatrix, StuckCompileIsReportedThenGivenUp) {
   auto options = FaultOptions({"--stuck-flows=wedged"});
   options.server_args.insert(

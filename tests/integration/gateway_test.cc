@@ -1,6 +1,9 @@
 // End-to-end tests of the gateway: the real cxone-compile-server talking
 // HTTP to the real cxone-sim, driven over real gRPC on loopback.
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -289,6 +292,40 @@ TEST_F(GatewayTest, DirectivesReachCxoneUnchanged) {
       (*seen)["directives"],
       (nlohmann::json{{"optimize", true}, {"level", 3}, {"target", "prod"}}));
   ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), compile->name()));
+}
+
+TEST_F(GatewayTest, DirectivesJsonCannotCarryAreRefusedNamingThePath) {
+  struct Case {
+    std::function<void(google::protobuf::Value&)> set;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {[](auto& v) { v.set_number_value(std::nan("")); },
+       "directives.a.b[1]: NaN"},
+      {[](auto& v) {
+         v.set_number_value(std::numeric_limits<double>::infinity());
+       },
+       "directives.a.b[1]: Infinity"},
+      {[](auto& v) { v.Clear(); }, "directives.a.b[1]: the value has no kind"},
+      {[](auto& v) {
+         v.set_number_value(
+             static_cast<double>(std::numeric_limits<int64_t>::max()));
+       },
+       "pass it as a string"},
+  };
+  for (const Case& c : cases) {
+    v1::StartCompileRequest request = Request("refused-directives");
+    auto& list = *(*(*request.mutable_directives()->mutable_fields())["a"]
+                        .mutable_struct_value()
+                        ->mutable_fields())["b"]
+                      .mutable_list_value();
+    list.add_values()->set_string_value("fine");
+    c.set(*list.add_values());
+    auto compile = StartCompile(gateway_->stub(), request);
+    EXPECT_EQ(compile.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.message;
+    EXPECT_THAT(compile.status().message(), HasSubstr(c.message));
+  }
 }
 
 // --- error mapping, each against a simulator configured for the fault ---

@@ -1,5 +1,6 @@
 // Operability: Prometheus metrics that promtool accepts and that agree with
 // what the simulator saw, the audit log, and health that tells the truth.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -249,6 +251,69 @@ std::pair<int, std::string> HealthCli(GatewayHarness& gateway) {
   EXPECT_TRUE(outcome.ok()) << outcome.status();
   if (!outcome.ok()) return {-1, ""};
   return {outcome->exit_code, outcome->Text()};
+}
+
+// Health/Check naming `service`, as a Kubernetes gRPC probe does.
+grpc::Status CheckHealth(GatewayHarness& gateway, const std::string& service,
+                         grpc::health::v1::HealthCheckResponse* response) {
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      gateway.gateway_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  return stub->Check(&context, request, response);
+}
+
+const std::vector<std::string> kHostedServices = {
+    "", "cxone.compile.v1.CompileService", "cxone.compile.v1.WebhookService"};
+
+TEST(Health, EachHostedServiceAnswersByNameAndUnknownNamesAreNotFound) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  for (const std::string& service : kHostedServices) {
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = CheckHealth(*gateway, service, &response);
+    ASSERT_TRUE(status.ok())
+        << "\"" << service << "\": " << status.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+        << service;
+  }
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_EQ(CheckHealth(*gateway, "cxone.compile.v1.NoSuchService", &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(Health, EveryServiceNameFollowsTheOneVerdict) {
+  HarnessOptions options;
+  options.server_client_secret = "not-the-right-secret";
+  options.server_args.push_back("--auth-failure-window=1s");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::StartCompileRequest request;
+  request.set_flow_id("main-menu");
+  EXPECT_FALSE(testing::StartCompile(gateway->stub(), request).ok());
+  EXPECT_TRUE(WaitUntil([&] {
+    grpc::health::v1::HealthCheckResponse response;
+    return CheckHealth(*gateway, "", &response).ok() &&
+           response.status() ==
+               grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }));
+  for (const std::string& service : kHostedServices) {
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status status = CheckHealth(*gateway, service, &response);
+    ASSERT_TRUE(status.ok())
+        << "\"" << service << "\": " << status.error_message();
+    EXPECT_EQ(response.status(),
+              grpc::health::v1::HealthCheckResponse::NOT_SERVING)
+        << service;
+  }
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_EQ(CheckHealth(*gateway, "cxone.compile.v1.NoSuchService", &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST(Health, ServingWhenAllIsWell) {

@@ -268,8 +268,22 @@ TEST_F(SimHttpTest, TriggerAnswers201Queued) {
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
   const nlohmann::json body = Json(res);
   EXPECT_THAT(body.value("compileId", ""),
-              MatchesRegex("c-000001-[0-9a-f]{8}"));
+              MatchesRegex("c-[0-9a-z]+-000001-[0-9a-f]{8}"));
   EXPECT_EQ(body["status"], "QUEUED");
+}
+
+// CXone never gives a compile id twice; neither may a restarted simulator
+// with the same seed (a gateway keeping its state would take the second
+// compile for the first).
+TEST_F(SimHttpTest, CompileIdsNeverRepeatAcrossRestarts) {
+  StartSim();
+  httplib::Result first = Trigger("main-menu", Token());
+  ASSERT_TRUE(first && first->status == 201) << Describe(first);
+  StartSim();  // the same flags and seed
+  httplib::Result second = Trigger("main-menu", Token());
+  ASSERT_TRUE(second && second->status == 201) << Describe(second);
+  EXPECT_NE(Json(first).value("compileId", ""),
+            Json(second).value("compileId", ""));
 }
 
 TEST_F(SimHttpTest, SecondTriggerWhileRunningAnswers409WithRunningCompileId) {
@@ -589,7 +603,8 @@ TEST_F(SimHttpTest, FaultsEndpointShowsTheDefaults) {
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
       "unknown_status_flows": [], "chatty_flows": [],
-      "in_progress_ms_max": 150, "queued_spread_ms": 0})"));
+      "echo_authorization_flows": [], "in_progress_ms_max": 150,
+      "queued_spread_ms": 0})"));
 }
 
 TEST_F(SimHttpTest, PostingFaultsChangesOnlyTheFieldsGiven) {
@@ -633,7 +648,8 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
        "--retry-after-seconds=2.5", "--latency-ms=5", "--malformed-rate=0.125",
        "--token-ttl-seconds=120", "--token-endpoint-down", "--stuck-flows=b, a",
        "--backwards-flows=c", "--unknown-status-flows=d", "--chatty-flows=e",
-       "--in-progress-ms-max=400", "--queued-spread-ms=250"},
+       "--echo-authorization-flows=f", "--in-progress-ms-max=400",
+       "--queued-spread-ms=250"},
       {{"CXONE_SIM_ERROR_RATE", "0.5"}, {"CXONE_SIM_DROP_RATE", "0.25"}});
   EXPECT_EQ(Faults(), nlohmann::json::parse(R"({
       "rate_limit_rps": 7, "retry_after_form": "http-date",
@@ -641,8 +657,8 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
       "drop_rate": 0.25, "malformed_rate": 0.125, "token_ttl_seconds": 120,
       "token_endpoint_down": true, "stuck_flows": ["a", "b"],
       "backwards_flows": ["c"], "unknown_status_flows": ["d"],
-      "chatty_flows": ["e"], "in_progress_ms_max": 400,
-      "queued_spread_ms": 250})"));
+      "chatty_flows": ["e"], "echo_authorization_flows": ["f"],
+      "in_progress_ms_max": 400, "queued_spread_ms": 250})"));
 }
 
 TEST_F(SimHttpTest, OlderFlagNamesStillSetTheirFaults) {
@@ -749,6 +765,30 @@ TEST_F(SimHttpTest, RevokedTokensAnswer401InvalidToken) {
   EXPECT_THAT(Json(res).value("message", ""), HasSubstr("revoked"));
   // Revoking is an action, not a state: a new token works.
   EXPECT_EQ(Status("main-menu", "c-999999-00000000", Token())->status, 404);
+}
+
+TEST_F(SimHttpTest, EchoAuthorizationFlowsAnswer400QuotingTheHeader) {
+  StartSim();
+  const std::string token = Token();
+  const std::string compile_id = StartCompile("main-menu", token);
+  ASSERT_EQ(SetFaults(R"({"echo_authorization_flows": ["main-menu"]})")->status,
+            200);
+  httplib::Result res = Status("main-menu", compile_id, token);
+  ASSERT_TRUE(res) << Describe(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(Json(res)["error"], "invalid_request");
+  EXPECT_THAT(Json(res).value("message", ""),
+              HasSubstr("Authorization: Bearer " + token));
+  // Other flows, and the flow once the fault is lifted, answer as usual.
+  ASSERT_EQ(Status("broken-refs", "c-999999-00000000", token)->status, 404);
+  ASSERT_EQ(SetFaults(R"({"echo_authorization_flows": []})")->status, 200);
+  EXPECT_EQ(Status("main-menu", compile_id, token)->status, 200);
+  sim_->Signal(SIGTERM);
+  ASSERT_TRUE(sim_->Wait(absl::Seconds(20)).ok());
+  DrainOutput(*sim_);
+  for (const std::string& line : sim_->Lines()) {
+    EXPECT_THAT(line, Not(HasSubstr(token)));
+  }
 }
 
 TEST_F(SimHttpTest, RateLimitPausesTheWholeAccountUntilRetryAfter) {

@@ -17,6 +17,7 @@
 #include "tests/support/gateway_harness.h"
 #include "tests/support/harness_testing.h"
 #include "tests/support/proc_status.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
@@ -57,11 +58,17 @@ TEST_F(FinishedCompileTest, ResumeFromZeroReplaysTheWholeHistory) {
   WatchResult watch = Watch(*gateway_, After(compile_->name(), 0));
   ASSERT_TRUE(watch.status.ok()) << watch.status.error_message();
   EXPECT_THAT(Sequences(watch.events), ::testing::ElementsAre(1, 2, 3));
-  // The first event of every stream states the heartbeat interval.
+  // The first event of every stream states the heartbeat interval: here
+  // the first replayed event, with no marker before it.
   ASSERT_FALSE(watch.events.empty());
+  EXPECT_EQ(watch.events.front().sequence(), 1u);
   EXPECT_TRUE(watch.events.front().has_heartbeat_interval());
-  EXPECT_EQ(watch.events.front().resume_after_sequence(), 0u);
+  EXPECT_EQ(watch.events.front().resume_after_sequence(), 1u);
   EXPECT_EQ(watch.events.back().state(), v1::STATE_COMPLETED);
+  // Only the first: the others are the shared bytes as logged.
+  for (size_t i = 1; i < watch.events.size(); ++i) {
+    EXPECT_FALSE(watch.events[i].has_heartbeat_interval()) << i;
+  }
 }
 
 TEST_F(FinishedCompileTest, ResumeFromTheMiddleReplaysOnlyWhatFollows) {
@@ -82,6 +89,13 @@ TEST_F(FinishedCompileTest, ResumeFromTheLastEventEndsAtOnce) {
 TEST_F(FinishedCompileTest, ResumePastTheEndEndsAtOnce) {
   WatchResult watch = Watch(*gateway_, After(compile_->name(), 1000));
   EXPECT_TRUE(watch.status.ok());
+  EXPECT_TRUE(watch.events.empty());
+}
+
+TEST_F(FinishedCompileTest, ResumeAfterTheLargestSequenceEndsAtOnce) {
+  // after_sequence + 1 wraps to 0 here: the cursor must not be moved.
+  WatchResult watch = Watch(*gateway_, After(compile_->name(), UINT64_MAX));
+  EXPECT_TRUE(watch.status.ok()) << watch.status.error_message();
   EXPECT_TRUE(watch.events.empty());
 }
 
@@ -110,6 +124,43 @@ TEST(WatchRetention, ExpiredEventsAreOutOfRangeSayingWhatIsRetained) {
   WatchResult snapshot = testing::WatchToEnd(gateway->stub(), compile.name());
   ASSERT_TRUE(snapshot.status.ok());
   EXPECT_EQ(snapshot.events.back().state(), v1::STATE_COMPLETED);
+}
+
+TEST(WatchRetention, EventsDroppedUnderASlowWatcherEndItOutOfRangeRedacted) {
+  HarnessOptions options;
+  options.server_args.push_back("--event-retention=100ms");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  // A flow named like the client secret: the OUT_OF_RANGE message names
+  // the compile, and must still not show the secret.
+  v1::Compile compile =
+      MustStartCompile(*gateway, testing::kHarnessClientSecret);
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
+  // A watcher whose flow-control window holds less than one event: the
+  // gateway's cursor stays where the watcher's reading is.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  auto slow = v1::CompileService::NewStub(grpc::CreateCustomChannel(
+      gateway->gateway_address(), grpc::InsecureChannelCredentials(), args));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto reader = slow->WatchCompile(&context, After(compile.name(), 0));
+  // Until the sweeper has dropped what the watcher has not read.
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    return Watch(*gateway, After(compile.name(), 0)).status.error_code() ==
+           grpc::StatusCode::OUT_OF_RANGE;
+  }));
+  v1::CompileEvent event;
+  while (reader->Read(&event)) {
+  }
+  grpc::Status status = reader->Finish();
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("no longer retained"));
+  EXPECT_THAT(status.error_message(),
+              ::testing::Not(HasSubstr(testing::kHarnessClientSecret)));
+  EXPECT_THAT(status.error_message(), HasSubstr("[REDACTED]"));
 }
 
 TEST(WatchByFlow, FollowsTheNewestCompileOfTheFlow) {
@@ -189,6 +240,67 @@ TEST(WatchMarkers, SyncedThenHeartbeatsFillEverySilence) {
   // The promise clients rely on: never silent for two intervals.
   for (size_t i = 1; i < arrivals.size(); ++i) {
     EXPECT_LE(arrivals[i] - arrivals[i - 1], absl::Milliseconds(300)) << i;
+  }
+}
+
+// Resumes `name` after `after` and returns the first message, which must
+// come within `within` (the stream is then cancelled).
+absl::StatusOr<v1::CompileEvent> FirstMessage(GatewayHarness& gateway,
+                                              const std::string& name,
+                                              uint64_t after,
+                                              absl::Duration within) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + within));
+  auto reader = gateway.stub().WatchCompile(&context, After(name, after));
+  v1::CompileEvent first;
+  if (!reader->Read(&first)) {
+    grpc::Status status = reader->Finish();
+    return absl::DeadlineExceededError(
+        absl::StrCat("no message within ", absl::FormatDuration(within), ": ",
+                     status.error_message()));
+  }
+  context.TryCancel();
+  reader->Finish();
+  return first;
+}
+
+TEST(WatchMarkers, ResumingAtTheHeadOfALiveCompileIsSyncedAtOnce) {
+  HarnessOptions options;
+  // The next event is 60 s away and so is a heartbeat: a SYNCED that waits
+  // for either misses the deadline below.
+  options.sim_args = {"--queued-ms=100", "--in-progress-ms=60000"};
+  options.server_args.push_back("--heartbeat-interval=60s");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  v1::Compile compile = MustStartCompile(*gateway, "resumed-at-head");
+  // Follow the compile until it is in progress: its head, for a minute.
+  uint64_t head = 0;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    v1::WatchCompileRequest request;
+    request.set_name(compile.name());
+    auto reader = gateway->stub().WatchCompile(&context, request);
+    v1::CompileEvent event;
+    while (reader->Read(&event)) {
+      if (event.sequence() > 0) head = event.sequence();
+      if (event.state() == v1::STATE_IN_PROGRESS) break;
+    }
+    context.TryCancel();
+    reader->Finish();
+  }
+  ASSERT_GT(head, 0u);
+  for (uint64_t after : {head, head + 1, uint64_t{UINT64_MAX}}) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      absl::StatusOr<v1::CompileEvent> first =
+          FirstMessage(*gateway, compile.name(), after, absl::Seconds(3));
+      ASSERT_TRUE(first.ok()) << "after " << after << ": " << first.status();
+      EXPECT_EQ(first->type(), v1::EVENT_TYPE_SYNCED)
+          << "after " << after << ": " << first->DebugString();
+      // Caught up at the last event, however far past it the cursor was.
+      EXPECT_EQ(first->resume_after_sequence(), head);
+      EXPECT_EQ(first->heartbeat_interval().seconds(), 60);
+    }
   }
 }
 

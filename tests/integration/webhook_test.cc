@@ -248,6 +248,48 @@ TEST(Webhooks, ExhaustedRetriesAreDeadLettersAndAReplayByTimeDeliversThem) {
   EXPECT_EQ(accepted_ids, failed_ids);
 }
 
+TEST(Webhooks, ATimeBeyondTheTimestampRangeIsRefusedAndReplaysNothing) {
+  testing::ScopedTempDir dir;
+  WebhookReceiver receiver;
+  receiver.AnswerWith(500);
+  auto gateway =
+      StartWithWebhooks(dir, receiver, R"("retry_schedule": ["0s", "50ms"])");
+  ASSERT_NE(gateway, nullptr);
+  const v1::Compile compile = MustStartCompile(*gateway, "main-menu");
+  ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
+  auto stub = v1::WebhookService::NewStub(grpc::CreateChannel(
+      gateway->gateway_address(), grpc::InsecureChannelCredentials()));
+  auto dead_letters = [&] {
+    grpc::ClientContext context;
+    v1::ListDeadLettersRequest request;
+    v1::ListDeadLettersResponse letters;
+    return stub->ListDeadLetters(&context, request, &letters).ok()
+               ? letters.dead_letters_size()
+               : -1;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return dead_letters() == 3; }));
+
+  // 2^62 s after 1970: microseconds of it overflow int64.
+  v1::ReplayDeadLettersRequest replay;
+  replay.mutable_selector()->mutable_start_time()->set_seconds(int64_t{1}
+                                                               << 62);
+  grpc::ClientContext context;
+  v1::ReplayDeadLettersResponse replayed;
+  grpc::Status status = stub->ReplayDeadLetters(&context, replay, &replayed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "replayed " << replayed.replayed();
+  EXPECT_THAT(status.error_message(), HasSubstr("selector.start_time"));
+  EXPECT_THAT(status.error_message(), HasSubstr("outside the range"));
+  v1::ListDeadLettersRequest list;
+  list.mutable_selector()->mutable_end_time()->set_seconds(-(int64_t{1} << 62));
+  grpc::ClientContext list_context;
+  v1::ListDeadLettersResponse letters;
+  status = stub->ListDeadLetters(&list_context, list, &letters);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("selector.end_time"));
+  EXPECT_EQ(dead_letters(), 3);  // still dead: nothing was replayed
+}
+
 TEST(Webhooks, AReplayMustNameWhatItReplays) {
   testing::ScopedTempDir dir;
   WebhookReceiver receiver;

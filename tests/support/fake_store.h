@@ -106,7 +106,9 @@ class FakeStore final : public Store {
     return replayed;
   }
 
-  absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time) override { return 0; }
+  absl::StatusOr<int64_t> DropEventsFinishedBefore(absl::Time) override {
+    return 0;
+  }
   absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t) override { return 0; }
 
   // Every commit fails with `failure` until it is set back to OK.

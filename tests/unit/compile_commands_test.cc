@@ -1165,7 +1165,7 @@ TEST_F(CompileCommandsTest, HelpPrintsUsageAndTheExitCodeTable) {
   EXPECT_THAT(out_.str(), HasSubstr("watch --flow FLOW_ID"));
   EXPECT_THAT(out_.str(),
               HasSubstr("--max-reconnects  [$CXONE_MAX_RECONNECTS]  "
-                        "(default: 50)"));
+                        "(default: 50; 0 to 1000000)"));
   EXPECT_THAT(out_.str(), HasSubstr("Reconnecting:"));
   EXPECT_THAT(out_.str(), HasSubstr("Exit codes:"));
   for (const ExitCodeDoc& doc : kExitCodeDocs) {

@@ -32,6 +32,23 @@ TEST(CompileJob, WatcherCursorReadsEventsInOrder) {
   EXPECT_EQ(job.NextEvent(0, nullptr).get(), first.get());
 }
 
+TEST(CompileJob, TheLargestCursorIsPastTheEndNotBeforeTheStart) {
+  CompileJob job({"main", "c-1"}, kStart, {});
+  job.ApplyStatus(Status("QUEUED"), kStart);
+  job.ApplyStatus(Status("IN_PROGRESS"), kStart);
+  job.DropEventsBefore(2);  // event 1 is no longer retained
+  // after_sequence + 1 wraps to 0 for this cursor, which is past the end.
+  EXPECT_TRUE(job.CheckRetained(UINT64_MAX).ok());
+  EXPECT_TRUE(job.CheckRetained(1).ok());
+  EXPECT_EQ(job.CheckRetained(0).code(), absl::StatusCode::kOutOfRange);
+  CountingListener listener;
+  EXPECT_EQ(job.NextEvent(UINT64_MAX, &listener), nullptr);
+  EXPECT_EQ(job.waiting_listeners(), 1u);  // it waits for what comes next
+  ASSERT_NE(job.NextEvent(1, nullptr), nullptr);
+  EXPECT_EQ(job.NextEvent(1, nullptr)->event.sequence(), 2u);
+  EXPECT_EQ(job.NextEvent(0, nullptr), nullptr);  // dropped
+}
+
 TEST(CompileJob, WaitingListenerIsToldOnceOnTheNextEvent) {
   CompileJob job({"main", "c-1"}, kStart, {});
   job.ApplyStatus(Status("QUEUED"), kStart);

@@ -187,6 +187,42 @@ TEST(CompileLifecycle, ThrottledTimeDoesNotCountTowardsStuck) {
   EXPECT_THAT(lifecycle.OnTick(kStart + absl::Minutes(3)), SizeIs(1));
 }
 
+TEST(CompileLifecycle, TimeCxoneWasUnreachableDoesNotCountTowardsGivingUp) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());  // give up at 10m
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart);
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), kStart + absl::Minutes(1));
+  // From here on every poll fails: CXone cannot be asked.
+  lifecycle.OnUpstreamUnreachable();
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Hours(2)), SizeIs(0));
+  lifecycle.OnUpstreamUnreachable();
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Hours(3)), SizeIs(0));
+  EXPECT_FALSE(lifecycle.terminal());
+  EXPECT_EQ(lifecycle.QuietFor(kStart + absl::Hours(3)), absl::Minutes(1));
+  EXPECT_EQ(lifecycle.compile().state(), compilev1::STATE_IN_PROGRESS);
+  // CXone answers again: the clock resumes from its answer.
+  const absl::Time back = kStart + absl::Hours(3);
+  lifecycle.OnUpstreamStatus(Status("IN_PROGRESS"), back);
+  lifecycle.OnTick(back + absl::Minutes(8));  // stuck by now, not given up
+  EXPECT_FALSE(lifecycle.terminal());
+  auto events = lifecycle.OnTick(back + absl::Minutes(9));
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].state(), compilev1::STATE_TIMED_OUT);
+  EXPECT_THAT(events[0].detail(), HasSubstr("no change for 10m"));
+}
+
+TEST(CompileLifecycle, StuckCountsOnlyAnsweredTime) {
+  CompileLifecycle lifecycle(kName, kStart, Timeouts());  // stuck after 2m
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart + absl::Seconds(90));
+  lifecycle.OnUpstreamUnreachable();
+  EXPECT_THAT(lifecycle.OnTick(kStart + absl::Minutes(10)), SizeIs(0));
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart + absl::Minutes(10));
+  auto events = lifecycle.OnTick(kStart + absl::Minutes(10) + absl::Seconds(30));
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), compilev1::EVENT_TYPE_STUCK);
+  EXPECT_THAT(events[0].detail(), HasSubstr("no change for 2m"));
+}
+
 TEST(CategoryOf, ClassifiesTheThreeKnownCodes) {
   EXPECT_EQ(CategoryOf("SYNTAX_ERROR"), compilev1::ERROR_CATEGORY_SYNTAX);
   EXPECT_EQ(CategoryOf("VALIDATION_ERROR"),

@@ -88,12 +88,17 @@ class CompileStarterTest : public ::testing::Test {
 };
 
 TEST_F(CompileStarterTest, AStartTheStoreCannotRecordTouchesNothingUpstream) {
-  store_.SetFailure(absl::UnavailableError("database or disk is full"));
+  store_.SetFailure(absl::UnavailableError(
+      "state store fake.db: cannot record a request_id: database or disk is "
+      "full"));
   Outcome outcome;
   journaled_starter_.Start(Request("main"), outcome.Callback());
   const absl::Status status = outcome.Get().status();
   EXPECT_TRUE(absl::IsUnavailable(status)) << status;
-  EXPECT_THAT(status.message(), HasSubstr("state store"));
+  EXPECT_EQ(status.message(),
+            "the gateway cannot record new compiles (state store fake.db: "
+            "cannot record a request_id: database or disk is full); nothing "
+            "was started, retry later");
   EXPECT_THAT(status.message(), HasSubstr("nothing was started"));
   EXPECT_EQ(upstream_.triggers(), 0);
 }
@@ -206,6 +211,47 @@ TEST_F(CompileStarterTest, ConflictAttachesToTheRunningCompileWithItsState) {
   ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
   EXPECT_EQ(outcome.Get()->name(), "flows/main/compiles/c-9");
   EXPECT_EQ(outcome.Get()->state(), compilev1::STATE_IN_PROGRESS);
+}
+
+// A finished compile the gateway knows (from before a restart, say) whose
+// id CXone gives to a new compile.
+void AddFinishedCompile(JobRegistry& registry, absl::Time at,
+                        const std::string& compile_id) {
+  auto job = std::make_shared<CompileJob>(CompileName{"main", compile_id}, at,
+                                          LifecycleTimeouts{});
+  ASSERT_TRUE(job->ApplyFirstStatus(Status("COMPLETED"), at, {}).ok());
+  registry.AddIfAbsent(job);
+}
+
+TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {
+  AddFinishedCompile(registry_, clock_.Now(), "c-1");
+  clock_.Advance(absl::Minutes(5));
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-7"), outcome.Callback());
+  ASSERT_FALSE(outcome.Get().ok());
+  EXPECT_TRUE(absl::IsAborted(outcome.Get().status())) << outcome.Get().status();
+  EXPECT_THAT(outcome.Get().status().message(),
+              HasSubstr("already given to flows/main/compiles/c-1"));
+  EXPECT_EQ(journaled_starter_.reused_compile_ids(), 1);
+  // The key is free again, in memory and in the store.
+  EXPECT_TRUE(WaitUntil([&] { return store_.request_ids().empty(); }));
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-2", "QUEUED", false});
+  Outcome retried;
+  journaled_starter_.Start(Request("main", "deploy-7"), retried.Callback());
+  ASSERT_TRUE(retried.Get().ok()) << retried.Get().status();
+  EXPECT_EQ(retried.Get()->compile_id(), "c-2");
+}
+
+TEST_F(CompileStarterTest, ARunningCompileCannotBeOneThatFinishedBefore) {
+  AddFinishedCompile(registry_, clock_.Now(), "c-1");
+  clock_.Advance(absl::Minutes(5));
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  upstream_.Script("c-1", {Status("IN_PROGRESS")});
+  Outcome outcome;
+  starter_.Start(Request("main"), outcome.Callback());
+  EXPECT_TRUE(absl::IsAborted(outcome.Get().status())) << outcome.Get().status();
+  EXPECT_EQ(starter_.reused_compile_ids(), 1);
 }
 
 TEST_F(CompileStarterTest, UpstreamErrorReachesTheCallerAndKeyCanBeRetried) {

@@ -31,7 +31,7 @@ class CxoneClientTest : public ::testing::Test {
                 &http_, &clock_, &redactor_),
         backoff_({absl::Milliseconds(100), absl::Seconds(2), 4}, 1),
         client_({kBase, absl::Seconds(5), absl::Seconds(30)}, &http_, &tokens_,
-                &backoff_, &clock_, &log_) {
+                &backoff_, &clock_, &log_, &redactor_) {
     http_.On("/oauth/token", [this](const HttpRequest&) {
       int n = ++tokens_issued_;
       return Respond(
@@ -229,6 +229,86 @@ TEST_F(CxoneClientTest, MalformedStatusBodyIsTransient) {
   EXPECT_TRUE(absl::IsUnavailable(client_.GetStatus("main", "c-1").status()));
 }
 
+// An answer lost after the trigger may have reached CXone.
+absl::StatusOr<HttpResponse> AnswerLost() {
+  return MarkMayHaveBeenDelivered(
+      absl::DeadlineExceededError("POST … timed out without an answer"));
+}
+
+TEST_F(CxoneClientTest, TriggerWaitsForItsAnswerForTheWholeCall) {
+  http_.On("/compile/c-1", [](const HttpRequest&) {
+    return Respond(200, R"({"status":"QUEUED"})");
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest&) {
+    return Respond(201, R"({"compileId":"c-1"})");
+  });
+  ASSERT_TRUE(client_.Trigger("main", nullptr).ok());
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  auto requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);  // token, trigger, status
+  // request_timeout is 5 s, max_call_duration 30 s.
+  EXPECT_EQ(requests[1].timeout, absl::Seconds(30));
+  EXPECT_EQ(requests[2].timeout, absl::Seconds(5));
+}
+
+TEST_F(CxoneClientTest, TriggerWhoseAnswerWasLostAdoptsTheCompileItStarted) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             // The first request started c-7; its answer never came back.
+             if (++triggers == 1) return AnswerLost();
+             return Respond(409, R"({"error":"conflict","compileId":"c-7"})");
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->compile_id, "c-7");
+  EXPECT_TRUE(result->already_running);
+  EXPECT_EQ(triggers.load(), 2);
+}
+
+TEST_F(CxoneClientTest, TriggerLostTwiceIsUnavailableWithTheOutcomeUnknown) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             ++triggers;
+             return AnswerLost();
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(absl::IsUnavailable(result.status())) << result.status();
+  EXPECT_TRUE(MayHaveBeenDelivered(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("may have started"));
+  EXPECT_THAT(result.status().message(), HasSubstr("same request_id"));
+  // Never more than the request and the one that asks what became of it,
+  // however many attempts a call may make.
+  EXPECT_EQ(triggers.load(), 2);
+}
+
+TEST_F(CxoneClientTest, TriggerThatNeverLeftIsRetried) {
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             if (++triggers < 3) {
+               return absl::UnavailableError("connection refused");
+             }
+             return Respond(201, R"({"compileId":"c-1"})");
+           });
+  auto result = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(triggers.load(), 3);
+}
+
+TEST_F(CxoneClientTest, StatusPollWhoseAnswerWasLostIsRetried) {
+  std::atomic<int> polls{0};
+  http_.On("/compile/c-1",
+           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+             if (++polls < 3) return AnswerLost();
+             return Respond(200, R"({"status":"QUEUED"})");
+           });
+  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
+  EXPECT_EQ(polls.load(), 3);
+}
+
 TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
   http_.On("/flows/main/compile", [](const HttpRequest&) {
     return Respond(400, R"({"message":"directives.level must be a number"})");
@@ -236,6 +316,77 @@ TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
   auto result = client_.Trigger("main", {{"level", "x"}});
   EXPECT_TRUE(absl::IsInvalidArgument(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("directives.level"));
+}
+
+// Text from CXone is redacted where it enters the gateway: an answer that
+// echoes the request's Authorization header cannot carry the token into an
+// error message (and from there into events, the store and webhooks).
+TEST_F(CxoneClientTest, ErrorAnswersEchoingTheAuthorizationHeaderAreRedacted) {
+  http_.On("/compile/c-1", [](const HttpRequest& request) {
+    return Respond(400,
+                   nlohmann::json{{"error", "bad_request"},
+                                  {"message", "rejected Authorization: " +
+                                                  AuthorizationOf(request)}}
+                       .dump());
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest& request) {
+    return Respond(403, "forbidden for " + AuthorizationOf(request));
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(absl::IsInvalidArgument(status.status())) << status.status();
+  EXPECT_THAT(std::string(status.status().message()),
+              HasSubstr("rejected Authorization: Bearer [REDACTED]"));
+  EXPECT_THAT(std::string(status.status().message()), Not(HasSubstr("tok-1")));
+  auto trigger = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(absl::IsPermissionDenied(trigger.status())) << trigger.status();
+  EXPECT_THAT(std::string(trigger.status().message()),
+              HasSubstr("Bearer [REDACTED]"));
+  EXPECT_THAT(std::string(trigger.status().message()), Not(HasSubstr("tok-1")));
+}
+
+TEST_F(CxoneClientTest, ServerErrorsEchoingTheTokenAreRedacted) {
+  http_.On("/compile/c-1", [](const HttpRequest& request) {
+    return Respond(502, "upstream saw " + AuthorizationOf(request));
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(absl::IsUnavailable(status.status())) << status.status();
+  EXPECT_THAT(std::string(status.status().message()),
+              HasSubstr("Bearer [REDACTED]"));
+  EXPECT_THAT(std::string(status.status().message()), Not(HasSubstr("tok-1")));
+}
+
+TEST_F(CxoneClientTest, TextFieldsOfAnswersAreRedacted) {
+  http_.On("/compile/c-1", [](const HttpRequest& request) {
+    const std::string echo = AuthorizationOf(request);
+    return Respond(200, nlohmann::json{{"status", "FAILED " + echo},
+                                       {"flowId", "main " + echo},
+                                       {"compileId", "c-1 " + echo},
+                                       {"errors",
+                                        {{{"code", "E_" + echo},
+                                          {"message", "bad header " + echo}}}},
+                                       {"warnings", {"saw " + echo}}}
+                            .dump());
+  });
+  http_.On("/flows/main/compile", [](const HttpRequest& request) {
+    return Respond(
+        201, nlohmann::json{{"compileId", "c-1"},
+                            {"status", "QUEUED " + AuthorizationOf(request)}}
+                 .dump());
+  });
+  auto status = client_.GetStatus("main", "c-1");
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->errors.size(), 1u);
+  ASSERT_EQ(status->warnings.size(), 1u);
+  for (const std::string& text :
+       {status->status, status->flow_id, status->compile_id,
+        status->errors[0].code, status->errors[0].message,
+        status->warnings[0].message}) {
+    EXPECT_THAT(text, HasSubstr("Bearer [REDACTED]"));
+    EXPECT_THAT(text, Not(HasSubstr("tok-1")));
+  }
+  auto trigger = client_.Trigger("main", nullptr);
+  ASSERT_TRUE(trigger.ok()) << trigger.status();
+  EXPECT_EQ(trigger->status, "QUEUED Bearer [REDACTED]");
 }
 
 }  // namespace

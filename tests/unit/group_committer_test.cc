@@ -52,7 +52,9 @@ class RecordingStore final : public Store {
       const DeliveryFilter&, absl::Time) override {
     return std::vector<StoredDelivery>();
   }
-  absl::StatusOr<int64_t> PruneFinishedBefore(absl::Time) override { return 0; }
+  absl::StatusOr<int64_t> DropEventsFinishedBefore(absl::Time) override {
+    return 0;
+  }
   absl::StatusOr<int64_t> PruneFinishedBeyond(int64_t) override { return 0; }
 
   void HoldFirst() { hold_first_ = true; }

@@ -55,7 +55,7 @@ TEST(JsonLog, RedactsSecretsInAnyField) {
   CapturedFile out;
   testing::FakeClock clock;
   Redactor redactor;
-  redactor.AddSecret("tok-abc");
+  redactor.AddPermanentSecret("tok-abc");
   JsonLog log(out.file(), &clock, &redactor);
   log.Warn("bad tok-abc", {{"header", "Bearer tok-abc"}});
   std::vector<std::string> lines = out.Lines();

@@ -1,5 +1,6 @@
 #include "server/request_id_index.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace cxone {
@@ -35,6 +36,22 @@ TEST(RequestIdIndex, KeyIsBoundToItsFlow) {
   ASSERT_TRUE(index.ClaimOrJoin("req-1", "main", [](auto) {}).ok());
   auto other = index.ClaimOrJoin("req-1", "billing", [](auto) { FAIL(); });
   EXPECT_TRUE(absl::IsAlreadyExists(other.status()));
+}
+
+TEST(RequestIdIndex, AReusedKeyIsQuotedSafelyInTheError) {
+  RequestIdIndex index;
+  // A newline would forge a log line; U+202E would make the message read
+  // backwards.
+  const std::string hostile = "deploy\nFAKE LOG LINE \xE2\x80\xAE";
+  ASSERT_TRUE(index.ClaimOrJoin(hostile, "main", [](auto) {}).ok());
+  auto other = index.ClaimOrJoin(hostile, "billing", [](auto) {});
+  ASSERT_TRUE(absl::IsAlreadyExists(other.status()));
+  EXPECT_EQ(other.status().message().find('\n'), absl::string_view::npos);
+  EXPECT_EQ(other.status().message().find("\xE2\x80\xAE"),
+            absl::string_view::npos);
+  EXPECT_THAT(std::string(other.status().message()),
+              ::testing::HasSubstr(
+                  "request_id \"deploy\\x0aFAKE LOG LINE \\xe2\\x80\\xae\""));
 }
 
 TEST(RequestIdIndex, FailureForgetsTheKeyAndTellsWaiters) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -24,7 +25,7 @@ EnvLookup Env(std::map<std::string, std::string> values) {
 const std::map<std::string, std::string> kMinimalEnv = {
     {"CXONE_BASE_URL", "http://127.0.0.1:9000/"},
     {"CXONE_CLIENT_ID", "gateway"},
-    {"CXONE_CLIENT_SECRET", "hunter2"}};
+    {"CXONE_CLIENT_SECRET", "hunter2-hunter2"}};
 
 TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
   auto parsed = ParseServerConfig({}, Env(kMinimalEnv));
@@ -33,7 +34,7 @@ TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
   EXPECT_EQ(config.listen, "127.0.0.1:50051");
   EXPECT_EQ(config.cxone_base_url, "http://127.0.0.1:9000");
   EXPECT_EQ(config.token_url, "http://127.0.0.1:9000/api/v2/oauth/token");
-  EXPECT_EQ(config.client_secret, "hunter2");
+  EXPECT_EQ(config.client_secret, "hunter2-hunter2");
   EXPECT_EQ(config.polling.in_progress_poll_interval, absl::Seconds(1));
   EXPECT_EQ(config.budget.account_rps_limit, 10);
   EXPECT_EQ(config.budget.burst, 10);  // 0: as many as the limit allows
@@ -44,7 +45,8 @@ TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
 TEST(ServerConfig, ToJsonNeverShowsTheSecret) {
   auto parsed = ParseServerConfig({}, Env(kMinimalEnv));
   ASSERT_TRUE(parsed.ok());
-  EXPECT_THAT(parsed->config.ToJson().dump(), Not(HasSubstr("hunter2")));
+  EXPECT_THAT(parsed->config.ToJson().dump(),
+              Not(HasSubstr("hunter2-hunter2")));
 }
 
 TEST(ServerConfig, ReadsTheSecretFromAFileWithoutTrailingNewline) {
@@ -134,6 +136,107 @@ TEST(ServerConfig, UpstreamRpsIsTheOlderNameOfAccountRpsLimit) {
                              Env(kMinimalEnv));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->config.budget.account_rps_limit, 7);
+}
+
+// A short secret matches ordinary text: redacting it would garble the logs.
+TEST(ServerConfig, RefusesAClientSecretTooShortToRedactNamingWhereItCameFrom) {
+  auto env = kMinimalEnv;
+  env["CXONE_CLIENT_SECRET"] = "x";
+  auto parsed = ParseServerConfig({}, Env(env));
+  ASSERT_TRUE(absl::IsInvalidArgument(parsed.status())) << parsed.status();
+  EXPECT_THAT(parsed.status().message(), HasSubstr("$CXONE_CLIENT_SECRET"));
+  EXPECT_THAT(parsed.status().message(), HasSubstr("at least 8 characters"));
+
+  const std::string path = ::testing::TempDir() + "/short-secret.txt";
+  std::ofstream(path) << "1234567\n";
+  env.erase("CXONE_CLIENT_SECRET");
+  parsed = ParseServerConfig({"--client-secret-file", path}, Env(env));
+  ASSERT_TRUE(absl::IsInvalidArgument(parsed.status())) << parsed.status();
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--client-secret-file"));
+  EXPECT_THAT(parsed.status().message(), HasSubstr(path));
+  EXPECT_THAT(parsed.status().message(), Not(HasSubstr("1234567")));
+
+  std::ofstream(path) << "12345678\n";
+  EXPECT_TRUE(ParseServerConfig({"--client-secret-file", path}, Env(env)).ok());
+}
+
+TEST(ServerConfig, AListenPortBeyond65535IsRefusedNotWrapped) {
+  for (const char* flag : {"--listen", "--metrics-listen"}) {
+    auto parsed =
+        ParseServerConfig({flag, "127.0.0.1:99999"}, Env(kMinimalEnv));
+    ASSERT_FALSE(parsed.ok()) << flag;
+    EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
+    EXPECT_EQ(parsed.status().message(),
+              absl::StrCat(flag,
+                           ": port 99999 is out of range: expected port "
+                           "0 to 65535"));
+  }
+}
+
+TEST(ServerConfig, AHeartbeatIntervalThatWouldBusyLoopIsRefused) {
+  auto parsed =
+      ParseServerConfig({"--heartbeat-interval=1ns"}, Env(kMinimalEnv));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "--heartbeat-interval: 1ns is out of range: expected 100ms to 24h");
+  auto env = kMinimalEnv;
+  env["CXONE_HEARTBEAT_INTERVAL"] = "0s";
+  parsed = ParseServerConfig({}, Env(env));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("$CXONE_HEARTBEAT_INTERVAL (--heartbeat-interval): 0s "
+                        "is out of range"));
+}
+
+// Each numeric flag just outside its range, at both ends: the ranges the
+// README lists.
+TEST(ServerConfig, EveryNumericFlagHasACheckedRange) {
+  const std::map<std::string, std::pair<std::string, std::string>> kOutside = {
+      {"store-max-pages", {"-1", "4294967295"}},
+      {"auth-failure-window", {"999ms", "25h"}},
+      {"poll-interval", {"9ms", "61m"}},
+      {"queued-poll-interval", {"9ms", "61m"}},
+      {"min-poll-interval", {"9ms", "61m"}},
+      {"request-timeout", {"9ms", "11m"}},
+      {"max-call-duration", {"99ms", "25h"}},
+      {"account-rps-limit", {"0.09", "100001"}},
+      {"upstream-rps", {"0.09", "100001"}},
+      {"upstream-burst", {"-1", "100001"}},
+      {"max-inflight-requests", {"0", "1025"}},
+      {"max-pending-starts", {"0", "1000001"}},
+      {"default-retry-after", {"9ms", "61m"}},
+      {"stuck-timeout", {"99ms", "169h"}},
+      {"give-up-timeout", {"99ms", "721h"}},
+      {"upstream-attempts", {"0", "11"}},
+      {"retry-initial-delay", {"999us", "61s"}},
+      {"retry-max-delay", {"999us", "61m"}},
+      {"max-retry-after", {"99ms", "61m"}},
+      {"heartbeat-interval", {"99ms", "25h"}},
+      {"event-retention", {"99ms", "8761h"}},
+      {"max-finished-compiles", {"0", "100000001"}},
+      {"drain-timeout", {"-1s", "61m"}},
+      {"upstream-workers", {"0", "2049"}},
+      {"watch-queues", {"0", "65"}},
+      {"shutdown-grace", {"-1s", "61m"}},
+  };
+  for (const auto& [flag, outside] : kOutside) {
+    for (const std::string& value : {outside.first, outside.second}) {
+      const std::string arg = absl::StrCat("--", flag, "=", value);
+      auto parsed = ParseServerConfig({arg}, Env(kMinimalEnv));
+      ASSERT_FALSE(parsed.ok()) << arg;
+      EXPECT_THAT(parsed.status().message(),
+                  HasSubstr(absl::StrCat("--", flag, ": ", value,
+                                         " is out of range: expected ")))
+          << arg;
+    }
+  }
+}
+
+TEST(ServerConfig, RetryMaxDelayMayNotBeShorterThanTheInitialDelay) {
+  auto parsed = ParseServerConfig(
+      {"--retry-initial-delay=2s", "--retry-max-delay=1s"}, Env(kMinimalEnv));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(), HasSubstr("--retry-max-delay"));
 }
 
 TEST(ServerConfig, HelpListsFlagsAndTheirVariables) {

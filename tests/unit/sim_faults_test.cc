@@ -26,7 +26,8 @@ TEST(ApplyFaultsPatch, SetsEveryField) {
       "drop_rate": 0.2, "malformed_rate": 0.3, "token_ttl_seconds": 60,
       "revoke_tokens": true, "token_endpoint_down": true,
       "stuck_flows": ["a", "b"], "backwards_flows": ["c"],
-      "unknown_status_flows": ["d"], "in_progress_ms_max": 40000})");
+      "unknown_status_flows": ["d"], "in_progress_ms_max": 40000,
+      "echo_authorization_flows": ["e"]})");
   ASSERT_TRUE(update.ok()) << update.status();
   const SimFaults& faults = update->faults;
   EXPECT_EQ(faults.rate_limit_rps, 5);
@@ -43,6 +44,7 @@ TEST(ApplyFaultsPatch, SetsEveryField) {
   EXPECT_THAT(faults.backwards_flows, UnorderedElementsAre("c"));
   EXPECT_THAT(faults.unknown_status_flows, UnorderedElementsAre("d"));
   EXPECT_EQ(faults.in_progress_max, absl::Seconds(40));
+  EXPECT_THAT(faults.echo_authorization_flows, UnorderedElementsAre("e"));
 }
 
 TEST(ApplyFaultsPatch, KeepsFieldsThePatchDoesNotName) {
@@ -84,6 +86,7 @@ TEST(ApplyFaultsPatch, NamesTheFieldOfEveryError) {
       {R"({"stuck_flows": "a,b"})", "stuck_flows"},
       {R"({"backwards_flows": [1]})", "backwards_flows"},
       {R"({"unknown_status_flows": ["a/b"]})", "unknown_status_flows"},
+      {R"({"echo_authorization_flows": [""]})", "echo_authorization_flows"},
       {R"({"in_progress_ms_max": 1000})", "in_progress_ms_max"},
       {R"({"queued_spread_ms": -1})", "queued_spread_ms"},
   };
@@ -117,7 +120,9 @@ TEST(FaultsToJson, ShowsDefaultsAndRoundTripsThroughAPatch) {
       "drop_rate": 0.0, "malformed_rate": 0.0, "token_ttl_seconds": 3600,
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
       "unknown_status_flows": [], "chatty_flows": [],
-      "in_progress_ms_max": 3000, "queued_spread_ms": 0})"));
+      "echo_authorization_flows": [], "in_progress_ms_max": 3000,
+      "queued_spread_ms": 0, "trigger_answer_delay_ms": 0,
+      "lost_trigger_answers": 0})"));
 
   SimFaults faults;
   faults.error_rate = 0.25;

@@ -135,9 +135,57 @@ TEST(SqliteStore, RefusesADatabaseWrittenByANewerGateway) {
   auto store = SqliteStore::Open(temp.path());
   ASSERT_FALSE(store.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
-  EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));
-  EXPECT_THAT(store.status().message(), HasSubstr("newer"));
-  EXPECT_THAT(store.status().message(), HasSubstr(temp.path() + "/gateway.db"));
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("state store ", temp.path(),
+                         "/gateway.db: the database has schema version 99, "
+                         "newer than this gateway's 3: it was written by a "
+                         "newer gateway; run that, or start with another "
+                         "--state-dir"));
+}
+
+TEST(SqliteStore, AFileThatIsNoDatabaseIsRefusedNamingTheStoreOnce) {
+  ScopedTempDir temp;
+  std::ofstream(temp.path() + "/gateway.db")
+      << "this is not an SQLite database, whatever its name says\n";
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("state store ", temp.path(),
+                         "/gateway.db: cannot turn on write-ahead logging: "
+                         "file is not a database"));
+}
+
+TEST(SqliteStore, AnEmptyDatabaseFileIsRefusedAsTruncatedAndLeftAlone) {
+  ScopedTempDir temp;
+  const std::string path = temp.path() + "/gateway.db";
+  std::ofstream{path};
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(store.status())) << store.status();
+  EXPECT_EQ(store.status().message(),
+            absl::StrCat("state store ", path,
+                         ": the database file is empty (0 bytes): something "
+                         "truncated it, and the compiles, events and "
+                         "request_ids it held are lost. Restore it from a "
+                         "backup, or move it away with its -wal and -shm "
+                         "files to start with an empty store"));
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);
+  EXPECT_FALSE(SqliteStore::Open(temp.path(), {.read_only = true}).ok());
+}
+
+TEST(SqliteStore, ANewDatabaseIsNeverAnEmptyFile) {
+  ScopedTempDir temp;
+  // What a crash while creating one leaves behind.
+  std::ofstream{temp.path() + "/gateway.db.creating"};
+  {
+    auto store = SqliteStore::Open(temp.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_GT(std::filesystem::file_size(temp.path() + "/gateway.db"), 0u);
+    EXPECT_FALSE(std::filesystem::exists(temp.path() + "/gateway.db.creating"));
+  }
+  auto reopened = SqliteStore::Open(temp.path());
+  EXPECT_TRUE(reopened.ok()) << reopened.status();
 }
 
 // A database as the first release of the store (schema version 1) left it.
@@ -232,6 +280,49 @@ TEST(SqliteStore, AReadOnlyDatabaseServesReadsAndRefusesWritesClearly) {
   EXPECT_THAT(status.message(), HasSubstr("readonly"));
 }
 
+TEST(SqliteStore, ExpiredEventsGoButEachResultAndKeyStay) {
+  ScopedTempDir temp;
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  StoreBatch batch;
+  batch.compiles = {
+      Compile("old", compilev1::STATE_COMPLETED, 3, absl::FromUnixSeconds(10)),
+      Compile("newer", compilev1::STATE_COMPLETED, 2,
+              absl::FromUnixSeconds(20)),
+      Compile("live", compilev1::STATE_IN_PROGRESS, 2)};
+  batch.events = {Event("old", 1),   Event("old", 2),  Event("old", 3),
+                  Event("newer", 1), Event("newer", 2), Event("live", 1),
+                  Event("live", 2)};
+  batch.request_ids.push_back(
+      {"r", "main", "", "flows/main/compiles/old", absl::FromUnixSeconds(1)});
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+
+  auto dropped = (*store)->DropEventsFinishedBefore(absl::FromUnixSeconds(15));
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(*dropped, 2);  // events 1 and 2 of "old"
+
+  auto contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok());
+  EXPECT_THAT(contents->compiles, SizeIs(3));
+  std::vector<std::pair<std::string, uint64_t>> events;
+  for (const auto& event : contents->events) {
+    events.emplace_back(event.compile_name, event.sequence);
+  }
+  std::sort(events.begin(), events.end());
+  EXPECT_THAT(events, ElementsAre(std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/live", 1},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/live", 2},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/newer", 1},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/newer", 2},
+                                  std::pair<std::string, uint64_t>{
+                                      "flows/main/compiles/old", 3}));
+  ASSERT_THAT(contents->request_ids, SizeIs(1));
+  EXPECT_EQ(contents->request_ids[0].compile_name, "flows/main/compiles/old");
+}
+
 TEST(SqliteStore, PrunesFinishedCompilesWithTheirEventsAndKeys) {
   ScopedTempDir temp;
   auto store = SqliteStore::Open(temp.path());
@@ -249,12 +340,9 @@ TEST(SqliteStore, PrunesFinishedCompilesWithTheirEventsAndKeys) {
       {"r", "main", "", "flows/main/compiles/old", absl::FromUnixSeconds(1)});
   ASSERT_TRUE((*store)->Commit(batch).ok());
 
-  auto pruned = (*store)->PruneFinishedBefore(absl::FromUnixSeconds(15));
+  auto pruned = (*store)->PruneFinishedBeyond(1);  // keep the newest finished
   ASSERT_TRUE(pruned.ok()) << pruned.status();
-  EXPECT_EQ(*pruned, 1);
-  pruned = (*store)->PruneFinishedBeyond(1);  // keep the newest finished
-  ASSERT_TRUE(pruned.ok()) << pruned.status();
-  EXPECT_EQ(*pruned, 1);
+  EXPECT_EQ(*pruned, 2);
 
   auto contents = (*store)->LoadAll();
   ASSERT_TRUE(contents.ok());
@@ -345,7 +433,7 @@ TEST(SqliteStore, KeepsTheOutboxWithTheEventsItDelivers) {
   EXPECT_THAT(contents->pending_deliveries, SizeIs(2));
 
   // Pruning the compile takes its outbox along.
-  ASSERT_TRUE((*store)->PruneFinishedBefore(absl::FromUnixSeconds(6)).ok());
+  ASSERT_TRUE((*store)->PruneFinishedBeyond(0).ok());
   contents = (*store)->LoadAll();
   ASSERT_TRUE(contents.ok());
   EXPECT_THAT(contents->pending_deliveries, SizeIs(0));

@@ -322,6 +322,101 @@ TEST(TokenCache, RegistersIssuedTokensWithTheRedactor) {
             "Bearer [REDACTED] and [REDACTED]");
 }
 
+// The client secret is registered first; refreshing tokens must never push
+// it out of the Redactor.
+TEST(TokenCache, KeepsRedactingTheClientSecretAfterManyTokenRefreshes) {
+  FakeHttpClient http;
+  std::atomic<int> issued{0};
+  std::atomic<bool> failing{false};
+  http.On("/oauth/token", [&](const HttpRequest&) {
+    if (failing) {
+      return Respond(500, R"({"error":"server_error",)"
+                          R"("error_description":"bad secret s3cr&t"})");
+    }
+    return Respond(
+        200, nlohmann::json{{"access_token", "tok-" + std::to_string(++issued)},
+                            {"expires_in", 60}}
+                 .dump());
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(cache.Get().ok());
+    clock.Advance(absl::Seconds(60));
+  }
+  ASSERT_EQ(issued.load(), 100);
+  failing = true;
+  const absl::Status status = cache.Get().status();
+  ASSERT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("bad secret [REDACTED]"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("s3cr&t")));
+}
+
+TEST(TokenCache, ErrorEchoingTheFormEncodedRequestDoesNotLeakTheSecret) {
+  FakeHttpClient http;
+  http.On("/oauth/token", [](const HttpRequest& request) {
+    return Respond(400, nlohmann::json{{"error", "invalid_request"},
+                                       {"error_description",
+                                        "cannot read " + request.body}}
+                            .dump());
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  const absl::Status status = cache.Get().status();
+  ASSERT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("&client_secret=[REDACTED]&scope"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("s3cr")));
+}
+
+TEST(TokenCache, ErrorEchoingTheBasicCredentialsDoesNotLeakThem) {
+  FakeHttpClient http;
+  http.On("/oauth/token", [](const HttpRequest& request) {
+    std::string authorization;
+    for (const auto& [name, value] : request.headers) {
+      if (name == "Authorization") authorization = value;
+    }
+    return Respond(401, nlohmann::json{{"error", "invalid_client"},
+                                       {"error_description",
+                                        "unknown client " + authorization}}
+                            .dump());
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenEndpointConfig config = Config();
+  config.auth_method = ClientAuthMethod::kHttpBasic;
+  TokenCache cache(config, &http, &clock, &redactor);
+  const absl::Status status = cache.Get().status();
+  ASSERT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("unknown client Basic [REDACTED]"));
+  EXPECT_THAT(std::string(status.message()),
+              Not(HasSubstr(absl::Base64Escape("gateway%20id:s3cr%26t"))));
+}
+
+TEST(TokenCache, ASecretStraddlingTheExcerptCutLeavesNoPrefix) {
+  FakeHttpClient http;
+  constexpr char kLongSecret[] = "0123456789-a-long-client-secret-value";
+  http.On("/oauth/token", [&](const HttpRequest&) {
+    // The secret begins 10 characters before the 120-character cut.
+    return Respond(503, nlohmann::json{{"error_description",
+                                        std::string(110, '.') + kLongSecret}}
+                            .dump());
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenEndpointConfig config = Config();
+  config.client_secret = kLongSecret;
+  TokenCache cache(config, &http, &clock, &redactor);
+  const absl::Status status = cache.Get().status();
+  ASSERT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("[REDAC"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("012345")));
+}
+
 TEST(FormEncode, EncodesReservedCharactersInUpperCaseHex) {
   EXPECT_EQ(FormEncode("a b&c=d/é~"), "a%20b%26c%3Dd%2F%C3%A9~");
 }
