@@ -604,7 +604,8 @@ TEST_F(SimHttpTest, FaultsEndpointShowsTheDefaults) {
       "token_endpoint_down": false, "stuck_flows": [], "backwards_flows": [],
       "unknown_status_flows": [], "chatty_flows": [],
       "echo_authorization_flows": [], "in_progress_ms_max": 150,
-      "queued_spread_ms": 0})"));
+      "queued_spread_ms": 0, "trigger_answer_delay_ms": 0,
+      "lost_trigger_answers": 0})"));
 }
 
 TEST_F(SimHttpTest, PostingFaultsChangesOnlyTheFieldsGiven) {
@@ -658,7 +659,8 @@ TEST_F(SimHttpTest, FaultFlagsAndEnvironmentSetTheInitialFaults) {
       "token_endpoint_down": true, "stuck_flows": ["a", "b"],
       "backwards_flows": ["c"], "unknown_status_flows": ["d"],
       "chatty_flows": ["e"], "echo_authorization_flows": ["f"],
-      "in_progress_ms_max": 400, "queued_spread_ms": 250})"));
+      "in_progress_ms_max": 400, "queued_spread_ms": 250,
+      "trigger_answer_delay_ms": 0, "lost_trigger_answers": 0})"));
 }
 
 TEST_F(SimHttpTest, OlderFlagNamesStillSetTheirFaults) {
