@@ -1,18 +1,23 @@
 // rate_limit_bench: 500 compiles against an account limited to 50 requests
-// per second, watched through the gateway — and, side by side in the same
-// run, the seed write-up's design (one independent poll loop per compile,
-// fixed 500 ms sleeps, no shared budget) against the same simulator limits.
+// per second, watched through the gateway — set to that limit exactly, as
+// users set the number CXone documents (--account-rps-limit) — and, side by
+// side in the same run, the seed write-up's design (one independent poll
+// loop per compile, fixed 500 ms sleeps, no shared budget) against the same
+// simulator limits.
 //
 // Reports, from the simulator's own records:
-//   - 429 responses after the first 5 s (target 0 for the gateway);
+//   - 429 responses after the first 5 s (target 0 for the gateway), and in
+//     all;
 //   - delay between a state change in the simulator and the client learning
 //     of it: mean (target <= 1.2 * J / (2R)) and max (target <= 3 * mean);
 //   - status polls spent on compiles already seen terminal (target 0);
 //   - requests sent during a Retry-After pause.
-// Not a test: it prints figures. Every loop is bounded in count and time.
+// Not a test: it prints figures. Every loop is bounded in count and time:
+// the whole run by --max-seconds (the gateway's scenario first, at most
+// 150 s; the seed design gets what is left).
 //
 // Usage: rate_limit_bench [--compiles=500] [--rps=50]
-// [--mode=both|gateway|seed]
+// [--mode=both|gateway|seed] [--max-seconds=170]
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -41,7 +46,7 @@ constexpr int kInProgressMinMs = 20000;
 constexpr int kInProgressMaxMs = 40000;
 constexpr absl::Duration kWarmUp = absl::Seconds(5);
 // Hard bound on one scenario; a compile unseen by then counts as missed.
-constexpr absl::Duration kScenarioLimit = absl::Seconds(150);
+constexpr absl::Duration kMaxScenario = absl::Seconds(150);
 
 int IntFlag(int argc, char** argv, const std::string& name, int fallback) {
   return static_cast<int>(
@@ -95,6 +100,8 @@ struct Figures {
   int terminal_seen = 0;
   double wall_s = 0;
   int64_t throttled_after_warmup = 0;
+  int64_t throttled_in_warmup = 0;
+  double scenario_limit_s = 0;
   int64_t requests_during_pause = 0;
   int64_t polls_after_terminal = 0;
   int64_t total_requests = 0;
@@ -159,10 +166,15 @@ void ReadSimCounters(int sim_port, Figures& figures) {
 }
 
 // Resets the simulator's counters once the warm-up has passed, so 429s
-// counted afterwards are the steady state's.
-std::thread ResetAfterWarmUp(int sim_port, absl::Time start) {
-  return std::thread([sim_port, start] {
+// counted afterwards are the steady state's; the warm-up's 429s go to
+// `figures`.
+std::thread ResetAfterWarmUp(int sim_port, absl::Time start, Figures& figures) {
+  return std::thread([sim_port, start, &figures] {
     absl::SleepFor(start + kWarmUp - absl::Now());
+    nlohmann::json stats = SimJson(sim_port, "/_sim/stats");
+    if (stats.is_object()) {
+      figures.throttled_in_warmup = stats["status_codes"].value("429", 0);
+    }
     httplib::Client client = SimClient(sim_port);
     client.Post("/_sim/reset");
   });
@@ -174,16 +186,16 @@ int PortOf(const std::string& url) {
   return port;
 }
 
-Figures RunGateway(int compiles, int rps) {
+Figures RunGateway(int compiles, int rps, absl::Duration limit) {
   Figures figures;
   figures.label = "gateway";
   figures.compiles = compiles;
+  figures.scenario_limit_s = absl::ToDoubleSeconds(limit);
   cxone::testing::HarnessOptions options;
   options.sim_args = SimArgs(rps);
-  // The gateway's share of the account: just under the limit, with a burst
-  // small enough that no rolling second can exceed it.
-  options.server_args = {absl::StrCat("--upstream-rps=", rps * 0.96),
-                         "--upstream-burst=2",
+  // The account's limit exactly, as a user sets it: the gateway keeps its
+  // own margin below it.
+  options.server_args = {absl::StrCat("--account-rps-limit=", rps),
                          "--max-inflight-requests=16",
                          "--upstream-workers=48",
                          "--poll-interval=1s",
@@ -199,7 +211,7 @@ Figures RunGateway(int compiles, int rps) {
   Observations seen;
   std::atomic<int> terminal{0};
   const absl::Time start = absl::Now();
-  std::thread reset = ResetAfterWarmUp(sim_port, start);
+  std::thread reset = ResetAfterWarmUp(sim_port, start, figures);
   std::vector<std::thread> clients;
   for (int c = 0; c < compiles; ++c) {
     clients.emplace_back([&, c] {
@@ -208,7 +220,7 @@ Figures RunGateway(int compiles, int rps) {
       auto compile = cxone::testing::StartCompile((*harness)->stub(), request);
       if (!compile.ok()) return;
       grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(start + kScenarioLimit));
+      context.set_deadline(absl::ToChronoTime(start + limit));
       v1::WatchCompileRequest watch;
       watch.set_name(compile->name());
       auto reader = (*harness)->stub().WatchCompile(&context, watch);
@@ -236,10 +248,11 @@ Figures RunGateway(int compiles, int rps) {
 // The seed's ManageCompilation: trigger, then poll every 500 ms with up to
 // five tries per poll ((attempt+1) * 500 ms after a 429, * 300 ms after a
 // 5xx), one loop per compile and nothing shared but the token.
-Figures RunSeed(int compiles, int rps) {
+Figures RunSeed(int compiles, int rps, absl::Duration limit) {
   Figures figures;
   figures.label = "seed design";
   figures.compiles = compiles;
+  figures.scenario_limit_s = absl::ToDoubleSeconds(limit);
   auto sim = ChildProcess::Start(
       CXONE_SIM_BINARY,
       [&] {
@@ -272,7 +285,7 @@ Figures RunSeed(int compiles, int rps) {
   Observations seen;
   std::atomic<int> terminal{0};
   const absl::Time start = absl::Now();
-  std::thread reset = ResetAfterWarmUp(sim_port, start);
+  std::thread reset = ResetAfterWarmUp(sim_port, start, figures);
   std::vector<std::thread> loops;
   for (int c = 0; c < compiles; ++c) {
     loops.emplace_back([&, c] {
@@ -280,7 +293,7 @@ Figures RunSeed(int compiles, int rps) {
       httplib::Headers auth = {{"Authorization", "Bearer " + token}};
       const std::string flow = absl::StrCat("bench-", c);
       std::string compile_id;
-      while (compile_id.empty() && absl::Now() < start + kScenarioLimit) {
+      while (compile_id.empty() && absl::Now() < start + limit) {
         auto response =
             client.Post(("/api/v2/flows/" + flow + "/compile").c_str(), auth,
                         "", "application/json");
@@ -294,7 +307,7 @@ Figures RunSeed(int compiles, int rps) {
       std::string last;
       const std::string path =
           "/api/v2/flows/" + flow + "/compile/" + compile_id;
-      while (!compile_id.empty() && absl::Now() < start + kScenarioLimit) {
+      while (!compile_id.empty() && absl::Now() < start + limit) {
         std::string status;
         for (int attempt = 0; attempt < 5 && status.empty(); ++attempt) {
           auto response = client.Get(path.c_str(), auth);
@@ -338,11 +351,21 @@ int main(int argc, char** argv) {
   const int compiles = IntFlag(argc, argv, "compiles", 500);
   const int rps = IntFlag(argc, argv, "rps", 50);
   const std::string mode = StringFlag(argc, argv, "mode", "both");
+  const absl::Time run_deadline =
+      absl::Now() +
+      absl::Seconds(cxone::bench::IntFlag(argc, argv, "max-seconds", 170, 3600,
+                                          /*min=*/20));
+  // Each scenario gets what is left of the run (at most kMaxScenario), less
+  // ten seconds for starting and stopping the processes.
+  auto scenario_limit = [&] {
+    return std::clamp(run_deadline - absl::Now() - absl::Seconds(10),
+                      absl::Seconds(10), kMaxScenario);
+  };
   std::vector<Figures> results;
   if (mode == "both" || mode == "gateway")
-    results.push_back(RunGateway(compiles, rps));
+    results.push_back(RunGateway(compiles, rps, scenario_limit()));
   if (mode == "both" || mode == "seed")
-    results.push_back(RunSeed(compiles, rps));
+    results.push_back(RunSeed(compiles, rps, scenario_limit()));
   const double target_mean = 1.2 * compiles / (2.0 * rps);
   std::printf(
       "rate_limit_bench: J=%d compiles, account limit R=%d rps, QUEUED %d s "
@@ -360,6 +383,9 @@ int main(int argc, char** argv) {
     std::printf("   %s\n", target.c_str());
   };
   row(
+      "scenario time limit (s)",
+      [](const Figures& f) { return f.scenario_limit_s; }, "%16.0f", "");
+  row(
       "compiles seen to the end",
       [](const Figures& f) { return f.terminal_seen; }, "%16d",
       absl::StrCat(compiles));
@@ -368,6 +394,12 @@ int main(int argc, char** argv) {
   row(
       "429s after the first 5 s",
       [](const Figures& f) { return f.throttled_after_warmup; }, "%16ld", "0");
+  row(
+      "429s in all",
+      [](const Figures& f) {
+        return f.throttled_in_warmup + f.throttled_after_warmup;
+      },
+      "%16ld", "0");
   row(
       "requests during a pause",
       [](const Figures& f) { return f.requests_during_pause; }, "%16ld", "0");

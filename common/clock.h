@@ -8,6 +8,7 @@
 #ifndef CXONE_COMMON_CLOCK_H_
 #define CXONE_COMMON_CLOCK_H_
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -23,6 +24,16 @@ class Clock {
   // Blocks the calling thread for `duration` of this clock's time. Only for
   // worker threads (retry backoff); never call it from a gRPC reactor.
   virtual void SleepFor(absl::Duration duration) = 0;
+
+  // Waits until `condition` holds or this clock reaches `deadline`, as
+  // absl::Mutex::AwaitWithDeadline does on the system clock: `mu` is held
+  // on entry and on return, and released while waiting, so a change made
+  // under `mu` (e.g. a Shutdown()) ends the wait at once — which a SleepFor()
+  // cannot. Returns whether `condition` holds. Only for worker threads.
+  virtual bool AwaitWithDeadline(absl::Mutex& mu,
+                                 const absl::Condition& condition,
+                                 absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
 };
 
 // The system clock.
@@ -30,6 +41,11 @@ class RealClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
   void SleepFor(absl::Duration duration) override { absl::SleepFor(duration); }
+  bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condition,
+                         absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return mu.AwaitWithDeadline(condition, deadline);
+  }
 };
 
 }  // namespace cxone

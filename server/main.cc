@@ -71,6 +71,12 @@ void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
   metrics.AddGauge("cxone_gateway_upstream_in_flight",
                    "Upstream HTTP requests in flight.",
                    [b = from.budget] { return b->in_flight(); });
+  metrics.AddGauge(
+      "cxone_gateway_upstream_rate_limit_rps",
+      "The pace the gateway allows itself towards CXone now, requests per "
+      "second: below --account-rps-limit, lowered after a 429, climbing back "
+      "slowly.",
+      [b = from.budget] { return b->current_rate(); });
   metrics.AddGauge("cxone_gateway_trigger_queue_depth",
                    "StartCompile calls waiting to trigger CXone.",
                    [s = from.starter] { return s->pending_starts(); });
@@ -270,6 +276,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   token_endpoint.auth_method = config.token_auth;
   token_endpoint.request_timeout = config.request_timeout;
   token_endpoint.max_wait = config.max_call_duration;
+  token_endpoint.backoff_seed = std::random_device{}();
   upstream::TokenCache tokens(token_endpoint, &http, &clock, &redactor);
   Backoff backoff(config.backoff, std::random_device{}());
   upstream::CxoneClientConfig cxone_config;

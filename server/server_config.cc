@@ -71,7 +71,7 @@ nlohmann::json ServerConfig::ToJson() const {
       {"min_poll_interval", absl::FormatDuration(polling.min_poll_interval)},
       {"request_timeout", absl::FormatDuration(request_timeout)},
       {"max_call_duration", absl::FormatDuration(max_call_duration)},
-      {"upstream_rps", budget.requests_per_second},
+      {"account_rps_limit", budget.account_rps_limit},
       {"upstream_burst", budget.burst},
       {"max_inflight_requests", budget.max_in_flight},
       {"max_pending_starts", max_pending_starts},
@@ -99,6 +99,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   ServerConfig& config = parsed.config;
   std::string token_auth = "form";
   int64_t attempts = config.backoff.max_attempts;
+  // --upstream-rps, the older name of --account-rps-limit; 0: not given.
+  double upstream_rps = 0;
 
   FlagSet flags("CXONE_", kUsage);
   flags.AddAddress("listen", &config.listen, PortUse::kListen,
@@ -160,13 +162,19 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                     {absl::Milliseconds(100), absl::Hours(24)},
                     "all the time one upstream call may take, retries and "
                     "waits for the budget included");
-  flags.AddDouble("upstream-rps", &config.budget.requests_per_second,
+  flags.AddDouble("account-rps-limit", &config.budget.account_rps_limit,
                   {0.1, 100000},
-                  "upstream requests per second the gateway may send in all "
-                  "(token, trigger, status): set it below the account's "
-                  "CXone rate limit");
-  flags.AddInt("upstream-burst", &config.budget.burst, {1, 100000},
-               "upstream requests that may go at once after a quiet spell");
+                  "the account's CXone rate limit, requests per rolling "
+                  "second, as CXone documents it: the gateway sends all its "
+                  "requests (token, trigger, status) within it, keeping its "
+                  "own margin, and slows down further after a 429");
+  flags.AddDouble("upstream-rps", &upstream_rps, {0.1, 100000},
+                  "older name of --account-rps-limit (it now means the "
+                  "account's limit, not a rate below it); 0: not given");
+  flags.AddInt("upstream-burst", &config.budget.burst, {0, 100000},
+               "upstream requests that may go at once after a quiet spell; "
+               "0: as many as the account limit allows in one second (a "
+               "larger value is cut to that)");
   flags.AddInt("max-inflight-requests", &config.budget.max_in_flight, {1, 1024},
                "upstream HTTP requests in flight at once, at most");
   flags.AddInt("max-pending-starts", &config.max_pending_starts, {1, 1000000},
@@ -297,6 +305,19 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     return absl::InvalidArgumentError(absl::StrCat(
         "--token-auth must be form or basic, got \"", token_auth, "\""));
   }
+  if (upstream_rps != 0) {
+    if (config.budget.account_rps_limit !=
+            upstream::RateBudgetConfig{}.account_rps_limit &&
+        config.budget.account_rps_limit != upstream_rps) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--upstream-rps (", upstream_rps,
+          ") is the older name of --account-rps-limit (",
+          config.budget.account_rps_limit, "): give only one of them"));
+    }
+    config.budget.account_rps_limit = upstream_rps;
+  }
+  // What the budget will use, so that the start-up log shows it.
+  config.budget.burst = upstream::RateBudget::EffectiveBurst(config.budget);
   config.polling.max_outstanding_polls = config.budget.max_in_flight;
   if (config.lifecycle.give_up_timeout <= config.lifecycle.stuck_timeout) {
     return absl::InvalidArgumentError(

@@ -62,7 +62,9 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
     log_->Warn(
         "CXone rate-limited the account; pausing all upstream requests",
         {{"pause_ms", absl::ToInt64Milliseconds(pause)}, {"url", request.url}});
-    budget_->PauseUntil(now + pause);
+    // Pauses the account and lowers the budget's own pace, so that a
+    // gateway whose margin was not enough does not run into the limit again.
+    budget_->OnThrottled(now + pause);
     paused_seconds_.fetch_add(absl::ToDoubleSeconds(pause));
   }
   return response;

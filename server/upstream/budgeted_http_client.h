@@ -5,7 +5,8 @@
 // holds it while the request is in flight, and when CXone answers 429 pauses
 // the whole budget for the Retry-After it names — delta-seconds or an
 // HTTP-date; a missing or malformed value pauses for `default_retry_after`
-// and is logged — capped at `max_pause`.
+// and is logged — capped at `max_pause`, and lowers the budget's pace
+// (RateBudget::OnThrottled).
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_UPSTREAM_BUDGETED_HTTP_CLIENT_H_

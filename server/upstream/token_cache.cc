@@ -1,5 +1,7 @@
 #include "server/upstream/token_cache.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -54,8 +56,19 @@ TokenCache::TokenCache(TokenEndpointConfig config, HttpClient* http,
 absl::StatusOr<std::string> TokenCache::Get(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   while (true) {
-    if (!token_.empty() && clock_->Now() < expiry_ - config_.refresh_margin) {
-      return token_;
+    const absl::Time now = clock_->Now();
+    if (!token_.empty() && now < refresh_at_) return token_;
+    if (!fetching_ && now < next_fetch_at_) {
+      // Backing off: every caller gets the last failure instead of a
+      // request of its own.
+      return absl::Status(
+          last_fetch_status_.code(),
+          absl::StrCat(last_fetch_status_.message(), " (", failures_in_a_row_,
+                       failures_in_a_row_ == 1 ? " failure" : " failures",
+                       " in a row; the next token request goes in ",
+                       absl::FormatDuration(absl::Milliseconds(
+                           absl::ToInt64Milliseconds(next_fetch_at_ - now))),
+                       ")"));
     }
     if (!fetching_) break;
     // Another caller is fetching: wait for it and share its outcome.
@@ -82,9 +95,36 @@ absl::StatusOr<std::string> TokenCache::Get(absl::Time deadline) {
              !absl::IsCancelled(fetched.status())) {
     failing_since_ = clock_->Now();
   }
+  BackOffAfter(fetched.status());
   ++fetch_generation_;
   last_fetch_status_ = fetched.status();
   return fetched;
+}
+
+void TokenCache::BackOffAfter(const absl::Status& fetched) {
+  if (fetched.ok()) {
+    failures_in_a_row_ = 0;
+    next_fetch_at_ = absl::InfinitePast();
+    return;
+  }
+  // Only failures of the endpoint (unreachable, 5xx, malformed, rejected
+  // credentials) back it off; a 429 has paused the whole budget already,
+  // and a deadline or shutdown says nothing about the endpoint.
+  if (!absl::IsUnavailable(fetched) && !absl::IsFailedPrecondition(fetched)) {
+    return;
+  }
+  const int retry = std::min(failures_in_a_row_, 30);
+  ++failures_in_a_row_;
+  // Half the ceiling at least (so no draw sends the next request at once),
+  // jittered over the other half.
+  const absl::Duration wait =
+      backoff_.Ceiling(retry) / 2 + backoff_.Delay(retry) / 2;
+  next_fetch_at_ = clock_->Now() + wait;
+}
+
+absl::Duration TokenCache::RefreshMargin(absl::Duration life) const {
+  return std::min(config_.refresh_margin,
+                  life * config_.max_refresh_margin_fraction);
 }
 
 absl::Time TokenCache::failing_since() const {
@@ -97,6 +137,7 @@ void TokenCache::Invalidate(const std::string& token) {
   if (token_ == token) {
     token_.clear();
     expiry_ = absl::InfinitePast();
+    refresh_at_ = absl::InfinitePast();
   }
 }
 
@@ -174,6 +215,7 @@ absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   token_ = token->value;
   expiry_ = expiry;
+  refresh_at_ = expiry_ - RefreshMargin(token->expires_in);
   return token_;
 }
 

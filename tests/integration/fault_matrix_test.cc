@@ -3,6 +3,7 @@
 // terminal state with gap-free sequences, that nothing was sent during a
 // Retry-After pause, that requests in flight never exceeded the gateway's
 // cap, and that no secret reached a log line.
+#include <csignal>
 #include <thread>
 
 #include "absl/functional/function_ref.h"
@@ -15,6 +16,7 @@
 #include "httplib.h"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/harness_testing.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
@@ -154,6 +156,75 @@ TEST(FaultMatrix, RateLimitWithRetryAfterHttpDate) {
   RateLimitedAccountIsPausedNotHammered("http-date");
 }
 
+TEST(FaultMatrix, GatewaySetToTheAccountsExactLimitIsNeverRateLimited) {
+  // The number CXone documents for the account, given as is: 60 compiles
+  // polled every 50 ms want far more than 10 requests a second, and the
+  // gateway must keep every rolling second of CXone's within 10.
+  HarnessOptions options;
+  options.sim_args = {"--queued-ms=300", "--in-progress-ms=3000",
+                      "--rate-limit-rps=10", "--retry-after-seconds=1"};
+  options.server_args = {"--poll-interval=50ms",
+                         "--queued-poll-interval=50ms",
+                         "--min-poll-interval=50ms",
+                         "--account-rps-limit=10",
+                         absl::StrCat("--max-inflight-requests=", kMaxInFlight),
+                         "--upstream-workers=64",
+                         "--max-pending-starts=100"};
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  const absl::Time started = absl::Now();
+  auto outcomes = CompileAll(*gateway, Flows("at-limit", 60),
+                             /*timeout=*/absl::Seconds(120));
+  for (const Outcome& outcome : outcomes) {
+    ExpectFinished(outcome, v1::STATE_COMPLETED);
+  }
+  auto stats = *gateway->SimStats();
+  EXPECT_EQ(stats["status_codes"].value("429", 0), 0) << stats.dump();
+  EXPECT_EQ(stats["rate_limited"], 0) << stats.dump();
+  // Not a trickle either: the gateway used most of the account's budget
+  // (at least 7 of its 10 a second).
+  const int requests = stats["requests"]["token"].get<int>() +
+                       stats["requests"]["trigger"].get<int>() +
+                       stats["requests"]["status"].get<int>();
+  EXPECT_GE(requests, 7 * absl::ToDoubleSeconds(absl::Now() - started))
+      << stats.dump();
+  auto pace = gateway->Metric("cxone_gateway_upstream_rate_limit_rps");
+  ASSERT_TRUE(pace.ok()) << pace.status();
+  EXPECT_NEAR(*pace, 10 / 1.1, 0.01);
+  ExpectWellBehaved(*gateway);
+}
+
+TEST(FaultMatrix, SigtermDuringARetryAfterPauseExitsPromptly) {
+  // The account allows 2/s, the gateway is told 200 (a wrong setting), and
+  // CXone's 429 pauses for 20 s: the gateway's requests wait in the pause.
+  HarnessOptions options = FaultOptions(
+      {"--rate-limit-rps=2", "--retry-after-seconds=20", "--queued-ms=30000"});
+  options.server_args.push_back("--max-retry-after=60s");
+  auto gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  std::thread starter([&] {
+    // These end when the server does (started, refused, or cut off).
+    (void)testing::StartCompiles(gateway->stub(), "paused", 6);
+  });
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        auto paused =
+            gateway->Metric("cxone_gateway_upstream_paused_seconds_total");
+        return paused.ok() && *paused > 0;
+      },
+      absl::Seconds(20)))
+      << "the gateway never paused";
+  const absl::Time sent = absl::Now();
+  gateway->server().Signal(SIGTERM);
+  auto code = gateway->server().Wait(absl::Seconds(30));
+  const absl::Duration took = absl::Now() - sent;
+  starter.join();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(took, absl::Seconds(3))
+      << "the server waited out the Retry-After pause before exiting";
+}
+
 TEST(FaultMatrix, ServerErrorsAreRetried) {
   auto gateway = MustStart(FaultOptions({"--error-rate=0.3"}));
   ASSERT_NE(gateway, nullptr);
@@ -194,15 +265,46 @@ TEST(FaultMatrix, MalformedBodiesAreRetried) {
   ExpectWellBehaved(*gateway);
 }
 
-TEST(FaultMatrix, ShortLivedTokensAreRefreshed) {
-  // 31 s tokens are refreshed 30 s early: a new token every second.
+TEST(FaultMatrix, ShortLivedTokensAreRefreshedButNotForEveryCall) {
+  // 2 s tokens: the refresh margin is a quarter of that, not 30 s, so a
+  // token serves every call for 1.5 s instead of one call each.
   auto gateway = MustStart(
-      FaultOptions({"--token-ttl-seconds=31", "--in-progress-ms=2500"}));
+      FaultOptions({"--token-ttl-seconds=2", "--in-progress-ms=3500"}));
   ASSERT_NE(gateway, nullptr);
   for (const Outcome& outcome : CompileAll(*gateway, Flows("ttl", 3))) {
     ExpectFinished(outcome, v1::STATE_COMPLETED);
   }
-  EXPECT_GE((*gateway->SimStats())["requests"]["token"].get<int>(), 2);
+  auto stats = *gateway->SimStats();
+  const int tokens = stats["requests"]["token"].get<int>();
+  const int calls = stats["requests"]["trigger"].get<int>() +
+                    stats["requests"]["status"].get<int>();
+  EXPECT_GE(tokens, 2) << stats.dump();
+  EXPECT_LE(tokens * 5, calls) << stats.dump();
+  ExpectWellBehaved(*gateway);
+}
+
+TEST(FaultMatrix, TokenEndpointDownIsBackedOffNotHammered) {
+  auto gateway = MustStart(FaultOptions({"--in-progress-ms=20000"}));
+  ASSERT_NE(gateway, nullptr);
+  std::vector<v1::Compile> compiles =
+      testing::StartCompiles(gateway->stub(), "down", 10);
+  for (const v1::Compile& compile : compiles) {
+    ASSERT_FALSE(compile.name().empty());
+  }
+  // Every poll now needs a new token, and the endpoint is down.
+  ASSERT_TRUE(gateway
+                  ->SetSimFaults(
+                      {{"token_endpoint_down", true}, {"revoke_tokens", true}})
+                  .ok());
+  ASSERT_TRUE(gateway->ResetSimStats().ok());
+  // Measure five seconds of the outage (a measurement, not a wait for a
+  // condition): with the backoff shared by every caller the endpoint sees
+  // requests 0.25-0.5 s, 0.5-1 s, 1-2 s, 2-4 s apart.
+  absl::SleepFor(absl::Seconds(5));
+  auto stats = *gateway->SimStats();
+  EXPECT_GT(stats["requests"]["token"].get<int>(), 0) << stats.dump();
+  EXPECT_LE(stats["requests"]["token"].get<int>(), 10) << stats.dump();
+  ASSERT_TRUE(gateway->SetSimFaults({{"token_endpoint_down", false}}).ok());
   ExpectWellBehaved(*gateway);
 }
 

@@ -1,7 +1,12 @@
 // FakeClock: a Clock that moves only when a test says so.
 //
-// SleepFor() advances the clock instead of blocking, so code that backs off
-// runs instantly and deterministically under test.
+// By default SleepFor() and AwaitWithDeadline() advance the clock instead of
+// blocking (AwaitWithDeadline() only when its condition does not already
+// hold), so code that backs off runs instantly and deterministically under
+// test. With set_sleeps_block(true) they block instead until Advance() moves
+// the clock far enough — or, for AwaitWithDeadline(), until the condition
+// holds — for tests that need a thread to stay in its wait (e.g. to see a
+// Shutdown() end it).
 //
 // Thread-safe.
 #ifndef CXONE_TESTS_SUPPORT_FAKE_CLOCK_H_
@@ -21,7 +26,43 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     return now_;
   }
-  void SleepFor(absl::Duration duration) override { Advance(duration); }
+
+  void SleepFor(absl::Duration duration) override {
+    absl::MutexLock lock(&mu_);
+    if (!sleeps_block_) {
+      now_ += duration;
+      slept_ += duration;
+      return;
+    }
+    const absl::Time until = now_ + duration;
+    auto reached = [this, until]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return now_ >= until;
+    };
+    mu_.Await(absl::Condition(&reached));
+  }
+
+  bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condition,
+                         absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (condition.Eval()) return true;
+    if (!sleeps_block()) {
+      // As SleepFor: the wait ends at its deadline, at once. A wait without
+      // one can only end by the condition.
+      if (deadline == absl::InfiniteFuture()) {
+        mu.Await(condition);
+        return true;
+      }
+      const absl::Time now = Now();
+      if (deadline > now) Advance(deadline - now);
+      return condition.Eval();
+    }
+    // Advance() does not touch `mu`, so look at this clock every
+    // millisecond of real time; a change under `mu` wakes us at once.
+    while (Now() < deadline) {
+      if (mu.AwaitWithTimeout(condition, absl::Milliseconds(1))) return true;
+    }
+    return condition.Eval();
+  }
 
   void Advance(absl::Duration duration) {
     absl::MutexLock lock(&mu_);
@@ -35,10 +76,22 @@ class FakeClock final : public Clock {
     return slept_;
   }
 
+  // true: SleepFor() and AwaitWithDeadline() block until Advance() reaches
+  // their end instead of advancing the clock themselves.
+  void set_sleeps_block(bool block) {
+    absl::MutexLock lock(&mu_);
+    sleeps_block_ = block;
+  }
+  bool sleeps_block() const {
+    absl::MutexLock lock(&mu_);
+    return sleeps_block_;
+  }
+
  private:
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   absl::Duration slept_ ABSL_GUARDED_BY(mu_);
+  bool sleeps_block_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace cxone::testing

@@ -50,6 +50,16 @@ TEST_F(BudgetedHttpClientTest, TooManyRequestsPausesTheWholeAccount) {
   EXPECT_GE(clock_.Now(), start + absl::Seconds(7));
 }
 
+TEST_F(BudgetedHttpClientTest, TooManyRequestsLowersTheBudgetsPace) {
+  http_.On("/limited", [](const HttpRequest&) {
+    return Respond(429, "{}", {{"retry-after", "2"}});
+  });
+  const double before = budget_.current_rate();
+  EXPECT_DOUBLE_EQ(before, budget_.max_rate());
+  ASSERT_TRUE(client_.Send(Get("http://x/limited")).ok());
+  EXPECT_LT(budget_.current_rate(), before);
+}
+
 TEST_F(BudgetedHttpClientTest, HttpDateRetryAfterIsHonoured) {
   const std::string date =
       absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",

@@ -36,7 +36,8 @@ TEST(ServerConfig, MinimalEnvironmentGivesDefaults) {
   EXPECT_EQ(config.token_url, "http://127.0.0.1:9000/api/v2/oauth/token");
   EXPECT_EQ(config.client_secret, "hunter2-hunter2");
   EXPECT_EQ(config.polling.in_progress_poll_interval, absl::Seconds(1));
-  EXPECT_EQ(config.budget.requests_per_second, 10);
+  EXPECT_EQ(config.budget.account_rps_limit, 10);
+  EXPECT_EQ(config.budget.burst, 10);  // 0: as many as the limit allows
   // Polls never take more workers than requests may be in flight.
   EXPECT_EQ(config.polling.max_outstanding_polls, config.budget.max_in_flight);
 }
@@ -88,7 +89,12 @@ TEST(ServerConfig, RejectsInvalidValuesByName) {
            {{"--max-retry-after=0s"}, "--max-retry-after"},
            {{"--upstream-rps=0"}, "--upstream-rps"},
            {{"--upstream-rps=lots"}, "--upstream-rps"},
-           {{"--upstream-burst=0"}, "--upstream-burst"},
+           {{"--upstream-burst=-1"}, "--upstream-burst"},
+           {{"--account-rps-limit=0"}, "--account-rps-limit"},
+           {{"--account-rps-limit=-3"}, "--account-rps-limit"},
+           {{"--account-rps-limit=100001"}, "--account-rps-limit"},
+           {{"--account-rps-limit=20", "--upstream-rps=30"},
+            "give only one of them"},
            {{"--max-inflight-requests=0"}, "--max-inflight-requests"},
            {{"--max-pending-starts=0"}, "--max-pending-starts"},
            {{"--min-poll-interval=0s"}, "--min-poll-interval"},
@@ -103,6 +109,33 @@ TEST(ServerConfig, RejectsInvalidValuesByName) {
     EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
     EXPECT_THAT(parsed.status().message(), HasSubstr(c.expected));
   }
+}
+
+TEST(ServerConfig, AccountRpsLimitIsTheAccountsLimit) {
+  auto parsed = ParseServerConfig({"--account-rps-limit=15"}, Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 15);
+  // The burst is at most what the limit allows in one second.
+  EXPECT_EQ(parsed->config.budget.burst, 15);
+  EXPECT_EQ(parsed->config.ToJson()["account_rps_limit"], 15);
+}
+
+TEST(ServerConfig, UpstreamRpsIsTheOlderNameOfAccountRpsLimit) {
+  auto parsed = ParseServerConfig({"--upstream-rps=15", "--upstream-burst=40"},
+                                  Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 15);
+  EXPECT_EQ(parsed->config.budget.burst, 15);
+  auto env = kMinimalEnv;
+  env["CXONE_UPSTREAM_RPS"] = "7";
+  parsed = ParseServerConfig({}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 7);
+  // Both, agreeing, are fine.
+  parsed = ParseServerConfig({"--upstream-rps=7", "--account-rps-limit=7"},
+                             Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 7);
 }
 
 // A short secret matches ordinary text: redacting it would garble the logs.
@@ -166,8 +199,9 @@ TEST(ServerConfig, EveryNumericFlagHasACheckedRange) {
       {"min-poll-interval", {"9ms", "61m"}},
       {"request-timeout", {"9ms", "11m"}},
       {"max-call-duration", {"99ms", "25h"}},
+      {"account-rps-limit", {"0.09", "100001"}},
       {"upstream-rps", {"0.09", "100001"}},
-      {"upstream-burst", {"0", "100001"}},
+      {"upstream-burst", {"-1", "100001"}},
       {"max-inflight-requests", {"0", "1025"}},
       {"max-pending-starts", {"0", "1000001"}},
       {"default-retry-after", {"9ms", "61m"}},

@@ -109,6 +109,136 @@ TEST(TokenCache, InvalidateDropsOnlyTheCurrentToken) {
   EXPECT_EQ(cache.fetch_count(), 2);
 }
 
+TEST(TokenCache, ShortLivedTokenIsReusedForThreeQuartersOfItsLife) {
+  FakeHttpClient http;
+  IssueTokens(http, 2);
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  EXPECT_EQ(*cache.Get(), "tok-1");
+  // The margin is min(30 s, a quarter of the life): 0.5 s of a 2 s token.
+  clock.Advance(absl::Milliseconds(1499));
+  EXPECT_EQ(*cache.Get(), "tok-1");
+  clock.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(*cache.Get(), "tok-2");
+  EXPECT_EQ(cache.fetch_count(), 2);
+}
+
+TEST(TokenCache, ShortLivedTokensDoNotCostARequestPerCall) {
+  FakeHttpClient http;
+  IssueTokens(http, 2);
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(Config(), &http, &clock, &redactor);
+  // 200 calls in 20 s: a token every 1.5 s, not one per call.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(cache.Get().ok());
+    clock.Advance(absl::Milliseconds(100));
+  }
+  EXPECT_LE(cache.fetch_count(), 14);
+}
+
+TokenEndpointConfig BackoffConfig() {
+  TokenEndpointConfig config = Config();
+  config.failure_backoff = {absl::Milliseconds(500), absl::Seconds(30)};
+  config.backoff_seed = 42;
+  return config;
+}
+
+TEST(TokenCache, FailingEndpointIsBackedOffForEveryCaller) {
+  FakeHttpClient http;
+  http.On("/oauth/token", [](const HttpRequest&) {
+    return Respond(503, R"({"error":"temporarily_unavailable"})");
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(BackoffConfig(), &http, &clock, &redactor);
+  // Ten callers asking every 100 ms for 15 s: the endpoint down sees a few
+  // requests, spaced ever wider, not one per call.
+  int answered = 0;
+  for (int step = 0; step < 150; ++step) {
+    for (int caller = 0; caller < 10; ++caller) {
+      absl::Status status = cache.Get(clock.Now() + absl::Seconds(1)).status();
+      ASSERT_TRUE(absl::IsUnavailable(status)) << status;
+      EXPECT_THAT(status.message(), HasSubstr("HTTP 503"));
+      ++answered;
+    }
+    clock.Advance(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(answered, 1500);
+  // Waits of at least 0.25, 0.5, 1, 2, 4 and 8 s: at most 7 in 15 s.
+  EXPECT_LE(http.CountTo("/oauth/token"), 7);
+  EXPECT_GE(http.CountTo("/oauth/token"), 4);
+}
+
+TEST(TokenCache, CallersDuringABackoffAreToldWhenTheNextRequestGoes) {
+  FakeHttpClient http;
+  http.On("/oauth/token",
+          [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+            return absl::UnavailableError("connection refused");
+          });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(BackoffConfig(), &http, &clock, &redactor);
+  ASSERT_FALSE(cache.Get().ok());
+  const absl::Status backed_off = cache.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(backed_off));
+  EXPECT_THAT(backed_off.message(), HasSubstr("connection refused"));
+  EXPECT_THAT(backed_off.message(), HasSubstr("1 failure in a row"));
+  EXPECT_THAT(backed_off.message(), HasSubstr("next token request goes in"));
+  EXPECT_EQ(http.CountTo("/oauth/token"), 1);
+}
+
+TEST(TokenCache, SuccessEndsTheBackoff) {
+  FakeHttpClient http;
+  auto down = std::make_shared<std::atomic<bool>>(true);
+  auto issued = std::make_shared<std::atomic<int>>(0);
+  http.On("/oauth/token", [down, issued](const HttpRequest&) {
+    if (down->load()) return Respond(503, "{}");
+    return Respond(200, nlohmann::json{{"access_token",
+                                        "tok-" + std::to_string(++*issued)},
+                                       {"expires_in", 3600}}
+                            .dump());
+  });
+  FakeClock clock;
+  Redactor redactor;
+  TokenCache cache(BackoffConfig(), &http, &clock, &redactor);
+  // Four failures: the next request waits at least 2 s.
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_FALSE(cache.Get().ok());
+    clock.Advance(absl::Seconds(30));
+  }
+  ASSERT_EQ(http.CountTo("/oauth/token"), 4);
+  *down = false;
+  EXPECT_EQ(*cache.Get(), "tok-1");
+  // A failure after the success backs off from the start again: 0.25 to
+  // 0.5 s, not 4 s or more.
+  *down = true;
+  cache.Invalidate("tok-1");
+  ASSERT_FALSE(cache.Get().ok());
+  clock.Advance(absl::Milliseconds(500));
+  *down = false;
+  EXPECT_EQ(*cache.Get(), "tok-2");
+}
+
+TEST(TokenCache, SameSeedGivesTheSameBackoff) {
+  std::vector<int> counts;
+  for (int run = 0; run < 2; ++run) {
+    FakeHttpClient http;
+    http.On("/oauth/token",
+            [](const HttpRequest&) { return Respond(503, "{}"); });
+    FakeClock clock;
+    Redactor redactor;
+    TokenCache cache(BackoffConfig(), &http, &clock, &redactor);
+    for (int step = 0; step < 600; ++step) {
+      (void)cache.Get();
+      clock.Advance(absl::Milliseconds(100));
+    }
+    counts.push_back(http.CountTo("/oauth/token"));
+  }
+  EXPECT_EQ(counts[0], counts[1]);
+}
+
 TEST(TokenCache, OneFetchServesManyConcurrentCallers) {
   FakeHttpClient http;
   absl::Notification release;
