@@ -39,27 +39,31 @@ TEST(CurlHttpClient, RefusesALoopbackPeerWhenAsked) {
   EXPECT_EQ(allowed->status_code, 204);
 }
 
+// A socket listening on a free loopback port (written to `port`).
+int ListenOnLoopback(int* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  listen(fd, 8);
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
 // A loopback TCP port that completes connections (the kernel's backlog)
 // but never reads or answers: a server that took the request and hung.
 class SilentListener {
  public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    listen(fd_, 8);
-    socklen_t length = sizeof(address);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
+  SilentListener() : fd_(ListenOnLoopback(&port_)) {}
   ~SilentListener() { close(fd_); }
   int port() const { return port_; }
 
  private:
+  int port_ = 0;  // before fd_: its initializer writes it
   int fd_ = -1;
-  int port_ = 0;
 };
 
 TEST(CurlHttpClient, AnUnansweredRequestMayHaveBeenDelivered) {
@@ -99,16 +103,7 @@ TEST(CurlHttpClient, ARefusedConnectionDeliveredNothing) {
 // was lost.
 class DroppingServer {
  public:
-  DroppingServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-    listen(fd_, 8);
-    socklen_t length = sizeof(address);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+  DroppingServer() : fd_(ListenOnLoopback(&port_)) {
     acceptor_ = std::thread([this] { Accept(); });
   }
   ~DroppingServer() {
@@ -172,8 +167,8 @@ class DroppingServer {
     }
   }
 
+  int port_ = 0;  // before fd_: its initializer writes it
   int fd_ = -1;
-  int port_ = 0;
   std::atomic<int> triggers_{0};
   std::thread acceptor_;
   std::mutex mu_;

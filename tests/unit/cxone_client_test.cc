@@ -154,6 +154,9 @@ TEST_F(CxoneClientTest, TriggersAreInteractiveAndAwaitedForTheWholeCall) {
   // request_timeout is 5 s, max_call_duration 30 s.
   EXPECT_EQ(requests[1].timeout, absl::Seconds(30));
   EXPECT_EQ(requests[2].timeout, absl::Seconds(5));
+  // A trigger goes on a connection of its own (no resend by the client).
+  EXPECT_FALSE(requests[1].idempotent);
+  EXPECT_TRUE(requests[2].idempotent);
 }
 
 TEST_F(CxoneClientTest, MalformedStatusBodyIsRetriedWithinTheCall) {
@@ -325,21 +328,6 @@ TEST_F(CxoneClientTest, TriggerAnswered503IsRetriedAsNotHandled) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_FALSE(result->already_running);
   EXPECT_EQ(triggers.load(), 3);
-}
-
-TEST_F(CxoneClientTest, TriggersGoOnAConnectionOfTheirOwn) {
-  http_.On("/compile/c-1", [](const HttpRequest&) {
-    return Respond(200, R"({"status":"QUEUED"})");
-  });
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
-    return Respond(201, R"({"compileId":"c-1"})");
-  });
-  ASSERT_TRUE(client_.Trigger("main", nullptr).ok());
-  ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
-  auto requests = http_.requests();
-  ASSERT_EQ(requests.size(), 3u);  // token, trigger, status
-  EXPECT_FALSE(requests[1].idempotent);
-  EXPECT_TRUE(requests[2].idempotent);
 }
 
 TEST_F(CxoneClientTest, TriggerThatNeverLeftIsRetried) {
