@@ -392,7 +392,11 @@ TEST(FaultMatrix, OutageLongerThanTheGiveUpTimeoutIsNotATimeout) {
 }
 
 TEST(FaultMatrix, StuckCompileIsReportedThenGivenUp) {
-  auto options = FaultOptions({"--stuck-flows=wedged"});
+  // The healthy compile runs for a third of the stuck timeout: it must not
+  // look stuck even when a loaded machine sees its end a poll late (with
+  // the harness's 1.5 s it ran exactly as long as the stuck timeout).
+  auto options =
+      FaultOptions({"--stuck-flows=wedged", "--in-progress-ms=500"});
   options.server_args.insert(
       options.server_args.end(),
       {"--stuck-timeout=1500ms", "--give-up-timeout=3s"});
