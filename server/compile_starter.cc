@@ -195,6 +195,14 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
           "); nothing was started, retry later"));
     }
   }
+  // Drops the intent of a start that ends in an error: the caller was told,
+  // so the key is free for a retry and a restart does not trigger it.
+  auto forget_key = [&] {
+    if (journal_ == nullptr || key.empty()) return;
+    StoreBatch forget;
+    forget.forgotten_request_ids.push_back(key);
+    (void)journal_->Commit(std::move(forget));
+  };
   // What binds the key to the compile, in the compile's first commit; a key
   // of the gateway's own is done with once the compile is recorded.
   auto binding = [&](const std::string& compile_name) {
@@ -216,13 +224,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                {{"flow", flow_id},
                 {"code", absl::StatusCodeToString(triggered.status().code())},
                 {"error", std::string(triggered.status().message())}});
-    // The caller is told, so the key is free for its retry (a restart does
-    // not trigger it again behind the caller's back).
-    if (journal_ != nullptr && !key.empty()) {
-      StoreBatch forget;
-      forget.forgotten_request_ids.push_back(key);
-      (void)journal_->Commit(std::move(forget));
-    }
+    forget_key();
     if (upstream::MayHaveBeenDelivered(triggered.status())) {
       return absl::Status(
           triggered.status().code(),
@@ -256,11 +258,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
   if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
     if (absl::Status reused = CheckNotReused(*triggered, *existing, sent_at);
         !reused.ok()) {
-      if (journal_ != nullptr && !key.empty()) {
-        StoreBatch forget;  // nothing was started that the key could name
-        forget.forgotten_request_ids.push_back(key);
-        (void)journal_->Commit(std::move(forget));
-      }
+      forget_key();  // nothing the gateway follows can the key name
       return reused;
     }
     return attach(std::move(existing));
