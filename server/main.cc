@@ -12,172 +12,40 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "common/redactor.h"
+#include "common/worker_pool.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "server/audit_log.h"
-#include "server/compile_outcomes.h"
-#include "server/compile_service.h"
-#include "server/compile_starter.h"
-#include "server/gateway_metrics.h"
-#include "server/health_monitor.h"
-#include "server/job_registry.h"
-#include "server/poll_scheduler.h"
-#include "server/protobuf_log.h"
-#include "server/request_id_index.h"
-#include "server/retention_sweeper.h"
+#include "server/api/compile_service.h"
+#include "server/api/webhook_service.h"
+#include "server/http/curl_http_client.h"
+#include "server/jobs/compile_starter.h"
+#include "server/jobs/job_registry.h"
+#include "server/jobs/poll_scheduler.h"
+#include "server/jobs/request_id_index.h"
+#include "server/jobs/retention_sweeper.h"
+#include "server/jobs/state_recovery.h"
+#include "server/metric_catalog.h"
+#include "server/ops/audit_log.h"
+#include "server/ops/compile_outcomes.h"
+#include "server/ops/gateway_metrics.h"
+#include "server/ops/health_monitor.h"
+#include "server/ops/protobuf_log.h"
 #include "server/server_config.h"
-#include "server/state_recovery.h"
 #include "server/store/group_committer.h"
 #include "server/store/sqlite_store.h"
 #include "server/upstream/budgeted_http_client.h"
-#include "server/upstream/curl_http_client.h"
 #include "server/upstream/cxone_client.h"
 #include "server/upstream/rate_budget.h"
-#include "server/watch_dispatcher.h"
-#include "server/watcher_set.h"
-#include "server/webhook_service.h"
+#include "server/watch/watch_dispatcher.h"
+#include "server/watch/watcher_set.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_dispatcher.h"
 #include "server/webhooks/webhook_outbox.h"
-#include "server/worker_pool.h"
 
 namespace cxone {
 namespace {
-
-// What the metrics read, owned by Run().
-struct MetricSources {
-  WatcherSet* watchers;
-  PollScheduler* scheduler;
-  upstream::RateBudget* budget;
-  upstream::BudgetedHttpClient* http;
-  upstream::TokenCache* tokens;
-  CompileStarter* starter;
-  CompileOutcomes* outcomes;
-  WatchDispatcher* watch_dispatcher;
-  GroupCommitter* journal;      // may be null
-  WebhookDispatcher* webhooks;  // may be null
-};
-
-// Every metric /metrics serves. Names follow Prometheus conventions: units
-// in the name, _total for counters.
-void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
-  metrics.AddGauge("cxone_gateway_live_watchers", "Open WatchCompile streams.",
-                   [w = from.watchers] { return w->size(); });
-  metrics.AddGauge("cxone_gateway_live_compiles",
-                   "Compiles being polled (not yet terminal).",
-                   [s = from.scheduler] { return s->live_compiles(); });
-  metrics.AddGauge("cxone_gateway_upstream_in_flight",
-                   "Upstream HTTP requests in flight.",
-                   [b = from.budget] { return b->in_flight(); });
-  metrics.AddGauge(
-      "cxone_gateway_upstream_rate_limit_rps",
-      "The pace the gateway allows itself towards CXone now, requests per "
-      "second: below --account-rps-limit, lowered after a 429, climbing back "
-      "slowly.",
-      [b = from.budget] { return b->current_rate(); });
-  metrics.AddGauge("cxone_gateway_trigger_queue_depth",
-                   "StartCompile calls waiting to trigger CXone.",
-                   [s = from.starter] { return s->pending_starts(); });
-  metrics.AddCounters("cxone_gateway_upstream_requests_total",
-                      "Requests to CXone by operation and HTTP status "
-                      "(\"error\": no answer).",
-                      {"operation", "code"},
-                      [h = from.http] { return h->requests(); });
-  metrics.AddCounters("cxone_gateway_upstream_throttled_total",
-                      "429 answers from CXone.", {}, [h = from.http] {
-                        return GatewayMetrics::Samples{{{}, h->throttled()}};
-                      });
-  metrics.AddCounters(
-      "cxone_gateway_upstream_paused_seconds_total",
-      "Seconds of Retry-After pauses begun.", {}, [h = from.http] {
-        return GatewayMetrics::Samples{{{}, h->paused_seconds()}};
-      });
-  metrics.AddCounters(
-      "cxone_gateway_upstream_reused_compile_ids_total",
-      "Triggers CXone answered with the id of a compile the gateway already "
-      "knew as another (refused with ABORTED).",
-      {}, [s = from.starter] {
-        return GatewayMetrics::Samples{
-            {{}, static_cast<double>(s->reused_compile_ids())}};
-      });
-  metrics.AddCounters("cxone_gateway_token_refreshes_total",
-                      "OAuth2 token requests by result.", {"result"},
-                      [t = from.tokens] { return t->refreshes(); });
-  metrics.AddCounters("cxone_gateway_compiles_finished_total",
-                      "Compiles that reached a terminal state, by state.",
-                      {"state"}, [o = from.outcomes] { return o->finished(); });
-  metrics.AddHistograms("cxone_gateway_compile_duration_seconds",
-                        "From start to terminal event, by outcome.",
-                        {"outcome"},
-                        [o = from.outcomes] { return o->durations(); });
-  metrics.AddCounters("cxone_gateway_watch_events_sent_total",
-                      "Logged events written to WatchCompile streams.", {},
-                      [d = from.watch_dispatcher] {
-                        return GatewayMetrics::Samples{
-                            {{}, static_cast<double>(d->events_sent())}};
-                      });
-  if (from.journal != nullptr) {
-    metrics.AddHistograms(
-        "cxone_gateway_store_commit_duration_seconds",
-        "State store transactions.", {}, [j = from.journal] {
-          return GatewayMetrics::Histograms{{{}, j->commit_seconds()}};
-        });
-  }
-  if (from.webhooks == nullptr) return;
-  auto per_endpoint =
-      [w = from.webhooks](
-          std::function<double(const WebhookDispatcher::EndpointStats&)> read) {
-        return [w, read] {
-          GatewayMetrics::Samples samples;
-          for (const auto& [name, stats] : w->Stats()) {
-            samples[{name}] = read(stats);
-          }
-          return samples;
-        };
-      };
-  metrics.AddCounters(
-      "cxone_gateway_webhook_deliveries_total",
-      "Webhook delivery attempts by endpoint and result.",
-      {"endpoint", "result"}, [w = from.webhooks] {
-        GatewayMetrics::Samples samples;
-        for (const auto& [name, stats] : w->Stats()) {
-          samples[{name, "delivered"}] = static_cast<double>(stats.delivered);
-          samples[{name, "failed"}] =
-              static_cast<double>(stats.failed_attempts);
-          samples[{name, "dead_lettered"}] =
-              static_cast<double>(stats.dead_letters);
-        }
-        return samples;
-      });
-  metrics.AddGauges(
-      "cxone_gateway_webhook_outbox_depth",
-      "Webhook deliveries waiting or in flight, by endpoint.", {"endpoint"},
-      per_endpoint([](const auto& stats) {
-        return static_cast<double>(stats.waiting + stats.in_flight);
-      }));
-  metrics.AddCounters("cxone_gateway_webhook_dead_letters_total",
-                      "Webhook deliveries dead-lettered, by endpoint.",
-                      {"endpoint"}, per_endpoint([](const auto& stats) {
-                        return static_cast<double>(stats.dead_letters);
-                      }));
-  metrics.AddGauges("cxone_gateway_webhook_endpoint_disabled",
-                    "1 while a receiver has disabled the endpoint (410).",
-                    {"endpoint"}, per_endpoint([](const auto& stats) {
-                      return stats.disabled ? 1.0 : 0.0;
-                    }));
-  metrics.AddCounters("cxone_gateway_webhook_endpoint_disabled_total",
-                      "Times a receiver disabled the endpoint (410 Gone).",
-                      {"endpoint"}, per_endpoint([](const auto& stats) {
-                        return static_cast<double>(stats.disabled_count);
-                      }));
-  metrics.AddCounters("cxone_gateway_webhook_endpoint_enabled_total",
-                      "Times a replay enabled the endpoint again.",
-                      {"endpoint"}, per_endpoint([](const auto& stats) {
-                        return static_cast<double>(stats.enabled_count);
-                      }));
-}
 
 // Logs why the server cannot start, tells the operator on stderr, and
 // returns the exit code.
@@ -246,7 +114,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   std::unique_ptr<GroupCommitter> journal;
   // Webhooks: their own HTTP client (never the CXone budget), the outbox
   // that writes deliveries with their events, the dispatcher that sends.
-  upstream::CurlHttpClient webhook_http;
+  http::CurlHttpClient webhook_http;
   std::unique_ptr<WebhookDispatcher> webhook_dispatcher;
   std::unique_ptr<WebhookOutbox> webhook_outbox;
   if (store != nullptr) {
@@ -264,7 +132,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
 
   // Every upstream request — token, trigger, status — goes through the
   // budgeted client, so none can bypass the account's rate budget.
-  upstream::CurlHttpClient curl;
+  http::CurlHttpClient curl;
   upstream::RateBudget budget(config.budget, &clock);
   upstream::BudgetedHttpClient http(&curl, &budget, config.retry_after, &clock,
                                     &log);

@@ -11,7 +11,8 @@ constexpr absl::Duration kMinPause = absl::Milliseconds(100);
 
 }  // namespace
 
-BudgetedHttpClient::BudgetedHttpClient(HttpClient* inner, RateBudget* budget,
+BudgetedHttpClient::BudgetedHttpClient(http::HttpClient* inner,
+                                       RateBudget* budget,
                                        RetryAfterPolicy policy, Clock* clock,
                                        JsonLog* log)
     : inner_(inner),
@@ -20,8 +21,8 @@ BudgetedHttpClient::BudgetedHttpClient(HttpClient* inner, RateBudget* budget,
       clock_(clock),
       log_(log) {}
 
-absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
-    const HttpRequest& request) {
+absl::StatusOr<http::HttpResponse> BudgetedHttpClient::Send(
+    const http::HttpRequest& request) {
   absl::StatusOr<RateBudget::Permit> permit =
       budget_->Acquire(request.priority, request.deadline);
   // A 429 seen by another request between our permit and our send pauses
@@ -31,7 +32,7 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
     permit = budget_->Acquire(request.priority, request.deadline);
   }
   if (!permit.ok()) return permit.status();
-  HttpRequest bounded = request;
+  http::HttpRequest bounded = request;
   // Time spent waiting for the budget comes out of the request's own time.
   bounded.timeout = std::min(request.timeout, request.deadline - clock_->Now());
   // curl reads a timeout below a millisecond as "no timeout at all".
@@ -40,7 +41,7 @@ absl::StatusOr<HttpResponse> BudgetedHttpClient::Send(
         "the request's deadline passed while it waited for the upstream "
         "budget");
   }
-  absl::StatusOr<HttpResponse> response = inner_->Send(bounded);
+  absl::StatusOr<http::HttpResponse> response = inner_->Send(bounded);
   requests_.Add({request.operation.empty() ? "other" : request.operation,
                  response.ok() ? absl::StrCat(response->status_code)
                                : std::string("error")});

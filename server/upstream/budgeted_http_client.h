@@ -17,7 +17,7 @@
 #include "common/clock.h"
 #include "common/counter_set.h"
 #include "common/json_log.h"
-#include "server/upstream/http_client.h"
+#include "server/http/http_client.h"
 #include "server/upstream/rate_budget.h"
 
 namespace cxone::upstream {
@@ -27,17 +27,18 @@ struct RetryAfterPolicy {
   absl::Duration max_pause = absl::Minutes(5);
 };
 
-class BudgetedHttpClient final : public HttpClient {
+class BudgetedHttpClient final : public http::HttpClient {
  public:
   // All pointers must outlive the client.
-  BudgetedHttpClient(HttpClient* inner, RateBudget* budget,
+  BudgetedHttpClient(http::HttpClient* inner, RateBudget* budget,
                      RetryAfterPolicy policy, Clock* clock, JsonLog* log);
   BudgetedHttpClient(const BudgetedHttpClient&) = delete;
   BudgetedHttpClient& operator=(const BudgetedHttpClient&) = delete;
 
   // As HttpClient::Send; waiting for the budget counts against the
   // request's `deadline` (DeadlineExceeded when it passes first).
-  absl::StatusOr<HttpResponse> Send(const HttpRequest& request) override;
+  absl::StatusOr<http::HttpResponse> Send(
+      const http::HttpRequest& request) override;
 
   // Requests sent, by {operation, HTTP status or "error"}; 429s received;
   // seconds of Retry-After pauses begun. For metrics.
@@ -48,7 +49,7 @@ class BudgetedHttpClient final : public HttpClient {
   double paused_seconds() const { return paused_seconds_.load(); }
 
  private:
-  HttpClient* const inner_;
+  http::HttpClient* const inner_;
   RateBudget* const budget_;
   const RetryAfterPolicy policy_;
   Clock* const clock_;

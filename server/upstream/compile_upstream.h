@@ -15,7 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
-#include "server/upstream/http_client.h"
+#include "server/http/http_client.h"
 #include "server/upstream/upstream_types.h"
 
 namespace cxone::upstream {

@@ -13,7 +13,7 @@ bool IsTransient(const absl::Status& status) {
 }
 
 // The answer to a 4xx that no call handles specially.
-absl::Status OtherClientError(const HttpResponse& response,
+absl::Status OtherClientError(const http::HttpResponse& response,
                               absl::string_view what,
                               const Redactor& redactor) {
   std::string message =
@@ -27,7 +27,7 @@ absl::Status OtherClientError(const HttpResponse& response,
 
 }  // namespace
 
-CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
+CxoneClient::CxoneClient(CxoneClientConfig config, http::HttpClient* http,
                          TokenCache* tokens, Backoff* backoff, Clock* clock,
                          JsonLog* log, const Redactor* redactor)
     : config_(std::move(config)),
@@ -38,10 +38,10 @@ CxoneClient::CxoneClient(CxoneClientConfig config, HttpClient* http,
       log_(log),
       redactor_(redactor) {}
 
-absl::StatusOr<HttpResponse> CxoneClient::Call(
+absl::StatusOr<http::HttpResponse> CxoneClient::Call(
     const std::string& method, const std::string& path, const std::string& body,
-    RequestPriority priority, absl::string_view what, const Validator& validate,
-    bool may_repeat) {
+    http::RequestPriority priority, absl::string_view what,
+    const Validator& validate, bool may_repeat) {
   const int max_attempts = std::max(1, backoff_->policy().max_attempts);
   const absl::Time deadline = clock_->Now() + config_.max_call_duration;
   bool reauthenticated = false;
@@ -65,7 +65,7 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
       if (!IsTransient(token.status())) return token.status();
       last_failure = token.status();
     } else {
-      HttpRequest request;
+      http::HttpRequest request;
       request.operation = method == "POST" ? "trigger" : "status";
       request.method = method;
       request.url = absl::StrCat(config_.base_url, path);
@@ -83,15 +83,16 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
         request.headers.emplace_back("Content-Type", "application/json");
         request.body = body;
       }
-      absl::StatusOr<HttpResponse> response = http_->Send(request);
+      absl::StatusOr<http::HttpResponse> response = http_->Send(request);
       if (!response.ok() && absl::IsCancelled(response.status())) {
         return absl::UnavailableError("the gateway is shutting down");
       }
       if (!response.ok() && !may_repeat &&
-          MayHaveBeenDelivered(response.status())) {
-        return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
-            "CXone did not answer the request to ", what,
-            ", which may have reached it: ", response.status().message())));
+          http::MayHaveBeenDelivered(response.status())) {
+        return http::MarkMayHaveBeenDelivered(
+            absl::UnavailableError(absl::StrCat(
+                "CXone did not answer the request to ", what,
+                ", which may have reached it: ", response.status().message())));
       }
       if (!response.ok()) {
         last_failure = response.status();
@@ -122,7 +123,7 @@ absl::StatusOr<HttpResponse> CxoneClient::Call(
         // failed while being handled; 502, 504: a proxy lost the answer)
         // may come after CXone acted on it.
         if (!may_repeat && response->status_code != 503) {
-          return MarkMayHaveBeenDelivered(last_failure);
+          return http::MarkMayHaveBeenDelivered(last_failure);
         }
       } else if (response->status_code / 100 == 2 && validate) {
         absl::Status valid = validate(*response);
@@ -159,7 +160,7 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
   const std::string what =
       absl::StrCat("start compiling flow \"", flow_id, "\"");
   absl::StatusOr<TriggerResult> first = TriggerOnce(flow_id, body.dump(), what);
-  if (first.ok() || !MayHaveBeenDelivered(first.status())) return first;
+  if (first.ok() || !http::MayHaveBeenDelivered(first.status())) return first;
   // The request may have started a compile whose answer never reached us.
   // Ask again: if it did, the compile is running and CXone's 409 names it.
   log_->Warn(
@@ -178,7 +179,7 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
   }
   // Whatever stopped the second request, the first may have started a
   // compile: the outcome stays unknown, and nothing more is sent.
-  return MarkMayHaveBeenDelivered(absl::UnavailableError(
+  return http::MarkMayHaveBeenDelivered(absl::UnavailableError(
       absl::StrCat("the outcome of the request to ", what,
                    " is unknown: CXone may have started a compile (",
                    first.status().message(), "), and asking again failed (",
@@ -188,9 +189,9 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
 absl::StatusOr<TriggerResult> CxoneClient::TriggerOnce(
     const std::string& flow_id, const std::string& body,
     const std::string& what) {
-  absl::StatusOr<HttpResponse> response =
-      Call("POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"), body,
-           RequestPriority::kInteractive, what, nullptr, /*may_repeat=*/false);
+  absl::StatusOr<http::HttpResponse> response = Call(
+      "POST", absl::StrCat("/api/v2/flows/", flow_id, "/compile"), body,
+      http::RequestPriority::kInteractive, what, nullptr, /*may_repeat=*/false);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:
@@ -200,9 +201,10 @@ absl::StatusOr<TriggerResult> CxoneClient::TriggerOnce(
           ParseTriggerResponse(response->body, *redactor_);
       if (!result.ok()) {
         // CXone started a compile whose id we cannot read.
-        return MarkMayHaveBeenDelivered(absl::UnavailableError(absl::StrCat(
-            "CXone accepted the request to ", what,
-            " but its answer could not be read: ", result.status().message())));
+        return http::MarkMayHaveBeenDelivered(absl::UnavailableError(
+            absl::StrCat("CXone accepted the request to ", what,
+                         " but its answer could not be read: ",
+                         result.status().message())));
       }
       return result;
     }
@@ -235,13 +237,13 @@ absl::StatusOr<CompileStatus> CxoneClient::GetStatus(
                                         "\" of flow \"", flow_id, "\"");
   // A malformed body is transient: retried like a 5xx, within this call.
   absl::StatusOr<CompileStatus> parsed;
-  auto parse = [this, &parsed](const HttpResponse& response) {
+  auto parse = [this, &parsed](const http::HttpResponse& response) {
     parsed = ParseStatusResponse(response.body, *redactor_);
     return parsed.status();
   };
-  absl::StatusOr<HttpResponse> response = Call(
+  absl::StatusOr<http::HttpResponse> response = Call(
       "GET", absl::StrCat("/api/v2/flows/", flow_id, "/compile/", compile_id),
-      "", RequestPriority::kBackground, what, parse, /*may_repeat=*/true);
+      "", http::RequestPriority::kBackground, what, parse, /*may_repeat=*/true);
   if (!response.ok()) return response.status();
   switch (response->status_code) {
     case 200:

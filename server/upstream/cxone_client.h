@@ -41,8 +41,8 @@
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "nlohmann/json.hpp"
+#include "server/http/http_client.h"
 #include "server/upstream/compile_upstream.h"
-#include "server/upstream/http_client.h"
 #include "server/upstream/token_cache.h"
 #include "server/upstream/upstream_types.h"
 
@@ -61,8 +61,8 @@ struct CxoneClientConfig {
 class CxoneClient final : public CompileUpstream {
  public:
   // All pointers must outlive the client.
-  CxoneClient(CxoneClientConfig config, HttpClient* http, TokenCache* tokens,
-              Backoff* backoff, Clock* clock, JsonLog* log,
+  CxoneClient(CxoneClientConfig config, http::HttpClient* http,
+              TokenCache* tokens, Backoff* backoff, Clock* clock, JsonLog* log,
               const Redactor* redactor);
   CxoneClient(const CxoneClient&) = delete;
   CxoneClient& operator=(const CxoneClient&) = delete;
@@ -92,7 +92,7 @@ class CxoneClient final : public CompileUpstream {
 
  private:
   // Checks a 2xx answer; a non-OK (Unavailable) result makes it transient.
-  using Validator = std::function<absl::Status(const HttpResponse&)>;
+  using Validator = std::function<absl::Status(const http::HttpResponse&)>;
 
   // Sends an authenticated request and returns the first answer that is
   // neither transient nor a 401 to be retried; see the class comment.
@@ -108,15 +108,13 @@ class CxoneClient final : public CompileUpstream {
   // have reached CXone: Call returns that failure, marked
   // MayHaveBeenDelivered, and waits for its answer up to the call's
   // deadline rather than `request_timeout`.
-  absl::StatusOr<HttpResponse> Call(const std::string& method,
-                                    const std::string& path,
-                                    const std::string& body,
-                                    RequestPriority priority,
-                                    absl::string_view what,
-                                    const Validator& validate, bool may_repeat);
+  absl::StatusOr<http::HttpResponse> Call(
+      const std::string& method, const std::string& path,
+      const std::string& body, http::RequestPriority priority,
+      absl::string_view what, const Validator& validate, bool may_repeat);
 
   const CxoneClientConfig config_;
-  HttpClient* const http_;
+  http::HttpClient* const http_;
   TokenCache* const tokens_;
   Backoff* const backoff_;
   Clock* const clock_;

@@ -89,7 +89,7 @@ int64_t RateBudget::InWindow() const {
   return in_flight_ + static_cast<int64_t>(recent_ends_.size());
 }
 
-RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
+RateBudget::Attempt RateBudget::TryAcquireLocked(http::RequestPriority priority,
                                                  absl::Time now) {
   Attempt attempt;
   if (now < paused_until_) {
@@ -100,14 +100,14 @@ RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
   PruneWindow(now);
   const bool background_has_its_turn =
       interactive_streak_ >= config_.background_share_every;
-  if (priority == RequestPriority::kBackground && interactive_waiting_ > 0 &&
-      !background_has_its_turn) {
+  if (priority == http::RequestPriority::kBackground &&
+      interactive_waiting_ > 0 && !background_has_its_turn) {
     // Yield to the waiting interactive request; Acquire() waits for it.
     attempt.retry_at = absl::InfiniteFuture();
     return attempt;
   }
-  if (priority == RequestPriority::kInteractive && background_waiting_ > 0 &&
-      background_has_its_turn) {
+  if (priority == http::RequestPriority::kInteractive &&
+      background_waiting_ > 0 && background_has_its_turn) {
     attempt.retry_at = absl::InfiniteFuture();
     return attempt;
   }
@@ -137,7 +137,7 @@ RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
   }
   tokens_ -= 1.0;
   ++in_flight_;
-  if (priority == RequestPriority::kBackground) {
+  if (priority == http::RequestPriority::kBackground) {
     interactive_streak_ = 0;
   } else if (background_waiting_ > 0) {
     ++interactive_streak_;
@@ -147,14 +147,14 @@ RateBudget::Attempt RateBudget::TryAcquireLocked(RequestPriority priority,
   return attempt;
 }
 
-RateBudget::Attempt RateBudget::TryAcquire(RequestPriority priority) {
+RateBudget::Attempt RateBudget::TryAcquire(http::RequestPriority priority) {
   absl::MutexLock lock(&mu_);
   return TryAcquireLocked(priority, clock_->Now());
 }
 
-absl::StatusOr<RateBudget::Permit> RateBudget::Acquire(RequestPriority priority,
-                                                       absl::Time deadline) {
-  int64_t& waiting = priority == RequestPriority::kInteractive
+absl::StatusOr<RateBudget::Permit> RateBudget::Acquire(
+    http::RequestPriority priority, absl::Time deadline) {
+  int64_t& waiting = priority == http::RequestPriority::kInteractive
                          ? interactive_waiting_
                          : background_waiting_;
   absl::MutexLock lock(&mu_);
@@ -289,10 +289,10 @@ int64_t RateBudget::in_flight() const {
   return in_flight_;
 }
 
-int64_t RateBudget::waiting(RequestPriority priority) const {
+int64_t RateBudget::waiting(http::RequestPriority priority) const {
   absl::MutexLock lock(&mu_);
-  return priority == RequestPriority::kInteractive ? interactive_waiting_
-                                                   : background_waiting_;
+  return priority == http::RequestPriority::kInteractive ? interactive_waiting_
+                                                         : background_waiting_;
 }
 
 void RateBudget::AddPauseListener(PauseListener* listener) {

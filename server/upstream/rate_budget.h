@@ -46,7 +46,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
-#include "server/upstream/http_client.h"
+#include "server/http/http_client.h"
 
 namespace cxone::upstream {
 
@@ -121,11 +121,12 @@ class RateBudget {
 
   // Takes a permit if one is available now. A background request is refused
   // while an interactive one is waiting in Acquire().
-  Attempt TryAcquire(RequestPriority priority);
+  Attempt TryAcquire(http::RequestPriority priority);
 
   // Waits for a permit until `deadline`; DeadlineExceeded if none came,
   // Cancelled after Shutdown(). May block: never call from a gRPC reactor.
-  absl::StatusOr<Permit> Acquire(RequestPriority priority, absl::Time deadline);
+  absl::StatusOr<Permit> Acquire(http::RequestPriority priority,
+                                 absl::Time deadline);
 
   // Refuses every later Acquire() and wakes those waiting (Cancelled), so
   // that shutdown never waits out a rate limit or a Retry-After pause.
@@ -156,7 +157,7 @@ class RateBudget {
 
   int64_t in_flight() const;
   // Requests of `priority` waiting in Acquire() now.
-  int64_t waiting(RequestPriority priority) const;
+  int64_t waiting(http::RequestPriority priority) const;
   // The configuration, with `burst` resolved to the depth in effect.
   const RateBudgetConfig& config() const { return config_; }
 
@@ -173,7 +174,7 @@ class RateBudget {
   void PruneWindow(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Requests in the window: in flight, or answered within the window.
   int64_t InWindow() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  Attempt TryAcquireLocked(RequestPriority priority, absl::Time now)
+  Attempt TryAcquireLocked(http::RequestPriority priority, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Release();
 

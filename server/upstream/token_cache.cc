@@ -40,7 +40,7 @@ std::string BasicCredentials(const TokenEndpointConfig& config) {
 
 }  // namespace
 
-TokenCache::TokenCache(TokenEndpointConfig config, HttpClient* http,
+TokenCache::TokenCache(TokenEndpointConfig config, http::HttpClient* http,
                        Clock* clock, Redactor* redactor)
     : config_(std::move(config)),
       http_(http),
@@ -159,12 +159,12 @@ std::string TokenCache::RequestBody() const {
 }
 
 absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
-  HttpRequest request;
+  http::HttpRequest request;
   request.operation = "token";
   request.method = "POST";
   request.url = config_.url;
   request.timeout = config_.request_timeout;
-  request.priority = RequestPriority::kInteractive;
+  request.priority = http::RequestPriority::kInteractive;
   request.deadline = std::min(deadline, clock_->Now() + config_.max_wait);
   request.headers.emplace_back("Content-Type",
                                "application/x-www-form-urlencoded");
@@ -179,7 +179,7 @@ absl::StatusOr<std::string> TokenCache::Fetch(absl::Time deadline) {
     absl::MutexLock lock(&mu_);
     ++fetch_count_;
   }
-  absl::StatusOr<HttpResponse> response = http_->Send(request);
+  absl::StatusOr<http::HttpResponse> response = http_->Send(request);
   if (!response.ok()) {
     if (absl::IsCancelled(response.status())) return response.status();
     return absl::UnavailableError(absl::StrCat(

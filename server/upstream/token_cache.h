@@ -34,7 +34,7 @@
 #include "common/clock.h"
 #include "common/counter_set.h"
 #include "common/redactor.h"
-#include "server/upstream/http_client.h"
+#include "server/http/http_client.h"
 
 namespace cxone::upstream {
 
@@ -65,7 +65,7 @@ struct TokenEndpointConfig {
 class TokenCache {
  public:
   // `http`, `clock` and `redactor` must outlive the cache.
-  TokenCache(TokenEndpointConfig config, HttpClient* http, Clock* clock,
+  TokenCache(TokenEndpointConfig config, http::HttpClient* http, Clock* clock,
              Redactor* redactor);
   TokenCache(const TokenCache&) = delete;
   TokenCache& operator=(const TokenCache&) = delete;
@@ -105,7 +105,7 @@ class TokenCache {
   std::string RequestBody() const;
 
   const TokenEndpointConfig config_;
-  HttpClient* const http_;
+  http::HttpClient* const http_;
   Clock* const clock_;
   Redactor* const redactor_;
 

@@ -15,7 +15,7 @@ constexpr char kUserAgent[] = "cxone-compile-gateway-webhooks/1";
 
 WebhookDispatcher::WebhookDispatcher(const WebhooksConfig* config,
                                      GroupCommitter* journal, Store* store,
-                                     upstream::HttpClient* http, Clock* clock,
+                                     http::HttpClient* http, Clock* clock,
                                      JsonLog* log, uint64_t seed,
                                      AuditLog* audit)
     : config_(config),
@@ -181,7 +181,7 @@ void WebhookDispatcher::Attempt(Endpoint* endpoint, StoredDelivery delivery) {
            absl::StrCat("cannot sign: ", signature.status().message()));
     return;
   }
-  upstream::HttpRequest request;
+  http::HttpRequest request;
   request.method = "POST";
   request.url = config.url;
   request.headers = {{"Content-Type", "application/json"},
@@ -192,7 +192,7 @@ void WebhookDispatcher::Attempt(Endpoint* endpoint, StoredDelivery delivery) {
   request.body = delivery.body;
   request.timeout = config.timeout;
   request.refuse_loopback = !config_->allow_loopback;
-  absl::StatusOr<upstream::HttpResponse> response = http_->Send(request);
+  absl::StatusOr<http::HttpResponse> response = http_->Send(request);
   if (!response.ok()) {
     Settle(endpoint, std::move(delivery), Outcome::kRetry,
            std::string(response.status().message()));

@@ -37,12 +37,12 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/json_log.h"
-#include "server/audit_log.h"
+#include "common/worker_pool.h"
+#include "server/http/http_client.h"
+#include "server/ops/audit_log.h"
 #include "server/store/group_committer.h"
-#include "server/upstream/http_client.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_outbox.h"
-#include "server/worker_pool.h"
 
 namespace cxone {
 
@@ -64,7 +64,7 @@ class WebhookDispatcher final : public DeliverySink {
   // queries and replays, `journal` records every outcome.
   // `audit` (may be null) records endpoints disabled and enabled.
   WebhookDispatcher(const WebhooksConfig* config, GroupCommitter* journal,
-                    Store* store, upstream::HttpClient* http, Clock* clock,
+                    Store* store, http::HttpClient* http, Clock* clock,
                     JsonLog* log, uint64_t seed, AuditLog* audit = nullptr);
   WebhookDispatcher(const WebhookDispatcher&) = delete;
   WebhookDispatcher& operator=(const WebhookDispatcher&) = delete;
@@ -131,7 +131,7 @@ class WebhookDispatcher final : public DeliverySink {
   const WebhooksConfig* const config_;
   GroupCommitter* const journal_;
   Store* const store_;
-  upstream::HttpClient* const http_;
+  http::HttpClient* const http_;
   Clock* const clock_;
   JsonLog* const log_;
   AuditLog* const audit_;

@@ -15,22 +15,22 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "server/upstream/http_client.h"
+#include "server/http/http_client.h"
 
 namespace cxone::testing {
 
-class FakeHttpClient final : public upstream::HttpClient {
+class FakeHttpClient final : public http::HttpClient {
  public:
-  using Handler = std::function<absl::StatusOr<upstream::HttpResponse>(
-      const upstream::HttpRequest&)>;
+  using Handler = std::function<absl::StatusOr<http::HttpResponse>(
+      const http::HttpRequest&)>;
 
   void On(std::string url_part, Handler handler) {
     absl::MutexLock lock(&mu_);
     handlers_.emplace_back(std::move(url_part), std::move(handler));
   }
 
-  absl::StatusOr<upstream::HttpResponse> Send(
-      const upstream::HttpRequest& request) override {
+  absl::StatusOr<http::HttpResponse> Send(
+      const http::HttpRequest& request) override {
     Handler handler;
     {
       absl::MutexLock lock(&mu_);
@@ -47,7 +47,7 @@ class FakeHttpClient final : public upstream::HttpClient {
     return handler(request);
   }
 
-  std::vector<upstream::HttpRequest> requests() const {
+  std::vector<http::HttpRequest> requests() const {
     absl::MutexLock lock(&mu_);
     return requests_;
   }
@@ -64,14 +64,14 @@ class FakeHttpClient final : public upstream::HttpClient {
  private:
   mutable absl::Mutex mu_;
   std::vector<std::pair<std::string, Handler>> handlers_ ABSL_GUARDED_BY(mu_);
-  std::vector<upstream::HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<http::HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
 };
 
 // A response with `code`, a JSON `body` and optional headers.
-inline upstream::HttpResponse Respond(
+inline http::HttpResponse Respond(
     int code, std::string body,
     std::map<std::string, std::string> headers = {}) {
-  upstream::HttpResponse response;
+  http::HttpResponse response;
   response.status_code = code;
   response.body = std::move(body);
   response.headers = std::move(headers);

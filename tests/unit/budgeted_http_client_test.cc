@@ -21,8 +21,8 @@ class BudgetedHttpClientTest : public ::testing::Test {
         client_(&http_, &budget_, {absl::Seconds(5), absl::Seconds(60)},
                 &clock_, &log_) {}
 
-  HttpRequest Get(std::string url) {
-    HttpRequest request;
+  http::HttpRequest Get(std::string url) {
+    http::HttpRequest request;
     request.method = "GET";
     request.url = std::move(url);
     request.deadline = clock_.Now() + absl::Minutes(10);
@@ -38,10 +38,11 @@ class BudgetedHttpClientTest : public ::testing::Test {
 };
 
 TEST_F(BudgetedHttpClientTest, TooManyRequestsPausesTheWholeAccount) {
-  http_.On("/limited", [](const HttpRequest&) {
+  http_.On("/limited", [](const http::HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", "7"}});
   });
-  http_.On("/other", [](const HttpRequest&) { return Respond(200, "{}"); });
+  http_.On("/other",
+           [](const http::HttpRequest&) { return Respond(200, "{}"); });
   const absl::Time start = clock_.Now();
   ASSERT_TRUE(client_.Send(Get("http://x/limited")).ok());
   EXPECT_EQ(budget_.paused_until(), start + absl::Seconds(7));
@@ -51,7 +52,7 @@ TEST_F(BudgetedHttpClientTest, TooManyRequestsPausesTheWholeAccount) {
 }
 
 TEST_F(BudgetedHttpClientTest, TooManyRequestsLowersTheBudgetsPace) {
-  http_.On("/limited", [](const HttpRequest&) {
+  http_.On("/limited", [](const http::HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", "2"}});
   });
   const double before = budget_.current_rate();
@@ -64,7 +65,7 @@ TEST_F(BudgetedHttpClientTest, HttpDateRetryAfterIsHonoured) {
   const std::string date =
       absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT",
                        clock_.Now() + absl::Seconds(30), absl::UTCTimeZone());
-  http_.On("/limited", [date](const HttpRequest&) {
+  http_.On("/limited", [date](const http::HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", date}});
   });
   const absl::Time start = clock_.Now();
@@ -73,7 +74,7 @@ TEST_F(BudgetedHttpClientTest, HttpDateRetryAfterIsHonoured) {
 }
 
 TEST_F(BudgetedHttpClientTest, MalformedRetryAfterPausesForTheDefault) {
-  http_.On("/limited", [](const HttpRequest&) {
+  http_.On("/limited", [](const http::HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", "soon-ish"}});
   });
   const absl::Time start = clock_.Now();
@@ -82,7 +83,7 @@ TEST_F(BudgetedHttpClientTest, MalformedRetryAfterPausesForTheDefault) {
 }
 
 TEST_F(BudgetedHttpClientTest, HugeRetryAfterIsCapped) {
-  http_.On("/limited", [](const HttpRequest&) {
+  http_.On("/limited", [](const http::HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", "86400"}});
   });
   const absl::Time start = clock_.Now();
@@ -91,7 +92,7 @@ TEST_F(BudgetedHttpClientTest, HugeRetryAfterIsCapped) {
 }
 
 TEST_F(BudgetedHttpClientTest, ZeroRetryAfterStillPausesBriefly) {
-  http_.On("/limited", [](const HttpRequest&) {
+  http_.On("/limited", [](const http::HttpRequest&) {
     return Respond(429, "{}", {{"retry-after", "0"}});
   });
   const absl::Time start = clock_.Now();
@@ -100,26 +101,27 @@ TEST_F(BudgetedHttpClientTest, ZeroRetryAfterStillPausesBriefly) {
 }
 
 TEST_F(BudgetedHttpClientTest, SubMillisecondTimeLeftIsADeadlineNotNoTimeout) {
-  http_.On("/any", [](const HttpRequest&) { return Respond(200, "{}"); });
-  HttpRequest request = Get("http://x/any");
+  http_.On("/any", [](const http::HttpRequest&) { return Respond(200, "{}"); });
+  http::HttpRequest request = Get("http://x/any");
   request.deadline = clock_.Now() + absl::Microseconds(500);
   EXPECT_TRUE(absl::IsDeadlineExceeded(client_.Send(request).status()));
   EXPECT_EQ(http_.requests().size(), 0u);
 }
 
 TEST_F(BudgetedHttpClientTest, DeadlinePassingDuringAPauseFailsWithoutSending) {
-  http_.On("/any", [](const HttpRequest&) { return Respond(200, "{}"); });
+  http_.On("/any", [](const http::HttpRequest&) { return Respond(200, "{}"); });
   budget_.PauseUntil(clock_.Now() + absl::Minutes(30));
-  HttpRequest request = Get("http://x/any");
+  http::HttpRequest request = Get("http://x/any");
   request.deadline = clock_.Now() + absl::Seconds(10);
   EXPECT_TRUE(absl::IsDeadlineExceeded(client_.Send(request).status()));
   EXPECT_EQ(http_.requests().size(), 0u);
 }
 
 TEST_F(BudgetedHttpClientTest, ReleasesItsSlotWhenTheRequestEnds) {
-  http_.On("/any", [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
-    return absl::UnavailableError("reset");
-  });
+  http_.On("/any",
+           [](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
+             return absl::UnavailableError("reset");
+           });
   for (int i = 0; i < 10; ++i) {
     EXPECT_FALSE(client_.Send(Get("http://x/any")).ok());
   }

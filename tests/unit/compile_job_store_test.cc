@@ -1,7 +1,7 @@
 // CompileJob with a journal: what watchers see is what the store holds.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/compile_job.h"
+#include "server/jobs/compile_job.h"
 #include "server/store/group_committer.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"

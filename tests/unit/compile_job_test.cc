@@ -1,4 +1,4 @@
-#include "server/compile_job.h"
+#include "server/jobs/compile_job.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "server/compile_lifecycle.h"
+#include "server/jobs/compile_lifecycle.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

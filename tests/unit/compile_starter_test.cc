@@ -1,4 +1,4 @@
-#include "server/compile_starter.h"
+#include "server/jobs/compile_starter.h"
 
 #include <cstdio>
 
@@ -277,7 +277,7 @@ TEST_F(CompileStarterTest, ACompileTheGatewayGaveUpOnMayStillBeRunning) {
 }
 
 TEST_F(CompileStarterTest, AnUnknownOutcomeSaysHowTheRequestIdResolvesIt) {
-  upstream_.SetTriggerResult(upstream::MarkMayHaveBeenDelivered(
+  upstream_.SetTriggerResult(http::MarkMayHaveBeenDelivered(
       absl::UnavailableError("the outcome is unknown")));
   Outcome keyed;
   journaled_starter_.Start(Request("main", "deploy-9"), keyed.Callback());

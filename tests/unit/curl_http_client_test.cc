@@ -1,4 +1,4 @@
-#include "server/upstream/curl_http_client.h"
+#include "server/http/curl_http_client.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/webhook_receiver.h"
 
-namespace cxone::upstream {
+namespace cxone::http {
 namespace {
 
 using ::testing::HasSubstr;
@@ -198,4 +198,4 @@ TEST(CurlHttpClient, ARequestThatMayNotRepeatIsSentOnceWhenItsAnswerIsLost) {
 }
 
 }  // namespace
-}  // namespace cxone::upstream
+}  // namespace cxone::http

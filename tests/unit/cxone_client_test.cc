@@ -32,7 +32,7 @@ class CxoneClientTest : public ::testing::Test {
         backoff_({absl::Milliseconds(100), absl::Seconds(2), 4}, 1),
         client_({kBase, absl::Seconds(5), absl::Seconds(30)}, &http_, &tokens_,
                 &backoff_, &clock_, &log_, &redactor_) {
-    http_.On("/oauth/token", [this](const HttpRequest&) {
+    http_.On("/oauth/token", [this](const http::HttpRequest&) {
       int n = ++tokens_issued_;
       return Respond(
           200, nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
@@ -41,7 +41,7 @@ class CxoneClientTest : public ::testing::Test {
     });
   }
 
-  static std::string AuthorizationOf(const HttpRequest& request) {
+  static std::string AuthorizationOf(const http::HttpRequest& request) {
     for (const auto& [name, value] : request.headers) {
       if (name == "Authorization") return value;
     }
@@ -59,13 +59,13 @@ class CxoneClientTest : public ::testing::Test {
 };
 
 TEST_F(CxoneClientTest, TriggerPostsJsonWithFlowAndDirectives) {
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
     return Respond(201, R"({"compileId":"c-1","status":"QUEUED"})");
   });
   auto result = client_.Trigger("main", {{"optimize", true}});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->compile_id, "c-1");
-  const HttpRequest request = http_.requests().back();
+  const http::HttpRequest request = http_.requests().back();
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "http://cxone.test/api/v2/flows/main/compile");
   EXPECT_EQ(AuthorizationOf(request), "Bearer tok-1");
@@ -76,7 +76,7 @@ TEST_F(CxoneClientTest, TriggerPostsJsonWithFlowAndDirectives) {
 
 TEST_F(CxoneClientTest, On401FetchesOneNewTokenAndRetriesOnce) {
   std::atomic<int> calls{0};
-  http_.On("/compile/c-1", [&](const HttpRequest& request) {
+  http_.On("/compile/c-1", [&](const http::HttpRequest& request) {
     ++calls;
     if (AuthorizationOf(request) == "Bearer tok-1") return Respond(401, "{}");
     return Respond(200, R"({"status":"IN_PROGRESS"})");
@@ -90,7 +90,7 @@ TEST_F(CxoneClientTest, On401FetchesOneNewTokenAndRetriesOnce) {
 
 TEST_F(CxoneClientTest, SecondConsecutive401IsFailedPrecondition) {
   http_.On("/compile/c-1",
-           [](const HttpRequest&) { return Respond(401, "{}"); });
+           [](const http::HttpRequest&) { return Respond(401, "{}"); });
   auto status = client_.GetStatus("main", "c-1");
   EXPECT_TRUE(absl::IsFailedPrecondition(status.status())) << status.status();
   EXPECT_EQ(tokens_issued_.load(), 2);
@@ -99,7 +99,7 @@ TEST_F(CxoneClientTest, SecondConsecutive401IsFailedPrecondition) {
 
 TEST_F(CxoneClientTest, RetriesServerErrorsWithBackoffThenSucceeds) {
   std::atomic<int> calls{0};
-  http_.On("/compile/c-1", [&](const HttpRequest&) {
+  http_.On("/compile/c-1", [&](const http::HttpRequest&) {
     return ++calls < 3 ? Respond(503, "down")
                        : Respond(200, R"({"status":"QUEUED"})");
   });
@@ -113,7 +113,7 @@ TEST_F(CxoneClientTest, RetriesServerErrorsWithBackoffThenSucceeds) {
 TEST_F(CxoneClientTest, GivesUpAfterMaxAttemptsWithUnavailable) {
   std::atomic<int> calls{0};
   http_.On("/compile/c-1",
-           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
              ++calls;
              return absl::UnavailableError("connection reset");
            });
@@ -126,7 +126,7 @@ TEST_F(CxoneClientTest, GivesUpAfterMaxAttemptsWithUnavailable) {
 
 TEST_F(CxoneClientTest, RateLimitedRequestIsRetriedWithoutUsingUpAttempts) {
   std::atomic<int> calls{0};
-  http_.On("/compile/c-1", [&](const HttpRequest&) {
+  http_.On("/compile/c-1", [&](const http::HttpRequest&) {
     // Five 429s in a row: more than the four attempts a failure may use.
     return ++calls <= 5 ? Respond(429, "{}", {{"retry-after", "1"}})
                         : Respond(200, R"({"status":"QUEUED"})");
@@ -138,18 +138,18 @@ TEST_F(CxoneClientTest, RateLimitedRequestIsRetriedWithoutUsingUpAttempts) {
 // A trigger's answer is awaited for the whole call: giving up at the
 // request timeout and sending again could start a second compile.
 TEST_F(CxoneClientTest, TriggersAreInteractiveAndAwaitedForTheWholeCall) {
-  http_.On("/flows/main/compile/c-1", [](const HttpRequest&) {
+  http_.On("/flows/main/compile/c-1", [](const http::HttpRequest&) {
     return Respond(200, R"({"status":"QUEUED"})");
   });
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
     return Respond(201, R"({"compileId":"c-1"})");
   });
   ASSERT_TRUE(client_.Trigger("main", nullptr).ok());
   ASSERT_TRUE(client_.GetStatus("main", "c-1").ok());
   auto requests = http_.requests();
   ASSERT_EQ(requests.size(), 3u);  // token, trigger, status
-  EXPECT_EQ(requests[1].priority, RequestPriority::kInteractive);
-  EXPECT_EQ(requests[2].priority, RequestPriority::kBackground);
+  EXPECT_EQ(requests[1].priority, http::RequestPriority::kInteractive);
+  EXPECT_EQ(requests[2].priority, http::RequestPriority::kBackground);
   EXPECT_LE(requests[2].deadline, clock_.Now() + absl::Seconds(30));
   // request_timeout is 5 s, max_call_duration 30 s.
   EXPECT_EQ(requests[1].timeout, absl::Seconds(30));
@@ -161,7 +161,7 @@ TEST_F(CxoneClientTest, TriggersAreInteractiveAndAwaitedForTheWholeCall) {
 
 TEST_F(CxoneClientTest, MalformedStatusBodyIsRetriedWithinTheCall) {
   std::atomic<int> calls{0};
-  http_.On("/compile/c-1", [&](const HttpRequest&) {
+  http_.On("/compile/c-1", [&](const http::HttpRequest&) {
     return ++calls == 1 ? Respond(200, R"({"status": "QUE)")
                         : Respond(200, R"({"status":"IN_PROGRESS"})");
   });
@@ -172,7 +172,7 @@ TEST_F(CxoneClientTest, MalformedStatusBodyIsRetriedWithinTheCall) {
 }
 
 TEST_F(CxoneClientTest, TotalTimeIsBounded) {
-  http_.On("/compile/c-1", [this](const HttpRequest&) {
+  http_.On("/compile/c-1", [this](const http::HttpRequest&) {
     clock_.Advance(absl::Seconds(20));  // each try is slow
     return Respond(503, "busy");
   });
@@ -185,14 +185,14 @@ TEST_F(CxoneClientTest, TotalTimeIsBounded) {
 }
 
 TEST_F(CxoneClientTest, ForbiddenNamesTheMissingScope) {
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
     return Respond(403, R"({"error":"insufficient_scope"})");
   });
   auto result = client_.Trigger("main", nullptr);
   EXPECT_TRUE(absl::IsPermissionDenied(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("flow:write"));
   http_.On("/compile/c-1",
-           [](const HttpRequest&) { return Respond(403, "{}"); });
+           [](const http::HttpRequest&) { return Respond(403, "{}"); });
   auto status = client_.GetStatus("main", "c-1");
   EXPECT_TRUE(absl::IsPermissionDenied(status.status()));
   EXPECT_THAT(status.status().message(), HasSubstr("flow:read"));
@@ -200,14 +200,14 @@ TEST_F(CxoneClientTest, ForbiddenNamesTheMissingScope) {
 
 TEST_F(CxoneClientTest, UnknownFlowIsNotFound) {
   http_.On("/flows/ghost/compile",
-           [](const HttpRequest&) { return Respond(404, "{}"); });
+           [](const http::HttpRequest&) { return Respond(404, "{}"); });
   auto result = client_.Trigger("ghost", nullptr);
   EXPECT_TRUE(absl::IsNotFound(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("ghost"));
 }
 
 TEST_F(CxoneClientTest, ConflictNamingTheRunningCompileAttaches) {
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
     return Respond(409, R"({"error":"conflict","compileId":"c-7"})");
   });
   auto result = client_.Trigger("main", nullptr);
@@ -217,15 +217,16 @@ TEST_F(CxoneClientTest, ConflictNamingTheRunningCompileAttaches) {
 }
 
 TEST_F(CxoneClientTest, ConflictWithoutCompileIdIsAborted) {
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
     return Respond(409, R"({"error":"conflict"})");
   });
   EXPECT_TRUE(absl::IsAborted(client_.Trigger("main", nullptr).status()));
 }
 
 TEST_F(CxoneClientTest, MalformedTriggerBodyIsAClearError) {
-  http_.On("/flows/main/compile",
-           [](const HttpRequest&) { return Respond(201, "<html>ok</html>"); });
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
+    return Respond(201, "<html>ok</html>");
+  });
   auto result = client_.Trigger("main", nullptr);
   EXPECT_TRUE(absl::IsUnavailable(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("could not be read"));
@@ -233,20 +234,20 @@ TEST_F(CxoneClientTest, MalformedTriggerBodyIsAClearError) {
 
 TEST_F(CxoneClientTest, MalformedStatusBodyIsTransient) {
   http_.On("/compile/c-1",
-           [](const HttpRequest&) { return Respond(200, "{"); });
+           [](const http::HttpRequest&) { return Respond(200, "{"); });
   EXPECT_TRUE(absl::IsUnavailable(client_.GetStatus("main", "c-1").status()));
 }
 
 // An answer lost after the trigger may have reached CXone.
-absl::StatusOr<HttpResponse> AnswerLost() {
-  return MarkMayHaveBeenDelivered(
+absl::StatusOr<http::HttpResponse> AnswerLost() {
+  return http::MarkMayHaveBeenDelivered(
       absl::DeadlineExceededError("POST … timed out without an answer"));
 }
 
 TEST_F(CxoneClientTest, TriggerWhoseAnswerWasLostAdoptsTheCompileItStarted) {
   std::atomic<int> triggers{0};
   http_.On("/flows/main/compile",
-           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
              // The first request started c-7; its answer never came back.
              if (++triggers == 1) return AnswerLost();
              return Respond(409, R"({"error":"conflict","compileId":"c-7"})");
@@ -261,14 +262,14 @@ TEST_F(CxoneClientTest, TriggerWhoseAnswerWasLostAdoptsTheCompileItStarted) {
 TEST_F(CxoneClientTest, TriggerLostTwiceIsUnavailableWithTheOutcomeUnknown) {
   std::atomic<int> triggers{0};
   http_.On("/flows/main/compile",
-           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
              ++triggers;
              return AnswerLost();
            });
   auto result = client_.Trigger("main", nullptr);
   ASSERT_FALSE(result.ok());
   EXPECT_TRUE(absl::IsUnavailable(result.status())) << result.status();
-  EXPECT_TRUE(MayHaveBeenDelivered(result.status()));
+  EXPECT_TRUE(http::MayHaveBeenDelivered(result.status()));
   EXPECT_THAT(result.status().message(), HasSubstr("outcome"));
   EXPECT_THAT(result.status().message(), HasSubstr("unknown"));
   EXPECT_THAT(result.status().message(), HasSubstr("may have started"));
@@ -280,14 +281,14 @@ TEST_F(CxoneClientTest, TriggerLostTwiceIsUnavailableWithTheOutcomeUnknown) {
 TEST_F(CxoneClientTest, TriggerLostThenRefusedKeepsTheOutcomeUnknown) {
   std::atomic<int> triggers{0};
   http_.On("/flows/main/compile",
-           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
              if (++triggers == 1) return AnswerLost();
              // Asking again never reaches CXone.
              return absl::UnavailableError("connection refused");
            });
   auto result = client_.Trigger("main", nullptr);
   ASSERT_FALSE(result.ok());
-  EXPECT_TRUE(MayHaveBeenDelivered(result.status())) << result.status();
+  EXPECT_TRUE(http::MayHaveBeenDelivered(result.status())) << result.status();
   EXPECT_THAT(result.status().message(), HasSubstr("unknown"));
 }
 
@@ -295,10 +296,10 @@ TEST_F(CxoneClientTest, TriggerAnsweredAServerErrorIsNotSentAgainBlindly) {
   for (int code : {500, 502, 504}) {
     std::atomic<int> triggers{0};
     FakeHttpClient http;
-    http.On("/oauth/token", [](const HttpRequest&) {
+    http.On("/oauth/token", [](const http::HttpRequest&) {
       return Respond(200, R"({"access_token":"tok","expires_in":3600})");
     });
-    http.On("/flows/main/compile", [&](const HttpRequest&) {
+    http.On("/flows/main/compile", [&](const http::HttpRequest&) {
       // The first request started c-7 and failed answering.
       return ++triggers == 1
                  ? Respond(code, "{}")
@@ -320,7 +321,7 @@ TEST_F(CxoneClientTest, TriggerAnsweredAServerErrorIsNotSentAgainBlindly) {
 
 TEST_F(CxoneClientTest, TriggerAnswered503IsRetriedAsNotHandled) {
   std::atomic<int> triggers{0};
-  http_.On("/flows/main/compile", [&](const HttpRequest&) {
+  http_.On("/flows/main/compile", [&](const http::HttpRequest&) {
     return ++triggers < 3 ? Respond(503, "{}")
                           : Respond(201, R"({"compileId":"c-1"})");
   });
@@ -333,7 +334,7 @@ TEST_F(CxoneClientTest, TriggerAnswered503IsRetriedAsNotHandled) {
 TEST_F(CxoneClientTest, TriggerThatNeverLeftIsRetried) {
   std::atomic<int> triggers{0};
   http_.On("/flows/main/compile",
-           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
              if (++triggers < 3) {
                return absl::UnavailableError("connection refused");
              }
@@ -347,7 +348,7 @@ TEST_F(CxoneClientTest, TriggerThatNeverLeftIsRetried) {
 TEST_F(CxoneClientTest, StatusPollWhoseAnswerWasLostIsRetried) {
   std::atomic<int> polls{0};
   http_.On("/compile/c-1",
-           [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
              if (++polls < 3) return AnswerLost();
              return Respond(200, R"({"status":"QUEUED"})");
            });
@@ -356,7 +357,7 @@ TEST_F(CxoneClientTest, StatusPollWhoseAnswerWasLostIsRetried) {
 }
 
 TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
-  http_.On("/flows/main/compile", [](const HttpRequest&) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest&) {
     return Respond(400, R"({"message":"directives.level must be a number"})");
   });
   auto result = client_.Trigger("main", {{"level", "x"}});
@@ -368,14 +369,14 @@ TEST_F(CxoneClientTest, BadRequestIsInvalidArgument) {
 // echoes the request's Authorization header cannot carry the token into an
 // error message (and from there into events, the store and webhooks).
 TEST_F(CxoneClientTest, ErrorAnswersEchoingTheAuthorizationHeaderAreRedacted) {
-  http_.On("/compile/c-1", [](const HttpRequest& request) {
+  http_.On("/compile/c-1", [](const http::HttpRequest& request) {
     return Respond(400,
                    nlohmann::json{{"error", "bad_request"},
                                   {"message", "rejected Authorization: " +
                                                   AuthorizationOf(request)}}
                        .dump());
   });
-  http_.On("/flows/main/compile", [](const HttpRequest& request) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest& request) {
     return Respond(403, "forbidden for " + AuthorizationOf(request));
   });
   auto status = client_.GetStatus("main", "c-1");
@@ -391,7 +392,7 @@ TEST_F(CxoneClientTest, ErrorAnswersEchoingTheAuthorizationHeaderAreRedacted) {
 }
 
 TEST_F(CxoneClientTest, ServerErrorsEchoingTheTokenAreRedacted) {
-  http_.On("/compile/c-1", [](const HttpRequest& request) {
+  http_.On("/compile/c-1", [](const http::HttpRequest& request) {
     return Respond(502, "upstream saw " + AuthorizationOf(request));
   });
   auto status = client_.GetStatus("main", "c-1");
@@ -402,7 +403,7 @@ TEST_F(CxoneClientTest, ServerErrorsEchoingTheTokenAreRedacted) {
 }
 
 TEST_F(CxoneClientTest, TextFieldsOfAnswersAreRedacted) {
-  http_.On("/compile/c-1", [](const HttpRequest& request) {
+  http_.On("/compile/c-1", [](const http::HttpRequest& request) {
     const std::string echo = AuthorizationOf(request);
     return Respond(200, nlohmann::json{{"status", "FAILED " + echo},
                                        {"flowId", "main " + echo},
@@ -413,7 +414,7 @@ TEST_F(CxoneClientTest, TextFieldsOfAnswersAreRedacted) {
                                        {"warnings", {"saw " + echo}}}
                             .dump());
   });
-  http_.On("/flows/main/compile", [](const HttpRequest& request) {
+  http_.On("/flows/main/compile", [](const http::HttpRequest& request) {
     return Respond(
         201, nlohmann::json{{"compileId", "c-1"},
                             {"status", "QUEUED " + AuthorizationOf(request)}}

@@ -1,4 +1,4 @@
-#include "server/directives_json.h"
+#include "server/jobs/directives_json.h"
 
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "server/poll_scheduler.h"
+#include "server/jobs/poll_scheduler.h"
 
 #include <cstdio>
 #include <map>

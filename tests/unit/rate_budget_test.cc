@@ -29,17 +29,17 @@ TEST(RateBudget, AllowsTheBurstThenThePace) {
                     &clock);
   std::vector<RateBudget::Permit> held;
   for (int i = 0; i < 3; ++i) {
-    auto attempt = budget.TryAcquire(RequestPriority::kInteractive);
+    auto attempt = budget.TryAcquire(http::RequestPriority::kInteractive);
     ASSERT_TRUE(attempt.permit.has_value()) << i;
     held.push_back(std::move(*attempt.permit));
   }
-  auto refused = budget.TryAcquire(RequestPriority::kInteractive);
+  auto refused = budget.TryAcquire(http::RequestPriority::kInteractive);
   EXPECT_FALSE(refused.permit.has_value());
   // The pace: 10 per window of 1 s + 100 ms.
   EXPECT_EQ(refused.retry_at, clock.Now() + absl::Milliseconds(110));
   clock.Advance(absl::Milliseconds(110));
-  EXPECT_TRUE(
-      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_TRUE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                  .permit.has_value());
 }
 
 TEST(RateBudget, BurstIsAtMostTheLimitAndZeroMeansTheLimit) {
@@ -58,7 +58,8 @@ TEST(RateBudget, SustainedPaceStaysBelowTheLimit) {
   // Acquire() waits on the fake clock, so 200 permits take simulated time.
   for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(
-        budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
+        budget
+            .Acquire(http::RequestPriority::kBackground, absl::InfiniteFuture())
             .ok());
   }
   const double seconds = absl::ToDoubleSeconds(clock.Now() - start);
@@ -158,15 +159,15 @@ TEST_P(RateBudgetWindow, NeverStartsMoreThanTheLimitInAnyRollingSecond) {
     } else if (what < 10 && in_flight.empty()) {
       // Acquire() waits out the pace and the window on the fake clock
       // (nothing in flight, so no answer is needed).
-      auto permit = budget.Acquire(RequestPriority::kBackground,
+      auto permit = budget.Acquire(http::RequestPriority::kBackground,
                                    clock.Now() + absl::Seconds(30));
       ASSERT_TRUE(permit.ok()) << permit.status();
       started(*std::move(permit));
     } else {
       for (int i = tries(random); i > 0; --i) {
         auto attempt =
-            budget.TryAcquire(i % 2 == 0 ? RequestPriority::kInteractive
-                                         : RequestPriority::kBackground);
+            budget.TryAcquire(i % 2 == 0 ? http::RequestPriority::kInteractive
+                                         : http::RequestPriority::kBackground);
         if (attempt.permit.has_value()) started(*std::move(attempt.permit));
       }
     }
@@ -198,8 +199,8 @@ TEST(RateBudget, ThrottledLowersThePaceThenClimbsBackSlowly) {
   EXPECT_DOUBLE_EQ(budget.current_rate(), ceiling);
   // Sending at the full pace: ten in the last window.
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(
-        budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+    ASSERT_TRUE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                    .permit.has_value());
   }
   const absl::Time pause_end = clock.Now() + absl::Seconds(2);
   budget.OnThrottled(pause_end);
@@ -231,8 +232,8 @@ TEST(RateBudget, ThrottledLowersThePaceFromWhatWasReallySent) {
   // A light load: 20 requests in the last window of a 45/s pace — someone
   // else must be spending the account too.
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(
-        budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+    ASSERT_TRUE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                    .permit.has_value());
   }
   budget.OnThrottled(clock.Now() + absl::Seconds(1));
   EXPECT_DOUBLE_EQ(budget.current_rate(), 0.7 * 20 / 1.1);
@@ -245,9 +246,10 @@ TEST(RateBudget, LowerPaceSpacesThePermits) {
   clock.Advance(absl::Seconds(1));
   const absl::Time start = clock.Now();
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(
-        budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture())
-            .ok());
+    ASSERT_TRUE(budget
+                    .Acquire(http::RequestPriority::kInteractive,
+                             absl::InfiniteFuture())
+                    .ok());
   }
   // About 0.7 * 10/1.1 = 6.4 per second (climbing a little meanwhile)
   // instead of 9.1: ten permits take well over a second.
@@ -257,28 +259,28 @@ TEST(RateBudget, LowerPaceSpacesThePermits) {
 TEST(RateBudget, CapsRequestsInFlight) {
   FakeClock clock;
   RateBudget budget({1000, 1000, 2}, &clock);
-  auto first = budget.TryAcquire(RequestPriority::kInteractive);
-  auto second = budget.TryAcquire(RequestPriority::kInteractive);
+  auto first = budget.TryAcquire(http::RequestPriority::kInteractive);
+  auto second = budget.TryAcquire(http::RequestPriority::kInteractive);
   ASSERT_TRUE(first.permit.has_value() && second.permit.has_value());
-  auto third = budget.TryAcquire(RequestPriority::kInteractive);
+  auto third = budget.TryAcquire(http::RequestPriority::kInteractive);
   EXPECT_FALSE(third.permit.has_value());
   EXPECT_EQ(third.retry_at, absl::InfiniteFuture());
   EXPECT_EQ(budget.in_flight(), 2);
   first.permit.reset();  // the request finished
   EXPECT_EQ(budget.in_flight(), 1);
-  EXPECT_TRUE(
-      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_TRUE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                  .permit.has_value());
 }
 
 TEST(RateBudget, AcquireWaitsForAReleasedSlot) {
   RealClock clock;
   RateBudget budget({1000, 1000, 1}, &clock);
-  auto held =
-      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
+  auto held = budget.Acquire(http::RequestPriority::kInteractive,
+                             absl::InfiniteFuture());
   ASSERT_TRUE(held.ok());
   absl::Notification acquired;
   std::thread waiter([&] {
-    auto permit = budget.Acquire(RequestPriority::kInteractive,
+    auto permit = budget.Acquire(http::RequestPriority::kInteractive,
                                  absl::Now() + absl::Seconds(30));
     if (permit.ok()) acquired.Notify();
   });
@@ -297,20 +299,20 @@ TEST(RateBudget, PauseStopsEveryRequestAndResumesWithoutAHerd) {
   budget.PauseUntil(until);
   ASSERT_EQ(listener.pauses.size(), 1u);
   EXPECT_EQ(listener.pauses[0], until);
-  auto paused = budget.TryAcquire(RequestPriority::kInteractive);
+  auto paused = budget.TryAcquire(http::RequestPriority::kInteractive);
   EXPECT_FALSE(paused.permit.has_value());
   EXPECT_EQ(paused.retry_at, until);
   EXPECT_EQ(budget.AvailableTokens(), 0);
   // At the end of the pause the bucket is empty: the first request waits
   // one token's time (10 per 1.1 s), not a burst of ten at once.
   clock.Advance(absl::Seconds(5));
-  EXPECT_FALSE(
-      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_FALSE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                   .permit.has_value());
   clock.Advance(absl::Milliseconds(110));
-  EXPECT_TRUE(
-      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
-  EXPECT_FALSE(
-      budget.TryAcquire(RequestPriority::kInteractive).permit.has_value());
+  EXPECT_TRUE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                  .permit.has_value());
+  EXPECT_FALSE(budget.TryAcquire(http::RequestPriority::kInteractive)
+                   .permit.has_value());
 }
 
 TEST(RateBudget, AcquireDuringAPauseWaitsUntilItsEnd) {
@@ -319,7 +321,7 @@ TEST(RateBudget, AcquireDuringAPauseWaitsUntilItsEnd) {
   const absl::Time until = clock.Now() + absl::Seconds(3);
   budget.PauseUntil(until);
   ASSERT_TRUE(
-      budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
+      budget.Acquire(http::RequestPriority::kBackground, absl::InfiniteFuture())
           .ok());
   EXPECT_GE(clock.Now(), until);
 }
@@ -328,7 +330,7 @@ TEST(RateBudget, AcquireGivesUpAtItsDeadline) {
   FakeClock clock;
   RateBudget budget({10, 10, 100}, &clock);
   budget.PauseUntil(clock.Now() + absl::Minutes(5));
-  auto permit = budget.Acquire(RequestPriority::kInteractive,
+  auto permit = budget.Acquire(http::RequestPriority::kInteractive,
                                clock.Now() + absl::Seconds(10));
   EXPECT_TRUE(absl::IsDeadlineExceeded(permit.status()));
 }
@@ -345,7 +347,7 @@ TEST(RateBudget, EarlierPauseDoesNotShortenALaterOne) {
 }
 
 // Waits (bounded) until `count` requests of `priority` wait in Acquire().
-void AwaitWaiting(const RateBudget& budget, RequestPriority priority,
+void AwaitWaiting(const RateBudget& budget, http::RequestPriority priority,
                   int count) {
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (budget.waiting(priority) < count && absl::Now() < deadline) {
@@ -357,21 +359,21 @@ void AwaitWaiting(const RateBudget& budget, RequestPriority priority,
 TEST(RateBudget, WaitingInteractiveRequestGoesBeforeWaitingBackground) {
   RealClock clock;
   RateBudget budget({1000, 1000, 1}, &clock);
-  auto held =
-      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
+  auto held = budget.Acquire(http::RequestPriority::kInteractive,
+                             absl::InfiniteFuture());
   ASSERT_TRUE(held.ok());
   absl::Mutex mu;
   std::vector<std::string> order;
-  auto take = [&](RequestPriority priority, std::string name) {
+  auto take = [&](http::RequestPriority priority, std::string name) {
     auto permit = budget.Acquire(priority, absl::Now() + absl::Seconds(30));
     ASSERT_TRUE(permit.ok());
     absl::MutexLock lock(&mu);
     order.push_back(std::move(name));
   };
-  std::thread background(take, RequestPriority::kBackground, "poll");
-  AwaitWaiting(budget, RequestPriority::kBackground, 1);
-  std::thread interactive(take, RequestPriority::kInteractive, "trigger");
-  AwaitWaiting(budget, RequestPriority::kInteractive, 1);
+  std::thread background(take, http::RequestPriority::kBackground, "poll");
+  AwaitWaiting(budget, http::RequestPriority::kBackground, 1);
+  std::thread interactive(take, http::RequestPriority::kInteractive, "trigger");
+  AwaitWaiting(budget, http::RequestPriority::kInteractive, 1);
   { RateBudget::Permit release = std::move(*held); }
   interactive.join();
   background.join();
@@ -387,14 +389,16 @@ TEST(RateBudget, StreamOfInteractiveRequestsCannotStarveBackground) {
     interactive.emplace_back([&] {
       const absl::Time deadline = absl::Now() + absl::Seconds(30);
       while (!done.load() && absl::Now() < deadline) {
-        auto permit = budget.Acquire(RequestPriority::kInteractive, deadline);
+        auto permit =
+            budget.Acquire(http::RequestPriority::kInteractive, deadline);
       }
     });
   }
   int polls = 0;
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   for (; polls < 20 && absl::Now() < deadline; ++polls) {
-    if (!budget.Acquire(RequestPriority::kBackground, deadline).ok()) break;
+    if (!budget.Acquire(http::RequestPriority::kBackground, deadline).ok())
+      break;
   }
   done = true;
   for (auto& thread : interactive) thread.join();
@@ -405,21 +409,23 @@ TEST(RateBudget, StreamOfInteractiveRequestsCannotStarveBackground) {
 TEST(RateBudget, ShutdownWakesWaitersWithCancelled) {
   RealClock clock;
   RateBudget budget({1000, 1000, 1}, &clock);
-  auto held =
-      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture());
+  auto held = budget.Acquire(http::RequestPriority::kInteractive,
+                             absl::InfiniteFuture());
   ASSERT_TRUE(held.ok());
   absl::Status waited;
   std::thread waiter([&] {
     waited =
-        budget.Acquire(RequestPriority::kBackground, absl::InfiniteFuture())
+        budget
+            .Acquire(http::RequestPriority::kBackground, absl::InfiniteFuture())
             .status();
   });
-  AwaitWaiting(budget, RequestPriority::kBackground, 1);
+  AwaitWaiting(budget, http::RequestPriority::kBackground, 1);
   budget.Shutdown();
   waiter.join();
   EXPECT_TRUE(absl::IsCancelled(waited)) << waited;
   EXPECT_TRUE(absl::IsCancelled(
-      budget.Acquire(RequestPriority::kInteractive, absl::InfiniteFuture())
+      budget
+          .Acquire(http::RequestPriority::kInteractive, absl::InfiniteFuture())
           .status()));
 }
 
@@ -432,11 +438,11 @@ TEST(RateBudget, ShutdownEndsAWaitForTheEndOfAPause) {
   std::future<absl::Status> result = waited.get_future();
   std::thread waiter([&] {
     waited.set_value(budget
-                         .Acquire(RequestPriority::kInteractive,
+                         .Acquire(http::RequestPriority::kInteractive,
                                   clock.Now() + absl::Minutes(1))
                          .status());
   });
-  AwaitWaiting(budget, RequestPriority::kInteractive, 1);
+  AwaitWaiting(budget, http::RequestPriority::kInteractive, 1);
   budget.Shutdown();
   const bool ended =
       result.wait_for(std::chrono::seconds(2)) == std::future_status::ready;

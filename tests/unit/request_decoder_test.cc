@@ -1,4 +1,4 @@
-#include "server/request_decoder.h"
+#include "server/api/request_decoder.h"
 
 #include <string>
 
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "server/directives_json.h"
+#include "server/jobs/directives_json.h"
 
 namespace cxone {
 namespace {

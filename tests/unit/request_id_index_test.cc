@@ -1,4 +1,4 @@
-#include "server/request_id_index.h"
+#include "server/jobs/request_id_index.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "server/state_recovery.h"
+#include "server/jobs/state_recovery.h"
 
 #include <memory>
 #include <string>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/compile_starter.h"
+#include "server/jobs/compile_starter.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
 

@@ -35,7 +35,7 @@ TokenEndpointConfig Config() {
 // Answers each token request with a new token "tok-N" living `ttl`.
 void IssueTokens(FakeHttpClient& http, int ttl_seconds) {
   auto counter = std::make_shared<std::atomic<int>>(0);
-  http.On("/oauth/token", [counter, ttl_seconds](const HttpRequest&) {
+  http.On("/oauth/token", [counter, ttl_seconds](const http::HttpRequest&) {
     int n = ++*counter;
     return Respond(200,
                    nlohmann::json{{"access_token", "tok-" + std::to_string(n)},
@@ -53,7 +53,7 @@ TEST(TokenCache, SendsFormEncodedClientCredentials) {
   TokenCache cache(Config(), &http, &clock, &redactor);
   ASSERT_TRUE(cache.Get().ok());
   ASSERT_EQ(http.requests().size(), 1u);
-  const HttpRequest request = http.requests()[0];
+  const http::HttpRequest request = http.requests()[0];
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, kTokenUrl);
   EXPECT_EQ(request.body,
@@ -73,7 +73,7 @@ TEST(TokenCache, HttpBasicKeepsCredentialsOutOfTheBody) {
   config.auth_method = ClientAuthMethod::kHttpBasic;
   TokenCache cache(config, &http, &clock, &redactor);
   ASSERT_TRUE(cache.Get().ok());
-  const HttpRequest request = http.requests().at(0);
+  const http::HttpRequest request = http.requests().at(0);
   EXPECT_THAT(request.body, Not(HasSubstr("client_secret")));
   EXPECT_THAT(request.headers,
               ::testing::Contains(std::pair<std::string, std::string>(
@@ -147,7 +147,7 @@ TokenEndpointConfig BackoffConfig() {
 
 TEST(TokenCache, FailingEndpointIsBackedOffForEveryCaller) {
   FakeHttpClient http;
-  http.On("/oauth/token", [](const HttpRequest&) {
+  http.On("/oauth/token", [](const http::HttpRequest&) {
     return Respond(503, R"({"error":"temporarily_unavailable"})");
   });
   FakeClock clock;
@@ -174,7 +174,7 @@ TEST(TokenCache, FailingEndpointIsBackedOffForEveryCaller) {
 TEST(TokenCache, CallersDuringABackoffAreToldWhenTheNextRequestGoes) {
   FakeHttpClient http;
   http.On("/oauth/token",
-          [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+          [](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
             return absl::UnavailableError("connection refused");
           });
   FakeClock clock;
@@ -193,7 +193,7 @@ TEST(TokenCache, SuccessEndsTheBackoff) {
   FakeHttpClient http;
   auto down = std::make_shared<std::atomic<bool>>(true);
   auto issued = std::make_shared<std::atomic<int>>(0);
-  http.On("/oauth/token", [down, issued](const HttpRequest&) {
+  http.On("/oauth/token", [down, issued](const http::HttpRequest&) {
     if (down->load()) return Respond(503, "{}");
     return Respond(200, nlohmann::json{{"access_token",
                                         "tok-" + std::to_string(++*issued)},
@@ -226,7 +226,7 @@ TEST(TokenCache, SameSeedGivesTheSameBackoff) {
   for (int run = 0; run < 2; ++run) {
     FakeHttpClient http;
     http.On("/oauth/token",
-            [](const HttpRequest&) { return Respond(503, "{}"); });
+            [](const http::HttpRequest&) { return Respond(503, "{}"); });
     FakeClock clock;
     Redactor redactor;
     TokenCache cache(BackoffConfig(), &http, &clock, &redactor);
@@ -243,7 +243,7 @@ TEST(TokenCache, OneFetchServesManyConcurrentCallers) {
   FakeHttpClient http;
   absl::Notification release;
   std::atomic<int> fetches{0};
-  http.On("/oauth/token", [&](const HttpRequest&) {
+  http.On("/oauth/token", [&](const http::HttpRequest&) {
     ++fetches;
     release.WaitForNotification();
     return Respond(200, R"({"access_token":"shared","expires_in":3600})");
@@ -272,7 +272,7 @@ TEST(TokenCache, OneFetchServesManyConcurrentCallers) {
 
 TEST(TokenCache, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
   FakeHttpClient http;
-  http.On("/oauth/token", [](const HttpRequest&) {
+  http.On("/oauth/token", [](const http::HttpRequest&) {
     return Respond(
         401, R"({"error":"invalid_client","error_description":"bad s3cr&t"})");
   });
@@ -289,7 +289,7 @@ TEST(TokenCache, RejectedCredentialsAreFailedPreconditionWithoutTheSecret) {
 TEST(TokenCache, EndpointDownIsUnavailable) {
   FakeHttpClient http;
   http.On("/oauth/token",
-          [](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+          [](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
             return absl::UnavailableError("connection refused");
           });
   FakeClock clock;
@@ -300,7 +300,7 @@ TEST(TokenCache, EndpointDownIsUnavailable) {
 
 TEST(TokenCache, MalformedTokenBodyIsUnavailableAndNotQuoted) {
   FakeHttpClient http;
-  http.On("/oauth/token", [](const HttpRequest&) {
+  http.On("/oauth/token", [](const http::HttpRequest&) {
     return Respond(200, R"({"access_token": 42, "secret_thing": "leak-me"})");
   });
   FakeClock clock;
@@ -328,7 +328,7 @@ TEST(TokenCache, KeepsRedactingTheClientSecretAfterManyTokenRefreshes) {
   FakeHttpClient http;
   std::atomic<int> issued{0};
   std::atomic<bool> failing{false};
-  http.On("/oauth/token", [&](const HttpRequest&) {
+  http.On("/oauth/token", [&](const http::HttpRequest&) {
     if (failing) {
       return Respond(500, R"({"error":"server_error",)"
                           R"("error_description":"bad secret s3cr&t"})");
@@ -356,7 +356,7 @@ TEST(TokenCache, KeepsRedactingTheClientSecretAfterManyTokenRefreshes) {
 
 TEST(TokenCache, ErrorEchoingTheFormEncodedRequestDoesNotLeakTheSecret) {
   FakeHttpClient http;
-  http.On("/oauth/token", [](const HttpRequest& request) {
+  http.On("/oauth/token", [](const http::HttpRequest& request) {
     return Respond(400, nlohmann::json{{"error", "invalid_request"},
                                        {"error_description",
                                         "cannot read " + request.body}}
@@ -374,7 +374,7 @@ TEST(TokenCache, ErrorEchoingTheFormEncodedRequestDoesNotLeakTheSecret) {
 
 TEST(TokenCache, ErrorEchoingTheBasicCredentialsDoesNotLeakThem) {
   FakeHttpClient http;
-  http.On("/oauth/token", [](const HttpRequest& request) {
+  http.On("/oauth/token", [](const http::HttpRequest& request) {
     std::string authorization;
     for (const auto& [name, value] : request.headers) {
       if (name == "Authorization") authorization = value;
@@ -400,7 +400,7 @@ TEST(TokenCache, ErrorEchoingTheBasicCredentialsDoesNotLeakThem) {
 TEST(TokenCache, ASecretStraddlingTheExcerptCutLeavesNoPrefix) {
   FakeHttpClient http;
   constexpr char kLongSecret[] = "0123456789-a-long-client-secret-value";
-  http.On("/oauth/token", [&](const HttpRequest&) {
+  http.On("/oauth/token", [&](const http::HttpRequest&) {
     // The secret begins 10 characters before the 120-character cut.
     return Respond(503, nlohmann::json{{"error_description",
                                         std::string(110, '.') + kLongSecret}}

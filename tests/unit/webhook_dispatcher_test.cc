@@ -23,7 +23,7 @@ using ::testing::ElementsAre;
 
 // Answers every request for a URL with a fixed status after a fixed delay
 // (or, held, once released), recording the order requests arrived in.
-class ScriptedReceivers final : public upstream::HttpClient {
+class ScriptedReceivers final : public http::HttpClient {
  public:
   void Script(const std::string& url, int status, absl::Duration delay) {
     absl::MutexLock lock(&mu_);
@@ -36,8 +36,8 @@ class ScriptedReceivers final : public upstream::HttpClient {
   }
   void Release() { released_.Notify(); }
 
-  absl::StatusOr<upstream::HttpResponse> Send(
-      const upstream::HttpRequest& request) override {
+  absl::StatusOr<http::HttpResponse> Send(
+      const http::HttpRequest& request) override {
     Answer script;
     {
       absl::MutexLock lock(&mu_);
@@ -56,7 +56,7 @@ class ScriptedReceivers final : public upstream::HttpClient {
     absl::SleepFor(script.delay);               // a slow receiver
     absl::MutexLock lock(&mu_);
     --in_flight_[request.url];
-    upstream::HttpResponse response;
+    http::HttpResponse response;
     response.status_code = script.status;
     return response;
   }

@@ -1,0 +1,129 @@
+#include "server/api/compile_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/resource_name.h"
+#include "server/api/grpc_status.h"
+#include "server/api/request_decoder.h"
+#include "server/api/rpc_audit.h"
+
+namespace cxone {
+namespace {
+
+// `compile` as the response's bytes.
+grpc::Status Respond(const compilev1::Compile& compile,
+                     grpc::ByteBuffer* response) {
+  bool own_buffer = false;
+  return grpc::SerializationTraits<compilev1::Compile>::Serialize(
+      compile, response, &own_buffer);
+}
+
+}  // namespace
+
+CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
+                               const Redactor* redactor, JsonLog* log,
+                               AuditLog* audit)
+    : starter_(starter),
+      registry_(registry),
+      redactor_(redactor),
+      log_(log),
+      audit_(audit) {}
+
+absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
+    const std::string& name) const {
+  absl::StatusOr<CompileName> parsed = CompileName::Parse(name);
+  if (!parsed.ok()) return parsed.status();
+  std::shared_ptr<CompileJob> job = registry_->Find(parsed->ToString());
+  if (job == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no compile named \"", name,
+                                            "\" is known to this gateway"));
+  }
+  return job;
+}
+
+grpc::ServerUnaryReactor* CompileService::StartCompile(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto audit = std::make_shared<RpcAudit>(
+      audit_, "/cxone.compile.v1.CompileService/StartCompile", *context);
+  auto finish = [this, reactor, response,
+                 audit](absl::StatusOr<compilev1::Compile> compile) {
+    grpc::Status status = ToGrpcStatus(compile.status(), *redactor_);
+    if (compile.ok()) {
+      audit->set_compile(compile->name());
+      status = Respond(*compile, response);
+    }
+    audit->Finish(status);
+    reactor->Finish(status);
+  };
+  compilev1::StartCompileRequest parsed;
+  if (absl::Status decoded = DecodeRequest(*request, &parsed); !decoded.ok()) {
+    finish(decoded);
+    return reactor;
+  }
+  audit->set_flow_id(parsed.flow_id());
+  starter_->Start(parsed, std::move(finish));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CompileService::GetCompile(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/GetCompile",
+                 *context);
+  compilev1::GetCompileRequest parsed;
+  absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
+    absl::Status decoded = DecodeRequest(*request, &parsed);
+    if (!decoded.ok())
+      return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
+    audit.set_compile(parsed.name());
+    return FindJob(parsed.name());
+  }();
+  grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
+  if (job.ok()) {
+    const compilev1::Compile compile = (*job)->Snapshot();
+    audit.set_flow_id(compile.flow_id());
+    status = Respond(compile, response);
+  }
+  audit.Finish(status);
+  reactor->Finish(status);
+  return reactor;
+}
+
+absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::ResolveWatch(
+    const compilev1::WatchCompileRequest& request) const {
+  if (!request.name().empty() && !request.flow_id().empty()) {
+    return absl::InvalidArgumentError("set either name or flow_id, not both");
+  }
+  if (!request.flow_id().empty()) {
+    if (absl::Status valid = ValidateFlowId(request.flow_id()); !valid.ok()) {
+      return valid;
+    }
+    if (request.has_after_sequence()) {
+      return absl::InvalidArgumentError(
+          "after_sequence needs name: sequences belong to one compile, and "
+          "flow_id may name a newer one");
+    }
+    std::shared_ptr<CompileJob> job =
+        registry_->NewestOfFlow(request.flow_id());
+    if (job == nullptr) {
+      return absl::NotFoundError(absl::StrCat("no compile of flow \"",
+                                              request.flow_id(),
+                                              "\" is known to this gateway"));
+    }
+    return job;
+  }
+  if (request.name().empty()) {
+    return absl::InvalidArgumentError("name or flow_id is required");
+  }
+  absl::StatusOr<std::shared_ptr<CompileJob>> found = FindJob(request.name());
+  if (!found.ok()) return found.status();
+  if (request.has_after_sequence()) {
+    absl::Status retained = (*found)->CheckRetained(request.after_sequence());
+    if (!retained.ok()) return retained;
+  }
+  return found;
+}
+
+}  // namespace cxone

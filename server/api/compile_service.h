@@ -1,0 +1,78 @@
+// CompileService: the gRPC edge, on the callback API.
+//
+// Each RPC returns a reactor and never blocks: StartCompile hands the work
+// to the CompileStarter (which uses worker threads) and finishes when it
+// calls back; GetCompile answers from the registry at once.
+//
+// Requests arrive as raw bytes and are decoded by DecodeRequest
+// (request_decoder.h): a request that cannot be decoded is answered
+// INVALID_ARGUMENT naming the problem, and audited, like any other.
+// WatchCompile is served on the async API by the WatchDispatcher
+// (watch_dispatcher.h says why), which asks this service what a request names
+// (ResolveWatch).
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_API_COMPILE_SERVICE_H_
+#define CXONE_SERVER_API_COMPILE_SERVICE_H_
+
+#include <memory>
+#include <string>
+
+#include "common/json_log.h"
+#include "common/redactor.h"
+#include "cxone/compile/v1/compile.grpc.pb.h"
+#include "server/jobs/compile_starter.h"
+#include "server/jobs/job_registry.h"
+#include "server/ops/audit_log.h"
+
+namespace cxone {
+
+// The generated callback service on raw bytes (decoded here, see above),
+// with WatchCompile asynchronous and writing raw bytes so that logged
+// events are serialised once for all watchers.
+using CompileServiceBase =
+    compilev1::CompileService::WithRawCallbackMethod_StartCompile<
+        compilev1::CompileService::WithRawMethod_WatchCompile<
+            compilev1::CompileService::WithRawCallbackMethod_GetCompile<
+                compilev1::CompileService::Service>>>;
+
+class CompileService final : public CompileServiceBase {
+ public:
+  // All pointers must outlive the service.
+  // `audit` may be null.
+  CompileService(CompileStarter* starter, JobRegistry* registry,
+                 const Redactor* redactor, JsonLog* log,
+                 AuditLog* audit = nullptr);
+
+  AuditLog* audit() const { return audit_; }
+
+  // A StartCompileRequest in, a Compile out.
+  grpc::ServerUnaryReactor* StartCompile(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+
+  // A GetCompileRequest in, a Compile out.
+  grpc::ServerUnaryReactor* GetCompile(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
+
+  // The job a WatchCompile request names (by name or by flow), checked
+  // against retention; or InvalidArgument, NotFound, OutOfRange.
+  absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
+      const compilev1::WatchCompileRequest& request) const;
+
+ private:
+  // The job named `name`, or an error Status (InvalidArgument, NotFound).
+  absl::StatusOr<std::shared_ptr<CompileJob>> FindJob(
+      const std::string& name) const;
+
+  CompileStarter* const starter_;
+  JobRegistry* const registry_;
+  const Redactor* const redactor_;
+  JsonLog* const log_;
+  AuditLog* const audit_;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_API_COMPILE_SERVICE_H_

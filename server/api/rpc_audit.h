@@ -1,0 +1,42 @@
+// RpcAudit: one RPC's line in the audit log — method, peer, the
+// `x-caller` metadata, what the call named, its code and latency —
+// made when the call arrives and written when it ends.
+#ifndef CXONE_SERVER_API_RPC_AUDIT_H_
+#define CXONE_SERVER_API_RPC_AUDIT_H_
+
+#include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "server/ops/audit_log.h"
+
+namespace cxone {
+
+// One RPC's audit line: made when the call starts, written by Finish().
+class RpcAudit {
+ public:
+  // `log` may be null (nothing is written).
+  RpcAudit(AuditLog* log, std::string method,
+           const grpc::ServerContextBase& context,
+           absl::Time start = absl::Now());
+
+  void set_flow_id(std::string flow_id) { flow_id_ = std::move(flow_id); }
+  void set_compile(std::string compile) { compile_ = std::move(compile); }
+
+  // Writes the line with the call's outcome.
+  void Finish(const grpc::Status& status);
+
+ private:
+  AuditLog* const log_;
+  const std::string method_;
+  const std::string peer_;
+  std::string caller_;
+  std::string flow_id_;
+  std::string compile_;
+  const absl::Time start_;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_API_RPC_AUDIT_H_

@@ -1,0 +1,175 @@
+#include "server/api/webhook_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/quoted.h"
+#include "common/resource_name.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/api/grpc_status.h"
+#include "server/api/request_decoder.h"
+#include "server/api/rpc_audit.h"
+
+namespace cxone {
+namespace {
+
+namespace v1 = ::cxone::compile::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+// DecodeRequest checked the range; this saturates rather than overflow
+// anyway.
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+// Decodes `request` as a `Request`, answers it with `answer`, audits the
+// call (`compile` names what it was about) and finishes it.
+template <typename Request, typename Answer>
+grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
+                                const char* method, AuditLog* audit_log,
+                                const Redactor& redactor,
+                                const grpc::ByteBuffer* request,
+                                grpc::ByteBuffer* response, Answer answer) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  RpcAudit audit(audit_log, method, *context);
+  Request parsed;
+  grpc::Status status;
+  if (absl::Status decoded = DecodeRequest(*request, &parsed); !decoded.ok()) {
+    status = ToGrpcStatus(decoded, redactor);
+  } else {
+    audit.set_compile(parsed.selector().compile());
+    auto answered = answer(parsed);
+    status = ToGrpcStatus(answered.status(), redactor);
+    if (answered.ok()) {
+      bool own_buffer = false;
+      status = grpc::SerializationTraits<
+          typename decltype(answered)::value_type>::Serialize(*answered,
+                                                              response,
+                                                              &own_buffer);
+    }
+  }
+  audit.Finish(status);
+  reactor->Finish(status);
+  return reactor;
+}
+
+}  // namespace
+
+WebhookService::WebhookService(const WebhooksConfig* config,
+                               WebhookDispatcher* dispatcher,
+                               const Redactor* redactor, AuditLog* audit)
+    : config_(config),
+      dispatcher_(dispatcher),
+      redactor_(redactor),
+      audit_(audit) {}
+
+absl::StatusOr<DeliveryFilter> WebhookService::FilterOf(
+    const v1::DeadLetterSelector& selector) const {
+  if (dispatcher_ == nullptr) {
+    return absl::FailedPreconditionError(
+        "this gateway has no webhooks configured (--webhooks-config)");
+  }
+  DeliveryFilter filter;
+  if (!selector.endpoint().empty()) {
+    if (config_->Find(selector.endpoint()) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "no webhook endpoint is named ", Quoted(selector.endpoint())));
+    }
+    filter.endpoint = selector.endpoint();
+  }
+  if (!selector.compile().empty()) {
+    absl::StatusOr<CompileName> name = CompileName::Parse(selector.compile());
+    if (!name.ok()) return name.status();
+    filter.compile_name = selector.compile();
+  }
+  if (selector.has_sequence()) {
+    if (selector.compile().empty()) {
+      return absl::InvalidArgumentError("sequence needs compile");
+    }
+    filter.sequence = selector.sequence();
+  }
+  if (selector.has_start_time()) {
+    filter.from = FromTimestamp(selector.start_time());
+  }
+  if (selector.has_end_time()) filter.to = FromTimestamp(selector.end_time());
+  if (filter.to < filter.from) {
+    return absl::InvalidArgumentError("end_time is before start_time");
+  }
+  return filter;
+}
+
+grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::ListDeadLettersRequest>(
+      context, "/cxone.compile.v1.WebhookService/ListDeadLetters", audit_,
+      *redactor_, request, response,
+      [this](const v1::ListDeadLettersRequest& parsed) {
+        return List(parsed);
+      });
+}
+
+grpc::ServerUnaryReactor* WebhookService::ReplayDeadLetters(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::ReplayDeadLettersRequest>(
+      context, "/cxone.compile.v1.WebhookService/ReplayDeadLetters", audit_,
+      *redactor_, request, response,
+      [this](const v1::ReplayDeadLettersRequest& parsed) {
+        return Replay(parsed);
+      });
+}
+
+absl::StatusOr<v1::ListDeadLettersResponse> WebhookService::List(
+    const v1::ListDeadLettersRequest& request) const {
+  absl::StatusOr<DeliveryFilter> filter = FilterOf(request.selector());
+  if (!filter.ok()) return filter.status();
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must be 0 to ", kMaxPageSize));
+  }
+  filter->limit =
+      request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  absl::StatusOr<std::vector<StoredDelivery>> letters =
+      dispatcher_->DeadLetters(*filter);
+  if (!letters.ok()) return letters.status();
+  v1::ListDeadLettersResponse response;
+  for (const StoredDelivery& delivery : *letters) {
+    v1::DeadLetter* letter = response.add_dead_letters();
+    letter->set_endpoint(delivery.endpoint);
+    letter->set_compile(delivery.compile_name);
+    letter->set_sequence(delivery.sequence);
+    letter->set_webhook_id(delivery.webhook_id);
+    letter->set_attempts(delivery.attempts);
+    letter->set_last_error(delivery.last_error);
+    *letter->mutable_dead_time() = ToTimestamp(delivery.updated_at);
+    *letter->mutable_create_time() = ToTimestamp(delivery.created_at);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ReplayDeadLettersResponse> WebhookService::Replay(
+    const v1::ReplayDeadLettersRequest& request) const {
+  absl::StatusOr<DeliveryFilter> filter = FilterOf(request.selector());
+  if (!filter.ok()) return filter.status();
+  if (filter->compile_name.empty() && !request.selector().has_start_time() &&
+      !request.selector().has_end_time()) {
+    return absl::InvalidArgumentError(
+        "a replay must name a compile or bound a time range (start_time, "
+        "end_time)");
+  }
+  filter->limit = -1;
+  absl::StatusOr<int64_t> replayed = dispatcher_->Replay(*filter);
+  if (!replayed.ok()) return replayed.status();
+  v1::ReplayDeadLettersResponse response;
+  response.set_replayed(*replayed);
+  return response;
+}
+
+}  // namespace cxone

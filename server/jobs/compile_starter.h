@@ -1,0 +1,119 @@
+// CompileStarter: what StartCompile does, without gRPC.
+//
+// Validates the request, honours its idempotency key, triggers CXone on a
+// worker thread, registers the new compile (or, when CXone says the flow is
+// already compiling and names the compile, attaches to that one) and hands
+// it to the poll scheduler.
+//
+// At most `max_pending_starts` calls wait for CXone at once (queued behind
+// the rate budget); beyond that StartCompile fails fast with
+// ResourceExhausted instead of queueing without bound.
+//
+// With a journal (the state store), every start is recorded as an intent
+// before CXone is called — under its request_id, or under a key of the
+// gateway's own — and the intent is bound to the compile in the same
+// transaction as the compile's first record. So a start that cannot be
+// recorded fails Unavailable without touching CXone, and a restart finds
+// every key either bound to its compile or still pending: a pending
+// request_id is triggered again (ResumePending), and CXone's 409 for a
+// compile the crash interrupted names the compile to adopt.
+//
+// Thread-safe.
+#ifndef CXONE_SERVER_JOBS_COMPILE_STARTER_H_
+#define CXONE_SERVER_JOBS_COMPILE_STARTER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/json_log.h"
+#include "common/worker_pool.h"
+#include "cxone/compile/v1/compile.pb.h"
+#include "server/jobs/job_registry.h"
+#include "server/jobs/poll_scheduler.h"
+#include "server/jobs/request_id_index.h"
+#include "server/store/group_committer.h"
+#include "server/upstream/compile_upstream.h"
+
+namespace cxone {
+
+// The prefix of the keys the starter records for starts without a
+// request_id (a request_id cannot start with "~": see Start).
+inline constexpr char kOwnKeyPrefix[] = "~gateway-";
+
+class CompileStarter {
+ public:
+  using Done = std::function<void(absl::StatusOr<compilev1::Compile>)>;
+
+  // All pointers must outlive the starter.
+  CompileStarter(upstream::CompileUpstream* upstream, JobRegistry* registry,
+                 RequestIdIndex* request_ids, PollScheduler* scheduler,
+                 WorkerPool* workers, Clock* clock, JsonLog* log,
+                 LifecycleTimeouts timeouts, int64_t max_pending_starts,
+                 GroupCommitter* journal = nullptr,
+                 JobObserver* observer = nullptr);
+  CompileStarter(const CompileStarter&) = delete;
+  CompileStarter& operator=(const CompileStarter&) = delete;
+
+  // Starts (or joins) a compile for `request` and calls `done` exactly once
+  // with the compile or an error: inline for answers that need no upstream
+  // call (invalid request, replayed request_id), else on a worker thread.
+  // Never blocks.
+  void Start(const compilev1::StartCompileRequest& request, Done done);
+
+  // Triggers again a start whose request_id was recorded but not bound to
+  // a compile when the gateway stopped (see the class comment).
+  void ResumePending(const StoredRequestId& intent);
+
+  // Starts waiting for CXone (the trigger queue), for metrics.
+  int64_t pending_starts() const { return pending_starts_.load(); }
+  // Triggers CXone answered with the id of a compile the gateway already
+  // knew as another (refused: see CheckNotReused), for metrics.
+  int64_t reused_compile_ids() const { return reused_compile_ids_.load(); }
+
+ private:
+  // Runs on a worker: records the intent, triggers CXone and registers the
+  // compile. `request_id` may be empty.
+  absl::StatusOr<std::shared_ptr<CompileJob>> TriggerAndRegister(
+      const std::string& flow_id, const nlohmann::json& directives,
+      const std::string& request_id);
+  // OK if `known`, the gateway's compile of the id CXone just named, can be
+  // the compile CXone means, given that the trigger was sent at `sent_at`:
+  // for a new compile (201) only if `known` was created after that; for a
+  // running one (409) only if `known` had not finished before. Else CXone
+  // reused an old compile's id: Aborted, and the anomaly is logged and
+  // counted — answering with the stored compile would report a result for
+  // a compile that never ran.
+  absl::Status CheckNotReused(const upstream::TriggerResult& triggered,
+                              const CompileJob& known, absl::Time sent_at);
+  // Queues TriggerAndRegister on a worker; `done` gets the outcome.
+  void SubmitTrigger(const std::string& flow_id, nlohmann::json directives,
+                     const std::string& request_id,
+                     std::function<void(absl::Status)> refuse,
+                     std::function<void(RequestIdIndex::JobOrError)> finish);
+
+  upstream::CompileUpstream* const upstream_;
+  JobRegistry* const registry_;
+  RequestIdIndex* const request_ids_;
+  PollScheduler* const scheduler_;
+  WorkerPool* const workers_;
+  Clock* const clock_;
+  JsonLog* const log_;
+  const LifecycleTimeouts timeouts_;
+  const int64_t max_pending_starts_;
+  GroupCommitter* const journal_;
+  JobObserver* const observer_;
+  std::atomic<int64_t> pending_starts_{0};
+  std::atomic<int64_t> reused_compile_ids_{0};
+  // Names the intents of starts without a request_id: unique across
+  // restarts (the start-up time) and within a run (the counter).
+  const std::string own_key_prefix_;
+  std::atomic<int64_t> own_keys_{0};
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_JOBS_COMPILE_STARTER_H_

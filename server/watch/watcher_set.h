@@ -1,0 +1,74 @@
+// WatcherSet: every open WatchCompile stream, for what concerns them all —
+// the heartbeat that keeps idle streams alive, the drain at shutdown, and
+// the live count.
+//
+// One thread tells every watcher that a heartbeat may be due, every half
+// `heartbeat_interval`: a watcher that sent nothing since the previous beat
+// has been silent for at least half an interval and sends a HEARTBEAT, so
+// that no silence lasts longer than the interval and none shorter than
+// half of it is filled. Drain() tells every watcher to finish once it has
+// sent what it has; from then on Add() refuses new watchers.
+//
+// Thread-safe. Watchers are called with the set's lock held, so a watcher
+// must not call Add() or Remove() from OnHeartbeatDue() or OnDrain().
+#ifndef CXONE_SERVER_WATCH_WATCHER_SET_H_
+#define CXONE_SERVER_WATCH_WATCHER_SET_H_
+
+#include <cstdint>
+#include <thread>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace cxone {
+
+class Watcher {
+ public:
+  virtual ~Watcher() = default;
+  // Called every half heartbeat interval: send a HEARTBEAT marker if
+  // nothing was sent since the previous call.
+  virtual void OnHeartbeatDue() = 0;
+  // Send what is pending, then end the stream with UNAVAILABLE.
+  virtual void OnDrain() = 0;
+};
+
+class WatcherSet {
+ public:
+  explicit WatcherSet(absl::Duration heartbeat_interval);
+  WatcherSet(const WatcherSet&) = delete;
+  WatcherSet& operator=(const WatcherSet&) = delete;
+  ~WatcherSet();
+
+  // Adds `watcher`; false (and not added) once draining.
+  bool Add(Watcher* watcher);
+  // Removes `watcher`; after it returns the watcher is not being called.
+  void Remove(Watcher* watcher);
+
+  // Tells every watcher to drain; Add() fails from now on.
+  void Drain();
+
+  // Tells every watcher a heartbeat may be due (the thread does this every
+  // half interval; tests may call it directly).
+  void BeatAll();
+
+  void Start();
+  void Shutdown();
+
+  int64_t size() const;
+  absl::Duration heartbeat_interval() const { return heartbeat_interval_; }
+
+ private:
+  void Run();
+
+  const absl::Duration heartbeat_interval_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_WATCH_WATCHER_SET_H_
