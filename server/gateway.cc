@@ -204,6 +204,10 @@ absl::Status Gateway::Listen() {
   watch_dispatcher_ = std::make_unique<WatchDispatcher>(
       compile_service_.get(), watchers_.get(), &redactor_, &builder,
       static_cast<int>(config_.watch_queues));
+  // A second gateway given a taken address must fail, not share the port
+  // with the first (gRPC sets SO_REUSEPORT by default): each has its own
+  // state, and clients would reach either at random.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Notice dead clients of long watches; allow clients' keepalive pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);

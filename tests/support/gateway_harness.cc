@@ -28,29 +28,39 @@ absl::StatusOr<int> PortAfter(const std::string& line,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
-    HarnessOptions options) {
-  auto harness = std::unique_ptr<GatewayHarness>(new GatewayHarness());
-  std::vector<std::string> sim_args = {
+absl::StatusOr<RunningSimulator> StartSimulator(
+    const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {
       "--port=0", "--client-id=harness-client",
       absl::StrCat("--flows-dir=", CXONE_SOURCE_DIR, "/simulator/flows")};
-  sim_args.insert(sim_args.end(), options.sim_args.begin(),
-                  options.sim_args.end());
-  auto sim =
-      ChildProcess::Start(CXONE_SIM_BINARY, sim_args,
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  absl::StatusOr<std::unique_ptr<ChildProcess>> process =
+      ChildProcess::Start(CXONE_SIM_BINARY, args,
                           {{"CXONE_SIM_CLIENT_SECRET", kHarnessClientSecret}});
-  if (!sim.ok()) return sim.status();
-  harness->sim_ = *std::move(sim);
-  auto sim_line = harness->sim_->WaitForLine(
+  if (!process.ok()) return process.status();
+  absl::StatusOr<std::string> line = (*process)->WaitForLine(
       [](const std::string& line) {
         return absl::StartsWith(line, "cxone-sim listening on ");
       },
       kStartTimeout);
-  if (!sim_line.ok()) return sim_line.status();
-  auto sim_port = PortAfter(*sim_line, ":");
-  if (!sim_port.ok()) return sim_port.status();
-  harness->sim_port_ = *sim_port;
-  harness->sim_url_ = absl::StrCat("http://127.0.0.1:", *sim_port);
+  if (!line.ok()) return line.status();
+  absl::StatusOr<int> port = PortAfter(*line, ":");
+  if (!port.ok()) return port.status();
+  RunningSimulator sim;
+  sim.process = *std::move(process);
+  sim.port = *port;
+  sim.url = absl::StrCat("http://127.0.0.1:", *port);
+  return sim;
+}
+
+absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
+    HarnessOptions options) {
+  auto harness = std::unique_ptr<GatewayHarness>(new GatewayHarness());
+  absl::StatusOr<RunningSimulator> sim = StartSimulator(options.sim_args);
+  if (!sim.ok()) return sim.status();
+  harness->sim_ = std::move(sim->process);
+  harness->sim_port_ = sim->port;
+  harness->sim_url_ = sim->url;
 
   harness->state_dir_ = options.state_dir;
   if (harness->state_dir_.empty()) {

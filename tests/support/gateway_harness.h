@@ -22,6 +22,16 @@ namespace cxone::testing {
 // The client secret the harness gives both processes; tests grep logs for it.
 inline constexpr char kHarnessClientSecret[] = "harness-s3cret-7f1d";
 
+// The simulator, started as a subprocess on loopback with the harness's
+// credentials and the repository's flows, plus `extra_args`.
+struct RunningSimulator {
+  std::unique_ptr<ChildProcess> process;
+  int port = 0;
+  std::string url;  // http://127.0.0.1:PORT
+};
+absl::StatusOr<RunningSimulator> StartSimulator(
+    const std::vector<std::string>& extra_args);
+
 struct HarnessOptions {
   // Extra simulator flags (the harness sets port, flows dir, credentials).
   // The phases are long enough that a poll every 50 ms sees each of them
