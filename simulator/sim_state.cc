@@ -356,10 +356,10 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
       return conflict;
     }
   }
-  const std::string compile_id = absl::StrFormat(
-      "c-%s%s%06d-%s", config_.compile_id_run,
-      config_.compile_id_run.empty() ? "" : "-", next_compile_number_++,
-      RandomHex(4));
+  const std::string compile_id =
+      absl::StrFormat("c-%s%s%06d-%s", config_.compile_id_run,
+                      config_.compile_id_run.empty() ? "" : "-",
+                      next_compile_number_++, RandomHex(4));
   std::vector<Phase> phases = PlanPhases(flow_id, result.succeeded());
   Compile& compile = compiles_[compile_id];
   compile = Compile{flow_id,
@@ -375,38 +375,58 @@ absl::StatusOr<CompileSnapshot> SimState::Trigger(const std::string& flow_id,
   return Snapshot(compile, now);
 }
 
-absl::StatusOr<CompileSnapshot> SimState::GetCompile(
-    absl::string_view flow_id, absl::string_view compile_id) const {
+absl::Status SimState::CheckFlowAnswers(absl::string_view flow_id) const {
   if (config_.failing_flows.contains(flow_id)) {
     return absl::UnavailableError(
         absl::StrCat("flow ", flow_id, " is configured to fail (simulated)"));
   }
-  const absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const SimState::Compile*> SimState::FindCompileLocked(
+    absl::string_view flow_id, absl::string_view compile_id) const {
   auto it = compiles_.find(compile_id);
   if (it == compiles_.end() || it->second.flow_id != flow_id) {
     return absl::NotFoundError(absl::StrCat(
         "compilation ", compile_id, " of flow ", flow_id, " not found"));
   }
-  return Snapshot(it->second, now);
+  return &it->second;
+}
+
+absl::StatusOr<SimState::Compile*> SimState::FindCompileLocked(
+    absl::string_view flow_id, absl::string_view compile_id) {
+  absl::StatusOr<const Compile*> found =
+      std::as_const(*this).FindCompileLocked(flow_id, compile_id);
+  if (!found.ok()) return found.status();
+  return const_cast<Compile*>(*found);
+}
+
+absl::StatusOr<CompileSnapshot> SimState::GetCompile(
+    absl::string_view flow_id, absl::string_view compile_id) const {
+  if (absl::Status answers = CheckFlowAnswers(flow_id); !answers.ok()) {
+    return answers;
+  }
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<const Compile*> compile =
+      FindCompileLocked(flow_id, compile_id);
+  if (!compile.ok()) return compile.status();
+  return Snapshot(**compile, now);
 }
 
 absl::StatusOr<CompileSnapshot> SimState::AnswerStatus(
     absl::string_view flow_id, absl::string_view compile_id, bool intact) {
-  if (config_.failing_flows.contains(flow_id)) {
-    return absl::UnavailableError(
-        absl::StrCat("flow ", flow_id, " is configured to fail (simulated)"));
+  if (absl::Status answers = CheckFlowAnswers(flow_id); !answers.ok()) {
+    return answers;
   }
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
-  auto it = compiles_.find(compile_id);
-  if (it == compiles_.end() || it->second.flow_id != flow_id) {
-    return absl::NotFoundError(absl::StrCat(
-        "compilation ", compile_id, " of flow ", flow_id, " not found"));
-  }
-  CompileSnapshot snapshot = Snapshot(it->second, now);
+  absl::StatusOr<Compile*> found = FindCompileLocked(flow_id, compile_id);
+  if (!found.ok()) return found.status();
+  Compile& compile = **found;
+  CompileSnapshot snapshot = Snapshot(compile, now);
   if (intact && IsTerminal(snapshot.state)) {
-    it->second.terminal_answered = true;
+    compile.terminal_answered = true;
   }
   return snapshot;
 }

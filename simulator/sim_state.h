@@ -384,6 +384,15 @@ class SimState {
 
   std::vector<Phase> PlanPhases(const std::string& flow_id, bool succeeded)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The compile `compile_id` of `flow_id`: Unavailable for a flow set to
+  // fail, NotFound for an unknown id or one of another flow.
+  absl::Status CheckFlowAnswers(absl::string_view flow_id) const;
+  absl::StatusOr<Compile*> FindCompileLocked(absl::string_view flow_id,
+                                             absl::string_view compile_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const Compile*> FindCompileLocked(
+      absl::string_view flow_id, absl::string_view compile_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static CompileState StateAt(const Compile& compile, absl::Time now);
   static CompileSnapshot Snapshot(const Compile& compile, absl::Time now);
   std::string RandomHex(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
