@@ -34,6 +34,7 @@
 #include "server/ops/protobuf_log.h"
 #include "server/server_config.h"
 #include "server/store/group_committer.h"
+#include "server/store/no_journal.h"
 #include "server/store/sqlite_store.h"
 #include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/cxone_client.h"
@@ -129,6 +130,11 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
     }
     journal->Start();
   }
+  // What the jobs commit to: the store's journal, or one that keeps
+  // nothing (--store=memory).
+  NoJournal no_journal;
+  Journal* const jobs_journal =
+      journal != nullptr ? static_cast<Journal*>(journal.get()) : &no_journal;
 
   // Every upstream request — token, trigger, status — goes through the
   // budgeted client, so none can bypass the account's rate budget.
@@ -172,13 +178,13 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   WatcherSet watchers(config.heartbeat_interval);
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
-                         config.max_pending_starts, journal.get(),
+                         config.max_pending_starts, jobs_journal,
                          &job_observers);
   std::vector<StoredRequestId> pending_starts;
   if (store != nullptr) {
     const absl::Time recovery_began = absl::Now();
     absl::StatusOr<RecoveredState> recovered = RecoverState(
-        store.get(), journal.get(), config.lifecycle, clock.Now(), &registry,
+        store.get(), jobs_journal, config.lifecycle, clock.Now(), &registry,
         &request_ids,
         [&scheduler](std::shared_ptr<CompileJob> job) {
           scheduler.Track(std::move(job));

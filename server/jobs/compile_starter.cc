@@ -19,7 +19,7 @@ CompileStarter::CompileStarter(
     upstream::CompileUpstream* upstream, JobRegistry* registry,
     RequestIdIndex* request_ids, PollScheduler* scheduler, WorkerPool* workers,
     Clock* clock, JsonLog* log, LifecycleTimeouts timeouts,
-    int64_t max_pending_starts, GroupCommitter* journal, JobObserver* observer)
+    int64_t max_pending_starts, Journal* journal, JobObserver* observer)
     : upstream_(upstream),
       registry_(registry),
       request_ids_(request_ids),
@@ -176,29 +176,26 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     const std::string& request_id) {
   // The intent first: if it cannot be recorded, CXone is not called.
   const std::string key =
-      !request_id.empty() || journal_ == nullptr
+      !request_id.empty()
           ? request_id
           : absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1));
   const StoredRequestId record{key, flow_id,
                                directives.is_null() ? "" : directives.dump(),
                                "", clock_->Now()};
-  if (journal_ != nullptr) {
-    StoreBatch intent;
-    intent.request_ids.push_back(record);
-    if (absl::Status recorded = journal_->Commit(std::move(intent));
-        !recorded.ok()) {
-      log_->Error(
-          "cannot record a start",
-          {{"flow", flow_id}, {"error", std::string(recorded.message())}});
-      return absl::UnavailableError(absl::StrCat(
-          "the gateway cannot record new compiles (", recorded.message(),
-          "); nothing was started, retry later"));
-    }
+  StoreBatch intent;
+  intent.request_ids.push_back(record);
+  if (absl::Status recorded = journal_->Commit(std::move(intent));
+      !recorded.ok()) {
+    log_->Error(
+        "cannot record a start",
+        {{"flow", flow_id}, {"error", std::string(recorded.message())}});
+    return absl::UnavailableError(absl::StrCat(
+        "the gateway cannot record new compiles (", recorded.message(),
+        "); nothing was started, retry later"));
   }
   // Drops the intent of a start that ends in an error: the caller was told,
   // so the key is free for a retry and a restart does not trigger it.
   auto forget_key = [&] {
-    if (journal_ == nullptr || key.empty()) return;
     StoreBatch forget;
     forget.forgotten_request_ids.push_back(key);
     (void)journal_->Commit(std::move(forget));
@@ -207,7 +204,6 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
   // of the gateway's own is done with once the compile is recorded.
   auto binding = [&](const std::string& compile_name) {
     StoreBatch batch;
-    if (journal_ == nullptr || key.empty()) return batch;
     if (request_id.empty()) {
       batch.forgotten_request_ids.push_back(key);
     } else {
@@ -244,13 +240,11 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
   const CompileName name{flow_id, triggered->compile_id};
   auto attach = [&](std::shared_ptr<CompileJob> existing)
       -> absl::StatusOr<std::shared_ptr<CompileJob>> {
-    if (journal_ != nullptr) {
-      if (absl::Status bound = journal_->Commit(binding(existing->name()));
-          !bound.ok()) {
-        return absl::UnavailableError(
-            absl::StrCat("the gateway cannot record the compile (",
-                         bound.message(), "); retry with the same request_id"));
-      }
+    if (absl::Status bound = journal_->Commit(binding(existing->name()));
+        !bound.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the gateway cannot record the compile (",
+                       bound.message(), "); retry with the same request_id"));
     }
     log_->Info("attached to running compile", {{"compile", existing->name()}});
     return existing;

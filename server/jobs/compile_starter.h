@@ -9,9 +9,9 @@
 // the rate budget); beyond that StartCompile fails fast with
 // ResourceExhausted instead of queueing without bound.
 //
-// With a journal (the state store), every start is recorded as an intent
-// before CXone is called — under its request_id, or under a key of the
-// gateway's own — and the intent is bound to the compile in the same
+// Every start is recorded in the journal as an intent before CXone is
+// called — under its request_id, or under a key of the gateway's own —
+// and the intent is bound to the compile in the same
 // transaction as the compile's first record. So a start that cannot be
 // recorded fails Unavailable without touching CXone, and a restart finds
 // every key either bound to its compile or still pending: a pending
@@ -35,7 +35,7 @@
 #include "server/jobs/job_registry.h"
 #include "server/jobs/poll_scheduler.h"
 #include "server/jobs/request_id_index.h"
-#include "server/store/group_committer.h"
+#include "server/store/journal.h"
 #include "server/upstream/compile_upstream.h"
 
 namespace cxone {
@@ -48,13 +48,12 @@ class CompileStarter {
  public:
   using Done = std::function<void(absl::StatusOr<compilev1::Compile>)>;
 
-  // All pointers must outlive the starter.
+  // All pointers must outlive the starter; only `observer` may be null.
   CompileStarter(upstream::CompileUpstream* upstream, JobRegistry* registry,
                  RequestIdIndex* request_ids, PollScheduler* scheduler,
                  WorkerPool* workers, Clock* clock, JsonLog* log,
                  LifecycleTimeouts timeouts, int64_t max_pending_starts,
-                 GroupCommitter* journal = nullptr,
-                 JobObserver* observer = nullptr);
+                 Journal* journal, JobObserver* observer = nullptr);
   CompileStarter(const CompileStarter&) = delete;
   CompileStarter& operator=(const CompileStarter&) = delete;
 
@@ -104,7 +103,7 @@ class CompileStarter {
   JsonLog* const log_;
   const LifecycleTimeouts timeouts_;
   const int64_t max_pending_starts_;
-  GroupCommitter* const journal_;
+  Journal* const journal_;
   JobObserver* const observer_;
   std::atomic<int64_t> pending_starts_{0};
   std::atomic<int64_t> reused_compile_ids_{0};

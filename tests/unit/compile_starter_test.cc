@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/group_committer.h"
+#include "server/store/no_journal.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
@@ -49,7 +50,8 @@ class CompileStarterTest : public ::testing::Test {
         scheduler_(SchedulerConfig(), &upstream_, nullptr, &workers_, &clock_,
                    &log_),
         starter_(&upstream_, &registry_, &request_ids_, &scheduler_, &workers_,
-                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2),
+                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2,
+                 &no_journal_),
         journal_(&store_),
         journaled_starter_(&upstream_, &registry_, &request_ids_, &scheduler_,
                            &workers_, &clock_, &log_, LifecycleTimeouts{},
@@ -72,6 +74,8 @@ class CompileStarterTest : public ::testing::Test {
     return request;
   }
 
+  // What starter_ and the jobs the tests make commit to; outlives them.
+  NoJournal no_journal_;
   FakeClock clock_;
   Redactor redactor_;
   JsonLog log_;
@@ -215,16 +219,16 @@ TEST_F(CompileStarterTest, ConflictAttachesToTheRunningCompileWithItsState) {
 
 // A finished compile the gateway knows (from before a restart, say) whose
 // id CXone gives to a new compile.
-void AddFinishedCompile(JobRegistry& registry, absl::Time at,
+void AddFinishedCompile(JobRegistry& registry, Journal* journal, absl::Time at,
                         const std::string& compile_id) {
   auto job = std::make_shared<CompileJob>(CompileName{"main", compile_id}, at,
-                                          LifecycleTimeouts{});
+                                          LifecycleTimeouts{}, journal);
   ASSERT_TRUE(job->ApplyFirstStatus(Status("COMPLETED"), at, {}).ok());
   registry.AddIfAbsent(job);
 }
 
 TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {
-  AddFinishedCompile(registry_, clock_.Now(), "c-1");
+  AddFinishedCompile(registry_, &no_journal_, clock_.Now(), "c-1");
   clock_.Advance(absl::Minutes(5));
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
   Outcome outcome;
@@ -245,7 +249,7 @@ TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {
 }
 
 TEST_F(CompileStarterTest, ARunningCompileCannotBeOneThatFinishedBefore) {
-  AddFinishedCompile(registry_, clock_.Now(), "c-1");
+  AddFinishedCompile(registry_, &no_journal_, clock_.Now(), "c-1");
   clock_.Advance(absl::Minutes(5));
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
   upstream_.Script("c-1", {Status("IN_PROGRESS")});
@@ -259,8 +263,9 @@ TEST_F(CompileStarterTest, ARunningCompileCannotBeOneThatFinishedBefore) {
 // The gateway gave up on c-1 (TIMED_OUT) while CXone went on compiling it:
 // CXone naming it as running is no reuse of its id.
 TEST_F(CompileStarterTest, ACompileTheGatewayGaveUpOnMayStillBeRunning) {
-  auto job = std::make_shared<CompileJob>(CompileName{"main", "c-1"},
-                                          clock_.Now(), LifecycleTimeouts{});
+  auto job =
+      std::make_shared<CompileJob>(CompileName{"main", "c-1"}, clock_.Now(),
+                                   LifecycleTimeouts{}, &no_journal_);
   ASSERT_TRUE(
       job->ApplyFirstStatus(Status("IN_PROGRESS"), clock_.Now(), {}).ok());
   clock_.Advance(LifecycleTimeouts{}.give_up_timeout);
