@@ -148,6 +148,94 @@ TEST_F(CompileStarterTest, APendingStartIsTriggeredAgainAndBound) {
   EXPECT_EQ(upstream_.triggers(), 1);
 }
 
+// A start fails at one of its three steps; what becomes of its intent
+// depends only on the step. Step 1 (the intent cannot be recorded) is
+// AStartTheStoreCannotRecordTouchesNothingUpstream.
+
+// Step 2: CXone refused, so nothing was started: the intent goes.
+TEST_F(CompileStarterTest, ARefusedTriggerLeavesNoIntentBehind) {
+  upstream_.SetTriggerResult(absl::PermissionDeniedError("lacks flow:write"));
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-3"), outcome.Callback());
+  EXPECT_EQ(outcome.Get().status(),
+            absl::PermissionDeniedError("lacks flow:write"));
+  EXPECT_EQ(upstream_.triggers(), 1);
+  EXPECT_TRUE(store_.request_ids().empty());
+}
+
+// Step 3: CXone started a compile the gateway cannot record. The intent
+// stays, so that the retry the caller is told to make adopts the compile.
+TEST_F(CompileStarterTest, ACompileThatCannotBeRecordedKeepsItsIntent) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  // The compile's first record fails; the intent (and a forget) would not.
+  store_.SetFailure(
+      absl::UnavailableError("state store fake.db: cannot record compile"),
+      [](const StoreBatch& batch) { return !batch.compiles.empty(); });
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-7"), outcome.Callback());
+  const absl::Status status = outcome.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_EQ(status.message(),
+            "CXone started compile flows/main/compiles/c-1 but the gateway "
+            "cannot record it (state store fake.db: cannot record compile); "
+            "retry with the same request_id to adopt it");
+  EXPECT_EQ(registry_.Find("flows/main/compiles/c-1"), nullptr);
+  ASSERT_TRUE(store_.request_ids().contains("deploy-7"));
+  EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name, "");
+  // The retry: CXone reports c-1 running, and the gateway adopts it.
+  store_.SetFailure(absl::OkStatus());
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  upstream_.Script("c-1", {Status("IN_PROGRESS")});
+  Outcome retried;
+  journaled_starter_.Start(Request("main", "deploy-7"), retried.Callback());
+  ASSERT_TRUE(retried.Get().ok()) << retried.Get().status();
+  EXPECT_EQ(retried.Get()->name(), "flows/main/compiles/c-1");
+  EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name,
+            "flows/main/compiles/c-1");
+}
+
+// Step 3: CXone names a running compile but will not tell its state. The
+// gateway records nothing of it, and keeps the intent.
+TEST_F(CompileStarterTest, ARunningCompileOfUnknownStateKeepsTheIntent) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-9", "", true});
+  upstream_.Script("c-9", {absl::UnavailableError("CXone is down")});
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-9"), outcome.Callback());
+  EXPECT_EQ(outcome.Get().status(), absl::UnavailableError("CXone is down"));
+  EXPECT_EQ(registry_.Find("flows/main/compiles/c-9"), nullptr);
+  ASSERT_TRUE(store_.request_ids().contains("deploy-9"));
+  EXPECT_EQ(store_.request_ids().at("deploy-9").compile_name, "");
+}
+
+// Step 3: CXone names a compile the gateway follows, but binding the
+// request_id to it cannot be recorded. The intent stays pending.
+TEST_F(CompileStarterTest, AnAttachThatCannotBeRecordedKeepsTheIntent) {
+  auto job =
+      std::make_shared<CompileJob>(CompileName{"main", "c-1"}, clock_.Now(),
+                                   LifecycleTimeouts{}, &no_journal_);
+  ASSERT_TRUE(
+      job->ApplyFirstStatus(Status("IN_PROGRESS"), clock_.Now(), {}).ok());
+  registry_.AddIfAbsent(job);
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  store_.SetFailure(
+      absl::UnavailableError("state store fake.db: cannot record a request_id"),
+      [](const StoreBatch& batch) {
+        for (const StoredRequestId& key : batch.request_ids) {
+          if (!key.compile_name.empty()) return true;
+        }
+        return false;
+      });
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-5"), outcome.Callback());
+  const absl::Status status = outcome.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_EQ(status.message(),
+            "the gateway cannot record the compile (state store fake.db: "
+            "cannot record a request_id); retry with the same request_id");
+  ASSERT_TRUE(store_.request_ids().contains("deploy-5"));
+  EXPECT_EQ(store_.request_ids().at("deploy-5").compile_name, "");
+}
+
 TEST_F(CompileStarterTest, ARequestIdMayNotUseTheGatewaysOwnPrefix) {
   Outcome outcome;
   starter_.Start(Request("main", "~mine"), outcome.Callback());
