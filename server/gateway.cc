@@ -98,16 +98,17 @@ absl::Status Gateway::OpenStore() {
       SqliteStore::Open(config_.state_dir, options);
   if (!opened.ok()) return opened.status();
   store_ = *std::move(opened);
-  journal_ = std::make_unique<GroupCommitter>(store_.get());
+  group_commit_ = std::make_unique<GroupCommitter>(store_.get());
+  journal_ = group_commit_.get();
   if (!webhooks_.endpoints.empty()) {
     webhook_dispatcher_ = std::make_unique<WebhookDispatcher>(
-        &webhooks_, journal_.get(), store_.get(), &webhook_http_, &clock_,
-        &log_, std::random_device{}(), audit_.get());
+        &webhooks_, journal_, store_.get(), &webhook_http_, &clock_, &log_,
+        std::random_device{}(), audit_.get());
     webhook_outbox_ = std::make_unique<WebhookOutbox>(
         &webhooks_, &clock_, webhook_dispatcher_.get(), &log_);
-    journal_->SetObserver(webhook_outbox_.get());
+    group_commit_->SetObserver(webhook_outbox_.get());
   }
-  journal_->Start();
+  group_commit_->Start();
   return absl::OkStatus();
 }
 
@@ -153,15 +154,15 @@ void Gateway::BuildJobs() {
   watchers_ = std::make_unique<WatcherSet>(config_.heartbeat_interval);
   starter_ = std::make_unique<CompileStarter>(
       cxone_.get(), &registry_, &request_ids_, scheduler_.get(), workers_.get(),
-      &clock_, &log_, config_.lifecycle, config_.max_pending_starts,
-      journal_.get(), job_observers_.get());
+      &clock_, &log_, config_.lifecycle, config_.max_pending_starts, journal_,
+      job_observers_.get());
 }
 
 absl::Status Gateway::Recover() {
   if (store_ == nullptr) return absl::OkStatus();
   const absl::Time began = clock_.Now();
   absl::StatusOr<RecoveredState> recovered = RecoverState(
-      store_.get(), journal_.get(), config_.lifecycle, clock_.Now(), &registry_,
+      store_.get(), journal_, config_.lifecycle, clock_.Now(), &registry_,
       &request_ids_,
       [this](std::shared_ptr<CompileJob> job) {
         scheduler_->Track(std::move(job));
@@ -239,12 +240,13 @@ absl::Status Gateway::ServeMetrics() {
   RegisterMetrics(*metrics_, {watchers_.get(), scheduler_.get(), budget_.get(),
                               http_.get(), tokens_.get(), starter_.get(),
                               &outcomes_, watch_dispatcher_.get(),
-                              journal_.get(), webhook_dispatcher_.get()});
+                              group_commit_.get(), webhook_dispatcher_.get()});
   health_ = std::make_unique<HealthMonitor>(
-      HealthMonitor::Probes{journal_ != nullptr ? std::function<bool()>([this] {
-                              return journal_->healthy();
-                            })
-                                                : nullptr,
+      HealthMonitor::Probes{group_commit_ != nullptr
+                                ? std::function<bool()>([this] {
+                                    return group_commit_->healthy();
+                                  })
+                                : nullptr,
                             [this] { return tokens_->failing_since(); }},
       config_.auth_failure_window, absl::Seconds(1), &clock_, &log_,
       [this](bool serving) { PublishHealth(serving); });
@@ -320,7 +322,7 @@ void Gateway::Stop() {
   if (poll_workers_ != nullptr) poll_workers_->Shutdown();
   if (workers_ != nullptr) workers_->Shutdown();
   if (webhook_dispatcher_ != nullptr) webhook_dispatcher_->Shutdown();
-  if (journal_ != nullptr) journal_->Shutdown();
+  if (group_commit_ != nullptr) group_commit_->Shutdown();
   if (serving_) log_.Info("stopped");
 }
 

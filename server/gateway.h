@@ -53,6 +53,8 @@
 #include "server/ops/protobuf_log.h"
 #include "server/server_config.h"
 #include "server/store/group_committer.h"
+#include "server/store/journal.h"
+#include "server/store/no_journal.h"
 #include "server/store/sqlite_store.h"
 #include "server/upstream/budgeted_http_client.h"
 #include "server/upstream/cxone_client.h"
@@ -136,7 +138,11 @@ class Gateway {
   // HTTP client (never the CXone budget), the outbox that writes
   // deliveries with their events, the dispatcher that sends.
   std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<GroupCommitter> journal_;
+  std::unique_ptr<GroupCommitter> group_commit_;
+  // What the jobs commit to: the store's group commit, or one that keeps
+  // nothing (--store=memory).
+  NoJournal no_journal_;
+  Journal* journal_ = &no_journal_;
   http::CurlHttpClient webhook_http_;
   std::unique_ptr<WebhookDispatcher> webhook_dispatcher_;
   std::unique_ptr<WebhookOutbox> webhook_outbox_;

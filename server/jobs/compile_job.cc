@@ -7,7 +7,7 @@
 namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
-                       LifecycleTimeouts timeouts, GroupCommitter* journal,
+                       LifecycleTimeouts timeouts, Journal* journal,
                        JobObserver* observer)
     : name_(name.ToString()),
       compile_name_(name),
@@ -17,7 +17,7 @@ CompileJob::CompileJob(const CompileName& name, absl::Time now,
 
 CompileJob::CompileJob(const StoredCompile& recorded,
                        std::vector<SharedEvent> events, absl::Time now,
-                       LifecycleTimeouts timeouts, GroupCommitter* journal,
+                       LifecycleTimeouts timeouts, Journal* journal,
                        JobObserver* observer)
     : name_(recorded.compile.name()),
       compile_name_{recorded.compile.flow_id(), recorded.compile.compile_id()},
@@ -120,7 +120,7 @@ CompileJob::MutateResult CompileJob::Mutate(
     entry->event = std::move(event);
     logged.push_back(std::move(entry));
   }
-  if (journal_ != nullptr && (!logged.empty() || !extra.empty())) {
+  if (!logged.empty() || !extra.empty()) {
     StoreBatch batch = std::move(extra);
     batch.compiles.push_back(
         {next.compile(), next.last_sequence(),

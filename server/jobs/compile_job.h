@@ -9,10 +9,10 @@
 // The poller feeds the job (ApplyStatus, ApplyError, Tick); the number of
 // upstream polls therefore never depends on the number of watchers.
 //
-// With a journal (the GroupCommitter of the state store), a change and its
-// events are committed before anyone can see them: watchers never receive
-// an event a restart could lose. If the commit fails, the change is
-// dropped as if it had not happened, and the next poll brings it again.
+// A change and its events are committed to the journal (journal.h) before
+// anyone can see them: watchers never receive an event a restart could
+// lose. If the commit fails, the change is dropped as if it had not
+// happened, and the next poll brings it again.
 //
 // Thread-safe. Lock order: notify_mu_ before mu_; listeners are called with
 // notify_mu_ held and mu_ released, so a listener may call NextEvent() but
@@ -30,7 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "server/jobs/compile_lifecycle.h"
-#include "server/store/group_committer.h"
+#include "server/store/journal.h"
 
 namespace cxone {
 
@@ -65,17 +65,17 @@ class JobObserver {
 
 class CompileJob {
  public:
-  // A compile just triggered (see ApplyFirstStatus). `journal` may be null
-  // (nothing is stored); else it must outlive the job.
+  // A compile just triggered (see ApplyFirstStatus). `journal` (never
+  // null) and `observer` (may be null) must outlive the job.
   CompileJob(const CompileName& name, absl::Time now,
-             LifecycleTimeouts timeouts, GroupCommitter* journal = nullptr,
+             LifecycleTimeouts timeouts, Journal* journal,
              JobObserver* observer = nullptr);
 
   // A compile recovered from the store with the retained part of its log
   // (`events`, in sequence order, ending with the recorded last sequence).
   CompileJob(const StoredCompile& recorded, std::vector<SharedEvent> events,
-             absl::Time now, LifecycleTimeouts timeouts,
-             GroupCommitter* journal, JobObserver* observer = nullptr);
+             absl::Time now, LifecycleTimeouts timeouts, Journal* journal,
+             JobObserver* observer = nullptr);
   CompileJob(const CompileJob&) = delete;
   CompileJob& operator=(const CompileJob&) = delete;
 
@@ -155,7 +155,7 @@ class CompileJob {
 
   const std::string name_;
   const CompileName compile_name_;
-  GroupCommitter* const journal_;
+  Journal* const journal_;
   JobObserver* const observer_;
 
   absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);

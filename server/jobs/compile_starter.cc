@@ -13,13 +13,34 @@ namespace {
 
 constexpr size_t kMaxRequestIdLength = 256;
 
+// Whether `intent` is under a key of the gateway's own (a start without a
+// request_id), which no caller can name.
+bool IsOwnKey(const StoredRequestId& intent) {
+  return absl::StartsWith(intent.request_id, kOwnKeyPrefix);
+}
+
+// What binds `intent` to the compile `compile_name`, committed with the
+// compile's first record (or alone, when attaching to a known compile). A
+// key of the gateway's own is done with once the compile is recorded.
+StoreBatch Binding(const StoredRequestId& intent,
+                   const std::string& compile_name) {
+  StoreBatch batch;
+  if (IsOwnKey(intent)) {
+    batch.forgotten_request_ids.push_back(intent.request_id);
+  } else {
+    batch.request_ids.push_back(intent);
+    batch.request_ids.back().compile_name = compile_name;
+  }
+  return batch;
+}
+
 }  // namespace
 
 CompileStarter::CompileStarter(
     upstream::CompileUpstream* upstream, JobRegistry* registry,
     RequestIdIndex* request_ids, PollScheduler* scheduler, WorkerPool* workers,
     Clock* clock, JsonLog* log, LifecycleTimeouts timeouts,
-    int64_t max_pending_starts, GroupCommitter* journal, JobObserver* observer)
+    int64_t max_pending_starts, Journal* journal, JobObserver* observer)
     : upstream_(upstream),
       registry_(registry),
       request_ids_(request_ids),
@@ -174,118 +195,86 @@ absl::Status CompileStarter::CheckNotReused(
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     const std::string& flow_id, const nlohmann::json& directives,
     const std::string& request_id) {
-  // The intent first: if it cannot be recorded, CXone is not called.
-  const std::string key =
-      !request_id.empty() || journal_ == nullptr
-          ? request_id
-          : absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1));
-  const StoredRequestId record{key, flow_id,
-                               directives.is_null() ? "" : directives.dump(),
-                               "", clock_->Now()};
-  if (journal_ != nullptr) {
-    StoreBatch intent;
-    intent.request_ids.push_back(record);
-    if (absl::Status recorded = journal_->Commit(std::move(intent));
-        !recorded.ok()) {
-      log_->Error(
-          "cannot record a start",
-          {{"flow", flow_id}, {"error", std::string(recorded.message())}});
-      return absl::UnavailableError(absl::StrCat(
-          "the gateway cannot record new compiles (", recorded.message(),
-          "); nothing was started, retry later"));
-    }
+  const StoredRequestId intent = NewIntent(flow_id, directives, request_id);
+  if (absl::Status recorded = RecordIntent(intent); !recorded.ok()) {
+    return FailStart(StartStep::kRecordIntent, intent, recorded);
   }
-  // Drops the intent of a start that ends in an error: the caller was told,
-  // so the key is free for a retry and a restart does not trigger it.
-  auto forget_key = [&] {
-    if (journal_ == nullptr || key.empty()) return;
-    StoreBatch forget;
-    forget.forgotten_request_ids.push_back(key);
-    (void)journal_->Commit(std::move(forget));
-  };
-  // What binds the key to the compile, in the compile's first commit; a key
-  // of the gateway's own is done with once the compile is recorded.
-  auto binding = [&](const std::string& compile_name) {
-    StoreBatch batch;
-    if (journal_ == nullptr || key.empty()) return batch;
-    if (request_id.empty()) {
-      batch.forgotten_request_ids.push_back(key);
-    } else {
-      batch.request_ids.push_back(record);
-      batch.request_ids.back().compile_name = compile_name;
-    }
-    return batch;
-  };
-  const absl::Time sent_at = clock_->Now();
-  absl::StatusOr<upstream::TriggerResult> triggered =
-      upstream_->Trigger(flow_id, directives);
+  absl::StatusOr<CheckedTrigger> triggered =
+      TriggerUpstream(intent, directives);
   if (!triggered.ok()) {
-    log_->Warn("trigger failed",
-               {{"flow", flow_id},
-                {"code", absl::StatusCodeToString(triggered.status().code())},
-                {"error", std::string(triggered.status().message())}});
-    forget_key();
-    if (http::MayHaveBeenDelivered(triggered.status())) {
-      return absl::Status(
-          triggered.status().code(),
-          absl::StrCat(
-              triggered.status().message(),
-              request_id.empty()
-                  ? ". Starting this flow again starts another compile unless "
-                    "CXone reports one running; with a request_id a retry "
-                    "would adopt the running one"
-                  : ". Retry with the same request_id: the gateway asks CXone "
-                    "again and adopts the compile CXone reports as running "
-                    "(CXone cannot list a flow's compiles: if that one has "
-                    "already finished, a new one is started)"));
-    }
-    return triggered.status();
+    return FailStart(StartStep::kTrigger, intent, triggered.status());
   }
-  const CompileName name{flow_id, triggered->compile_id};
-  auto attach = [&](std::shared_ptr<CompileJob> existing)
-      -> absl::StatusOr<std::shared_ptr<CompileJob>> {
-    if (journal_ != nullptr) {
-      if (absl::Status bound = journal_->Commit(binding(existing->name()));
-          !bound.ok()) {
-        return absl::UnavailableError(
-            absl::StrCat("the gateway cannot record the compile (",
-                         bound.message(), "); retry with the same request_id"));
-      }
-    }
-    log_->Info("attached to running compile", {{"compile", existing->name()}});
-    return existing;
-  };
-  if (std::shared_ptr<CompileJob> existing = registry_->Find(name.ToString())) {
-    if (absl::Status reused = CheckNotReused(*triggered, *existing, sent_at);
+  absl::StatusOr<std::shared_ptr<CompileJob>> adopted =
+      Adopt(intent, *triggered);
+  if (!adopted.ok()) {
+    return FailStart(StartStep::kAdopt, intent, adopted.status());
+  }
+  return adopted;
+}
+
+StoredRequestId CompileStarter::NewIntent(const std::string& flow_id,
+                                          const nlohmann::json& directives,
+                                          const std::string& request_id) {
+  return {request_id.empty()
+              ? absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1))
+              : request_id,
+          flow_id, directives.is_null() ? "" : directives.dump(), "",
+          clock_->Now()};
+}
+
+absl::Status CompileStarter::RecordIntent(const StoredRequestId& intent) {
+  StoreBatch batch;
+  batch.request_ids.push_back(intent);
+  absl::Status recorded = journal_->Commit(std::move(batch));
+  if (!recorded.ok()) {
+    log_->Error(
+        "cannot record a start",
+        {{"flow", intent.flow_id}, {"error", std::string(recorded.message())}});
+  }
+  return recorded;
+}
+
+absl::StatusOr<CompileStarter::CheckedTrigger> CompileStarter::TriggerUpstream(
+    const StoredRequestId& intent, const nlohmann::json& directives) {
+  const absl::Time sent_at = clock_->Now();
+  absl::StatusOr<upstream::TriggerResult> answer =
+      upstream_->Trigger(intent.flow_id, directives);
+  if (!answer.ok()) {
+    log_->Warn("trigger failed",
+               {{"flow", intent.flow_id},
+                {"code", absl::StatusCodeToString(answer.status().code())},
+                {"error", std::string(answer.status().message())}});
+    return answer.status();
+  }
+  CheckedTrigger checked{*std::move(answer), nullptr};
+  const CompileName name{intent.flow_id, checked.answer.compile_id};
+  if (std::shared_ptr<CompileJob> known = registry_->Find(name.ToString())) {
+    if (absl::Status reused = CheckNotReused(checked.answer, *known, sent_at);
         !reused.ok()) {
-      forget_key();  // nothing the gateway follows can the key name
       return reused;
     }
-    return attach(std::move(existing));
+    checked.known = std::move(known);
   }
+  return checked;
+}
+
+absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::Adopt(
+    const StoredRequestId& intent, const CheckedTrigger& triggered) {
+  if (triggered.known != nullptr) return Attach(intent, triggered.known);
+  const CompileName name{intent.flow_id, triggered.answer.compile_id};
   auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_,
                                           journal_, observer_);
-  upstream::CompileStatus first;
-  if (triggered->already_running) {
-    // CXone named a compile the gateway did not start: learn its state now
-    // so the caller gets a real answer, not a guess.
-    absl::StatusOr<upstream::CompileStatus> status =
-        upstream_->GetStatus(flow_id, triggered->compile_id);
-    if (!status.ok()) return status.status();
-    first = *std::move(status);
-  } else {
-    first.flow_id = flow_id;
-    first.compile_id = triggered->compile_id;
-    first.status = triggered->status;
-  }
-  if (absl::Status recorded =
-          job->ApplyFirstStatus(first, clock_->Now(), binding(job->name()));
+  absl::StatusOr<upstream::CompileStatus> first =
+      FirstStatus(intent, triggered);
+  if (!first.ok()) return first.status();
+  if (absl::Status recorded = job->ApplyFirstStatus(
+          *first, clock_->Now(), Binding(intent, job->name()));
       !recorded.ok()) {
     // Another start may have recorded this compile first (CXone named it
     // to both); else the store is failing.
     if (std::shared_ptr<CompileJob> existing =
             registry_->Find(name.ToString())) {
-      return attach(std::move(existing));
+      return Attach(intent, std::move(existing));
     }
     log_->Error(
         "cannot record a started compile",
@@ -296,13 +285,80 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
                      "); retry with the same request_id to adopt it"));
   }
   auto [registered, added] = registry_->AddIfAbsent(job);
-  if (!added) return attach(std::move(registered));
-  log_->Info(triggered->already_running ? "attached to running compile"
-                                        : "compile started",
+  if (!added) return Attach(intent, std::move(registered));
+  log_->Info(triggered.answer.already_running ? "attached to running compile"
+                                              : "compile started",
              {{"compile", registered->name()},
               {"state", StateName(registered->Snapshot().state())}});
   scheduler_->Track(registered);
   return registered;
+}
+
+absl::StatusOr<upstream::CompileStatus> CompileStarter::FirstStatus(
+    const StoredRequestId& intent, const CheckedTrigger& triggered) {
+  if (triggered.answer.already_running) {
+    return upstream_->GetStatus(intent.flow_id, triggered.answer.compile_id);
+  }
+  upstream::CompileStatus first;
+  first.flow_id = intent.flow_id;
+  first.compile_id = triggered.answer.compile_id;
+  first.status = triggered.answer.status;
+  return first;
+}
+
+absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::Attach(
+    const StoredRequestId& intent, std::shared_ptr<CompileJob> existing) {
+  if (absl::Status bound = journal_->Commit(Binding(intent, existing->name()));
+      !bound.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the gateway cannot record the compile (", bound.message(),
+                     "); retry with the same request_id"));
+  }
+  log_->Info("attached to running compile", {{"compile", existing->name()}});
+  return existing;
+}
+
+absl::Status CompileStarter::FailStart(StartStep step,
+                                       const StoredRequestId& intent,
+                                       const absl::Status& error) {
+  switch (step) {
+    case StartStep::kRecordIntent:
+      // Nothing was recorded and CXone was not called: nothing to undo.
+      return absl::UnavailableError(
+          absl::StrCat("the gateway cannot record new compiles (",
+                       error.message(), "); nothing was started, retry later"));
+    case StartStep::kTrigger: {
+      // CXone started nothing the gateway may follow (it refused, its
+      // answer was lost, or it named a compile the gateway knew as
+      // another). The caller is told, so the intent goes: the key is free
+      // for a retry, and a restart does not trigger it behind the
+      // caller's back. A forget that cannot be committed leaves the intent
+      // pending, as a crash before it would.
+      StoreBatch forget;
+      forget.forgotten_request_ids.push_back(intent.request_id);
+      (void)journal_->Commit(std::move(forget));
+      if (!http::MayHaveBeenDelivered(error)) return error;
+      return absl::Status(
+          error.code(),
+          absl::StrCat(
+              error.message(),
+              IsOwnKey(intent)
+                  ? ". Starting this flow again starts another compile unless "
+                    "CXone reports one running; with a request_id a retry "
+                    "would adopt the running one"
+                  : ". Retry with the same request_id: the gateway asks CXone "
+                    "again and adopts the compile CXone reports as running "
+                    "(CXone cannot list a flow's compiles: if that one has "
+                    "already finished, a new one is started)"));
+    }
+    case StartStep::kAdopt:
+      // CXone holds a compile the gateway could not learn the state of or
+      // record. The intent stays pending: a retry with the same
+      // request_id, or a restart (ResumePending), triggers again, and
+      // CXone's 409 names that compile while it runs.
+      return error;
+  }
+  return error;
 }
 
 }  // namespace cxone

@@ -9,14 +9,17 @@
 // the rate budget); beyond that StartCompile fails fast with
 // ResourceExhausted instead of queueing without bound.
 //
-// With a journal (the state store), every start is recorded as an intent
-// before CXone is called — under its request_id, or under a key of the
-// gateway's own — and the intent is bound to the compile in the same
-// transaction as the compile's first record. So a start that cannot be
-// recorded fails Unavailable without touching CXone, and a restart finds
-// every key either bound to its compile or still pending: a pending
-// request_id is triggered again (ResumePending), and CXone's 409 for a
-// compile the crash interrupted names the compile to adopt.
+// A start goes in three steps. It records its intent in the journal —
+// under its request_id, or under a key of the gateway's own — before
+// CXone is called; triggers CXone; and adopts the compile CXone names,
+// whose first record binds the intent to it in the same transaction. So a
+// start that cannot be recorded fails Unavailable without touching CXone,
+// and a restart finds every key either bound to its compile or still
+// pending: a pending request_id is triggered again (ResumePending), and
+// CXone's 409 for a compile the crash interrupted names the compile to
+// adopt. A start that fails at the trigger drops its intent (CXone started
+// nothing the gateway may follow); one that fails to adopt keeps it (CXone
+// holds a compile the gateway could not record). See FailStart.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_JOBS_COMPILE_STARTER_H_
@@ -35,7 +38,7 @@
 #include "server/jobs/job_registry.h"
 #include "server/jobs/poll_scheduler.h"
 #include "server/jobs/request_id_index.h"
-#include "server/store/group_committer.h"
+#include "server/store/journal.h"
 #include "server/upstream/compile_upstream.h"
 
 namespace cxone {
@@ -48,13 +51,12 @@ class CompileStarter {
  public:
   using Done = std::function<void(absl::StatusOr<compilev1::Compile>)>;
 
-  // All pointers must outlive the starter.
+  // All pointers must outlive the starter; only `observer` may be null.
   CompileStarter(upstream::CompileUpstream* upstream, JobRegistry* registry,
                  RequestIdIndex* request_ids, PollScheduler* scheduler,
                  WorkerPool* workers, Clock* clock, JsonLog* log,
                  LifecycleTimeouts timeouts, int64_t max_pending_starts,
-                 GroupCommitter* journal = nullptr,
-                 JobObserver* observer = nullptr);
+                 Journal* journal, JobObserver* observer = nullptr);
   CompileStarter(const CompileStarter&) = delete;
   CompileStarter& operator=(const CompileStarter&) = delete;
 
@@ -75,11 +77,52 @@ class CompileStarter {
   int64_t reused_compile_ids() const { return reused_compile_ids_.load(); }
 
  private:
-  // Runs on a worker: records the intent, triggers CXone and registers the
-  // compile. `request_id` may be empty.
+  // The steps of a start (see the class comment), which FailStart tells
+  // apart when one fails.
+  enum class StartStep { kRecordIntent, kTrigger, kAdopt };
+  // What CXone answered a trigger with, checked: the compile it named and,
+  // if the gateway already knew that compile, its job.
+  struct CheckedTrigger {
+    upstream::TriggerResult answer;
+    std::shared_ptr<CompileJob> known;  // null: new to the gateway
+  };
+
+  // Runs on a worker: the three steps of a start, and FailStart if one
+  // fails. `request_id` may be empty.
   absl::StatusOr<std::shared_ptr<CompileJob>> TriggerAndRegister(
       const std::string& flow_id, const nlohmann::json& directives,
       const std::string& request_id);
+  // The intent of a start: under `request_id`, or under a new key of the
+  // gateway's own if it is empty; not bound to a compile yet.
+  StoredRequestId NewIntent(const std::string& flow_id,
+                            const nlohmann::json& directives,
+                            const std::string& request_id);
+  // Step 1: commits `intent`, so that CXone is never asked for a compile a
+  // restart could not find out about.
+  absl::Status RecordIntent(const StoredRequestId& intent);
+  // Step 2: asks CXone to compile. An answer naming a compile the gateway
+  // knew as another is refused here (CheckNotReused), so that nothing is
+  // ever bound to a compile that did not run.
+  absl::StatusOr<CheckedTrigger> TriggerUpstream(
+      const StoredRequestId& intent, const nlohmann::json& directives);
+  // Step 3: makes the compile CXone named the gateway's — recorded with the
+  // intent bound to it, registered and polled — or attaches to the
+  // gateway's job of it, so that the caller and every retry of the key get
+  // that compile.
+  absl::StatusOr<std::shared_ptr<CompileJob>> Adopt(
+      const StoredRequestId& intent, const CheckedTrigger& triggered);
+  // The first status of a compile new to the gateway: from the trigger's
+  // answer, or asked of CXone when it named a running compile (409), so
+  // that the caller gets a real state, not a guess.
+  absl::StatusOr<upstream::CompileStatus> FirstStatus(
+      const StoredRequestId& intent, const CheckedTrigger& triggered);
+  // Binds `intent` to `existing` in the store and returns it.
+  absl::StatusOr<std::shared_ptr<CompileJob>> Attach(
+      const StoredRequestId& intent, std::shared_ptr<CompileJob> existing);
+  // The one error path of a start that failed at `step` with `error`:
+  // decides what becomes of `intent` and returns what the caller is told.
+  absl::Status FailStart(StartStep step, const StoredRequestId& intent,
+                         const absl::Status& error);
   // OK if `known`, the gateway's compile of the id CXone just named, can be
   // the compile CXone means, given that the trigger was sent at `sent_at`:
   // for a new compile (201) only if `known` was created after that; for a
@@ -104,7 +147,7 @@ class CompileStarter {
   JsonLog* const log_;
   const LifecycleTimeouts timeouts_;
   const int64_t max_pending_starts_;
-  GroupCommitter* const journal_;
+  Journal* const journal_;
   JobObserver* const observer_;
   std::atomic<int64_t> pending_starts_{0};
   std::atomic<int64_t> reused_compile_ids_{0};

@@ -22,8 +22,8 @@ int64_t CreateMicros(const StoredCompile& compile) {
 }  // namespace
 
 absl::StatusOr<RecoveredState> RecoverState(
-    Store* store, GroupCommitter* journal, LifecycleTimeouts timeouts,
-    absl::Time now, JobRegistry* registry, RequestIdIndex* request_ids,
+    Store* store, Journal* journal, LifecycleTimeouts timeouts, absl::Time now,
+    JobRegistry* registry, RequestIdIndex* request_ids,
     absl::FunctionRef<void(std::shared_ptr<CompileJob>)> track_live,
     JobObserver* observer) {
   absl::StatusOr<StoreContents> contents = store->LoadAll();

@@ -22,7 +22,7 @@
 #include "server/jobs/compile_lifecycle.h"
 #include "server/jobs/job_registry.h"
 #include "server/jobs/request_id_index.h"
-#include "server/store/group_committer.h"
+#include "server/store/journal.h"
 #include "server/store/store.h"
 
 namespace cxone {
@@ -41,11 +41,11 @@ struct RecoveredState {
 
 // Loads `store` into `registry` and `request_ids`, and hands every live
 // compile to `track_live` (PollScheduler::Track); the jobs write through
-// `journal`. DataLoss if a record cannot be read, or a compile's events
-// have a gap.
+// `journal` (never null). DataLoss if a record cannot be read, or a
+// compile's events have a gap.
 absl::StatusOr<RecoveredState> RecoverState(
-    Store* store, GroupCommitter* journal, LifecycleTimeouts timeouts,
-    absl::Time now, JobRegistry* registry, RequestIdIndex* request_ids,
+    Store* store, Journal* journal, LifecycleTimeouts timeouts, absl::Time now,
+    JobRegistry* registry, RequestIdIndex* request_ids,
     absl::FunctionRef<void(std::shared_ptr<CompileJob>)> track_live,
     JobObserver* observer = nullptr);
 

@@ -1,6 +1,7 @@
-// GroupCommitter: the one writer to the Store. Callers hand it batches and
-// wait; one thread commits whatever has gathered in a single transaction,
-// so that many compiles' events share the cost of a commit (group commit).
+// GroupCommitter: the one writer to the Store, and the gateway's Journal
+// (journal.h) when it has a store. Callers hand it batches and wait; one
+// thread commits whatever has gathered in a single transaction, so that
+// many compiles' events share the cost of a commit (group commit).
 // A caller waits at most for the transaction in progress plus its own: no
 // timer holds a batch back.
 //
@@ -19,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/counter_set.h"
+#include "server/store/journal.h"
 #include "server/store/store.h"
 
 namespace cxone {
@@ -34,14 +36,14 @@ class CommitObserver {
   virtual void Committed(const StoreBatch& batch) = 0;
 };
 
-class GroupCommitter {
+class GroupCommitter final : public Journal {
  public:
   // `store` must outlive the committer. A transaction takes at most
   // `max_transaction_writes` rows, unless one batch alone is larger.
   explicit GroupCommitter(Store* store, int64_t max_transaction_writes = 20000);
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
-  ~GroupCommitter();
+  ~GroupCommitter() override;
 
   // `observer` (may be null) must outlive the committer. REQUIRES: called
   // before Start().
@@ -51,7 +53,7 @@ class GroupCommitter {
 
   // Commits `batch` and returns once it is durable, or with the store's
   // error (nothing of the batch was applied). Unavailable once shut down.
-  absl::Status Commit(StoreBatch batch);
+  absl::Status Commit(StoreBatch batch) override;
 
   // Commits what is waiting, then stops the thread.
   void Shutdown();

@@ -14,7 +14,7 @@ constexpr char kUserAgent[] = "cxone-compile-gateway-webhooks/1";
 }  // namespace
 
 WebhookDispatcher::WebhookDispatcher(const WebhooksConfig* config,
-                                     GroupCommitter* journal, Store* store,
+                                     Journal* journal, Store* store,
                                      http::HttpClient* http, Clock* clock,
                                      JsonLog* log, uint64_t seed,
                                      AuditLog* audit)

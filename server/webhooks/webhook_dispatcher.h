@@ -40,7 +40,7 @@
 #include "common/worker_pool.h"
 #include "server/http/http_client.h"
 #include "server/ops/audit_log.h"
-#include "server/store/group_committer.h"
+#include "server/store/journal.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_outbox.h"
 
@@ -63,7 +63,7 @@ class WebhookDispatcher final : public DeliverySink {
   // All pointers must outlive the dispatcher; `store` serves dead-letter
   // queries and replays, `journal` records every outcome.
   // `audit` (may be null) records endpoints disabled and enabled.
-  WebhookDispatcher(const WebhooksConfig* config, GroupCommitter* journal,
+  WebhookDispatcher(const WebhooksConfig* config, Journal* journal,
                     Store* store, http::HttpClient* http, Clock* clock,
                     JsonLog* log, uint64_t seed, AuditLog* audit = nullptr);
   WebhookDispatcher(const WebhookDispatcher&) = delete;
@@ -129,7 +129,7 @@ class WebhookDispatcher final : public DeliverySink {
   void Record(StoreBatch batch);
 
   const WebhooksConfig* const config_;
-  GroupCommitter* const journal_;
+  Journal* const journal_;
   Store* const store_;
   http::HttpClient* const http_;
   Clock* const clock_;

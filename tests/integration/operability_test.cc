@@ -221,15 +221,21 @@ TEST(AuditLog, RecordsEveryRpcAndStateChangeAndReopensOnSighup) {
   // file of the same name.
   std::filesystem::rename(path, path + ".1");
   gateway->server().Signal(SIGHUP);
-  ASSERT_TRUE(WaitUntil([&] {
+  // A call on every round: the one made just before the reopen may have
+  // gone to the old file, so only a call after it proves the new one.
+  auto get_compile = [&] {
     grpc::ClientContext get_context;
     v1::GetCompileRequest get;
     get.set_name(compile.name());
     v1::Compile got;
     (void)gateway->stub().GetCompile(&get_context, get, &got);
+  };
+  ASSERT_TRUE(WaitUntil([&] {
+    get_compile();
     return std::filesystem::exists(path);
   }));
   EXPECT_TRUE(WaitUntil([&] {
+    get_compile();
     return !find(lines_of(path), "rpc", "method",
                  "/cxone.compile.v1.CompileService/GetCompile")
                 .is_null();

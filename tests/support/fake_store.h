@@ -1,10 +1,11 @@
 // FakeStore: a Store in memory, for unit tests. It keeps what is committed
 // (replacing compiles and keys by name, appending events) and can be told
-// to fail every commit, as a full or broken disk would.
+// to fail every commit, as a full or broken disk would, or only some.
 #ifndef CXONE_TESTS_SUPPORT_FAKE_STORE_H_
 #define CXONE_TESTS_SUPPORT_FAKE_STORE_H_
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
@@ -19,7 +20,11 @@ class FakeStore final : public Store {
  public:
   absl::Status CommitAll(absl::Span<const StoreBatch* const> batches) override {
     absl::MutexLock lock(&mu_);
-    if (!failure_.ok()) return failure_;
+    if (!failure_.ok()) {
+      bool fails = fails_ == nullptr;
+      for (const StoreBatch* batch : batches) fails |= fails_ && fails_(*batch);
+      if (fails) return failure_;
+    }
     ++transactions_;
     for (const StoreBatch* batch : batches) {
       for (const StoredCompile& compile : batch->compiles) {
@@ -115,6 +120,16 @@ class FakeStore final : public Store {
   void SetFailure(absl::Status failure) {
     absl::MutexLock lock(&mu_);
     failure_ = std::move(failure);
+    fails_ = nullptr;
+  }
+  // Only the commits that hold a batch for which `fails` is true fail with
+  // `failure`, as when one kind of write hits a broken table; the next
+  // SetFailure() replaces this.
+  void SetFailure(absl::Status failure,
+                  std::function<bool(const StoreBatch&)> fails) {
+    absl::MutexLock lock(&mu_);
+    failure_ = std::move(failure);
+    fails_ = std::move(fails);
   }
   std::vector<StoredEvent> events() {
     absl::MutexLock lock(&mu_);
@@ -153,6 +168,7 @@ class FakeStore final : public Store {
 
   absl::Mutex mu_;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  std::function<bool(const StoreBatch&)> fails_ ABSL_GUARDED_BY(mu_);
   int64_t transactions_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, StoredCompile> compiles_ ABSL_GUARDED_BY(mu_);
   std::vector<StoredEvent> events_ ABSL_GUARDED_BY(mu_);

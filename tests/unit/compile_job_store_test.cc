@@ -3,6 +3,7 @@
 #include "gtest/gtest.h"
 #include "server/jobs/compile_job.h"
 #include "server/store/group_committer.h"
+#include "server/store/no_journal.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
 
@@ -105,7 +106,8 @@ TEST(CompileJobWithStore, ARecoveredJobContinuesItsSequence) {
   first->event.set_sequence(1);
   first->event.set_state(compilev1::STATE_QUEUED);
   first->wire = first->event.SerializeAsString();
-  CompileJob job(recorded, {first}, kStart, {}, nullptr);
+  NoJournal journal;
+  CompileJob job(recorded, {first}, kStart, {}, &journal);
   EXPECT_EQ(job.NextEvent(0, nullptr).get(), first.get());
   EXPECT_TRUE(job.CheckRetained(0).ok());
   job.ApplyStatus(Status("IN_PROGRESS"), kStart);

@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/no_journal.h"
 #include "tests/support/fake_upstream.h"
 
 namespace cxone {
@@ -18,7 +19,8 @@ class CountingListener : public EventListener {
 };
 
 TEST(CompileJob, WatcherCursorReadsEventsInOrder) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   job.ApplyStatus(Status("IN_PROGRESS"), kStart);
   SharedEvent first = job.NextEvent(0, nullptr);
@@ -33,7 +35,8 @@ TEST(CompileJob, WatcherCursorReadsEventsInOrder) {
 }
 
 TEST(CompileJob, TheLargestCursorIsPastTheEndNotBeforeTheStart) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   job.ApplyStatus(Status("IN_PROGRESS"), kStart);
   job.DropEventsBefore(2);  // event 1 is no longer retained
@@ -50,7 +53,8 @@ TEST(CompileJob, TheLargestCursorIsPastTheEndNotBeforeTheStart) {
 }
 
 TEST(CompileJob, WaitingListenerIsToldOnceOnTheNextEvent) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   CountingListener listener;
   EXPECT_EQ(job.NextEvent(1, &listener), nullptr);
@@ -65,7 +69,8 @@ TEST(CompileJob, WaitingListenerIsToldOnceOnTheNextEvent) {
 }
 
 TEST(CompileJob, RemovedListenerIsNotTold) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   CountingListener listener;
   job.NextEvent(1, &listener);
@@ -75,7 +80,8 @@ TEST(CompileJob, RemovedListenerIsNotTold) {
 }
 
 TEST(CompileJob, SnapshotEventCarriesTheNewestSequence) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   job.ApplyStatus(Status("IN_PROGRESS"), kStart);
   compilev1::CompileEvent snapshot = job.SnapshotEvent();
@@ -86,7 +92,8 @@ TEST(CompileJob, SnapshotEventCarriesTheNewestSequence) {
 }
 
 TEST(CompileJob, EventsAreSerialisedOnceWithTheirResumeCursor) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   SharedEvent event = job.NextEvent(0, nullptr);
   ASSERT_NE(event, nullptr);
@@ -98,7 +105,8 @@ TEST(CompileJob, EventsAreSerialisedOnceWithTheirResumeCursor) {
 }
 
 TEST(CompileJob, DroppedEventsAreOutOfRangeAndSayWhatIsRetained) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   job.ApplyStatus(Status("IN_PROGRESS"), kStart);
   job.ApplyStatus(Status("COMPLETED"), kStart);
@@ -116,7 +124,8 @@ TEST(CompileJob, DroppedEventsAreOutOfRangeAndSayWhatIsRetained) {
 }
 
 TEST(CompileJob, FinishedAfterTheTerminalEventOnly) {
-  CompileJob job({"main", "c-1"}, kStart, {});
+  NoJournal journal;
+  CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   job.ApplyStatus(Status("QUEUED"), kStart);
   EXPECT_FALSE(job.IsFinishedAfter(1));
   EXPECT_TRUE(job.ApplyStatus(Status("FAILED"), kStart));

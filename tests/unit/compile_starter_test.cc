@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/group_committer.h"
+#include "server/store/no_journal.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
@@ -49,7 +50,8 @@ class CompileStarterTest : public ::testing::Test {
         scheduler_(SchedulerConfig(), &upstream_, nullptr, &workers_, &clock_,
                    &log_),
         starter_(&upstream_, &registry_, &request_ids_, &scheduler_, &workers_,
-                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2),
+                 &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2,
+                 &no_journal_),
         journal_(&store_),
         journaled_starter_(&upstream_, &registry_, &request_ids_, &scheduler_,
                            &workers_, &clock_, &log_, LifecycleTimeouts{},
@@ -72,6 +74,8 @@ class CompileStarterTest : public ::testing::Test {
     return request;
   }
 
+  // What starter_ and the jobs the tests make commit to; outlives them.
+  NoJournal no_journal_;
   FakeClock clock_;
   Redactor redactor_;
   JsonLog log_;
@@ -142,6 +146,94 @@ TEST_F(CompileStarterTest, APendingStartIsTriggeredAgainAndBound) {
   ASSERT_TRUE(retry.Get().ok()) << retry.Get().status();
   EXPECT_EQ(retry.Get()->name(), store_.request_ids()["deploy-9"].compile_name);
   EXPECT_EQ(upstream_.triggers(), 1);
+}
+
+// A start fails at one of its three steps; what becomes of its intent
+// depends only on the step. Step 1 (the intent cannot be recorded) is
+// AStartTheStoreCannotRecordTouchesNothingUpstream.
+
+// Step 2: CXone refused, so nothing was started: the intent goes.
+TEST_F(CompileStarterTest, ARefusedTriggerLeavesNoIntentBehind) {
+  upstream_.SetTriggerResult(absl::PermissionDeniedError("lacks flow:write"));
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-3"), outcome.Callback());
+  EXPECT_EQ(outcome.Get().status(),
+            absl::PermissionDeniedError("lacks flow:write"));
+  EXPECT_EQ(upstream_.triggers(), 1);
+  EXPECT_TRUE(store_.request_ids().empty());
+}
+
+// Step 3: CXone started a compile the gateway cannot record. The intent
+// stays, so that the retry the caller is told to make adopts the compile.
+TEST_F(CompileStarterTest, ACompileThatCannotBeRecordedKeepsItsIntent) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  // The compile's first record fails; the intent (and a forget) would not.
+  store_.SetFailure(
+      absl::UnavailableError("state store fake.db: cannot record compile"),
+      [](const StoreBatch& batch) { return !batch.compiles.empty(); });
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-7"), outcome.Callback());
+  const absl::Status status = outcome.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_EQ(status.message(),
+            "CXone started compile flows/main/compiles/c-1 but the gateway "
+            "cannot record it (state store fake.db: cannot record compile); "
+            "retry with the same request_id to adopt it");
+  EXPECT_EQ(registry_.Find("flows/main/compiles/c-1"), nullptr);
+  ASSERT_TRUE(store_.request_ids().contains("deploy-7"));
+  EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name, "");
+  // The retry: CXone reports c-1 running, and the gateway adopts it.
+  store_.SetFailure(absl::OkStatus());
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  upstream_.Script("c-1", {Status("IN_PROGRESS")});
+  Outcome retried;
+  journaled_starter_.Start(Request("main", "deploy-7"), retried.Callback());
+  ASSERT_TRUE(retried.Get().ok()) << retried.Get().status();
+  EXPECT_EQ(retried.Get()->name(), "flows/main/compiles/c-1");
+  EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name,
+            "flows/main/compiles/c-1");
+}
+
+// Step 3: CXone names a running compile but will not tell its state. The
+// gateway records nothing of it, and keeps the intent.
+TEST_F(CompileStarterTest, ARunningCompileOfUnknownStateKeepsTheIntent) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-9", "", true});
+  upstream_.Script("c-9", {absl::UnavailableError("CXone is down")});
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-9"), outcome.Callback());
+  EXPECT_EQ(outcome.Get().status(), absl::UnavailableError("CXone is down"));
+  EXPECT_EQ(registry_.Find("flows/main/compiles/c-9"), nullptr);
+  ASSERT_TRUE(store_.request_ids().contains("deploy-9"));
+  EXPECT_EQ(store_.request_ids().at("deploy-9").compile_name, "");
+}
+
+// Step 3: CXone names a compile the gateway follows, but binding the
+// request_id to it cannot be recorded. The intent stays pending.
+TEST_F(CompileStarterTest, AnAttachThatCannotBeRecordedKeepsTheIntent) {
+  auto job =
+      std::make_shared<CompileJob>(CompileName{"main", "c-1"}, clock_.Now(),
+                                   LifecycleTimeouts{}, &no_journal_);
+  ASSERT_TRUE(
+      job->ApplyFirstStatus(Status("IN_PROGRESS"), clock_.Now(), {}).ok());
+  registry_.AddIfAbsent(job);
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  store_.SetFailure(
+      absl::UnavailableError("state store fake.db: cannot record a request_id"),
+      [](const StoreBatch& batch) {
+        for (const StoredRequestId& key : batch.request_ids) {
+          if (!key.compile_name.empty()) return true;
+        }
+        return false;
+      });
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "deploy-5"), outcome.Callback());
+  const absl::Status status = outcome.Get().status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_EQ(status.message(),
+            "the gateway cannot record the compile (state store fake.db: "
+            "cannot record a request_id); retry with the same request_id");
+  ASSERT_TRUE(store_.request_ids().contains("deploy-5"));
+  EXPECT_EQ(store_.request_ids().at("deploy-5").compile_name, "");
 }
 
 TEST_F(CompileStarterTest, ARequestIdMayNotUseTheGatewaysOwnPrefix) {
@@ -215,16 +307,16 @@ TEST_F(CompileStarterTest, ConflictAttachesToTheRunningCompileWithItsState) {
 
 // A finished compile the gateway knows (from before a restart, say) whose
 // id CXone gives to a new compile.
-void AddFinishedCompile(JobRegistry& registry, absl::Time at,
+void AddFinishedCompile(JobRegistry& registry, Journal* journal, absl::Time at,
                         const std::string& compile_id) {
   auto job = std::make_shared<CompileJob>(CompileName{"main", compile_id}, at,
-                                          LifecycleTimeouts{});
+                                          LifecycleTimeouts{}, journal);
   ASSERT_TRUE(job->ApplyFirstStatus(Status("COMPLETED"), at, {}).ok());
   registry.AddIfAbsent(job);
 }
 
 TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {
-  AddFinishedCompile(registry_, clock_.Now(), "c-1");
+  AddFinishedCompile(registry_, &no_journal_, clock_.Now(), "c-1");
   clock_.Advance(absl::Minutes(5));
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
   Outcome outcome;
@@ -245,7 +337,7 @@ TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {
 }
 
 TEST_F(CompileStarterTest, ARunningCompileCannotBeOneThatFinishedBefore) {
-  AddFinishedCompile(registry_, clock_.Now(), "c-1");
+  AddFinishedCompile(registry_, &no_journal_, clock_.Now(), "c-1");
   clock_.Advance(absl::Minutes(5));
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
   upstream_.Script("c-1", {Status("IN_PROGRESS")});
@@ -259,8 +351,9 @@ TEST_F(CompileStarterTest, ARunningCompileCannotBeOneThatFinishedBefore) {
 // The gateway gave up on c-1 (TIMED_OUT) while CXone went on compiling it:
 // CXone naming it as running is no reuse of its id.
 TEST_F(CompileStarterTest, ACompileTheGatewayGaveUpOnMayStillBeRunning) {
-  auto job = std::make_shared<CompileJob>(CompileName{"main", "c-1"},
-                                          clock_.Now(), LifecycleTimeouts{});
+  auto job =
+      std::make_shared<CompileJob>(CompileName{"main", "c-1"}, clock_.Now(),
+                                   LifecycleTimeouts{}, &no_journal_);
   ASSERT_TRUE(
       job->ApplyFirstStatus(Status("IN_PROGRESS"), clock_.Now(), {}).ok());
   clock_.Advance(LifecycleTimeouts{}.give_up_timeout);

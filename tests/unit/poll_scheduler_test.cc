@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/no_journal.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_upstream.h"
 
@@ -55,8 +56,8 @@ class PollSchedulerTest : public ::testing::Test {
 
   std::shared_ptr<CompileJob> Job(const std::string& id,
                                   const std::string& status) {
-    auto job = std::make_shared<CompileJob>(CompileName{"flow", id},
-                                            clock_.Now(), LifecycleTimeouts{});
+    auto job = std::make_shared<CompileJob>(
+        CompileName{"flow", id}, clock_.Now(), LifecycleTimeouts{}, &journal_);
     job->ApplyStatus(Status(status), clock_.Now());
     upstream_.SetStatus(id, status);
     return job;
@@ -73,6 +74,7 @@ class PollSchedulerTest : public ::testing::Test {
     return dispatched;
   }
 
+  NoJournal journal_;  // outlives every job
   FakeClock clock_;
   Redactor redactor_;
   JsonLog log_;
@@ -194,7 +196,7 @@ TEST_F(PollSchedulerTest, StuckAndGiveUpAreCheckedAfterPolls) {
                           &log_);
   auto job = std::make_shared<CompileJob>(
       CompileName{"flow", "stuck"}, clock_.Now(),
-      LifecycleTimeouts{absl::Seconds(30), absl::Seconds(60)});
+      LifecycleTimeouts{absl::Seconds(30), absl::Seconds(60)}, &journal_);
   job->ApplyStatus(Status("IN_PROGRESS"), clock_.Now());
   scheduler.Track(job);
   for (int i = 0; i < 6 && !job->terminal(); ++i) {

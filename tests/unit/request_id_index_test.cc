@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/store/no_journal.h"
 
 namespace cxone {
 namespace {
@@ -9,9 +10,10 @@ namespace {
 const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
 
 TEST(RequestIdIndex, FirstCallerClaimsLaterOnesWaitForItsOutcome) {
+  NoJournal journal;
   RequestIdIndex index;
   auto job = std::make_shared<CompileJob>(CompileName{"main", "c-1"}, kStart,
-                                          LifecycleTimeouts{});
+                                          LifecycleTimeouts{}, &journal);
   auto first = index.ClaimOrJoin("req-1", "main", [](auto) { FAIL(); });
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*first, RequestIdIndex::Claim::kFirst);

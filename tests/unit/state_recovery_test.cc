@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/jobs/compile_starter.h"
+#include "server/store/no_journal.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
 
@@ -48,13 +49,14 @@ void Record(FakeStore& store, const std::string& id,
 class StateRecoveryTest : public ::testing::Test {
  protected:
   absl::StatusOr<RecoveredState> Recover() {
-    return RecoverState(&store_, nullptr, {}, kNow, &registry_, &request_ids_,
+    return RecoverState(&store_, &journal_, {}, kNow, &registry_, &request_ids_,
                         [this](std::shared_ptr<CompileJob> job) {
                           tracked_.push_back(std::move(job));
                         });
   }
 
   FakeStore store_;
+  NoJournal journal_;
   JobRegistry registry_;
   RequestIdIndex request_ids_;
   std::vector<std::shared_ptr<CompileJob>> tracked_;
