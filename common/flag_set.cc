@@ -15,20 +15,6 @@
 
 namespace cxone {
 
-EnvLookup ProcessEnv() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
-
-std::vector<std::string> ArgsOf(int argc, char** argv) {
-  std::vector<std::string> args;
-  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-  return args;
-}
-
 FlagSet::FlagSet(std::string env_prefix, std::string usage_header)
     : env_prefix_(std::move(env_prefix)),
       usage_header_(std::move(usage_header)) {}

@@ -30,38 +30,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/env_lookup.h"
+#include "common/flag_checks.h"
+#include "common/flag_parser.h"
 #include "nlohmann/json.hpp"
 
 namespace cxone {
-
-// Looks up an environment variable; std::nullopt when unset. Injected so that
-// tests do not touch the process environment.
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-
-// The values a numeric flag accepts, `min` and `max` included. Unbounded
-// above: std::numeric_limits<int64_t>::max() (or absl::InfiniteDuration()),
-// which Usage() shows as "at least MIN".
-struct IntRange {
-  int64_t min;
-  int64_t max;
-};
-struct DoubleRange {
-  double min;
-  double max;
-};
-struct DurationRange {
-  absl::Duration min;
-  absl::Duration max;
-};
-
-// What the port of a HOST:PORT flag may be.
-enum class PortUse {
-  kListen,   // 0 to 65535; 0 picks a free port
-  kConnect,  // 1 to 65535
-};
-
-// The process environment.
-EnvLookup ProcessEnv();
 
 class FlagSet {
  public:
@@ -155,9 +129,6 @@ class FlagSet {
   std::vector<Flag> flags_;
   bool help_requested_ = false;
 };
-
-// Converts argv to the vector Parse() takes (dropping argv[0]).
-std::vector<std::string> ArgsOf(int argc, char** argv);
 
 }  // namespace cxone
 
