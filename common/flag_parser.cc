@@ -357,16 +357,25 @@ absl::Status FlagParser::ExplainExtra(const std::string& extra) const {
       !absl::ascii_isdigit(static_cast<unsigned char>(extra[1]));
   if (is_flag) {
     const std::string name = FlagNameOf(extra);
+    const FlagCommand* given = GivenChain().back();
     std::vector<std::string> owners;
+    bool given_owns_it = false;
     for (const std::unique_ptr<Flag>& flag : flags_) {
       if (flag->name == name && flag->command != this) {
         owners.push_back(flag->command->path());
+        given_owns_it = given_owns_it || flag->command == given;
       }
+    }
+    if (!owners.empty() && (given == this || given_owns_it)) {
+      // Given before its command's word, which CLI11 had not seen yet.
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " is a flag of ", WordsText(owners),
+                       ": give it after the command word (see --help)"));
     }
     if (!owners.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--", name, " is a flag of ", WordsText(owners),
-                       ": give it after the command word (see --help)"));
+                       ", not of ", given->path(), " (see --help)"));
     }
     return absl::InvalidArgumentError(
         absl::StrCat("unknown flag --", name, " (see --help)"));

@@ -552,6 +552,15 @@ TEST(FlagParser, AnUnknownFlagAfterACommandIsNamed) {
             "unknown flag --no-such (see --help)");
 }
 
+TEST(FlagParser, AnotherCommandsFlagIsNamedAsSuch) {
+  Tool tool;
+  FlagParser flags("CXONE_", "tool");
+  RegisterTool(flags, tool);
+  EXPECT_EQ(
+      flags.Parse({"hooks", "replay", "--limit=3"}, FakeEnv({})).message(),
+      "--limit is a flag of hooks list, not of hooks replay (see --help)");
+}
+
 TEST(FlagParser, AnArgumentTooManyIsNamed) {
   Tool tool;
   FlagParser flags("CXONE_", "tool");
