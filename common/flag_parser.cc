@@ -50,11 +50,6 @@ void Configure(CLI::App& app) {
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
-// "a, b or c" for command words.
-std::string WordsText(const std::vector<std::string>& words) {
-  return ChoicesText(words);
-}
-
 // CLI11's message, except for a missing value, which it words as "--listen:
 // 1 required TEXT missing".
 std::string CliErrorText(const CLI::ParseError& error) {
@@ -369,12 +364,12 @@ absl::Status FlagParser::ExplainExtra(const std::string& extra) const {
     if (!owners.empty() && (given == this || given_owns_it)) {
       // Given before its command's word, which CLI11 had not seen yet.
       return absl::InvalidArgumentError(
-          absl::StrCat("--", name, " is a flag of ", WordsText(owners),
+          absl::StrCat("--", name, " is a flag of ", ChoicesText(owners),
                        ": give it after the command word (see --help)"));
     }
     if (!owners.empty()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("--", name, " is a flag of ", WordsText(owners),
+          absl::StrCat("--", name, " is a flag of ", ChoicesText(owners),
                        ", not of ", given->path(), " (see --help)"));
     }
     return absl::InvalidArgumentError(
@@ -388,7 +383,7 @@ absl::Status FlagParser::ExplainExtra(const std::string& extra) const {
     }
     return absl::InvalidArgumentError(absl::StrCat(
         deepest->path().empty() ? "" : absl::StrCat(deepest->path(), ": "),
-        "unknown command \"", extra, "\"; expected ", WordsText(words)));
+        "unknown command \"", extra, "\"; expected ", ChoicesText(words)));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unexpected argument \"", extra, "\" (see --help)"));
