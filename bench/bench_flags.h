@@ -1,29 +1,34 @@
-// Flag parsing for the benchmarks: `--name=value` integers with a range;
-// a missing, malformed or out-of-range value means the default.
+// Flags of the benchmarks, read by FlagParser (common/flag_parser.h):
+// `--name=value` or `--name value`, each number with its range, `--help`
+// listing them all. No environment variables: a benchmark's figures depend
+// on its command line alone. A malformed or out-of-range value, or an
+// unknown flag, stops the benchmark before it starts, naming the flag.
 #ifndef CXONE_BENCH_BENCH_FLAGS_H_
 #define CXONE_BENCH_BENCH_FLAGS_H_
 
-#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
+#include "common/flag_parser.h"
 
 namespace cxone::bench {
 
-inline int64_t IntFlag(int argc, char** argv, const std::string& name,
-                       int64_t fallback, int64_t max, int64_t min = 1) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  for (int i = 1; i < argc; ++i) {
-    int64_t value;
-    if (absl::StartsWith(argv[i], prefix) &&
-        absl::SimpleAtoi(std::string(argv[i]).substr(prefix.size()), &value) &&
-        value >= min && value <= max) {
-      return value;
-    }
+// Parses argv into the flags registered on `flags` (made with an empty
+// environment prefix). On --help prints the usage and exits 0; on a mistake
+// prints it as "PROGRAM: error" and exits 2.
+inline void ParseFlagsOrExit(FlagParser& flags, int argc, char** argv,
+                             const char* program) {
+  const absl::Status parsed = flags.Parse(ArgsOf(argc, argv), ProcessEnv());
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s: %s\n", program,
+                 std::string(parsed.message()).c_str());
+    std::exit(2);
   }
-  return fallback;
+  if (flags.help_requested()) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    std::exit(0);
+  }
 }
 
 }  // namespace cxone::bench

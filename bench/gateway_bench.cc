@@ -42,16 +42,21 @@ double Percentile(std::vector<double> values, double p) {
   return values[index];
 }
 
-int FlagValue(int argc, char** argv, const std::string& name, int fallback) {
-  return static_cast<int>(
-      cxone::bench::IntFlag(argc, argv, name, fallback, 10000));
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int compiles = FlagValue(argc, argv, "compiles", 100);
-  const int watchers = FlagValue(argc, argv, "watchers", 4);
+  int64_t compiles_flag = 100;
+  int64_t watchers_flag = 4;
+  cxone::FlagParser flags(
+      "",
+      "gateway_bench: the whole path under a modest concurrent load "
+      "(prints figures; not a test).\nUsage: gateway_bench [flags]");
+  flags.AddInt("compiles", &compiles_flag, {1, 10000},
+               "compiles started at once");
+  flags.AddInt("watchers", &watchers_flag, {1, 10000}, "watchers per compile");
+  cxone::bench::ParseFlagsOrExit(flags, argc, argv, "gateway_bench");
+  const int compiles = static_cast<int>(compiles_flag);
+  const int watchers = static_cast<int>(watchers_flag);
   cxone::testing::HarnessOptions options;
   options.sim_args = {absl::StrCat("--queued-ms=", kQueuedMs),
                       absl::StrCat("--in-progress-ms=", kInProgressMs)};

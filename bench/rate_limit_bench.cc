@@ -48,22 +48,6 @@ constexpr absl::Duration kWarmUp = absl::Seconds(5);
 // Hard bound on one scenario; a compile unseen by then counts as missed.
 constexpr absl::Duration kMaxScenario = absl::Seconds(150);
 
-int IntFlag(int argc, char** argv, const std::string& name, int fallback) {
-  return static_cast<int>(
-      cxone::bench::IntFlag(argc, argv, name, fallback, 5000));
-}
-
-std::string StringFlag(int argc, char** argv, const std::string& name,
-                       const std::string& fallback) {
-  const std::string prefix = absl::StrCat("--", name, "=");
-  for (int i = 1; i < argc; ++i) {
-    if (absl::StartsWith(argv[i], prefix)) {
-      return std::string(argv[i]).substr(prefix.size());
-    }
-  }
-  return fallback;
-}
-
 std::vector<std::string> SimArgs(int rps) {
   return {absl::StrCat("--queued-ms=", kQueuedMs),
           absl::StrCat("--in-progress-ms=", kInProgressMinMs),
@@ -348,13 +332,26 @@ Figures RunSeed(int compiles, int rps, absl::Duration limit) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int compiles = IntFlag(argc, argv, "compiles", 500);
-  const int rps = IntFlag(argc, argv, "rps", 50);
-  const std::string mode = StringFlag(argc, argv, "mode", "both");
-  const absl::Time run_deadline =
-      absl::Now() +
-      absl::Seconds(cxone::bench::IntFlag(argc, argv, "max-seconds", 170, 3600,
-                                          /*min=*/20));
+  int64_t compiles_flag = 500;
+  int64_t rps_flag = 50;
+  std::string mode = "both";
+  int64_t max_seconds = 170;
+  cxone::FlagParser flags(
+      "",
+      "rate_limit_bench: compiles against an account's rate limit, "
+      "through the gateway and the seed design (prints figures; not a "
+      "test).\nUsage: rate_limit_bench [flags]");
+  flags.AddInt("compiles", &compiles_flag, {1, 5000}, "concurrent compiles");
+  flags.AddInt("rps", &rps_flag, {1, 5000},
+               "the account's limit, requests per rolling second");
+  flags.AddChoice("mode", &mode, {"both", "gateway", "seed"},
+                  "which designs to run");
+  flags.AddInt("max-seconds", &max_seconds, {20, 3600},
+               "bound on the whole run");
+  cxone::bench::ParseFlagsOrExit(flags, argc, argv, "rate_limit_bench");
+  const int compiles = static_cast<int>(compiles_flag);
+  const int rps = static_cast<int>(rps_flag);
+  const absl::Time run_deadline = absl::Now() + absl::Seconds(max_seconds);
   // Each scenario gets what is left of the run (at most kMaxScenario), less
   // ten seconds for starting and stopping the processes.
   auto scenario_limit = [&] {

@@ -47,7 +47,6 @@ namespace {
 
 namespace v1 = ::cxone::compile::v1;
 using ::cxone::bench::Group;
-using ::cxone::bench::IntFlag;
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::ScopedTempDir;
 
@@ -278,16 +277,31 @@ void Recovery(int64_t compiles, int64_t events) {
 }  // namespace cxone
 
 int main(int argc, char** argv) {
-  using cxone::bench::IntFlag;
-  const int64_t part = IntFlag(argc, argv, "part", 0, 3, /*min=*/0);
-  const int64_t writers = IntFlag(argc, argv, "writers", 500, 5000);
-  const int64_t seconds = IntFlag(argc, argv, "seconds", 5, 120);
-  const int64_t compiles = IntFlag(argc, argv, "compiles", 100, 1000);
-  const int64_t watchers = IntFlag(argc, argv, "watchers", 10, 100);
-  const int64_t recovery_compiles =
-      IntFlag(argc, argv, "recovery-compiles", 10'000, 1'000'000);
-  const int64_t recovery_events =
-      IntFlag(argc, argv, "recovery-events", 200'000, 10'000'000);
+  int64_t part = 0;
+  int64_t writers = 500;
+  int64_t seconds = 5;
+  int64_t compiles = 100;
+  int64_t watchers = 10;
+  int64_t recovery_compiles = 10'000;
+  int64_t recovery_events = 200'000;
+  cxone::FlagParser flags(
+      "",
+      "store_bench: what durable state costs (prints figures; not a "
+      "test).\nUsage: store_bench [flags]");
+  flags.AddInt("part", &part, {0, 3},
+               "0: every part; 1 write throughput, 2 delivery latency, 3 "
+               "recovery");
+  flags.AddInt("writers", &writers, {1, 5000},
+               "part 1: writer threads, one per compile");
+  flags.AddInt("seconds", &seconds, {1, 120}, "part 1: seconds of writing");
+  flags.AddInt("compiles", &compiles, {1, 1000}, "part 2: compiles");
+  flags.AddInt("watchers", &watchers, {1, 100},
+               "part 2: watch streams on each gateway");
+  flags.AddInt("recovery-compiles", &recovery_compiles, {1, 1'000'000},
+               "part 3: compiles in the state dir");
+  flags.AddInt("recovery-events", &recovery_events, {1, 10'000'000},
+               "part 3: events in the state dir, in all");
+  cxone::bench::ParseFlagsOrExit(flags, argc, argv, "store_bench");
   if (part == 0 || part == 1) {
     std::printf(
         "store_bench 1: %ld writers (one per compile), group commit, "

@@ -62,7 +62,6 @@ namespace {
 namespace v1 = ::cxone::compile::v1;
 using ::cxone::bench::ClientQueues;
 using ::cxone::bench::Group;
-using ::cxone::bench::IntFlag;
 using ::cxone::bench::Watch;
 using ::cxone::testing::GatewayHarness;
 
@@ -139,35 +138,64 @@ struct MemoryPoint {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int64_t watchers = IntFlag(argc, argv, "watchers", 50'000, 1'000'000);
-  const int64_t compiles = IntFlag(argc, argv, "compiles", 50, 200);
-  const int64_t channel_count = IntFlag(argc, argv, "channels", 50, 1000);
-  const int64_t indep_watchers =
-      IntFlag(argc, argv, "indep-watchers", 1000, 100'000);
-  const int64_t poll_ms = IntFlag(argc, argv, "poll-ms", 500, 10'000);
-  const int64_t in_progress_ms =
-      IntFlag(argc, argv, "in-progress-ms", 3000, 600'000);
-  const int64_t batch = IntFlag(argc, argv, "batch", 1000, 1'000'000);
-  const int64_t client_queues = IntFlag(argc, argv, "client-queues", 8, 64);
+  int64_t watchers = 50'000;
+  int64_t compiles = 50;
+  int64_t channel_count = 50;
+  int64_t indep_watchers = 1000;
+  int64_t poll_ms = 500;
+  int64_t in_progress_ms = 3000;
+  int64_t batch = 1000;
+  int64_t client_queues = 8;
+  int64_t spread_ms = 10'000;
+  bool chatty = false;
+  int64_t watch_queues = 8;
+  int64_t settle_s = 1;
+  int64_t time_limit_s = 300;
+  int64_t queued_ms = 0;  // 0: long enough for the streams to open
+  cxone::FlagParser flags(
+      "",
+      "watch_scale_bench: many concurrent WatchCompile streams on one "
+      "gateway (prints figures; not a test).\nUsage: watch_scale_bench "
+      "[flags]");
+  flags.AddInt("watchers", &watchers, {1, 1'000'000}, "WatchCompile streams");
+  flags.AddInt("compiles", &compiles, {1, 200},
+               "compiles the streams are spread over");
+  flags.AddInt("channels", &channel_count, {1, 1000},
+               "client channels, each its own TCP connection");
+  flags.AddInt("indep-watchers", &indep_watchers, {1, 100'000},
+               "watchers of the one compile of the polls-are-independent "
+               "check");
+  flags.AddInt("poll-ms", &poll_ms, {1, 10'000},
+               "the gateway's poll intervals, in ms");
+  flags.AddInt("in-progress-ms", &in_progress_ms, {1, 600'000},
+               "how long each compile stays IN_PROGRESS, in ms");
+  flags.AddInt("batch", &batch, {1, 1'000'000}, "streams opened per batch");
+  flags.AddInt("client-queues", &client_queues, {1, 64},
+               "the client's completion queues");
   // 0: every scale compile changes state at the same instant, so each
   // change is one burst to every watcher (the worst case). N: each one's
   // QUEUED and IN_PROGRESS phases last up to N ms longer, drawn at random,
   // as for compiles started at different times.
-  const int64_t spread_ms =
-      IntFlag(argc, argv, "spread-ms", 10'000, 600'000, /*min=*/0);
-  // 1: the scale compiles report a new status on every poll (an event per
-  // poll); 0: only their real state changes.
-  const bool chatty = IntFlag(argc, argv, "chatty", 0, 1, /*min=*/0) == 1;
-  const int64_t watch_queues = IntFlag(argc, argv, "watch-queues", 8, 64);
+  flags.AddInt("spread-ms", &spread_ms, {0, 600'000},
+               "each compile's phases last up to this much longer, drawn at "
+               "random; 0: all change state at the same instant");
+  flags.AddBool("chatty", &chatty,
+                "an UPSTREAM_ANOMALY event on every poll in between");
+  flags.AddInt("watch-queues", &watch_queues, {1, 64},
+               "the server's --watch-queues");
   // Seconds the server idles before the baseline reading (time to attach a
   // profiler such as `heaptrack -p PID`, say).
-  const int64_t settle_s = IntFlag(argc, argv, "settle-s", 1, 600);
-  const int64_t time_limit_s = IntFlag(argc, argv, "time-limit-s", 300, 3600);
+  flags.AddInt("settle-s", &settle_s, {1, 600},
+               "seconds the server idles before the baseline reading");
+  flags.AddInt("time-limit-s", &time_limit_s, {1, 3600},
+               "bound on the whole run, in seconds");
+  flags.AddInt("queued-ms", &queued_ms, {1, 600'000},
+               "how long the compiles stay QUEUED, in ms; default 10 s + "
+               "settle-s + 0.6 ms per watcher");
+  cxone::bench::ParseFlagsOrExit(flags, argc, argv, "watch_scale_bench");
   // The compiles stay QUEUED (silent) while the streams open and the memory
   // is read: 50,000 streams open in 10-15 s on a loaded 2-core machine.
-  const int64_t queued_ms =
-      IntFlag(argc, argv, "queued-ms",
-              10'000 + settle_s * 1000 + watchers * 6 / 10, 600'000);
+  if (queued_ms == 0) queued_ms = 10'000 + settle_s * 1000 + watchers * 6 / 10;
 
   // Debian's Abseil is built without NDEBUG, so every absl::Mutex (gRPC's
   // own included) runs deadlock detection. The client only loads the

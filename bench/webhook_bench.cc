@@ -163,13 +163,25 @@ void LatencyWhileDown(int64_t compiles, int64_t watchers) {
 }  // namespace cxone
 
 int main(int argc, char** argv) {
-  using cxone::bench::IntFlag;
-  const int64_t part = IntFlag(argc, argv, "part", 0, 2, /*min=*/0);
-  const int64_t compiles = IntFlag(argc, argv, "compiles", 1000, 10'000);
-  const int64_t concurrency = IntFlag(argc, argv, "concurrency", 16, 256);
-  const int64_t watch_compiles =
-      IntFlag(argc, argv, "watch-compiles", 100, 1000);
-  const int64_t watchers = IntFlag(argc, argv, "watchers", 10, 100);
+  int64_t part = 0;
+  int64_t compiles = 1000;
+  int64_t concurrency = 16;
+  int64_t watch_compiles = 100;
+  int64_t watchers = 10;
+  cxone::FlagParser flags(
+      "",
+      "webhook_bench: webhook throughput, and what webhooks cost the "
+      "watchers (prints figures; not a test).\nUsage: webhook_bench "
+      "[flags]");
+  flags.AddInt("part", &part, {0, 2}, "0: both parts; 1 or 2: that part");
+  flags.AddInt("compiles", &compiles, {1, 10'000},
+               "part 1: compiles completing together");
+  flags.AddInt("concurrency", &concurrency, {1, 256},
+               "part 1: deliveries in flight to the endpoint");
+  flags.AddInt("watch-compiles", &watch_compiles, {1, 1000},
+               "part 2: compiles watched");
+  flags.AddInt("watchers", &watchers, {1, 100}, "part 2: watchers each");
+  cxone::bench::ParseFlagsOrExit(flags, argc, argv, "webhook_bench");
   if (part == 0 || part == 1) {
     std::printf(
         "webhook_bench 1: %ld compiles completing together, one "

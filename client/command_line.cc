@@ -1,47 +1,72 @@
 #include "client/command_line.h"
 
-#include <optional>
+#include <memory>
+
+#include "client/exit_codes.h"
+#include "client/global_flags.h"
 
 namespace cxone::client {
-namespace {
 
-// Where in `args` the command word is, if there is one.
-std::optional<size_t> CommandIndex(const std::vector<std::string>& args) {
-  // Every command's flags, over throwaway targets: only which flags take a
-  // value matters here.
-  Invocation compile;
-  HealthInvocation health;
-  WebhooksInvocation webhooks;
-  FlagSet every("CXONE_", "");
-  AddCompileFlags(every, compile);
-  AddHealthFlags(every, health);
-  AddWebhooksFlags(every, webhooks);
-  const std::vector<size_t> positional = every.PositionalIndices(args);
-  if (positional.empty()) return std::nullopt;
-  return positional.front();
-}
-
-}  // namespace
-
-std::string CommandWordOf(const std::vector<std::string>& args) {
-  const std::optional<size_t> index = CommandIndex(args);
-  return index.has_value() ? args[*index] : "";
+absl::StatusOr<ParsedCommandLine> ParseWholeCommandLine(
+    const std::vector<std::string>& args, const EnvLookup& env) {
+  ParsedCommandLine parsed;
+  GlobalFlags globals;
+  FlagParser flags("CXONE_", UsageHeader());
+  AddGlobalFlags(flags, globals);
+  AddCompileCommands(flags, parsed.compile);
+  AddHealthCommand(flags);
+  AddWebhooksCommands(flags, parsed.webhooks);
+  if (absl::Status status = flags.Parse(args, env); !status.ok()) {
+    return status;
+  }
+  if (flags.help_requested()) {
+    parsed.help = true;
+    parsed.usage = WithExitCodes(flags.Usage());
+    return parsed;
+  }
+  parsed.command = flags.command();
+  if (parsed.command.empty()) {
+    return absl::InvalidArgumentError(
+        "missing command: start, watch, get, health or webhooks");
+  }
+  absl::Status finished;
+  if (parsed.command.front() == "health") {
+    parsed.health.server = globals.server;
+    parsed.health.json = globals.json;
+  } else if (parsed.command.front() == "webhooks") {
+    finished =
+        FinishWebhooksInvocation(parsed.command, globals, parsed.webhooks);
+  } else {
+    finished = FinishCompileInvocation(parsed.command, globals, parsed.compile);
+  }
+  if (!finished.ok()) return finished;
+  return parsed;
 }
 
 int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env,
                    const Connectors& connect, std::ostream& out,
                    std::ostream& err, const CommandOptions& options) {
-  const std::optional<size_t> index = CommandIndex(args);
-  if (index.has_value() &&
-      (args[*index] == "health" || args[*index] == "webhooks")) {
-    std::vector<std::string> rest = args;
-    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(*index));
-    return args[*index] == "health"
-               ? RunHealthCli(rest, env, connect.health, out, err)
-               : RunWebhooksCli(rest, env, connect.webhooks, out, err);
+  absl::StatusOr<ParsedCommandLine> parsed = ParseWholeCommandLine(args, env);
+  if (!parsed.ok()) {
+    err << "cxone-compile: " << parsed.status().message()
+        << "\nRun 'cxone-compile --help' for usage.\n";
+    return kExitUsage;
   }
-  // start, watch and get keep their word: RunCli parses it with the rest.
-  return RunCli(args, env, connect.compile, out, err, options);
+  if (parsed->help) {
+    out << parsed->usage;
+    out.flush();
+    return kExitCompleted;
+  }
+  const std::string& command = parsed->command.front();
+  if (command == "health") {
+    return RunHealth(parsed->health, connect.health, out, err);
+  }
+  if (command == "webhooks") {
+    return RunWebhooks(parsed->webhooks, connect.webhooks, out, err);
+  }
+  std::unique_ptr<compile::v1::CompileService::StubInterface> stub =
+      connect.compile(parsed->compile.server);
+  return RunCommand(parsed->compile, stub.get(), out, err, options);
 }
 
 }  // namespace cxone::client

@@ -50,7 +50,8 @@ Commands:
                  The same for the newest compile of flow FLOW_ID.
   get NAME       Print the compile's current state.
 
-Flags may appear anywhere on the command line, before the command too.
+--server and --json may come before or after the command word; a command's
+own flags come after its word.
 
 Reconnecting: a watch (and start --wait) survives a broken stream. When the
 gateway drains or restarts, the connection resets, or nothing (not even a
@@ -76,30 +77,67 @@ Errors go to stderr as `cxone-compile: CODE: message`.
 
 }  // namespace
 
-void AddCompileFlags(FlagSet& flags, Invocation& invocation) {
-  flags.AddAddress("server", &invocation.server, PortUse::kConnect,
-                   "Address (HOST:PORT) of cxone-compile-gateway.");
-  flags.AddBool("json", &invocation.json,
-                "Print proto3 JSON, one object per line, instead of text.");
-  flags.AddDuration("timeout", &invocation.timeout,
-                    {absl::ZeroDuration(), absl::Hours(24 * 30)},
-                    "Give up after this long (e.g. 30s, 5m) with exit code "
-                    "124; 0 means no limit.");
-  flags.AddInt("max-reconnects", &invocation.max_reconnects, {0, 1000000},
-               "watch, start --wait: give up (exit 3) after this many "
-               "reconnects in a row that received nothing; 0 never "
-               "reconnects.");
-  flags.AddString("flow", &invocation.flow,
-                  "watch: follow the newest compile of this flow instead of "
-                  "NAME.");
-  flags.AddBool("wait", &invocation.wait,
-                "start: follow the new compile until it finishes.");
-  flags.AddString("request-id", &invocation.request_id,
-                  "start: idempotency key; a retry with the same key never "
-                  "starts a second compile.");
-  flags.AddString("directives", &invocation.directives,
-                  "start: compile directives, a JSON object passed to CXone "
+void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
+  // Each command's own copy of a flag they share, over one field.
+  auto add_timeout = [&](FlagCommand& command) {
+    command.AddDuration("timeout", &invocation.timeout,
+                        {absl::ZeroDuration(), absl::Hours(24 * 30)},
+                        "Give up after this long (e.g. 30s, 5m) with exit "
+                        "code 124; 0 means no limit.");
+  };
+  auto add_max_reconnects = [&](FlagCommand& command) {
+    command.AddInt("max-reconnects", &invocation.max_reconnects, {0, 1000000},
+                   "Give up (exit 3) after this many reconnects in a row that "
+                   "received nothing; 0 never reconnects.");
+  };
+  // Their --help is the program's: UsageHeader() describes all three.
+  FlagCommand& start = flags.AddCommand("start", "");
+  start.AddArgument("FLOW_ID", &invocation.argument);
+  start.AddBool("wait", &invocation.wait,
+                "Follow the new compile until it finishes.");
+  add_timeout(start);
+  add_max_reconnects(start);
+  start.AddString("request-id", &invocation.request_id,
+                  "Idempotency key; a retry with the same key never starts a "
+                  "second compile.");
+  start.AddString("directives", &invocation.directives,
+                  "Compile directives, a JSON object passed to CXone "
                   "unchanged.");
+
+  FlagCommand& watch = flags.AddCommand("watch", "");
+  watch.AddArgument("NAME", &invocation.argument);
+  watch.AddString("flow", &invocation.flow,
+                  "Follow the newest compile of this flow instead of NAME.");
+  add_timeout(watch);
+  add_max_reconnects(watch);
+
+  FlagCommand& get = flags.AddCommand("get", "");
+  get.AddArgument("NAME", &invocation.argument);
+  add_timeout(get);
+}
+
+absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
+                                     const GlobalFlags& globals,
+                                     Invocation& invocation) {
+  invocation.server = globals.server;
+  invocation.json = globals.json;
+  if (command.empty()) {
+    return absl::InvalidArgumentError("missing command: start, watch or get");
+  }
+  invocation.command = command.front();
+  const char* what = invocation.command == "start" ? "FLOW_ID" : "NAME";
+  if (invocation.command == "watch" && !invocation.flow.empty()) {
+    if (!invocation.argument.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "watch: give NAME or --flow FLOW_ID, not both (got \"",
+          invocation.argument, "\" and --flow ", invocation.flow, ")"));
+    }
+  } else if (invocation.argument.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        invocation.command, ": missing ", what,
+        invocation.command == "watch" ? " (or --flow FLOW_ID)" : ""));
+  }
+  return absl::OkStatus();
 }
 
 namespace {
@@ -264,58 +302,44 @@ class CommandRunner {
 
 absl::StatusOr<Invocation> ParseCommandLine(
     const std::vector<std::string>& args, const EnvLookup& env) {
+  GlobalFlags globals;
   Invocation invocation;
-  FlagSet flags("CXONE_", std::string(kUsageHeader));
-  AddCompileFlags(flags, invocation);
-  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
-  if (!positional.ok()) return positional.status();
+  FlagParser flags("CXONE_", std::string(kUsageHeader));
+  AddGlobalFlags(flags, globals);
+  AddCompileCommands(flags, invocation);
+  if (absl::Status parsed = flags.Parse(args, env); !parsed.ok()) {
+    return parsed;
+  }
   if (flags.help_requested()) {
     invocation.help = true;
     return invocation;
   }
-  if (positional->empty()) {
-    return absl::InvalidArgumentError("missing command: start, watch or get");
-  }
-  invocation.command = (*positional)[0];
-  if (invocation.command != "start" && invocation.command != "watch" &&
-      invocation.command != "get") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown command \"", invocation.command,
-                     "\"; expected start, watch or get"));
-  }
-  const char* what = invocation.command == "start" ? "FLOW_ID" : "NAME";
-  if (invocation.command == "watch" && !invocation.flow.empty()) {
-    if (positional->size() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "watch: give NAME or --flow FLOW_ID, not both (got \"",
-          (*positional)[1], "\" and --flow ", invocation.flow, ")"));
-    }
-    invocation.argument.clear();
-  } else if (positional->size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        invocation.command, ": missing ", what,
-        invocation.command == "watch" ? " (or --flow FLOW_ID)" : ""));
-  } else if (positional->size() > 2) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(invocation.command, ": unexpected argument \"",
-                     (*positional)[2], "\" after ", what));
-  } else {
-    invocation.argument = (*positional)[1];
+  if (absl::Status finished =
+          FinishCompileInvocation(flags.command(), globals, invocation);
+      !finished.ok()) {
+    return finished;
   }
   return invocation;
 }
 
-std::string UsageText() {
-  Invocation defaults;
-  FlagSet flags("CXONE_", std::string(kUsageHeader));
-  AddCompileFlags(flags, defaults);
-  std::string text = flags.Usage();
-  absl::StrAppend(&text, "\nExit codes:\n");
+std::string UsageHeader() { return std::string(kUsageHeader); }
+
+std::string WithExitCodes(std::string usage) {
+  absl::StrAppend(&usage, "\nExit codes:\n");
   for (const ExitCodeDoc& doc : kExitCodeDocs) {
-    absl::StrAppend(&text,
+    absl::StrAppend(&usage,
                     absl::StrFormat("  %3d  %s\n", doc.code, doc.meaning));
   }
-  return text;
+  return usage;
+}
+
+std::string UsageText() {
+  GlobalFlags globals;
+  Invocation defaults;
+  FlagParser flags("CXONE_", std::string(kUsageHeader));
+  AddGlobalFlags(flags, globals);
+  AddCompileCommands(flags, defaults);
+  return WithExitCodes(flags.Usage());
 }
 
 int RunCommand(const Invocation& invocation,

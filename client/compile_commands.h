@@ -22,17 +22,17 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/global_flags.h"
 #include "common/backoff.h"
-#include "common/flag_set.h"
+#include "common/flag_parser.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 
 namespace cxone::client {
 
 // What the command line asked for.
 struct Invocation {
-  // --server: the gateway's address.
+  // --server and --json, the global flags (client/global_flags.h).
   std::string server = "127.0.0.1:50051";
-  // --json: proto3 JSON lines instead of text.
   bool json = false;
   // --help: print UsageText() and do nothing else.
   bool help = false;
@@ -47,11 +47,12 @@ struct Invocation {
   // --max-reconnects: how many reconnects in a row that receive nothing a
   // watch (or start --wait) makes before giving up; 0 never reconnects.
   int64_t max_reconnects = 50;
-  // watch only (ignored by start and get):
+  // watch only (a flag of watch alone, so $CXONE_FLOW does not reach start
+  // or get):
   // --flow: watch the newest compile of this flow instead of NAME.
   std::string flow;
-  // start only (ignored by watch and get, so that a CXONE_* variable set for
-  // start does not break them):
+  // start only (flags of start alone, so that a CXONE_* variable set for
+  // start does not break watch and get):
   // --wait: after starting, follow the compile like `watch`.
   bool wait = false;
   // --request-id: StartCompileRequest.request_id.
@@ -60,21 +61,37 @@ struct Invocation {
   std::string directives;
 };
 
-// Registers every flag of start, watch and get over the fields of
-// `invocation` (what holds their defaults).
-void AddCompileFlags(FlagSet& flags, Invocation& invocation);
+// Registers start, watch and get as commands of `flags` (the program), with
+// their flags and arguments over the fields of `invocation` (what holds
+// their defaults). The global flags are AddGlobalFlags()'.
+void AddCompileCommands(FlagParser& flags, Invocation& invocation);
 
-// Parses `args` (without the program name), flags anywhere, each also read
-// from its CXONE_* variable through `env`. InvalidArgument explaining the
-// mistake for an unknown command or flag, a malformed flag value, or a
-// missing or extra argument. `--help` stops parsing and returns an
-// Invocation with `help` set (CXONE_* variables and the flags before it must
-// still be valid).
+// Completes `invocation` once `flags` has parsed: `command` is
+// FlagParser::command() (its first word start, watch or get), `globals` the
+// global flags. InvalidArgument for a missing command or argument, or NAME
+// and --flow both given to watch.
+absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
+                                     const GlobalFlags& globals,
+                                     Invocation& invocation);
+
+// Parses `args` (without the program name) as start, watch or get: the
+// global flags before or after the command word, the command's own flags
+// after it, each also read from its CXONE_* variable through `env`.
+// InvalidArgument explaining the mistake for an unknown command or flag, a
+// malformed flag value, or a missing or extra argument. `--help` returns an
+// Invocation with `help` set.
 absl::StatusOr<Invocation> ParseCommandLine(
     const std::vector<std::string>& args, const EnvLookup& env);
 
-// The --help text: usage, commands, flags with their variables and
-// defaults, output formats and the exit code table.
+// The first part of `cxone-compile --help`: usage of every command, what
+// they do, reconnecting and output formats.
+std::string UsageHeader();
+
+// `usage` (a FlagParser's) followed by the exit code table.
+std::string WithExitCodes(std::string usage);
+
+// The --help text of start, watch and get: UsageHeader(), the flags with
+// their variables, defaults and ranges, and the exit code table.
 std::string UsageText();
 
 // What the command line does not set: main leaves these at their defaults;
@@ -104,8 +121,9 @@ using StubFactory =
     std::function<std::unique_ptr<compile::v1::CompileService::StubInterface>(
         const std::string& server)>;
 
-// The whole CLI: ParseCommandLine, then --help (exit 0) or a usage error
-// (exit 2, nothing connected), else `connect` to --server and RunCommand.
+// start, watch and get as a CLI: ParseCommandLine, then --help (exit 0) or a
+// usage error (exit 2, nothing connected), else `connect` to --server and
+// RunCommand. (The whole CLI, health and webhooks too, is command_line.h.)
 int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
            const StubFactory& connect, std::ostream& out, std::ostream& err,
            const CommandOptions& options = {});

@@ -8,35 +8,17 @@
 
 namespace cxone::client {
 
-void AddHealthFlags(FlagSet& flags, HealthInvocation& invocation) {
-  flags.AddAddress("server", &invocation.server, PortUse::kConnect,
-                   "Address (HOST:PORT) of cxone-compile-gateway.");
-  flags.AddBool("json", &invocation.json,
-                "Print the answer as one proto3 JSON object.");
-}
-
-int RunHealthCli(const std::vector<std::string>& args, const EnvLookup& env,
-                 const HealthStubFactory& connect, std::ostream& out,
-                 std::ostream& err) {
-  HealthInvocation invocation;
-  FlagSet flags(
-      "CXONE_",
+void AddHealthCommand(FlagParser& flags) {
+  flags.AddCommand(
+      "health",
       "cxone-compile health: whether the gateway can do its job.\n\n"
       "Usage:\n  cxone-compile [--server HOST:PORT] [--json] health\n\n"
       "Prints SERVING or NOT_SERVING; exits 0 only when SERVING.\n");
-  AddHealthFlags(flags, invocation);
-  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
-  if (positional.ok() && flags.help_requested()) {
-    out << flags.Usage();
-    return kExitCompleted;
-  }
-  if (!positional.ok() || !positional->empty()) {
-    err << "cxone-compile: "
-        << (positional.ok() ? "health takes no argument"
-                            : std::string(positional.status().message()))
-        << "\nRun 'cxone-compile health --help' for usage.\n";
-    return kExitUsage;
-  }
+}
+
+int RunHealth(const HealthInvocation& invocation,
+              const HealthStubFactory& connect, std::ostream& out,
+              std::ostream& err) {
   std::unique_ptr<grpc::health::v1::Health::StubInterface> stub =
       connect(invocation.server);
   grpc::ClientContext context;

@@ -10,9 +10,8 @@
 #include <memory>
 #include <ostream>
 #include <string>
-#include <vector>
 
-#include "common/flag_set.h"
+#include "common/flag_parser.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace cxone::client {
@@ -21,19 +20,22 @@ using HealthStubFactory =
     std::function<std::unique_ptr<grpc::health::v1::Health::StubInterface>(
         const std::string& server)>;
 
-// What the command line asked of `health`.
+// What the command line asked of `health`: only the global flags
+// (client/global_flags.h).
 struct HealthInvocation {
   std::string server = "127.0.0.1:50051";
   bool json = false;
 };
 
-// Registers the flags of `health` over the fields of `invocation`.
-void AddHealthFlags(FlagSet& flags, HealthInvocation& invocation);
+// Registers `health` as a command of `flags` (the program); it has no flags
+// of its own.
+void AddHealthCommand(FlagParser& flags);
 
-// Runs `args` (the command line without the word "health").
-int RunHealthCli(const std::vector<std::string>& args, const EnvLookup& env,
-                 const HealthStubFactory& connect, std::ostream& out,
-                 std::ostream& err);
+// Asks the gateway at `invocation.server` (through `connect`) and prints the
+// answer; returns the exit code.
+int RunHealth(const HealthInvocation& invocation,
+              const HealthStubFactory& connect, std::ostream& out,
+              std::ostream& err);
 
 }  // namespace cxone::client
 

@@ -8,7 +8,7 @@
 
 #include "client/command_line.h"
 #include "client/gateway_channel.h"
-#include "common/flag_set.h"
+#include "common/flag_parser.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 
 int main(int argc, char** argv) {

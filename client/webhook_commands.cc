@@ -3,6 +3,7 @@
 #include <chrono>
 #include <limits>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -22,8 +23,9 @@ constexpr char kUsage[] =
     R"(cxone-compile webhooks: the gateway's webhook dead letters.
 
 Usage:
-  cxone-compile webhooks dead-letters [--endpoint NAME] [--compile NAME]
-                [--since TIME] [--until TIME] [--limit N]
+  cxone-compile webhooks dead-letters [--endpoint NAME]
+                [--compile NAME [--sequence N]] [--since TIME] [--until TIME]
+                [--limit N]
   cxone-compile webhooks replay [--endpoint NAME]
                 (--compile NAME [--sequence N] | --since TIME [--until TIME])
 
@@ -60,23 +62,43 @@ absl::StatusOr<v1::DeadLetterSelector> SelectorOf(
   return selector;
 }
 
-absl::StatusOr<WebhooksInvocation> Parse(const std::vector<std::string>& args,
-                                         const EnvLookup& env, bool* help) {
-  WebhooksInvocation invocation;
-  FlagSet flags("CXONE_", kUsage);
-  AddWebhooksFlags(flags, invocation);
-  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
-  if (!positional.ok()) return positional.status();
-  *help = flags.help_requested();
-  if (*help) {
-    return invocation;
-  }
-  if (positional->size() != 1 ||
-      ((*positional)[0] != "dead-letters" && (*positional)[0] != "replay")) {
+// The flags of dead-letters and of replay: which dead letters.
+void AddSelectorFlags(FlagCommand& command, WebhooksInvocation& invocation) {
+  command.AddString("endpoint", &invocation.endpoint,
+                    "Only this endpoint's dead letters.");
+  command.AddString("compile", &invocation.compile,
+                    "Only this compile's (flows/FLOW_ID/compiles/COMPILE_ID).");
+  command.AddInt("sequence", &invocation.sequence,
+                 {1, std::numeric_limits<int64_t>::max()},
+                 "Only this event of --compile.");
+  command.AddString("since", &invocation.since,
+                    "Dead-lettered at or after TIME (RFC 3339).");
+  command.AddString("until", &invocation.until,
+                    "Dead-lettered at or before TIME (RFC 3339).");
+}
+
+}  // namespace
+
+void AddWebhooksCommands(FlagParser& flags, WebhooksInvocation& invocation) {
+  FlagCommand& webhooks = flags.AddCommand("webhooks", kUsage);
+  // Their --help is webhooks': kUsage describes both.
+  FlagCommand& dead_letters = webhooks.AddCommand("dead-letters", "");
+  AddSelectorFlags(dead_letters, invocation);
+  dead_letters.AddInt("limit", &invocation.limit, {1, 1000}, "At most N.");
+  FlagCommand& replay = webhooks.AddCommand("replay", "");
+  AddSelectorFlags(replay, invocation);
+}
+
+absl::Status FinishWebhooksInvocation(const std::vector<std::string>& command,
+                                      const GlobalFlags& globals,
+                                      WebhooksInvocation& invocation) {
+  invocation.server = globals.server;
+  invocation.json = globals.json;
+  if (command.size() != 2) {
     return absl::InvalidArgumentError(
         "webhooks: expected one command: dead-letters or replay");
   }
-  invocation.command = (*positional)[0];
+  invocation.command = command[1];
   if (invocation.sequence >= 0 && invocation.compile.empty()) {
     return absl::InvalidArgumentError("--sequence needs --compile");
   }
@@ -85,61 +107,32 @@ absl::StatusOr<WebhooksInvocation> Parse(const std::vector<std::string>& args,
     return absl::InvalidArgumentError(
         "replay: give --compile NAME or a time range (--since, --until)");
   }
-  return invocation;
+  return SelectorOf(invocation).status();
 }
 
-}  // namespace
-
-void AddWebhooksFlags(FlagSet& flags, WebhooksInvocation& invocation) {
-  flags.AddAddress("server", &invocation.server, PortUse::kConnect,
-                   "Address (HOST:PORT) of cxone-compile-gateway.");
-  flags.AddBool("json", &invocation.json, "One proto3 JSON object per line.");
-  flags.AddString("endpoint", &invocation.endpoint,
-                  "Only this endpoint's dead letters.");
-  flags.AddString("compile", &invocation.compile,
-                  "Only this compile's (flows/FLOW_ID/compiles/COMPILE_ID).");
-  flags.AddInt("sequence", &invocation.sequence,
-               {1, std::numeric_limits<int64_t>::max()},
-               "Only this event of --compile.");
-  flags.AddString("since", &invocation.since,
-                  "Dead-lettered at or after TIME (RFC 3339).");
-  flags.AddString("until", &invocation.until,
-                  "Dead-lettered at or before TIME (RFC 3339).");
-  flags.AddInt("limit", &invocation.limit, {1, 1000},
-               "dead-letters: at most N.");
-}
-
-int RunWebhooksCli(const std::vector<std::string>& args, const EnvLookup& env,
-                   const WebhookStubFactory& connect, std::ostream& out,
-                   std::ostream& err) {
-  bool help = false;
-  absl::StatusOr<WebhooksInvocation> invocation = Parse(args, env, &help);
-  absl::StatusOr<v1::DeadLetterSelector> selector =
-      invocation.ok() ? SelectorOf(*invocation) : invocation.status();
+int RunWebhooks(const WebhooksInvocation& invocation,
+                const WebhookStubFactory& connect, std::ostream& out,
+                std::ostream& err) {
+  absl::StatusOr<v1::DeadLetterSelector> selector = SelectorOf(invocation);
   if (!selector.ok()) {
-    err << kProgram << ": " << selector.status().message() << "\nRun '"
-        << kProgram << " webhooks --help' for usage.\n";
+    err << kProgram << ": " << selector.status().message() << "\n";
     return kExitUsage;
   }
-  if (help) {
-    out << kUsage;
-    return kExitCompleted;
-  }
   std::unique_ptr<v1::WebhookService::StubInterface> stub =
-      connect(invocation->server);
+      connect(invocation.server);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
   grpc::Status status;
-  if (invocation->command == "dead-letters") {
+  if (invocation.command == "dead-letters") {
     v1::ListDeadLettersRequest request;
     *request.mutable_selector() = *selector;
-    request.set_page_size(static_cast<int32_t>(invocation->limit));
+    request.set_page_size(static_cast<int32_t>(invocation.limit));
     v1::ListDeadLettersResponse response;
     status = stub->ListDeadLetters(&context, request, &response);
     if (status.ok()) {
       for (const v1::DeadLetter& letter : response.dead_letters()) {
-        if (invocation->json) {
+        if (invocation.json) {
           std::string line;
           (void)google::protobuf::util::MessageToJsonString(letter, &line);
           out << line << "\n";
@@ -151,7 +144,7 @@ int RunWebhooksCli(const std::vector<std::string>& args, const EnvLookup& env,
                                  letter.webhook_id(), letter.last_error());
         }
       }
-      if (!invocation->json) {
+      if (!invocation.json) {
         out << response.dead_letters_size() << " dead letters\n";
       }
     }

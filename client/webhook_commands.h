@@ -1,8 +1,8 @@
 // `cxone-compile webhooks …`: the gateway's webhook dead letters, listed
 // and replayed through its WebhookService.
 //
-//   cxone-compile webhooks dead-letters [--endpoint NAME] [--compile NAME]
-//       [--since TIME] [--until TIME] [--limit N]
+//   cxone-compile webhooks dead-letters [--endpoint NAME] [--compile NAME
+//       [--sequence N]] [--since TIME] [--until TIME] [--limit N]
 //   cxone-compile webhooks replay [--endpoint NAME]
 //       (--compile NAME [--sequence N] | --since TIME [--until TIME])
 //
@@ -20,7 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "common/flag_set.h"
+#include "absl/status/status.h"
+#include "client/global_flags.h"
+#include "common/flag_parser.h"
 #include "cxone/compile/v1/webhooks.grpc.pb.h"
 
 namespace cxone::client {
@@ -31,6 +33,7 @@ using WebhookStubFactory =
 
 // What the command line asked of `webhooks`.
 struct WebhooksInvocation {
+  // The global flags (client/global_flags.h).
   std::string server = "127.0.0.1:50051";
   bool json = false;
   std::string command;  // dead-letters or replay
@@ -42,13 +45,23 @@ struct WebhooksInvocation {
   int64_t limit = 100;
 };
 
-// Registers the flags of `webhooks` over the fields of `invocation`.
-void AddWebhooksFlags(FlagSet& flags, WebhooksInvocation& invocation);
+// Registers `webhooks` and its commands dead-letters and replay on `flags`
+// (the program), their flags over the fields of `invocation`.
+void AddWebhooksCommands(FlagParser& flags, WebhooksInvocation& invocation);
 
-// Runs `args` (the command line without the word "webhooks").
-int RunWebhooksCli(const std::vector<std::string>& args, const EnvLookup& env,
-                   const WebhookStubFactory& connect, std::ostream& out,
-                   std::ostream& err);
+// Completes `invocation` once `flags` has parsed: `command` is
+// FlagParser::command() ({"webhooks", "replay"}), `globals` the global
+// flags. InvalidArgument for a missing command, --sequence without
+// --compile, a replay that names nothing, or a TIME that is not RFC 3339.
+absl::Status FinishWebhooksInvocation(const std::vector<std::string>& command,
+                                      const GlobalFlags& globals,
+                                      WebhooksInvocation& invocation);
+
+// Runs a finished `invocation` against the gateway at its server (through
+// `connect`) and returns the exit code.
+int RunWebhooks(const WebhooksInvocation& invocation,
+                const WebhookStubFactory& connect, std::ostream& out,
+                std::ostream& err);
 
 }  // namespace cxone::client
 

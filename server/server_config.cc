@@ -15,10 +15,17 @@ constexpr char kUsage[] =
     "cxone-compile-server: a gRPC gateway to NICE CXone flow compilation.\n"
     "\n"
     "Usage: cxone-compile-server --cxone-base-url=URL --client-id=ID [flags]\n"
+    "       cxone-compile-server --config=FILE [flags]\n"
     "\n"
-    "The client secret is read from $CXONE_CLIENT_SECRET or from the file\n"
-    "named by --client-secret-file; it is never taken as a flag value, so it\n"
-    "does not show in process listings.";
+    "Each setting comes from the command line, else its environment\n"
+    "variable, else the --config file (TOML or INI: `poll-interval = \"2s\"`,\n"
+    "keys the flag names), else its default.\n"
+    "\n"
+    "The client secret is read from the file named by --client-secret-file\n"
+    "(or $CXONE_CLIENT_SECRET_FILE), else from $CXONE_CLIENT_SECRET, else\n"
+    "from the --config file (its client-secret-file, or its client-secret).\n"
+    "It is never taken as a flag value, so it does not show in process\n"
+    "listings, and it is never echoed.";
 
 absl::Status CheckHttpUrl(const std::string& flag, const std::string& url) {
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
@@ -47,6 +54,7 @@ absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {
 
 nlohmann::json ServerConfig::ToJson() const {
   return {
+      {"config", config_file},
       {"listen", listen},
       {"metrics_listen", metrics_listen},
       {"state_dir", state_dir},
@@ -102,7 +110,18 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   // --upstream-rps, the older name of --account-rps-limit; 0: not given.
   double upstream_rps = 0;
 
-  FlagSet flags("CXONE_", kUsage);
+  // The config file's client-secret: used when neither
+  // --client-secret-file nor $CXONE_CLIENT_SECRET gives one.
+  std::string file_secret;
+
+  FlagParser flags("CXONE_", kUsage);
+  flags.AddConfigFile(
+      "settings file, TOML or INI: one `flag-name = value` a line; the "
+      "command line and the environment win over it");
+  flags.AddConfigFileSecret(
+      "client-secret", &file_secret,
+      "the OAuth2 client secret, when neither --client-secret-file nor "
+      "$CXONE_CLIENT_SECRET gives one");
   flags.AddAddress("listen", &config.listen, PortUse::kListen,
                    "gRPC listen address host:port (port 0 picks a free port)");
   flags.AddAddress("metrics-listen", &config.metrics_listen, PortUse::kListen,
@@ -110,7 +129,7 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                    "free port)");
   flags.AddString("state-dir", &config.state_dir,
                   "directory of the state store (created if missing)");
-  flags.AddString("store", &config.store,
+  flags.AddChoice("store", &config.store, {"sqlite", "memory"},
                   "sqlite (durable), or memory (nothing survives a restart)");
   flags.AddBool("store-sync-every-commit", &config.store_sync_every_commit,
                 "fsync every commit: survives power loss too, not only a "
@@ -136,8 +155,9 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                   "OAuth2 client id (required)");
   flags.AddString("client-secret-file", &config.client_secret_file,
                   "file holding the OAuth2 client secret (else "
-                  "$CXONE_CLIENT_SECRET)");
-  flags.AddString("token-auth", &token_auth,
+                  "$CXONE_CLIENT_SECRET, else the config file's "
+                  "client-secret)");
+  flags.AddChoice("token-auth", &token_auth, {"form", "basic"},
                   "how the client authenticates to the token endpoint: form "
                   "(client_id/client_secret fields) or basic (HTTP Basic)");
   flags.AddString("scopes", &config.scopes,
@@ -229,20 +249,19 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
                     {absl::ZeroDuration(), absl::Hours(1)},
                     "on SIGTERM, how long open calls may take to end");
 
-  absl::StatusOr<std::vector<std::string>> positional = flags.Parse(args, env);
-  if (!positional.ok()) return positional.status();
+  if (absl::Status status = flags.Parse(args, env); !status.ok()) {
+    return status;
+  }
   parsed.usage = flags.Usage();
   if (flags.help_requested()) {
     parsed.help_requested = true;
     return parsed;
   }
-  if (!positional->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unexpected argument \"", positional->front(), "\" (see --help)"));
-  }
+  config.config_file = flags.config_file();
   if (config.cxone_base_url.empty()) {
     return absl::InvalidArgumentError(
-        "--cxone-base-url (or $CXONE_BASE_URL) is required");
+        "--cxone-base-url (or $CXONE_BASE_URL, or cxone-base-url in the "
+        "--config file) is required");
   }
   if (absl::Status url = CheckHttpUrl("cxone-base-url", config.cxone_base_url);
       !url.ok()) {
@@ -260,23 +279,41 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   }
   if (config.client_id.empty()) {
     return absl::InvalidArgumentError(
-        "--client-id (or $CXONE_CLIENT_ID) is required");
+        "--client-id (or $CXONE_CLIENT_ID, or client-id in the --config file) "
+        "is required");
   }
+  // The secret's sources in the order of every setting's: a file named on
+  // the command line or by $CXONE_CLIENT_SECRET_FILE, then
+  // $CXONE_CLIENT_SECRET, then the config file (its client-secret-file or
+  // its client-secret).
+  const bool secret_file_from_config =
+      flags.SourceOf("client-secret-file") == FlagSource::kConfigFile;
+  if (secret_file_from_config && !file_secret.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config file \"", config.config_file,
+                     "\": give client-secret or client-secret-file, not both"));
+  }
+  const std::optional<std::string> env_secret = env("CXONE_CLIENT_SECRET");
   std::string secret_source = "$CXONE_CLIENT_SECRET";
-  if (!config.client_secret_file.empty()) {
+  if (!config.client_secret_file.empty() &&
+      !(secret_file_from_config && env_secret.has_value())) {
     absl::StatusOr<std::string> secret =
         ReadSecretFile(config.client_secret_file);
     if (!secret.ok()) return secret.status();
     config.client_secret = *secret;
     secret_source = absl::StrCat("--client-secret-file \"",
                                  config.client_secret_file, "\"");
-  } else if (std::optional<std::string> secret = env("CXONE_CLIENT_SECRET")) {
-    config.client_secret = *secret;
+  } else if (env_secret.has_value()) {
+    config.client_secret = *env_secret;
+  } else if (!file_secret.empty()) {
+    config.client_secret = file_secret;
+    secret_source = absl::StrCat("the client-secret of config file \"",
+                                 config.config_file, "\"");
   }
   if (config.client_secret.empty()) {
     return absl::InvalidArgumentError(
-        "the client secret is required: set $CXONE_CLIENT_SECRET or "
-        "--client-secret-file");
+        "the client secret is required: set $CXONE_CLIENT_SECRET, "
+        "--client-secret-file, or client-secret in the --config file");
   }
   // Every occurrence of the secret is redacted from the logs: a short one
   // matches ordinary text and would garble every line (see redactor.h).
@@ -286,10 +323,6 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         Redactor::kMinSecretLength,
         " characters are required, so that redacting it from the logs "
         "cannot garble them"));
-  }
-  if (config.store != "sqlite" && config.store != "memory") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--store must be sqlite or memory, got \"", config.store, "\""));
   }
   if (config.store == "sqlite" && config.state_dir.empty()) {
     return absl::InvalidArgumentError("--state-dir must not be empty");
@@ -301,9 +334,6 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   }
   if (token_auth == "basic") {
     config.token_auth = upstream::ClientAuthMethod::kHttpBasic;
-  } else if (token_auth != "form") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--token-auth must be form or basic, got \"", token_auth, "\""));
   }
   if (upstream_rps != 0) {
     if (config.budget.account_rps_limit !=

@@ -1,5 +1,6 @@
-// ServerConfig: every setting of cxone-compile-server, from flags and
-// environment variables (see `cxone-compile-server --help`).
+// ServerConfig: every setting of cxone-compile-server, from flags,
+// environment variables and a config file (see `cxone-compile-server
+// --help` and common/flag_parser.h).
 #ifndef CXONE_SERVER_SERVER_CONFIG_H_
 #define CXONE_SERVER_SERVER_CONFIG_H_
 
@@ -10,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/backoff.h"
-#include "common/flag_set.h"
+#include "common/flag_parser.h"
 #include "nlohmann/json.hpp"
 #include "server/jobs/compile_lifecycle.h"
 #include "server/jobs/job_registry.h"
@@ -22,6 +23,8 @@
 namespace cxone {
 
 struct ServerConfig {
+  // The --config file read; empty for none.
+  std::string config_file;
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";
   // Where compiles, events and request_id keys are kept (SQLite).
@@ -76,9 +79,11 @@ struct ParsedServerConfig {
   std::string usage;  // what --help prints
 };
 
-// Reads flags then environment (see FlagSet); checks every setting and
-// reads the client secret. Errors are InvalidArgument naming the flag or
-// variable at fault (main prints them and exits 2).
+// Reads the command line, then the environment, then the --config file (see
+// FlagParser: the command line wins, then the environment, then the file,
+// then the default); checks every setting and reads the client secret.
+// Errors are InvalidArgument naming the flag, variable or config file key at
+// fault, never the secret (main prints them and exits 2).
 absl::StatusOr<ParsedServerConfig> ParseServerConfig(
     const std::vector<std::string>& args, const EnvLookup& env);
 

@@ -25,7 +25,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
-#include "common/flag_set.h"
+#include "common/flag_parser.h"
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "common/resource_name.h"
@@ -74,7 +74,7 @@ struct Flags {
 // The longest simulated duration, in milliseconds (/_sim/faults' bound too).
 constexpr int64_t kDayMs = 86'400'000;
 
-void Register(cxone::FlagSet& flag_set, Flags& flags) {
+void Register(cxone::FlagParser& flag_set, Flags& flags) {
   flag_set.AddString("host", &flags.host, "address to listen on");
   flag_set.AddInt("port", &flags.port, {0, 65535},
                   "port to listen on; 0 picks a free one");
@@ -107,8 +107,8 @@ void Register(cxone::FlagSet& flag_set, Flags& flags) {
                   "API requests (token, trigger, status) admitted per rolling "
                   "second for the whole account; over it: 429 and a pause; "
                   "0 turns the limit off");
-  flag_set.AddString("retry-after-form", &flags.retry_after_form,
-                     "form of a 429's Retry-After: seconds or http-date");
+  flag_set.AddChoice("retry-after-form", &flags.retry_after_form,
+                     {"seconds", "http-date"}, "form of a 429's Retry-After");
   flag_set.AddDouble("retry-after-seconds", &flags.retry_after_seconds,
                      {0, 86400},
                      "pause after exceeding the rate limit, in seconds");
@@ -216,7 +216,7 @@ nlohmann::json FaultsPatchOf(const Flags& flags) {
   return patch;
 }
 
-// Checks the values FlagSet cannot and turns them into the simulator's
+// Checks the values FlagParser cannot and turns them into the simulator's
 // configuration.
 absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
                          cxone::sim::SimHttpOptions* options) {
@@ -265,26 +265,21 @@ absl::Status BuildConfig(const Flags& flags, cxone::sim::SimConfig* config,
 
 int main(int argc, char** argv) {
   Flags flags;
-  cxone::FlagSet flag_set(
+  cxone::FlagParser flag_set(
       "CXONE_SIM_",
       "cxone-sim: a stand-in for NICE CXone's flow compilation REST API.\n"
       "Usage: cxone-sim [flags]");
   Register(flag_set, flags);
-  absl::StatusOr<std::vector<std::string>> positional =
-      flag_set.Parse(cxone::ArgsOf(argc, argv), cxone::ProcessEnv());
-  if (!positional.ok()) {
+  if (absl::Status parsed =
+          flag_set.Parse(cxone::ArgsOf(argc, argv), cxone::ProcessEnv());
+      !parsed.ok()) {
     std::fprintf(stderr, "cxone-sim: %s\n",
-                 std::string(positional.status().message()).c_str());
+                 std::string(parsed.message()).c_str());
     return 2;
   }
   if (flag_set.help_requested()) {
     std::fputs(flag_set.Usage().c_str(), stdout);
     return 0;
-  }
-  if (!positional->empty()) {
-    std::fprintf(stderr, "cxone-sim: unexpected argument \"%s\" (see --help)\n",
-                 positional->front().c_str());
-    return 2;
   }
   cxone::sim::SimConfig config;
   cxone::sim::SimHttpOptions options;

@@ -12,6 +12,7 @@ BUILD_PACKAGES=(
   libgrpc++-dev grpc-proto libabsl-dev
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
+  libcli11-dev
 )
 # Only the tests need these: promtool (in Debian's prometheus package)
 # checks the /metrics output; the curl command checks the simulator's

@@ -31,7 +31,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/flag_set.h"
+#include "common/env_lookup.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "server/webhooks/webhook_signer.h"
 

@@ -81,7 +81,7 @@ TEST_F(CliTest, OwnTimeoutExits124) {
   EXPECT_EQ(run.exit_code, 124) << run.Text();
 }
 
-// `--help` says flags may appear anywhere: before the command word too, for
+// `--help` says the global flags may come before the command word, for
 // every command (RunCli above puts --server first).
 TEST_F(CliTest, HealthTakesTheServerFlagBeforeTheCommand) {
   auto run = RunCli(gateway_->gateway_address(), {"health"});
@@ -104,11 +104,29 @@ TEST_F(CliTest, WebhooksTakeTheServerFlagBeforeTheCommand) {
   EXPECT_THAT(run.Text(), Not(HasSubstr("unknown command")));
 }
 
-TEST_F(CliTest, FlagsOfTheSubcommandMayComeBeforeItsWordToo) {
+// A command's own flags follow its word (only the global ones, --server and
+// --json, may come before it): before it, the CLI says where the flag goes
+// and connects to nothing.
+TEST_F(CliTest,
+       AFlagOfTheSubcommandBeforeItsWordIsAUsageErrorSayingWhereItGoes) {
   auto run = testing::ChildProcess::Run(
       CXONE_CLI_BINARY,
       {"--limit", "5", "--server", gateway_->gateway_address(), "webhooks",
        "dead-letters"},
+      {}, absl::Seconds(60));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 2) << run->Text();
+  EXPECT_THAT(run->Text(),
+              HasSubstr("--limit is a flag of webhooks dead-letters: give it "
+                        "after the command word"));
+  EXPECT_THAT(run->Text(), Not(HasSubstr("FAILED_PRECONDITION")));
+}
+
+TEST_F(CliTest, TheGlobalFlagsMayComeAfterTheCommandWord) {
+  auto run = testing::ChildProcess::Run(
+      CXONE_CLI_BINARY,
+      {"webhooks", "dead-letters", "--server", gateway_->gateway_address(),
+       "--limit", "5", "--json"},
       {}, absl::Seconds(60));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 3) << run->Text();

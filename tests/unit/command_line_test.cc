@@ -1,5 +1,6 @@
 #include "client/command_line.h"
 
+#include <map>
 #include <sstream>
 
 #include "client/exit_codes.h"
@@ -17,19 +18,150 @@ EnvLookup NoEnv() {
   };
 }
 
-TEST(CommandLine, TheCommandIsTheFirstWordThatIsNoFlagValue) {
-  EXPECT_EQ(CommandWordOf({"--server", "gw:1", "health"}), "health");
-  EXPECT_EQ(CommandWordOf({"--server=gw:1", "--json", "health"}), "health");
-  EXPECT_EQ(
-      CommandWordOf({"--json", "--server", "gw:1", "webhooks", "dead-letters"}),
-      "webhooks");
-  // A subcommand's own flag before the word.
-  EXPECT_EQ(CommandWordOf({"--endpoint", "ci", "webhooks", "replay"}),
-            "webhooks");
-  EXPECT_EQ(CommandWordOf({"--timeout", "5m", "start", "flow", "--wait"}),
-            "start");
-  EXPECT_EQ(CommandWordOf({"start", "health"}), "start");
-  EXPECT_EQ(CommandWordOf({"--server", "gw:1"}), "");
+EnvLookup Env(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+using Words = std::vector<std::string>;
+
+// The address after --server is its value, never the command word (the
+// hand-written argument walking once took it for one).
+TEST(CommandLine, AFlagsValueIsNeverTheCommand) {
+  auto parsed = ParseWholeCommandLine({"--server", "gw:1", "health"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, Words{"health"});
+  EXPECT_EQ(parsed->health.server, "gw:1");
+
+  parsed =
+      ParseWholeCommandLine({"--server=gw:1", "--json", "health"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, Words{"health"});
+  EXPECT_TRUE(parsed->health.json);
+
+  parsed = ParseWholeCommandLine(
+      {"--json", "--server", "gw:1", "webhooks", "dead-letters"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, (Words{"webhooks", "dead-letters"}));
+  EXPECT_EQ(parsed->webhooks.server, "gw:1");
+  EXPECT_TRUE(parsed->webhooks.json);
+
+  parsed = ParseWholeCommandLine(
+      {"--server", "start:1", "start", "flow", "--timeout", "5m", "--wait"},
+      NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, Words{"start"});
+  EXPECT_EQ(parsed->compile.server, "start:1");
+  EXPECT_EQ(parsed->compile.argument, "flow");
+  EXPECT_EQ(parsed->compile.timeout, absl::Minutes(5));
+  EXPECT_TRUE(parsed->compile.wait);
+
+  // A command word after the command is its argument.
+  parsed = ParseWholeCommandLine({"start", "health"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, Words{"start"});
+  EXPECT_EQ(parsed->compile.argument, "health");
+
+  parsed = ParseWholeCommandLine({"--server", "gw:1"}, NoEnv());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "missing command: start, watch, get, health or webhooks");
+}
+
+TEST(CommandLine, GlobalFlagsMayComeAfterTheCommandToo) {
+  auto parsed =
+      ParseWholeCommandLine({"health", "--server", "gw:1", "--json"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->health.server, "gw:1");
+  EXPECT_TRUE(parsed->health.json);
+
+  parsed = ParseWholeCommandLine({"webhooks", "--server", "gw:2", "replay",
+                                  "--compile", "flows/f/compiles/c", "--json"},
+                                 NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, (Words{"webhooks", "replay"}));
+  EXPECT_EQ(parsed->webhooks.server, "gw:2");
+  EXPECT_EQ(parsed->webhooks.compile, "flows/f/compiles/c");
+  EXPECT_TRUE(parsed->webhooks.json);
+}
+
+TEST(CommandLine, EachFlagOfTheCommandGivenIsReadFromItsVariable) {
+  auto parsed =
+      ParseWholeCommandLine({"webhooks", "dead-letters"},
+                            Env({{"CXONE_SERVER", "gw:3"},
+                                 {"CXONE_JSON", "true"},
+                                 {"CXONE_LIMIT", "7"},
+                                 {"CXONE_ENDPOINT", "ci"},
+                                 // start's, watch's: not read by webhooks.
+                                 {"CXONE_TIMEOUT", "soon"},
+                                 {"CXONE_FLOW", "bad/flow"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->webhooks.server, "gw:3");
+  EXPECT_TRUE(parsed->webhooks.json);
+  EXPECT_EQ(parsed->webhooks.limit, 7);
+  EXPECT_EQ(parsed->webhooks.endpoint, "ci");
+
+  parsed = ParseWholeCommandLine({"start", "flow"},
+                                 Env({{"CXONE_TIMEOUT", "90s"},
+                                      {"CXONE_WAIT", "1"},
+                                      {"CXONE_REQUEST_ID", "r-1"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->compile.timeout, absl::Seconds(90));
+  EXPECT_TRUE(parsed->compile.wait);
+  EXPECT_EQ(parsed->compile.request_id, "r-1");
+
+  parsed = ParseWholeCommandLine({"get", "flows/f/compiles/c"},
+                                 Env({{"CXONE_TIMEOUT", "soon"}}));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("$CXONE_TIMEOUT (--timeout): expected a duration"));
+}
+
+TEST(CommandLine, AnUnknownCommandOrFlagIsNamed) {
+  struct Case {
+    Words args;
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"compile", "flow"},
+            "unknown command \"compile\"; expected start, watch, get, health "
+            "or webhooks"},
+           {{"--server", "gw:1", "deploy"},
+            "unknown command \"deploy\"; expected start, watch, get, health "
+            "or webhooks"},
+           {{"webhooks", "purge"},
+            "webhooks: unknown command \"purge\"; expected dead-letters or "
+            "replay"},
+           {{"webhooks"},
+            "webhooks: expected one command: dead-letters or replay"},
+           {{"health", "--verbose"}, "unknown flag --verbose (see --help)"},
+           {{"health", "now"}, "unexpected argument \"now\" (see --help)"},
+           {{"get", "flows/f/compiles/c", "--wait"},
+            "--wait is a flag of start, not of get (see --help)"},
+       }) {
+    auto parsed = ParseWholeCommandLine(c.args, NoEnv());
+    ASSERT_FALSE(parsed.ok()) << c.args[0];
+    EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
+    EXPECT_EQ(parsed.status().message(), c.expected) << c.args[0];
+  }
+}
+
+// A command's own flag goes after its word: before it, the error says so.
+TEST(CommandLine, ACommandsFlagBeforeItsWordSaysWhereItGoes) {
+  auto parsed = ParseWholeCommandLine(
+      {"--endpoint", "ci", "webhooks", "replay"}, NoEnv());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "--endpoint is a flag of webhooks dead-letters or webhooks replay: "
+            "give it after the command word (see --help)");
+  parsed = ParseWholeCommandLine({"--timeout", "5m", "start", "flow"}, NoEnv());
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "--timeout is a flag of start, watch or get: give it after the "
+            "command word (see --help)");
 }
 
 // Every command's connector fails the test: a usage error or --help must
@@ -66,6 +198,24 @@ TEST(CommandLine, HelpOfEachCommandWithTheServerFlagFirst) {
               kExitCompleted)
         << command << ": " << err.str();
     EXPECT_THAT(out.str(), HasSubstr(expected)) << command;
+    // The global flags, with their variables, in every command's help.
+    EXPECT_THAT(out.str(), HasSubstr("--server  [$CXONE_SERVER]")) << command;
+  }
+}
+
+TEST(CommandLine, TheProgramsHelpListsTheFlagsOfEveryCommand) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommandLine({"--help"}, NoEnv(), NeverConnect(), out, err),
+            kExitCompleted);
+  for (const char* expected :
+       {"Flags of start (after its word):", "--request-id  [$CXONE_REQUEST_ID]",
+        "Flags of watch (after its word):", "--flow  [$CXONE_FLOW]",
+        "Flags of get (after its word):",
+        "Flags of webhooks dead-letters (after its word):",
+        "--limit  [$CXONE_LIMIT]  (default: 100; 1 to 1000)",
+        "--sequence  [$CXONE_SEQUENCE]  (default: -1; at least 1)",
+        "Exit codes:"}) {
+    EXPECT_THAT(out.str(), HasSubstr(expected));
   }
 }
 

@@ -3,8 +3,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -190,35 +193,36 @@ TEST(ServerConfig, AHeartbeatIntervalThatWouldBusyLoopIsRefused) {
 
 // Each numeric flag just outside its range, at both ends: the ranges the
 // README lists.
+const std::map<std::string, std::pair<std::string, std::string>> kOutside = {
+    {"store-max-pages", {"-1", "4294967295"}},
+    {"auth-failure-window", {"999ms", "25h"}},
+    {"poll-interval", {"9ms", "61m"}},
+    {"queued-poll-interval", {"9ms", "61m"}},
+    {"min-poll-interval", {"9ms", "61m"}},
+    {"request-timeout", {"9ms", "11m"}},
+    {"max-call-duration", {"99ms", "25h"}},
+    {"account-rps-limit", {"0.09", "100001"}},
+    {"upstream-rps", {"0.09", "100001"}},
+    {"upstream-burst", {"-1", "100001"}},
+    {"max-inflight-requests", {"0", "1025"}},
+    {"max-pending-starts", {"0", "1000001"}},
+    {"default-retry-after", {"9ms", "61m"}},
+    {"stuck-timeout", {"99ms", "169h"}},
+    {"give-up-timeout", {"99ms", "721h"}},
+    {"upstream-attempts", {"0", "11"}},
+    {"retry-initial-delay", {"999us", "61s"}},
+    {"retry-max-delay", {"999us", "61m"}},
+    {"max-retry-after", {"99ms", "61m"}},
+    {"heartbeat-interval", {"99ms", "25h"}},
+    {"event-retention", {"99ms", "8761h"}},
+    {"max-finished-compiles", {"0", "100000001"}},
+    {"drain-timeout", {"-1s", "61m"}},
+    {"upstream-workers", {"0", "2049"}},
+    {"watch-queues", {"0", "65"}},
+    {"shutdown-grace", {"-1s", "61m"}},
+};
+
 TEST(ServerConfig, EveryNumericFlagHasACheckedRange) {
-  const std::map<std::string, std::pair<std::string, std::string>> kOutside = {
-      {"store-max-pages", {"-1", "4294967295"}},
-      {"auth-failure-window", {"999ms", "25h"}},
-      {"poll-interval", {"9ms", "61m"}},
-      {"queued-poll-interval", {"9ms", "61m"}},
-      {"min-poll-interval", {"9ms", "61m"}},
-      {"request-timeout", {"9ms", "11m"}},
-      {"max-call-duration", {"99ms", "25h"}},
-      {"account-rps-limit", {"0.09", "100001"}},
-      {"upstream-rps", {"0.09", "100001"}},
-      {"upstream-burst", {"-1", "100001"}},
-      {"max-inflight-requests", {"0", "1025"}},
-      {"max-pending-starts", {"0", "1000001"}},
-      {"default-retry-after", {"9ms", "61m"}},
-      {"stuck-timeout", {"99ms", "169h"}},
-      {"give-up-timeout", {"99ms", "721h"}},
-      {"upstream-attempts", {"0", "11"}},
-      {"retry-initial-delay", {"999us", "61s"}},
-      {"retry-max-delay", {"999us", "61m"}},
-      {"max-retry-after", {"99ms", "61m"}},
-      {"heartbeat-interval", {"99ms", "25h"}},
-      {"event-retention", {"99ms", "8761h"}},
-      {"max-finished-compiles", {"0", "100000001"}},
-      {"drain-timeout", {"-1s", "61m"}},
-      {"upstream-workers", {"0", "2049"}},
-      {"watch-queues", {"0", "65"}},
-      {"shutdown-grace", {"-1s", "61m"}},
-  };
   for (const auto& [flag, outside] : kOutside) {
     for (const std::string& value : {outside.first, outside.second}) {
       const std::string arg = absl::StrCat("--", flag, "=", value);
@@ -239,6 +243,22 @@ TEST(ServerConfig, RetryMaxDelayMayNotBeShorterThanTheInitialDelay) {
   EXPECT_THAT(parsed.status().message(), HasSubstr("--retry-max-delay"));
 }
 
+// Each numeric flag's own variable is read, and checked like the flag.
+TEST(ServerConfig, EveryNumericFlagHasAVariableCheckedLikeTheFlag) {
+  for (const auto& [flag, outside] : kOutside) {
+    std::string var = absl::AsciiStrToUpper(flag);
+    absl::StrReplaceAll({{"-", "_"}}, &var);
+    var = absl::StrCat("CXONE_", var);
+    auto env = kMinimalEnv;
+    env[var] = outside.second;
+    auto parsed = ParseServerConfig({}, Env(env));
+    ASSERT_FALSE(parsed.ok()) << var;
+    EXPECT_THAT(parsed.status().message(),
+                HasSubstr(absl::StrCat("$", var, " (--", flag, "): ",
+                                       outside.second, " is out of range")));
+  }
+}
+
 TEST(ServerConfig, HelpListsFlagsAndTheirVariables) {
   auto parsed = ParseServerConfig({"--help"}, Env({}));
   ASSERT_TRUE(parsed.ok());
@@ -246,6 +266,197 @@ TEST(ServerConfig, HelpListsFlagsAndTheirVariables) {
   EXPECT_THAT(parsed->usage, HasSubstr("--stuck-timeout"));
   EXPECT_THAT(parsed->usage, HasSubstr("$CXONE_LISTEN"));
   EXPECT_THAT(parsed->usage, HasSubstr("CXONE_CLIENT_SECRET"));
+  EXPECT_THAT(parsed->usage, HasSubstr("--config  [$CXONE_CONFIG]"));
+  EXPECT_THAT(parsed->usage, HasSubstr("client-secret"));
+}
+
+// --- the config file ---
+
+// A config file under the test's temporary directory.
+std::string ConfigFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfig, TheConfigFileAloneCanConfigureTheServer) {
+  const std::string path =
+      ConfigFile("whole.toml",
+                 "# cxone-compile-server settings\n"
+                 "cxone-base-url = \"https://site.example\"\n"
+                 "client-id = \"gateway\"\n"
+                 "client-secret = \"from-the-config-file\"\n"
+                 "listen = \"0.0.0.0:50052\"\n"
+                 "poll-interval = \"250ms\"\n"
+                 "max-inflight-requests = 4\n"
+                 "store-sync-every-commit = true\n"
+                 "scopes = \"flow:read flow:write\"\n");
+  auto parsed = ParseServerConfig({"--config", path}, Env({}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const ServerConfig& config = parsed->config;
+  EXPECT_EQ(config.cxone_base_url, "https://site.example");
+  EXPECT_EQ(config.client_id, "gateway");
+  EXPECT_EQ(config.client_secret, "from-the-config-file");
+  EXPECT_EQ(config.listen, "0.0.0.0:50052");
+  EXPECT_EQ(config.polling.in_progress_poll_interval, absl::Milliseconds(250));
+  EXPECT_EQ(config.budget.max_in_flight, 4);
+  EXPECT_TRUE(config.store_sync_every_commit);
+  EXPECT_EQ(config.scopes, "flow:read flow:write");
+  EXPECT_EQ(config.config_file, path);
+  EXPECT_EQ(config.ToJson()["config"], path);
+}
+
+// One setting in every layer, each step of the precedence on its own: the
+// command line, then the environment, then the file, then the default.
+TEST(ServerConfig, TheCommandLineBeatsTheEnvironment) {
+  const std::string path =
+      ConfigFile("layers1.toml", "poll-interval = \"4s\"\n");
+  auto env = kMinimalEnv;
+  env["CXONE_POLL_INTERVAL"] = "2s";
+  auto parsed =
+      ParseServerConfig({"--config", path, "--poll-interval=3s"}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.polling.in_progress_poll_interval, absl::Seconds(3));
+}
+
+TEST(ServerConfig, TheEnvironmentBeatsTheConfigFile) {
+  const std::string path =
+      ConfigFile("layers2.toml", "poll-interval = \"4s\"\n");
+  auto env = kMinimalEnv;
+  env["CXONE_POLL_INTERVAL"] = "2s";
+  auto parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.polling.in_progress_poll_interval, absl::Seconds(2));
+}
+
+TEST(ServerConfig, TheConfigFileBeatsTheDefault) {
+  const std::string path =
+      ConfigFile("layers3.toml", "poll-interval = \"4s\"\n");
+  auto parsed = ParseServerConfig({"--config", path}, Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.polling.in_progress_poll_interval, absl::Seconds(4));
+  auto without = ParseServerConfig({}, Env(kMinimalEnv));
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->config.polling.in_progress_poll_interval,
+            absl::Seconds(1));
+}
+
+TEST(ServerConfig, TheConfigFileMayBeNamedByItsVariable) {
+  const std::string path =
+      ConfigFile("by-variable.toml", "max-pending-starts = 7\n");
+  auto env = kMinimalEnv;
+  env["CXONE_CONFIG"] = path;
+  auto parsed = ParseServerConfig({}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.max_pending_starts, 7);
+}
+
+TEST(ServerConfig, EveryNumericFlagIsCheckedInTheConfigFileToo) {
+  const std::string path = ::testing::TempDir() + "/outside.toml";
+  for (const auto& [flag, outside] : kOutside) {
+    std::ofstream(path) << flag << " = \"" << outside.first << "\"\n";
+    auto parsed = ParseServerConfig({"--config", path}, Env(kMinimalEnv));
+    ASSERT_FALSE(parsed.ok()) << flag;
+    EXPECT_THAT(
+        parsed.status().message(),
+        HasSubstr(absl::StrCat("config file \"", path, "\", key ", flag, ": ",
+                               outside.first, " is out of range")));
+  }
+}
+
+TEST(ServerConfig, ABadConfigFileIsAnErrorNamingTheFileAndTheKey) {
+  struct Case {
+    std::string text;
+    std::string expected;  // after `config file "PATH"`
+  };
+  for (const Case& c : std::vector<Case>{
+           {"heartbeat-interval = \"1ns\"\n",
+            ", key heartbeat-interval: 1ns is out of range: expected 100ms to "
+            "24h"},
+           {"upstream-workers = many\n",
+            ", key upstream-workers: expected an integer (1 to 2048), got "
+            "\"many\""},
+           {"token-auth = jwt\n",
+            ", key token-auth: expected form or basic, got \"jwt\""},
+           {"pol-interval = \"2s\"\n", ", key pol-interval: unknown key"},
+       }) {
+    const std::string path = ConfigFile("bad.toml", c.text);
+    auto parsed = ParseServerConfig({"--config", path}, Env(kMinimalEnv));
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_TRUE(absl::IsInvalidArgument(parsed.status()));
+    EXPECT_THAT(
+        parsed.status().message(),
+        HasSubstr(absl::StrCat("config file \"", path, "\"", c.expected)));
+  }
+  auto missing =
+      ParseServerConfig({"--config=/nonexistent/cxone.toml"}, Env(kMinimalEnv));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("--config: cannot read config file "
+                        "\"/nonexistent/cxone.toml\""));
+}
+
+TEST(ServerConfig, AClientSecretInTheConfigFileIsNeverEchoed) {
+  const std::string path = ConfigFile("secret.toml",
+                                      "client-secret = \"config-file-secret\"\n"
+                                      "upstream-workers = 0\n");
+  auto env = kMinimalEnv;
+  env.erase("CXONE_CLIENT_SECRET");
+  // Not in an error about another key...
+  auto parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(), HasSubstr("upstream-workers"));
+  EXPECT_THAT(parsed.status().message(), Not(HasSubstr("config-file-secret")));
+  // ...nor in the start-up log's configuration or the usage.
+  std::ofstream(path) << "client-secret = \"config-file-secret\"\n";
+  parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.client_secret, "config-file-secret");
+  EXPECT_THAT(parsed->config.ToJson().dump(),
+              Not(HasSubstr("config-file-secret")));
+  EXPECT_THAT(parsed->usage, Not(HasSubstr("config-file-secret")));
+  // Too short: the error names the file, not the value.
+  std::ofstream(path) << "client-secret = \"short\"\n";
+  parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr(absl::StrCat("the client-secret of config file \"",
+                                     path, "\" is too short")));
+  EXPECT_THAT(parsed.status().message(), Not(HasSubstr("\"short\"")));
+}
+
+TEST(ServerConfig, TheClientSecretFollowsTheSamePrecedence) {
+  const std::string secret_file = ::testing::TempDir() + "/precedence.txt";
+  std::ofstream(secret_file) << "from-the-secret-file\n";
+  const std::string path = ConfigFile(
+      "secret-precedence.toml", "client-secret = \"from-the-config-file\"\n");
+  auto env = kMinimalEnv;
+  env["CXONE_CLIENT_SECRET"] = "from-the-environment";
+  // The environment beats the config file...
+  auto parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.client_secret, "from-the-environment");
+  // ...a file named on the command line beats both...
+  parsed = ParseServerConfig(
+      {"--config", path, "--client-secret-file", secret_file}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.client_secret, "from-the-secret-file");
+  // ...and a file named in the config file is the config file's.
+  std::ofstream(path) << "client-secret-file = \"" << secret_file << "\"\n";
+  parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.client_secret, "from-the-environment");
+  env.erase("CXONE_CLIENT_SECRET");
+  parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.client_secret, "from-the-secret-file");
+  // Both in one file: which one was meant?
+  std::ofstream(path) << "client-secret-file = \"" << secret_file << "\"\n"
+                      << "client-secret = \"from-the-config-file\"\n";
+  parsed = ParseServerConfig({"--config", path}, Env(env));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(parsed.status().message(),
+              HasSubstr("give client-secret or client-secret-file, not both"));
 }
 
 }  // namespace
