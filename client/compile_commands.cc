@@ -50,8 +50,8 @@ Commands:
                  The same for the newest compile of flow FLOW_ID.
   get NAME       Print the compile's current state.
 
---server and --json may come before or after the command word; a command's
-own flags come after its word.
+Flags may come before or after the command word: --server and --json for
+every command, a command's own flags for that command.
 
 Reconnecting: a watch (and start --wait) survives a broken stream. When the
 gateway drains or restarts, the connection resets, or nothing (not even a

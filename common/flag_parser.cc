@@ -241,6 +241,76 @@ bool FlagParser::TakesAValue(const std::string& name) const {
   return false;
 }
 
+std::vector<std::string> FlagParser::CommandFlagsAfterTheirWords(
+    const std::vector<std::string>& args) const {
+  // A flag ahead of its command's word, with its value when it takes one.
+  struct Waiting {
+    std::string name;
+    std::vector<std::string> tokens;
+  };
+  std::vector<const FlagCommand*> chain = {this};
+  auto owned_by_chain = [&chain](const Flag& flag) {
+    return std::find(chain.begin(), chain.end(), flag.command) != chain.end();
+  };
+  std::vector<Waiting> waiting;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") {
+      out.insert(out.end(), args.begin() + i, args.end());
+      break;
+    }
+    const bool is_flag =
+        arg.size() > 1 && arg[0] == '-' &&
+        !absl::ascii_isdigit(static_cast<unsigned char>(arg[1]));
+    if (is_flag) {
+      const std::string name = FlagNameOf(arg);
+      bool known_here = false;
+      bool of_another_command = false;
+      for (const std::unique_ptr<Flag>& flag : flags_) {
+        if (flag->name != name) continue;
+        if (owned_by_chain(*flag)) {
+          known_here = true;
+        } else {
+          of_another_command = true;
+        }
+      }
+      const bool takes_value = TakesAValue(name) &&
+                               arg.find('=') == std::string::npos &&
+                               i + 1 < args.size();
+      if (known_here || !of_another_command) {
+        out.push_back(arg);
+        if (takes_value) out.push_back(args[++i]);
+        continue;
+      }
+      Waiting held{name, {arg}};
+      if (takes_value) held.tokens.push_back(args[++i]);
+      waiting.push_back(std::move(held));
+      continue;
+    }
+    out.push_back(arg);
+    const FlagCommand* entered = nullptr;
+    for (const FlagCommand* command : chain.back()->commands_) {
+      if (command->app_->get_name() == arg) entered = command;
+    }
+    if (entered == nullptr) continue;
+    chain.push_back(entered);
+    for (auto it = waiting.begin(); it != waiting.end();) {
+      if (Find(*entered, it->name) == nullptr) {
+        ++it;
+        continue;
+      }
+      out.insert(out.end(), it->tokens.begin(), it->tokens.end());
+      it = waiting.erase(it);
+    }
+  }
+  // Flags of commands never given: where CLI11 will refuse them.
+  for (const Waiting& held : waiting) {
+    out.insert(out.end(), held.tokens.begin(), held.tokens.end());
+  }
+  return out;
+}
+
 std::vector<const FlagCommand*> FlagParser::GivenChain() const {
   std::vector<const FlagCommand*> chain = {this};
   for (;;) {
@@ -268,7 +338,7 @@ absl::Status FlagParser::Parse(const std::vector<std::string>& args,
   // the empty value it says instead.
   std::vector<std::string> reversed;
   bool options_ended = false;
-  for (const std::string& arg : args) {
+  for (const std::string& arg : CommandFlagsAfterTheirWords(args)) {
     options_ended = options_ended || arg == "--";
     if (!options_ended && absl::StartsWith(arg, "--") &&
         absl::EndsWith(arg, "=") && TakesAValue(FlagNameOf(arg))) {
@@ -362,10 +432,11 @@ absl::Status FlagParser::ExplainExtra(const std::string& extra) const {
       }
     }
     if (!owners.empty() && (given == this || given_owns_it)) {
-      // Given before its command's word, which CLI11 had not seen yet.
+      // No command given (a command given has its flags moved after its
+      // word by CommandFlagsAfterTheirWords).
       return absl::InvalidArgumentError(
           absl::StrCat("--", name, " is a flag of ", ChoicesText(owners),
-                       ": give it after the command word (see --help)"));
+                       ": give that command too (see --help)"));
     }
     if (!owners.empty()) {
       return absl::InvalidArgumentError(

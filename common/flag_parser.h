@@ -183,6 +183,12 @@ class FlagParser : public FlagCommand {
   const Flag* Find(const FlagCommand& command, const std::string& name) const;
   // Whether some command has a flag `name` that is not a bool.
   bool TakesAValue(const std::string& name) const;
+  // `args` with each command's own flags that came before its word moved
+  // to just after it, where CLI11 looks for them: a pipeline may write
+  // `--limit 5 webhooks dead-letters`. Flags of commands not given stay
+  // where they are (and are refused, naming their command).
+  std::vector<std::string> CommandFlagsAfterTheirWords(
+      const std::vector<std::string>& args) const;
   // The commands given, the program first.
   std::vector<const FlagCommand*> GivenChain() const;
   // Assigns `value` from the environment or the file to `flag`; errors

@@ -577,19 +577,64 @@ TEST(FlagParser, OnlyOneCommandAtATime) {
             "unexpected argument \"hooks\" (see --help)");
 }
 
-TEST(FlagParser, ACommandsFlagBeforeItsWordSaysWhereItGoes) {
+// A command's own flag may come before its word, as pipelines write it:
+// it applies to the command given, even when two commands share its name.
+TEST(FlagParser, ACommandsFlagMayComeBeforeItsWord) {
+  {
+    Tool tool;
+    FlagParser flags("CXONE_", "tool");
+    RegisterTool(flags, tool);
+    absl::Status parsed = flags.Parse(
+        {"--limit", "5", "--server", "gw:1", "hooks", "list"}, FakeEnv({}));
+    ASSERT_TRUE(parsed.ok()) << parsed;
+    EXPECT_EQ(flags.command(), (std::vector<std::string>{"hooks", "list"}));
+    EXPECT_EQ(tool.limit, 5);
+    EXPECT_EQ(tool.server, "gw:1");
+  }
+  {
+    Tool tool;
+    FlagParser flags("CXONE_", "tool");
+    RegisterTool(flags, tool);
+    absl::Status parsed = flags.Parse(
+        {"--endpoint=ci", "--wait", "hooks", "replay"}, FakeEnv({}));
+    EXPECT_EQ(parsed.message(),
+              "--wait is a flag of start, not of hooks replay (see --help)");
+  }
+  {
+    Tool tool;
+    FlagParser flags("CXONE_", "tool");
+    RegisterTool(flags, tool);
+    absl::Status parsed =
+        flags.Parse({"--endpoint=ci", "hooks", "replay"}, FakeEnv({}));
+    ASSERT_TRUE(parsed.ok()) << parsed;
+    EXPECT_EQ(flags.command(), (std::vector<std::string>{"hooks", "replay"}));
+    EXPECT_EQ(tool.endpoint, "ci");
+  }
+  {
+    Tool tool;
+    FlagParser flags("CXONE_", "tool");
+    RegisterTool(flags, tool);
+    absl::Status parsed = flags.Parse({"--wait", "start", "main"}, FakeEnv({}));
+    ASSERT_TRUE(parsed.ok()) << parsed;
+    EXPECT_TRUE(tool.wait);
+    EXPECT_EQ(tool.flow, "main");
+  }
+}
+
+// Before a command that does not have it, or with no command at all, the
+// flag is refused naming the commands that have it.
+TEST(FlagParser, ACommandsFlagWithoutItsCommandNamesItsCommands) {
   Tool tool;
   FlagParser flags("CXONE_", "tool");
   RegisterTool(flags, tool);
   EXPECT_EQ(
-      flags.Parse({"--limit", "5", "hooks", "list"}, FakeEnv({})).message(),
-      "--limit is a flag of hooks list: give it after the command word "
-      "(see --help)");
-  FlagParser both("CXONE_", "tool");
-  RegisterTool(both, tool);
-  EXPECT_THAT(
-      both.Parse({"--endpoint=ci", "hooks", "list"}, FakeEnv({})).message(),
-      HasSubstr("--endpoint is a flag of hooks list or hooks replay"));
+      flags.Parse({"--limit", "5", "hooks", "replay"}, FakeEnv({})).message(),
+      "--limit is a flag of hooks list, not of hooks replay (see --help)");
+  FlagParser none("CXONE_", "tool");
+  RegisterTool(none, tool);
+  EXPECT_THAT(none.Parse({"--endpoint=ci"}, FakeEnv({})).message(),
+              HasSubstr("--endpoint is a flag of hooks list or hooks replay: "
+                        "give that command"));
 }
 
 TEST(FlagParser, TheHelpOfACommandIsItsOwnOrItsParents) {
