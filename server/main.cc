@@ -49,8 +49,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
 int main(int argc, char** argv) {
   // Debian builds Abseil with mutex deadlock detection on: it costs every
   // lock (gRPC's included) a graph update, 15% of the server's CPU and
-  // about 1 KB per open watch in the watcher benchmark. Lock order is
-  // documented per class instead.
+  // about 1 KB per open watch in the watcher benchmark. The lock order is
+  // written down in server/LOCKING.md instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Block the stop signals before any thread starts, so every thread
   // inherits the mask and only sigwait() in Run() receives them.

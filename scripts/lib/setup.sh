@@ -16,8 +16,9 @@ BUILD_PACKAGES=(
 )
 # Only the tests need these: promtool (in Debian's prometheus package)
 # checks the /metrics output; the curl command checks the simulator's
-# dropped connections as a client of its own would see them.
-TEST_PACKAGES=(prometheus curl)
+# dropped connections as a client of its own would see them; Clang checks
+# the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety).
+TEST_PACKAGES=(prometheus curl clang-14)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -78,10 +79,12 @@ ensure_webhook_receiver() {
   fi
 }
 
-# Configures and builds `"$@"` targets (all when none) with two jobs.
+# Configures and builds `"$@"` targets (all when none) with two jobs. The
+# compile commands are exported for scripts/lib/check_thread_safety.
 build() {
   log "configuring in $BUILD_DIR"
-  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S "$REPO_ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
   log "building ${*:-everything} (-j2)"
   local targets=()
   for target in "$@"; do targets+=(--target "$target"); done

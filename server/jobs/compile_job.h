@@ -16,7 +16,8 @@
 //
 // Thread-safe. Lock order: notify_mu_ before mu_; listeners are called with
 // notify_mu_ held and mu_ released, so a listener may call NextEvent() but
-// must not call RemoveListener() from OnEventAvailable().
+// must not call RemoveListener() from OnEventAvailable(). What else is taken
+// under notify_mu_ (the journal, listeners, observers): server/LOCKING.md.
 #ifndef CXONE_SERVER_JOBS_COMPILE_JOB_H_
 #define CXONE_SERVER_JOBS_COMPILE_JOB_H_
 

@@ -8,7 +8,8 @@
 // DropEventsFinishedBefore, PruneFinishedBeyond), so what a caller sees does
 // not change across a restart.
 //
-// Thread-safe.
+// Thread-safe. Lock order (Prune() asks jobs with the registry locked):
+// server/LOCKING.md.
 #ifndef CXONE_SERVER_JOBS_JOB_REGISTRY_H_
 #define CXONE_SERVER_JOBS_JOB_REGISTRY_H_
 

@@ -18,7 +18,8 @@
 // With a FakeClock, tests do not Start() the thread; they advance the clock
 // and call DispatchDue().
 //
-// Thread-safe.
+// Thread-safe. Lock order (the rate budget is read with the scheduler
+// locked): server/LOCKING.md.
 #ifndef CXONE_SERVER_JOBS_POLL_SCHEDULER_H_
 #define CXONE_SERVER_JOBS_POLL_SCHEDULER_H_
 

@@ -2,7 +2,8 @@
 // terminal state, and their duration (creation to the terminal event) by
 // outcome.
 //
-// Thread-safe.
+// Thread-safe. Lock order (OnEvents() runs under the job's writer lock):
+// server/LOCKING.md.
 #ifndef CXONE_SERVER_OPS_COMPILE_OUTCOMES_H_
 #define CXONE_SERVER_OPS_COMPILE_OUTCOMES_H_
 

@@ -7,7 +7,8 @@
 // request counts, ...), so no code path has to remember to update a
 // metric, and no component below main knows Prometheus.
 //
-// Thread-safe (scrapes run on the HTTP server's threads).
+// Thread-safe (scrapes run on the HTTP server's threads). Lock order (the
+// read functions run with the metrics locked): server/LOCKING.md.
 #ifndef CXONE_SERVER_OPS_GATEWAY_METRICS_H_
 #define CXONE_SERVER_OPS_GATEWAY_METRICS_H_
 

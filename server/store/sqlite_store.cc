@@ -245,9 +245,13 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
   if (absl::Status migrated = store->Migrate(); !migrated.ok()) {
     return migrated;
   }
-  if (absl::Status prepared = store->Prepare(); !prepared.ok()) {
-    return AsOpenError(prepared);
+  absl::Status prepared;
+  {
+    // No other thread has the store yet; the statements are guarded anyway.
+    absl::MutexLock lock(&store->mu_);
+    prepared = store->Prepare();
   }
+  if (!prepared.ok()) return AsOpenError(prepared);
   return store;
 }
 
@@ -366,14 +370,15 @@ absl::Status SqliteStore::CommitAll(
                   [](const StoreBatch* batch) { return batch->empty(); })) {
     return absl::OkStatus();
   }
-  return InTransaction([&]() -> absl::Status {
-    for (const StoreBatch* batch : batches) {
-      if (absl::Status written = CommitLocked(*batch); !written.ok()) {
-        return written;
-      }
-    }
-    return absl::OkStatus();
-  });
+  return InTransaction(
+      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+        for (const StoreBatch* batch : batches) {
+          if (absl::Status written = CommitLocked(*batch); !written.ok()) {
+            return written;
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::Status SqliteStore::InTransaction(
@@ -658,7 +663,10 @@ absl::StatusOr<std::vector<StoredDelivery>> SqliteStore::ReplayDeadLetters(
     delivery.updated_at = now;
     batch.delivery_updates.push_back(delivery);
   }
-  if (absl::Status written = InTransaction([&] { return CommitLocked(batch); });
+  if (absl::Status written =
+          InTransaction([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            return CommitLocked(batch);
+          });
       !written.ok()) {
     return written;
   }

@@ -78,7 +78,7 @@ class SqliteStore final : public Store {
   SqliteStore(sqlite3* db, std::string path);
 
   absl::Status Migrate();
-  absl::Status Prepare();
+  absl::Status Prepare() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs `sql`; on failure, Error(what, SQLite's message).
   absl::Status Exec(const std::string& sql, const std::string& what);
   // An Unavailable status "state store PATH: WHAT: DETAIL", DETAIL being
@@ -86,30 +86,34 @@ class SqliteStore final : public Store {
   // names the store once the database is open.
   absl::Status Error(const std::string& what) const;
   absl::Status Error(const std::string& what, const std::string& detail) const;
-  absl::Status CommitLocked(const StoreBatch& batch);
+  absl::Status CommitLocked(const StoreBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Runs `body` in one transaction: committed if it returns OK, else
   // rolled back. REQUIRES: mu_ held.
-  absl::Status InTransaction(absl::FunctionRef<absl::Status()> body);
+  absl::Status InTransaction(absl::FunctionRef<absl::Status()> body)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Deletes the compiles named by `select_names` (SQL selecting names,
   // binding `value` as ?1), with their events and keys.
   absl::StatusOr<int64_t> PruneWhere(const std::string& select_names,
-                                     int64_t value);
+                                     int64_t value)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The deliveries `sql` selects (columns as in kDeliveryColumns), binding
   // the filter. REQUIRES: mu_ held.
   absl::StatusOr<std::vector<StoredDelivery>> SelectDeliveries(
-      const std::string& where, const DeliveryFilter& filter, int state);
+      const std::string& where, const DeliveryFilter& filter, int state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Guards the connection and the statements.
   absl::Mutex mu_;
   sqlite3* const db_;
   const std::string path_;
-  sqlite3_stmt* upsert_compile_ = nullptr;
-  sqlite3_stmt* insert_event_ = nullptr;
-  sqlite3_stmt* upsert_request_id_ = nullptr;
-  sqlite3_stmt* delete_request_id_ = nullptr;
-  sqlite3_stmt* insert_delivery_ = nullptr;
-  sqlite3_stmt* update_delivery_ = nullptr;
-  sqlite3_stmt* upsert_endpoint_state_ = nullptr;
+  sqlite3_stmt* upsert_compile_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* insert_event_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* upsert_request_id_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* delete_request_id_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* insert_delivery_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* update_delivery_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* upsert_endpoint_state_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace cxone

@@ -33,7 +33,8 @@
 // FakeClock moves instead of a test blocking (it still blocks on the
 // in-flight cap).
 //
-// Thread-safe.
+// Thread-safe. Lock order (the budget takes only the clock's lock, and
+// tells its PauseListeners unlocked): server/LOCKING.md.
 #ifndef CXONE_SERVER_UPSTREAM_RATE_BUDGET_H_
 #define CXONE_SERVER_UPSTREAM_RATE_BUDGET_H_
 

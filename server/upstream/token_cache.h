@@ -20,7 +20,7 @@
 // token as a secret expiring with the token. Error bodies are quoted only
 // as SummarizeErrorBody() gives them: redacted, then cut.
 //
-// Thread-safe.
+// Thread-safe. Lock order: server/LOCKING.md.
 #ifndef CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_
 #define CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_
 

@@ -15,7 +15,8 @@
 // Shutdown(), which waits for the streams to end before it shuts the
 // queues down, so no stream can start an operation on a dead queue.
 //
-// Thread-safe.
+// Thread-safe. Lock order (accept_mu_ before count_mu_, both before
+// gRPC's): server/LOCKING.md.
 #ifndef CXONE_SERVER_WATCH_WATCH_DISPATCHER_H_
 #define CXONE_SERVER_WATCH_WATCH_DISPATCHER_H_
 
@@ -97,7 +98,7 @@ class WatchDispatcher final : public WatchStreamHost {
   std::atomic<int64_t> events_sent_{0};
 
   // Held across each request, so that none starts after StopAccepting().
-  absl::Mutex accept_mu_;
+  absl::Mutex accept_mu_ ABSL_ACQUIRED_BEFORE(count_mu_);
   bool accepting_ ABSL_GUARDED_BY(accept_mu_) = false;
   bool shut_down_ ABSL_GUARDED_BY(accept_mu_) = false;
 

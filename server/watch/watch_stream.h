@@ -23,6 +23,9 @@
 // stream waits for the job (EventListener) or the WatcherSet (heartbeat,
 // drain) to call it from their threads. Once the call is done and no
 // operation is in flight, the stream unregisters and deletes itself.
+//
+// Thread-safe. The job and the WatcherSet call the stream with their locks
+// held; the stream reads the job with its own: server/LOCKING.md.
 #ifndef CXONE_SERVER_WATCH_WATCH_STREAM_H_
 #define CXONE_SERVER_WATCH_WATCH_STREAM_H_
 

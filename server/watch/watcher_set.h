@@ -11,6 +11,7 @@
 //
 // Thread-safe. Watchers are called with the set's lock held, so a watcher
 // must not call Add() or Remove() from OnHeartbeatDue() or OnDrain().
+// Lock order: server/LOCKING.md.
 #ifndef CXONE_SERVER_WATCH_WATCHER_SET_H_
 #define CXONE_SERVER_WATCH_WATCHER_SET_H_
 

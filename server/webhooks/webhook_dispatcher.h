@@ -18,7 +18,7 @@
 // after a crash undelivered deliveries are attempted again with the same
 // webhook-id.
 //
-// Thread-safe.
+// Thread-safe. Lock order: server/LOCKING.md.
 #ifndef CXONE_SERVER_WEBHOOKS_WEBHOOK_DISPATCHER_H_
 #define CXONE_SERVER_WEBHOOKS_WEBHOOK_DISPATCHER_H_
 
