@@ -169,7 +169,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
       std::clamp(config.retention.event_retention / 4, absl::Milliseconds(100),
                  absl::Minutes(1)),
       &registry, &request_ids, &clock, &log, store.get());
-  WatcherSet watchers(config.heartbeat_interval);
+  WatcherSet watchers(config.heartbeat_interval, &clock);
   CompileStarter starter(&cxone, &registry, &request_ids, &scheduler, &workers,
                          &clock, &log, config.lifecycle,
                          config.max_pending_starts, journal.get(),

@@ -2,10 +2,9 @@
 
 namespace cxone {
 
-WatcherSet::WatcherSet(absl::Duration heartbeat_interval)
-    : heartbeat_interval_(heartbeat_interval) {}
-
-WatcherSet::~WatcherSet() { Shutdown(); }
+WatcherSet::WatcherSet(absl::Duration heartbeat_interval, Clock* clock)
+    : heartbeat_interval_(heartbeat_interval),
+      thread_(heartbeat_interval / 2, clock, [this] { BeatAll(); }) {}
 
 bool WatcherSet::Add(Watcher* watcher) {
   absl::MutexLock lock(&mu_);
@@ -33,33 +32,6 @@ void WatcherSet::BeatAll() {
 int64_t WatcherSet::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(watchers_.size());
-}
-
-void WatcherSet::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
-
-void WatcherSet::Shutdown() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void WatcherSet::Run() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stopping = [this]()
-                          ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping),
-                               heartbeat_interval_ / 2)) {
-        return;
-      }
-    }
-    BeatAll();
-  }
 }
 
 }  // namespace cxone
