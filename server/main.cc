@@ -311,9 +311,10 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   log.Info("watches drained", {{"still_open", watchers.size()}});
   // No new polls from here: they could only fail once the budget is shut.
   scheduler.Shutdown();
-  // Upstream waits (rate limit, Retry-After) end now instead of delaying
-  // the exit; calls still waiting fail as UNAVAILABLE.
+  // Upstream waits (rate limit, Retry-After, retry backoff) end now instead
+  // of delaying the exit; calls still waiting fail as UNAVAILABLE.
   budget.Shutdown();
+  cxone.Shutdown();
   watch_dispatcher.StopAccepting();
   server->Shutdown(std::chrono::system_clock::now() +
                    absl::ToChronoMilliseconds(config.shutdown_grace));
