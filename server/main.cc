@@ -219,7 +219,8 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   WebhookService webhook_service(&webhooks, webhook_dispatcher.get(), &redactor,
                                  audit->get());
   builder.RegisterService(&webhook_service);
-  WatchDispatcher watch_dispatcher(&service, &watchers, &redactor, &builder,
+  WatchDispatcher watch_dispatcher(&service, &watchers, &redactor, &clock,
+                                   &builder,
                                    static_cast<int>(config.watch_queues));
   // Notice dead clients of long watches; allow clients' keepalive pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
