@@ -118,7 +118,7 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
   std::unique_ptr<WebhookDispatcher> webhook_dispatcher;
   std::unique_ptr<WebhookOutbox> webhook_outbox;
   if (store != nullptr) {
-    journal = std::make_unique<GroupCommitter>(store.get());
+    journal = std::make_unique<GroupCommitter>(store.get(), &clock);
     if (!webhooks.endpoints.empty()) {
       webhook_dispatcher = std::make_unique<WebhookDispatcher>(
           &webhooks, journal.get(), store.get(), &webhook_http, &clock, &log,

@@ -41,7 +41,8 @@ class StoreCheckingListener : public EventListener {
 
 TEST(CompileJobWithStore, EveryEventIsStoredBeforeAWatcherSeesIt) {
   FakeStore store;
-  GroupCommitter journal(&store);
+  RealClock clock;
+  GroupCommitter journal(&store, &clock);
   journal.Start();
   CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   StoreCheckingListener listener(&job, &store);
@@ -61,7 +62,8 @@ TEST(CompileJobWithStore, EveryEventIsStoredBeforeAWatcherSeesIt) {
 
 TEST(CompileJobWithStore, AChangeTheStoreRefusesDoesNotHappenUntilItCan) {
   FakeStore store;
-  GroupCommitter journal(&store);
+  RealClock clock;
+  GroupCommitter journal(&store, &clock);
   journal.Start();
   CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   ASSERT_TRUE(
@@ -80,7 +82,8 @@ TEST(CompileJobWithStore, AChangeTheStoreRefusesDoesNotHappenUntilItCan) {
 
 TEST(CompileJobWithStore, TheFirstStatusIsCommittedWithItsExtraWrites) {
   FakeStore store;
-  GroupCommitter journal(&store);
+  RealClock clock;
+  GroupCommitter journal(&store, &clock);
   journal.Start();
   CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   StoreBatch extra;

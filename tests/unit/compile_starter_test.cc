@@ -50,7 +50,7 @@ class CompileStarterTest : public ::testing::Test {
                    &log_),
         starter_(&upstream_, &registry_, &request_ids_, &scheduler_, &workers_,
                  &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2),
-        journal_(&store_),
+        journal_(&store_, &clock_),
         journaled_starter_(&upstream_, &registry_, &request_ids_, &scheduler_,
                            &workers_, &clock_, &log_, LifecycleTimeouts{},
                            /*max_pending_starts=*/2, &journal_) {
