@@ -88,7 +88,8 @@ void WriteThroughput(int64_t writers, int64_t seconds, bool sync_every_commit) {
                 store.status().ToString().c_str());
     return;
   }
-  GroupCommitter journal(store->get());
+  RealClock clock;
+  GroupCommitter journal(store->get(), &clock);
   journal.Start();
   std::atomic<int64_t> events{0};
   std::atomic<int64_t> failures{0};

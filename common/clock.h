@@ -1,8 +1,16 @@
-// Clock: where every component gets the time, so that tests can use a fake.
+// Clock: where every component gets the time and does every wait, so that
+// tests can use a fake.
 //
-// Components never call absl::Now() or sleep directly; they are handed a
-// Clock in their constructor. RealClock reads the system clock; FakeClock
-// (tests/support/fake_clock.h) moves only when told to.
+// Components never call absl::Now(), absl::SleepFor() or a mutex's timed
+// waits directly; they are handed a Clock in their constructor and wait
+// through it: AwaitWithDeadline() for every wait that something may need to
+// end early (a Shutdown(), a released slot, a finished fetch), SleepFor()
+// only for a delay nothing ends early (the simulator's latency).
+// StopSignal (stop_signal.h) and PeriodicThread (periodic_thread.h) are the
+// usual ways to wait until shutdown. RealClock reads the system clock;
+// FakeClock (tests/support/fake_clock.h) moves only when told to, so that
+// backoff, pacing and background loops run instantly and deterministically
+// under test.
 //
 // Thread-safety: implementations must be safe to call from any thread.
 #ifndef CXONE_COMMON_CLOCK_H_
@@ -21,8 +29,9 @@ class Clock {
   // The current time.
   virtual absl::Time Now() const = 0;
 
-  // Blocks the calling thread for `duration` of this clock's time. Only for
-  // worker threads (retry backoff); never call it from a gRPC reactor.
+  // Blocks the calling thread for `duration` of this clock's time; nothing
+  // can end it early (wait with AwaitWithDeadline() where a shutdown must).
+  // Only for worker threads; never call it from a gRPC reactor.
   virtual void SleepFor(absl::Duration duration) = 0;
 
   // Waits until `condition` holds or this clock reaches `deadline`, as

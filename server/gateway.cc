@@ -98,7 +98,7 @@ absl::Status Gateway::OpenStore() {
       SqliteStore::Open(config_.state_dir, options);
   if (!opened.ok()) return opened.status();
   store_ = *std::move(opened);
-  group_commit_ = std::make_unique<GroupCommitter>(store_.get());
+  group_commit_ = std::make_unique<GroupCommitter>(store_.get(), &clock_);
   journal_ = group_commit_.get();
   if (!webhooks_.endpoints.empty()) {
     webhook_dispatcher_ = std::make_unique<WebhookDispatcher>(
@@ -151,7 +151,7 @@ void Gateway::BuildJobs() {
       std::clamp(config_.retention.event_retention / 4, absl::Milliseconds(100),
                  absl::Minutes(1)),
       &registry_, &request_ids_, &clock_, &log_, store_.get());
-  watchers_ = std::make_unique<WatcherSet>(config_.heartbeat_interval);
+  watchers_ = std::make_unique<WatcherSet>(config_.heartbeat_interval, &clock_);
   starter_ = std::make_unique<CompileStarter>(
       cxone_.get(), &registry_, &request_ids_, scheduler_.get(), workers_.get(),
       &clock_, &log_, config_.lifecycle, config_.max_pending_starts, journal_,
@@ -203,7 +203,7 @@ absl::Status Gateway::Listen() {
   builder.RegisterService(compile_service_.get());
   builder.RegisterService(webhook_service_.get());
   watch_dispatcher_ = std::make_unique<WatchDispatcher>(
-      compile_service_.get(), watchers_.get(), &redactor_, &builder,
+      compile_service_.get(), watchers_.get(), &redactor_, &clock_, &builder,
       static_cast<int>(config_.watch_queues));
   // A second gateway given a taken address must fail, not share the port
   // with the first (gRPC sets SO_REUSEPORT by default): each has its own
@@ -293,9 +293,7 @@ void Gateway::Drain() {
                          [] { return std::string("draining"); });
   const absl::Time deadline = clock_.Now() + config_.drain_timeout;
   watchers_->Drain();
-  while (watchers_->size() > 0 && clock_.Now() < deadline) {
-    clock_.SleepFor(absl::Milliseconds(10));  // bounded by `deadline`
-  }
+  watchers_->AwaitEmpty(deadline);
   log_.Info("watches drained", {{"still_open", watchers_->size()}});
 }
 
@@ -305,9 +303,10 @@ void Gateway::Stop() {
   if (health_ != nullptr) health_->Shutdown();
   // No new polls from here: they could only fail once the budget is shut.
   if (scheduler_ != nullptr) scheduler_->Shutdown();
-  // Upstream waits (rate limit, Retry-After) end now instead of delaying
-  // the exit; calls still waiting fail as UNAVAILABLE.
+  // Upstream waits (rate limit, Retry-After, retry backoff) end now instead
+  // of delaying the exit; calls still waiting fail as UNAVAILABLE.
   if (budget_ != nullptr) budget_->Shutdown();
+  if (cxone_ != nullptr) cxone_->Shutdown();
   if (server_ != nullptr) {
     watch_dispatcher_->StopAccepting();
     server_->Shutdown(std::chrono::system_clock::now() +

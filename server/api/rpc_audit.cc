@@ -5,6 +5,11 @@
 namespace cxone {
 
 RpcAudit::RpcAudit(AuditLog* log, std::string method,
+                   const grpc::ServerContextBase& context)
+    : RpcAudit(log, std::move(method), context,
+               log != nullptr ? log->clock().Now() : absl::InfinitePast()) {}
+
+RpcAudit::RpcAudit(AuditLog* log, std::string method,
                    const grpc::ServerContextBase& context, absl::Time start)
     : log_(log),
       method_(std::move(method)),
@@ -24,7 +29,7 @@ void RpcAudit::Finish(const grpc::Status& status) {
       {"peer", peer_},
       {"code", absl::StatusCodeToString(
                    static_cast<absl::StatusCode>(status.error_code()))},
-      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}};
+      {"latency_ms", absl::ToDoubleMilliseconds(log_->clock().Now() - start_)}};
   if (!caller_.empty()) fields["caller"] = caller_;
   if (!flow_id_.empty()) fields["flow_id"] = flow_id_;
   if (!compile_.empty()) fields["compile"] = compile_;

@@ -1,12 +1,14 @@
 // RpcAudit: one RPC's line in the audit log — method, peer, the
 // `x-caller` metadata, what the call named, its code and latency —
-// made when the call arrives and written when it ends.
+// made when the call arrives and written when it ends. The latency is
+// measured on the audit log's Clock.
+//
+// Not thread-safe: a call's steps use it one after another.
 #ifndef CXONE_SERVER_API_RPC_AUDIT_H_
 #define CXONE_SERVER_API_RPC_AUDIT_H_
 
 #include <string>
 
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "server/ops/audit_log.h"
@@ -16,10 +18,13 @@ namespace cxone {
 // One RPC's audit line: made when the call starts, written by Finish().
 class RpcAudit {
  public:
-  // `log` may be null (nothing is written).
+  // The call started now. `log` may be null (nothing is written); else it
+  // must outlive this.
   RpcAudit(AuditLog* log, std::string method,
-           const grpc::ServerContextBase& context,
-           absl::Time start = absl::Now());
+           const grpc::ServerContextBase& context);
+  // The call started at `start`, a time of `log`'s clock.
+  RpcAudit(AuditLog* log, std::string method,
+           const grpc::ServerContextBase& context, absl::Time start);
 
   void set_flow_id(std::string flow_id) { flow_id_ = std::move(flow_id); }
   void set_compile(std::string compile) { compile_ = std::move(compile); }

@@ -193,7 +193,7 @@ void PollScheduler::Run() {
     auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return changes_ != seen;
     };
-    mu_.AwaitWithTimeout(absl::Condition(&changed), wait);
+    clock_->AwaitWithDeadline(mu_, absl::Condition(&changed), now + wait);
   }
 }
 

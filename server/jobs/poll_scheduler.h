@@ -15,8 +15,11 @@
 // As a PauseListener it tells every live compile's watchers when CXone
 // throttles the account (a THROTTLED event).
 //
-// With a FakeClock, tests do not Start() the thread; they advance the clock
-// and call DispatchDue().
+// The thread waits on the injected Clock, woken at once by every change
+// (a new compile, a finished poll, Shutdown()). With a FakeClock, tests do
+// not Start() the thread; they advance the clock and call DispatchDue().
+// (A started thread would pass the clock on at every wait unless the
+// clock's sleeps block.)
 //
 // Thread-safe. Lock order (the rate budget is read with the scheduler
 // locked): server/LOCKING.md.

@@ -8,38 +8,12 @@ RetentionSweeper::RetentionSweeper(RetentionConfig config,
                                    RequestIdIndex* request_ids, Clock* clock,
                                    JsonLog* log, Store* store)
     : config_(config),
-      interval_(interval),
       registry_(registry),
       request_ids_(request_ids),
       clock_(clock),
       log_(log),
-      store_(store) {}
-
-RetentionSweeper::~RetentionSweeper() { Shutdown(); }
-
-void RetentionSweeper::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
-
-void RetentionSweeper::Shutdown() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void RetentionSweeper::Run() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stopping = [this]()
-                          ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval_)) return;
-    }
-    SweepOnce();
-  }
-}
+      store_(store),
+      thread_(interval, clock, [this] { SweepOnce(); }) {}
 
 void RetentionSweeper::SweepOnce() {
   const absl::Time now = clock_->Now();

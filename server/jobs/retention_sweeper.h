@@ -1,18 +1,17 @@
 // RetentionSweeper: applies the registry's retention in the background.
 //
-// One thread that calls JobRegistry::Prune() every `interval` until
-// Shutdown(), forgets the request_id keys of the compiles it forgot, and
-// applies the same retention to the store.
+// One thread (a PeriodicThread on the injected Clock) that calls
+// JobRegistry::Prune() every `interval` until Shutdown(), forgets the
+// request_id keys of the compiles it forgot, and applies the same retention
+// to the store. Shutdown() ends the wait at once.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_JOBS_RETENTION_SWEEPER_H_
 #define CXONE_SERVER_JOBS_RETENTION_SWEEPER_H_
 
-#include <thread>
-
-#include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "common/json_log.h"
+#include "common/periodic_thread.h"
 #include "server/jobs/job_registry.h"
 #include "server/jobs/request_id_index.h"
 #include "server/store/store.h"
@@ -22,33 +21,32 @@ namespace cxone {
 class RetentionSweeper {
  public:
   // All pointers must outlive the sweeper. `store` may be null; else the
-  // same retention is applied to it (see JobRegistry).
+  // same retention is applied to it (see JobRegistry). REQUIRES:
+  // interval > 0.
   RetentionSweeper(RetentionConfig config, absl::Duration interval,
                    JobRegistry* registry, RequestIdIndex* request_ids,
                    Clock* clock, JsonLog* log, Store* store = nullptr);
+  RetentionSweeper(const RetentionSweeper&) = delete;
+  RetentionSweeper& operator=(const RetentionSweeper&) = delete;
 
   // One sweep now (the thread does this every interval).
   void SweepOnce();
-  RetentionSweeper(const RetentionSweeper&) = delete;
-  RetentionSweeper& operator=(const RetentionSweeper&) = delete;
-  ~RetentionSweeper();
 
-  void Start();
-  void Shutdown();
+  // Starts the thread; its first sweep comes one interval later.
+  void Start() { thread_.Start(); }
+  // Stops and joins the thread (a sweep under way finishes). Idempotent;
+  // the destructor calls it.
+  void Shutdown() { thread_.Shutdown(); }
 
  private:
-  void Run();
-
   const RetentionConfig config_;
-  const absl::Duration interval_;
   JobRegistry* const registry_;
   RequestIdIndex* const request_ids_;
   Clock* const clock_;
   JsonLog* const log_;
   Store* const store_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  // Last, so that it is joined before the members a sweep uses go.
+  PeriodicThread thread_;
 };
 
 }  // namespace cxone

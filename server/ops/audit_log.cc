@@ -34,7 +34,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
 
 AuditLog::AuditLog(std::string path, std::FILE* file, const Redactor* redactor,
                    const Clock* clock)
-    : path_(std::move(path)), writer_(file, clock, redactor) {}
+    : path_(std::move(path)), clock_(clock), writer_(file, clock, redactor) {}
 
 AuditLog::~AuditLog() {
   std::FILE* file = writer_.Replace(stderr);

@@ -50,6 +50,9 @@ class AuditLog final : public JobObserver {
   // One line of `kind` with `fields`.
   void Write(const std::string& kind, nlohmann::json fields);
 
+  // The clock the lines' times come from (RpcAudit measures latency on it).
+  const Clock& clock() const { return *clock_; }
+
   // state_change lines for the STATE_CHANGED events.
   void OnEvents(const CompileJob& job,
                 const std::vector<SharedEvent>& events) override;
@@ -59,6 +62,7 @@ class AuditLog final : public JobObserver {
            const Clock* clock);
 
   const std::string path_;
+  const Clock* const clock_;
   JsonLineWriter writer_;
 };
 

@@ -10,12 +10,10 @@ HealthMonitor::HealthMonitor(Probes probes, absl::Duration auth_failure_window,
                              std::function<void(bool serving)> publish)
     : probes_(std::move(probes)),
       auth_failure_window_(auth_failure_window),
-      interval_(interval),
       clock_(clock),
       log_(log),
-      publish_(std::move(publish)) {}
-
-HealthMonitor::~HealthMonitor() { Shutdown(); }
+      publish_(std::move(publish)),
+      thread_(interval, clock, [this] { Check(); }) {}
 
 void HealthMonitor::Check() {
   std::string why;
@@ -52,27 +50,7 @@ void HealthMonitor::Check() {
 
 void HealthMonitor::Start() {
   Check();
-  thread_ = std::thread([this] { Run(); });
-}
-
-void HealthMonitor::Shutdown() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void HealthMonitor::Run() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stopping = [this]()
-                          ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval_)) return;
-    }
-    Check();
-  }
+  thread_.Start();
 }
 
 bool HealthMonitor::serving() const {

@@ -3,12 +3,13 @@
 #include <utility>
 #include <vector>
 
-#include "absl/time/clock.h"
-
 namespace cxone {
 
-GroupCommitter::GroupCommitter(Store* store, int64_t max_transaction_writes)
-    : store_(store), max_transaction_writes_(max_transaction_writes) {}
+GroupCommitter::GroupCommitter(Store* store, const Clock* clock,
+                               int64_t max_transaction_writes)
+    : store_(store),
+      clock_(clock),
+      max_transaction_writes_(max_transaction_writes) {}
 
 GroupCommitter::~GroupCommitter() { Shutdown(); }
 
@@ -63,9 +64,9 @@ void GroupCommitter::Run() {
     // The waiters are blocked until done: their batches are ours to read.
     std::vector<const StoreBatch*> batches;
     for (const auto& waiter : taken) batches.push_back(&waiter->batch);
-    const absl::Time began = absl::Now();
+    const absl::Time began = clock_->Now();
     const absl::Status merged_result = store_->CommitAll(batches);
-    commit_seconds_.Observe(absl::ToDoubleSeconds(absl::Now() - began));
+    commit_seconds_.Observe(absl::ToDoubleSeconds(clock_->Now() - began));
     for (const auto& waiter : taken) {
       waiter->result = merged_result.ok() || taken.size() == 1
                            ? merged_result

@@ -6,7 +6,8 @@
 // timer holds a batch back.
 //
 // If a merged transaction fails, each batch in it is retried alone, so one
-// bad batch cannot fail the others.
+// bad batch cannot fail the others. How long transactions take is measured
+// on the injected Clock.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_STORE_GROUP_COMMITTER_H_
@@ -19,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/clock.h"
 #include "common/counter_set.h"
 #include "server/store/journal.h"
 #include "server/store/store.h"
@@ -38,9 +40,10 @@ class CommitObserver {
 
 class GroupCommitter final : public Journal {
  public:
-  // `store` must outlive the committer. A transaction takes at most
-  // `max_transaction_writes` rows, unless one batch alone is larger.
-  explicit GroupCommitter(Store* store, int64_t max_transaction_writes = 20000);
+  // `store` and `clock` must outlive the committer. A transaction takes at
+  // most `max_transaction_writes` rows, unless one batch alone is larger.
+  GroupCommitter(Store* store, const Clock* clock,
+                 int64_t max_transaction_writes = 20000);
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
   ~GroupCommitter() override;
@@ -78,6 +81,7 @@ class GroupCommitter final : public Journal {
   void Run();
 
   Store* const store_;
+  const Clock* const clock_;
   CommitObserver* observer_ = nullptr;
   const int64_t max_transaction_writes_;
   mutable absl::Mutex mu_;

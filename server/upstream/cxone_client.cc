@@ -36,7 +36,8 @@ CxoneClient::CxoneClient(CxoneClientConfig config, http::HttpClient* http,
       backoff_(backoff),
       clock_(clock),
       log_(log),
-      redactor_(redactor) {}
+      redactor_(redactor),
+      stop_(clock) {}
 
 absl::StatusOr<http::HttpResponse> CxoneClient::Call(
     const std::string& method, const std::string& path, const std::string& body,
@@ -142,7 +143,9 @@ absl::StatusOr<http::HttpResponse> CxoneClient::Call(
                 {"attempt", attempt},
                 {"retry_in_ms", absl::ToInt64Milliseconds(wait)},
                 {"error", std::string(last_failure.message())}});
-    clock_->SleepFor(wait);
+    if (!stop_.SleepFor(wait)) {
+      return absl::UnavailableError("the gateway is shutting down");
+    }
   }
   return absl::UnavailableError(absl::StrCat(
       "CXone did not answer the request to ", what, " after ", attempt,
@@ -166,8 +169,11 @@ absl::StatusOr<TriggerResult> CxoneClient::Trigger(
   log_->Warn(
       "the answer to a trigger was lost; asking CXone again",
       {{"flow", flow_id}, {"error", std::string(first.status().message())}});
-  clock_->SleepFor(backoff_->Delay(0));
-  absl::StatusOr<TriggerResult> again = TriggerOnce(flow_id, body.dump(), what);
+  absl::StatusOr<TriggerResult> again =
+      stop_.SleepFor(backoff_->Delay(0))
+          ? TriggerOnce(flow_id, body.dump(), what)
+          : absl::StatusOr<TriggerResult>(
+                absl::UnavailableError("the gateway is shutting down"));
   if (again.ok()) {
     if (!again->already_running) {
       log_->Info(

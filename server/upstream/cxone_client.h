@@ -24,8 +24,9 @@
 // secret (token, client secret, webhook secret) in any encoding it knows:
 // what this client returns may be stored and published as it is.
 //
-// Calls block (HTTP and backoff sleeps): run them on worker threads, never
-// on a gRPC reactor.
+// Calls block (HTTP and backoff waits): run them on worker threads, never
+// on a gRPC reactor. The backoff waits are the injected Clock's and end at
+// Shutdown(), as the rate budget's waits end at its own.
 //
 // Thread-safe.
 #ifndef CXONE_SERVER_UPSTREAM_CXONE_CLIENT_H_
@@ -40,6 +41,7 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "common/redactor.h"
+#include "common/stop_signal.h"
 #include "nlohmann/json.hpp"
 #include "server/http/http_client.h"
 #include "server/upstream/compile_upstream.h"
@@ -90,6 +92,13 @@ class CxoneClient final : public CompileUpstream {
   absl::StatusOr<CompileStatus> GetStatus(
       const std::string& flow_id, const std::string& compile_id) override;
 
+  // Ends every backoff wait at once: a call in one, or reaching one later,
+  // fails Unavailable ("the gateway is shutting down") instead of trying
+  // again — a trigger asked again after a lost answer stays marked
+  // MayHaveBeenDelivered. Call it with RateBudget::Shutdown(), which ends
+  // the waits for the budget the same way. Idempotent.
+  void Shutdown() { stop_.Stop(); }
+
  private:
   // Checks a 2xx answer; a non-OK (Unavailable) result makes it transient.
   using Validator = std::function<absl::Status(const http::HttpResponse&)>;
@@ -120,6 +129,8 @@ class CxoneClient final : public CompileUpstream {
   Clock* const clock_;
   JsonLog* const log_;
   const Redactor* const redactor_;
+  // Ends the backoff waits at Shutdown().
+  StopSignal stop_;
 };
 
 }  // namespace cxone::upstream

@@ -5,10 +5,6 @@
 namespace cxone::upstream {
 namespace {
 
-// How long Acquire() waits for a released slot before looking again; it is
-// woken at once by a release, so this only bounds missed wake-ups.
-constexpr absl::Duration kSlotWaitSlice = absl::Milliseconds(100);
-
 // floor(L) starts per window (one for L < 1), and the window: a second (1/L
 // s for L < 1) plus the margin.
 int64_t WindowStarts(double limit) {
@@ -179,23 +175,19 @@ absl::StatusOr<RateBudget::Permit> RateBudget::Acquire(
           "no upstream request budget became available in time (rate limit, "
           "Retry-After pause or in-flight cap)");
     }
-    // Every release, grant, pause and shutdown bumps changes_.
+    // Every release, grant, pause and shutdown bumps changes_ under mu_, so
+    // a wait on it misses no wake-up and needs no timeout of its own.
     const uint64_t seen = changes_;
     auto changed = [this, seen]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return changes_ != seen;
     };
-    if (!waits_for_time) {
-      // Waiting for a slot or for our turn. The timeout only bounds a
-      // missed wake-up.
-      mu_.AwaitWithTimeout(absl::Condition(&changed), kSlotWaitSlice);
-    } else {
-      // Waiting for time (bucket, window or pause): on the clock, so a fake
-      // clock moves instead of a test blocking, and with the lock given up
-      // in a way a change ends at once, so that Shutdown() never waits out
-      // a Retry-After pause.
-      clock_->AwaitWithDeadline(mu_, absl::Condition(&changed),
-                                attempt.retry_at);
-    }
+    // Waiting for time (bucket, window or pause) until then, or for a slot
+    // or our turn until the call's deadline: on the clock, so that a fake
+    // clock moves instead of a test blocking, and with the lock given up
+    // in a way a change ends at once, so that Shutdown() never waits out a
+    // Retry-After pause.
+    clock_->AwaitWithDeadline(mu_, absl::Condition(&changed),
+                              waits_for_time ? attempt.retry_at : deadline);
   }
 }
 

@@ -28,10 +28,11 @@
 // one permit in every `background_share_every` goes to a waiting background
 // request, so a stream of StartCompile calls cannot starve the polls.
 //
-// Time is the injected Clock's; Acquire() waits on it with
-// Clock::AwaitWithDeadline, so that Shutdown() ends every wait at once and a
-// FakeClock moves instead of a test blocking (it still blocks on the
-// in-flight cap).
+// Time is the injected Clock's, and Acquire() does every wait through it
+// (Clock::AwaitWithDeadline), so that Shutdown() ends every wait at once
+// and a FakeClock moves instead of a test blocking. On a FakeClock a wait
+// for a slot or a turn passes the clock to the call's deadline like any
+// other wait, unless the deadline is infinite or the clock's sleeps block.
 //
 // Thread-safe. Lock order (the budget takes only the clock's lock, and
 // tells its PauseListeners unlocked): server/LOCKING.md.

@@ -76,7 +76,9 @@ absl::StatusOr<std::string> TokenCache::Get(absl::Time deadline) {
     auto fetch_ended = [this, generation]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return fetch_generation_ != generation;
     };
-    if (!mu_.AwaitWithDeadline(absl::Condition(&fetch_ended), deadline)) {
+    // On the clock: `deadline` is the clock's time.
+    if (!clock_->AwaitWithDeadline(mu_, absl::Condition(&fetch_ended),
+                                   deadline)) {
       return absl::DeadlineExceededError(
           "timed out waiting for the access token being fetched");
     }

@@ -20,6 +20,11 @@
 // token as a secret expiring with the token. Error bodies are quoted only
 // as SummarizeErrorBody() gives them: redacted, then cut.
 //
+// Time, and the wait for another caller's fetch, are the injected Clock's.
+// The cache needs no Shutdown() of its own: the fetch a caller waits for is
+// one budgeted request, which the rate budget's Shutdown() (or the request
+// timeout) ends.
+//
 // Thread-safe. Lock order: server/LOCKING.md.
 #ifndef CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_
 #define CXONE_SERVER_UPSTREAM_TOKEN_CACHE_H_

@@ -5,9 +5,12 @@
 namespace cxone {
 
 WatchDispatcher::WatchDispatcher(CompileService* service, WatcherSet* watchers,
-                                 const Redactor* redactor,
+                                 const Redactor* redactor, Clock* clock,
                                  grpc::ServerBuilder* builder, int queue_count)
-    : service_(service), watchers_(watchers), redactor_(redactor) {
+    : service_(service),
+      watchers_(watchers),
+      redactor_(redactor),
+      clock_(clock) {
   for (int i = 0; i < queue_count; ++i) {
     queues_.push_back(builder->AddCompletionQueue());
   }
@@ -79,7 +82,8 @@ void WatchDispatcher::Shutdown(absl::Duration timeout) {
     auto all_ended = [this]() ABSL_SHARED_LOCKS_REQUIRED(count_mu_) {
       return live_streams_ == 0;
     };
-    count_mu_.AwaitWithTimeout(absl::Condition(&all_ended), timeout);
+    clock_->AwaitWithDeadline(count_mu_, absl::Condition(&all_ended),
+                              clock_->Now() + timeout);
   }
   for (const auto& queue : queues_) queue->Shutdown();
   for (std::thread& thread : threads_) thread.join();

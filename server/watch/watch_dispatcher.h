@@ -12,8 +12,9 @@
 // call requests the next one (see WatchStream).
 //
 // Shutdown order: StopAccepting(), grpc::Server::Shutdown(), then
-// Shutdown(), which waits for the streams to end before it shuts the
-// queues down, so no stream can start an operation on a dead queue.
+// Shutdown(), which waits (on the injected Clock) for the streams to end
+// before it shuts the queues down, so no stream can start an operation on
+// a dead queue.
 //
 // Thread-safe. Lock order (accept_mu_ before count_mu_, both before
 // gRPC's): server/LOCKING.md.
@@ -29,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "common/redactor.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/compile_service.h"
@@ -43,8 +45,8 @@ class WatchDispatcher final : public WatchStreamHost {
   // registered with the same builder. All pointers must outlive the
   // dispatcher. REQUIRES: queue_count >= 1.
   WatchDispatcher(CompileService* service, WatcherSet* watchers,
-                  const Redactor* redactor, grpc::ServerBuilder* builder,
-                  int queue_count);
+                  const Redactor* redactor, Clock* clock,
+                  grpc::ServerBuilder* builder, int queue_count);
 
   // Logged events written to watchers so far, for metrics.
   int64_t events_sent() const { return events_sent_.load(); }
@@ -93,6 +95,7 @@ class WatchDispatcher final : public WatchStreamHost {
   CompileService* const service_;
   WatcherSet* const watchers_;
   const Redactor* const redactor_;
+  Clock* const clock_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
   std::atomic<int64_t> events_sent_{0};

@@ -56,7 +56,10 @@ void WatchStream::OnCompletion(Op op, bool ok) {
       return;
     }
     host_->RequestNext(cq_);
-    arrived_ = absl::Now();
+    // The audit line's latency is measured on the audit log's clock.
+    if (AuditLog* audit = host_->audit(); audit != nullptr) {
+      arrived_ = audit->clock().Now();
+    }
     Begin();
   } else {
     absl::MutexLock lock(&mu_);
@@ -89,10 +92,10 @@ void WatchStream::OnCompletion(Op op, bool ok) {
   // threads are over once the job and the set have let go of the stream.
   if (job_ != nullptr) job_->RemoveListener(this);
   if (registered_) host_->watchers()->Remove(this);
-  if (arrived_ != absl::Time()) {
+  if (arrived_.has_value()) {
     RpcAudit audit(host_->audit(),
                    "/cxone.compile.v1.CompileService/WatchCompile", context_,
-                   arrived_);
+                   *arrived_);
     if (job_ != nullptr) {
       audit.set_compile(job_->name());
       audit.set_flow_id(job_->compile_name().flow_id);

@@ -97,8 +97,9 @@ class WatchStream final : public EventListener, public Watcher {
   Tag finish_tag_{this, Op::kFinish};
   Tag done_tag_{this, Op::kDone};
 
-  // When the call arrived, and how the stream ended: for the audit line.
-  absl::Time arrived_;
+  // When the call arrived (on the audit log's clock; none without a call or
+  // an audit log), and how the stream ended: for the audit line.
+  std::optional<absl::Time> arrived_;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
   // Set by Begin() before the first write, then constant.
   std::shared_ptr<CompileJob> job_;

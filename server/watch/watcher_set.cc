@@ -2,10 +2,10 @@
 
 namespace cxone {
 
-WatcherSet::WatcherSet(absl::Duration heartbeat_interval)
-    : heartbeat_interval_(heartbeat_interval) {}
-
-WatcherSet::~WatcherSet() { Shutdown(); }
+WatcherSet::WatcherSet(absl::Duration heartbeat_interval, Clock* clock)
+    : heartbeat_interval_(heartbeat_interval),
+      clock_(clock),
+      thread_(heartbeat_interval / 2, clock, [this] { BeatAll(); }) {}
 
 bool WatcherSet::Add(Watcher* watcher) {
   absl::MutexLock lock(&mu_);
@@ -30,36 +30,17 @@ void WatcherSet::BeatAll() {
   for (Watcher* watcher : watchers_) watcher->OnHeartbeatDue();
 }
 
+bool WatcherSet::AwaitEmpty(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto empty = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return watchers_.empty();
+  };
+  return clock_->AwaitWithDeadline(mu_, absl::Condition(&empty), deadline);
+}
+
 int64_t WatcherSet::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(watchers_.size());
-}
-
-void WatcherSet::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
-
-void WatcherSet::Shutdown() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void WatcherSet::Run() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      auto stopping = [this]()
-                          ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping),
-                               heartbeat_interval_ / 2)) {
-        return;
-      }
-    }
-    BeatAll();
-  }
 }
 
 }  // namespace cxone

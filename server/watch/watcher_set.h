@@ -2,12 +2,13 @@
 // the heartbeat that keeps idle streams alive, the drain at shutdown, and
 // the live count.
 //
-// One thread tells every watcher that a heartbeat may be due, every half
-// `heartbeat_interval`: a watcher that sent nothing since the previous beat
-// has been silent for at least half an interval and sends a HEARTBEAT, so
-// that no silence lasts longer than the interval and none shorter than
-// half of it is filled. Drain() tells every watcher to finish once it has
-// sent what it has; from then on Add() refuses new watchers.
+// One thread (a PeriodicThread on the injected Clock) tells every watcher
+// that a heartbeat may be due, every half `heartbeat_interval`: a watcher that
+// sent nothing since the previous beat has been silent for at least half an
+// interval and sends a HEARTBEAT, so that no silence lasts longer than the
+// interval and none shorter than half of it is filled. Drain() tells every
+// watcher to finish once it has sent what it has; from then on Add() refuses
+// new watchers.
 //
 // Thread-safe. Watchers are called with the set's lock held, so a watcher
 // must not call Add() or Remove() from OnHeartbeatDue() or OnDrain().
@@ -16,11 +17,12 @@
 #define CXONE_SERVER_WATCH_WATCHER_SET_H_
 
 #include <cstdint>
-#include <thread>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/periodic_thread.h"
 
 namespace cxone {
 
@@ -36,10 +38,10 @@ class Watcher {
 
 class WatcherSet {
  public:
-  explicit WatcherSet(absl::Duration heartbeat_interval);
+  // `clock` must outlive the set. REQUIRES: heartbeat_interval > 0.
+  WatcherSet(absl::Duration heartbeat_interval, Clock* clock);
   WatcherSet(const WatcherSet&) = delete;
   WatcherSet& operator=(const WatcherSet&) = delete;
-  ~WatcherSet();
 
   // Adds `watcher`; false (and not added) once draining.
   bool Add(Watcher* watcher);
@@ -53,21 +55,27 @@ class WatcherSet {
   // half interval; tests may call it directly).
   void BeatAll();
 
-  void Start();
-  void Shutdown();
+  // Starts the heartbeat thread; its first beat comes half an interval
+  // later.
+  void Start() { thread_.Start(); }
+  // Stops and joins the heartbeat thread. Idempotent; the destructor calls
+  // it.
+  void Shutdown() { thread_.Shutdown(); }
 
   int64_t size() const;
+  // Waits until no watcher is left or the clock reaches `deadline`;
+  // returns whether none is left. Remove() wakes it at once.
+  bool AwaitEmpty(absl::Time deadline);
   absl::Duration heartbeat_interval() const { return heartbeat_interval_; }
 
  private:
-  void Run();
-
   const absl::Duration heartbeat_interval_;
+  Clock* const clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<Watcher*> watchers_ ABSL_GUARDED_BY(mu_);
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  // Last, so that it is joined before the members a beat uses go.
+  PeriodicThread thread_;
 };
 
 }  // namespace cxone

@@ -134,9 +134,9 @@ void WebhookDispatcher::Run() {
     };
     // Woken by new work or a settled attempt; else when the next is due
     // (re-checked at least every second, in case the clock jumps).
-    mu_.AwaitWithTimeout(
-        absl::Condition(&changed),
-        std::clamp(next - now, absl::Milliseconds(1), absl::Seconds(1)));
+    clock_->AwaitWithDeadline(
+        mu_, absl::Condition(&changed),
+        now + std::clamp(next - now, absl::Milliseconds(1), absl::Seconds(1)));
   }
 }
 

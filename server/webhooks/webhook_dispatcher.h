@@ -18,6 +18,10 @@
 // after a crash undelivered deliveries are attempted again with the same
 // webhook-id.
 //
+// The scheduler thread waits on the injected Clock, woken at once by new
+// work, a settled attempt or Shutdown(). (On a FakeClock whose sleeps do
+// not block, a started thread would pass the clock on at every wait.)
+//
 // Thread-safe. Lock order: server/LOCKING.md.
 #ifndef CXONE_SERVER_WEBHOOKS_WEBHOOK_DISPATCHER_H_
 #define CXONE_SERVER_WEBHOOKS_WEBHOOK_DISPATCHER_H_

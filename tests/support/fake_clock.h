@@ -6,7 +6,9 @@
 // test. With set_sleeps_block(true) they block instead until Advance() moves
 // the clock far enough — or, for AwaitWithDeadline(), until the condition
 // holds — for tests that need a thread to stay in its wait (e.g. to see a
-// Shutdown() end it).
+// Shutdown() end it), or that drive a background thread step by step:
+// wait until blocked_waits() says the thread is in its wait (its deadline
+// taken), then Advance().
 //
 // Thread-safe.
 #ifndef CXONE_TESTS_SUPPORT_FAKE_CLOCK_H_
@@ -38,7 +40,9 @@ class FakeClock final : public Clock {
     auto reached = [this, until]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return now_ >= until;
     };
+    ++blocked_waits_;
     mu_.Await(absl::Condition(&reached));
+    --blocked_waits_;
   }
 
   bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condition,
@@ -58,6 +62,7 @@ class FakeClock final : public Clock {
     }
     // Advance() does not touch `mu`, so look at this clock every
     // millisecond of real time; a change under `mu` wakes us at once.
+    BlockedWait counted(this);
     while (Now() < deadline) {
       if (mu.AwaitWithTimeout(condition, absl::Milliseconds(1))) return true;
     }
@@ -87,11 +92,37 @@ class FakeClock final : public Clock {
     return sleeps_block_;
   }
 
+  // Threads blocked in SleepFor() or AwaitWithDeadline() now (only with
+  // set_sleeps_block(true); without it they do not block on time).
+  int blocked_waits() const {
+    absl::MutexLock lock(&mu_);
+    return blocked_waits_;
+  }
+
  private:
+  // Counts one blocked AwaitWithDeadline() for as long as it lives.
+  class BlockedWait {
+   public:
+    explicit BlockedWait(FakeClock* clock) : clock_(clock) {
+      absl::MutexLock lock(&clock_->mu_);
+      ++clock_->blocked_waits_;
+    }
+    ~BlockedWait() {
+      absl::MutexLock lock(&clock_->mu_);
+      --clock_->blocked_waits_;
+    }
+    BlockedWait(const BlockedWait&) = delete;
+    BlockedWait& operator=(const BlockedWait&) = delete;
+
+   private:
+    FakeClock* const clock_;
+  };
+
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   absl::Duration slept_ ABSL_GUARDED_BY(mu_);
   bool sleeps_block_ ABSL_GUARDED_BY(mu_) = false;
+  int blocked_waits_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace cxone::testing

@@ -42,7 +42,8 @@ class StoreCheckingListener : public EventListener {
 
 TEST(CompileJobWithStore, EveryEventIsStoredBeforeAWatcherSeesIt) {
   FakeStore store;
-  GroupCommitter journal(&store);
+  RealClock clock;
+  GroupCommitter journal(&store, &clock);
   journal.Start();
   CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   StoreCheckingListener listener(&job, &store);
@@ -62,7 +63,8 @@ TEST(CompileJobWithStore, EveryEventIsStoredBeforeAWatcherSeesIt) {
 
 TEST(CompileJobWithStore, AChangeTheStoreRefusesDoesNotHappenUntilItCan) {
   FakeStore store;
-  GroupCommitter journal(&store);
+  RealClock clock;
+  GroupCommitter journal(&store, &clock);
   journal.Start();
   CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   ASSERT_TRUE(
@@ -81,7 +83,8 @@ TEST(CompileJobWithStore, AChangeTheStoreRefusesDoesNotHappenUntilItCan) {
 
 TEST(CompileJobWithStore, TheFirstStatusIsCommittedWithItsExtraWrites) {
   FakeStore store;
-  GroupCommitter journal(&store);
+  RealClock clock;
+  GroupCommitter journal(&store, &clock);
   journal.Start();
   CompileJob job({"main", "c-1"}, kStart, {}, &journal);
   StoreBatch extra;

@@ -52,7 +52,7 @@ class CompileStarterTest : public ::testing::Test {
         starter_(&upstream_, &registry_, &request_ids_, &scheduler_, &workers_,
                  &clock_, &log_, LifecycleTimeouts{}, /*max_pending_starts=*/2,
                  &no_journal_),
-        journal_(&store_),
+        journal_(&store_, &clock_),
         journaled_starter_(&upstream_, &registry_, &request_ids_, &scheduler_,
                            &workers_, &clock_, &log_, LifecycleTimeouts{},
                            /*max_pending_starts=*/2, &journal_) {

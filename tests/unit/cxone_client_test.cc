@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <cstdio>
+#include <future>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_http_client.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone::upstream {
 namespace {
@@ -14,6 +16,7 @@ namespace {
 using ::cxone::testing::FakeClock;
 using ::cxone::testing::FakeHttpClient;
 using ::cxone::testing::Respond;
+using ::cxone::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -434,6 +437,67 @@ TEST_F(CxoneClientTest, TextFieldsOfAnswersAreRedacted) {
   auto trigger = client_.Trigger("main", nullptr);
   ASSERT_TRUE(trigger.ok()) << trigger.status();
   EXPECT_EQ(trigger->status, "QUEUED Bearer [REDACTED]");
+}
+
+// Waits (bounded) for `call` to finish after Shutdown(); if it does not,
+// moves the clock on so that the thread can be joined, and fails.
+template <typename T>
+T AwaitAfterShutdown(std::future<T>& call, FakeClock& clock) {
+  const bool ended =
+      call.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  if (!ended) clock.Advance(absl::Hours(1));  // let the thread go
+  EXPECT_TRUE(ended) << "the call still waited out its backoff 10 s after "
+                        "Shutdown()";
+  return call.get();
+}
+
+TEST_F(CxoneClientTest, ShutdownEndsABackoffWaitWithUnavailable) {
+  clock_.set_sleeps_block(true);  // the call stays in its backoff
+  std::atomic<int> calls{0};
+  http_.On("/compile/c-1", [&](const http::HttpRequest&) {
+    ++calls;
+    return Respond(503, "down");
+  });
+  std::future<absl::StatusOr<CompileStatus>> polled = std::async(
+      std::launch::async, [this] { return client_.GetStatus("main", "c-1"); });
+  const bool in_backoff =
+      WaitUntil([&] { return clock_.blocked_waits() == 1; });
+  client_.Shutdown();
+  const absl::StatusOr<CompileStatus> status =
+      AwaitAfterShutdown(polled, clock_);
+  ASSERT_TRUE(in_backoff) << "the call never waited in its backoff";
+  EXPECT_TRUE(absl::IsUnavailable(status.status())) << status.status();
+  EXPECT_THAT(status.status().message(), HasSubstr("shutting down"));
+  EXPECT_EQ(calls.load(), 1);  // not sent again
+  // A later call fails at its first backoff too, instead of passing it as
+  // the clock now would.
+  clock_.set_sleeps_block(false);
+  EXPECT_TRUE(absl::IsUnavailable(client_.GetStatus("main", "c-1").status()));
+  EXPECT_EQ(calls.load(), 2);
+}
+
+TEST_F(CxoneClientTest,
+       ShutdownBeforeAskingAgainLeavesTheTriggerOutcomeUnknown) {
+  clock_.set_sleeps_block(true);  // the call stays in its wait to ask again
+  std::atomic<int> triggers{0};
+  http_.On("/flows/main/compile",
+           [&](const http::HttpRequest&) -> absl::StatusOr<http::HttpResponse> {
+             ++triggers;
+             return AnswerLost();
+           });
+  std::future<absl::StatusOr<TriggerResult>> triggered = std::async(
+      std::launch::async, [this] { return client_.Trigger("main", nullptr); });
+  const bool in_backoff =
+      WaitUntil([&] { return clock_.blocked_waits() == 1; });
+  client_.Shutdown();
+  const absl::StatusOr<TriggerResult> result =
+      AwaitAfterShutdown(triggered, clock_);
+  ASSERT_TRUE(in_backoff) << "the trigger never waited to ask again";
+  EXPECT_TRUE(absl::IsUnavailable(result.status())) << result.status();
+  EXPECT_TRUE(http::MayHaveBeenDelivered(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("unknown"));
+  EXPECT_THAT(result.status().message(), HasSubstr("shutting down"));
+  EXPECT_EQ(triggers.load(), 1);  // not asked again
 }
 
 }  // namespace

@@ -105,7 +105,8 @@ std::vector<std::thread> CommitEach(GroupCommitter& committer, int count,
 TEST(GroupCommitter, BatchesWaitingTogetherShareOneTransaction) {
   RecordingStore store;
   store.HoldFirst();
-  GroupCommitter committer(&store);
+  RealClock clock;
+  GroupCommitter committer(&store, &clock);
   committer.Start();
   std::vector<absl::Status> first(1);
   std::vector<std::thread> holder = CommitEach(committer, 1, first);
@@ -128,7 +129,8 @@ TEST(GroupCommitter, BatchesWaitingTogetherShareOneTransaction) {
 TEST(GroupCommitter, ABadBatchFailsAloneNotTheOthersInItsTransaction) {
   RecordingStore store;
   store.HoldFirst();
-  GroupCommitter committer(&store);
+  RealClock clock;
+  GroupCommitter committer(&store, &clock);
   committer.Start();
   std::vector<absl::Status> first(1);
   std::vector<std::thread> holder = CommitEach(committer, 1, first);
@@ -157,7 +159,8 @@ TEST(GroupCommitter, ABadBatchFailsAloneNotTheOthersInItsTransaction) {
 
 TEST(GroupCommitter, RefusesWritesOnceShutDown) {
   RecordingStore store;
-  GroupCommitter committer(&store);
+  RealClock clock;
+  GroupCommitter committer(&store, &clock);
   committer.Start();
   EXPECT_TRUE(committer.Commit(OneEvent("c", 1)).ok());
   committer.Shutdown();

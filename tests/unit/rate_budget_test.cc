@@ -10,11 +10,13 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone::upstream {
 namespace {
 
 using ::cxone::testing::FakeClock;
+using ::cxone::testing::WaitUntil;
 
 class RecordingListener : public PauseListener {
  public:
@@ -288,6 +290,36 @@ TEST(RateBudget, AcquireWaitsForAReleasedSlot) {
   { RateBudget::Permit release = std::move(*held); }
   EXPECT_TRUE(acquired.WaitForNotificationWithTimeout(absl::Seconds(30)));
   waiter.join();
+}
+
+TEST(RateBudget, AWaitForASlotEndsAtItsDeadlineOnTheBudgetsClock) {
+  FakeClock clock;
+  clock.set_sleeps_block(true);  // only Advance() reaches the deadline
+  RateBudget budget({1000, 1000, 1}, &clock);
+  auto held = budget.Acquire(http::RequestPriority::kInteractive,
+                             absl::InfiniteFuture());
+  ASSERT_TRUE(held.ok());
+  std::promise<absl::Status> waited;
+  std::future<absl::Status> result = waited.get_future();
+  std::thread waiter([&] {
+    waited.set_value(budget
+                         .Acquire(http::RequestPriority::kInteractive,
+                                  clock.Now() + absl::Seconds(10))
+                         .status());
+  });
+  // The wait for the slot is on the clock, and only the clock ends it.
+  const bool on_the_clock =
+      WaitUntil([&] { return clock.blocked_waits() == 1; });
+  clock.Advance(absl::Seconds(10));
+  const bool ended =
+      result.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  if (!ended) {
+    RateBudget::Permit release = std::move(*held);  // let the thread go
+  }
+  waiter.join();
+  ASSERT_TRUE(on_the_clock) << "the wait for a slot is not on the clock";
+  ASSERT_TRUE(ended) << "the wait for a slot outlasted its deadline";
+  EXPECT_TRUE(absl::IsDeadlineExceeded(result.get()));
 }
 
 TEST(RateBudget, PauseStopsEveryRequestAndResumesWithoutAHerd) {

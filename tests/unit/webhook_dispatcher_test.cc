@@ -125,7 +125,7 @@ class WebhookDispatcherTest : public ::testing::Test {
   Redactor redactor_;
   JsonLog log_{std::tmpfile(), &clock_, &redactor_};
   FakeStore store_;
-  GroupCommitter journal_{&store_};
+  GroupCommitter journal_{&store_, &clock_};
   ScriptedReceivers http_;
   WebhooksConfig config_;
   std::unique_ptr<WebhookDispatcher> dispatcher_;

@@ -1,0 +1,54 @@
+#include "server/jobs/retention_sweeper.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "server/store/no_journal.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_upstream.h"
+#include "tests/support/wait_until.h"
+
+namespace cxone {
+namespace {
+
+using ::cxone::testing::FakeClock;
+using ::cxone::testing::Status;
+using ::cxone::testing::WaitUntil;
+
+// `journal` must outlive the registry's jobs.
+void AddFinishedCompile(JobRegistry& registry, Journal* journal, absl::Time at,
+                        const std::string& compile_id) {
+  auto job = std::make_shared<CompileJob>(CompileName{"main", compile_id}, at,
+                                          LifecycleTimeouts{}, journal);
+  ASSERT_TRUE(job->ApplyFirstStatus(Status("COMPLETED"), at, {}).ok());
+  registry.AddIfAbsent(job);
+}
+
+TEST(RetentionSweeper, SweepsWhenAnIntervalOfItsClockHasPassed) {
+  FakeClock clock;
+  clock.set_sleeps_block(true);  // only Advance() moves the thread on
+  Redactor redactor;
+  JsonLog log(std::tmpfile(), &clock, &redactor);
+  NoJournal journal;
+  JobRegistry registry;
+  RequestIdIndex request_ids;
+  for (const char* id : {"c-1", "c-2", "c-3"}) {
+    AddFinishedCompile(registry, &journal, clock.Now(), id);
+  }
+  RetentionConfig retention;
+  retention.max_finished_compiles = 1;
+  RetentionSweeper sweeper(retention, absl::Hours(1), &registry, &request_ids,
+                           &clock, &log);
+  sweeper.Start();
+  ASSERT_TRUE(WaitUntil([&] { return clock.blocked_waits() == 1; }));
+  EXPECT_EQ(registry.size(), 3u) << "swept before the interval passed";
+  clock.Advance(absl::Hours(1));
+  EXPECT_TRUE(WaitUntil([&] { return registry.size() == 1; }))
+      << "no sweep an interval after Start()";
+  sweeper.Shutdown();
+}
+
+}  // namespace
+}  // namespace cxone
