@@ -387,9 +387,11 @@ class SimState {
   // The compile `compile_id` of `flow_id`: Unavailable for a flow set to
   // fail, NotFound for an unknown id or one of another flow.
   absl::Status CheckFlowAnswers(absl::string_view flow_id) const;
+  // (The writable one only delegates, through std::as_const, which the
+  // analysis cannot follow; it requires mu_ all the same.)
   absl::StatusOr<Compile*> FindCompileLocked(absl::string_view flow_id,
                                              absl::string_view compile_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) ABSL_NO_THREAD_SAFETY_ANALYSIS;
   absl::StatusOr<const Compile*> FindCompileLocked(
       absl::string_view flow_id, absl::string_view compile_id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
