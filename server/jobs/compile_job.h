@@ -13,6 +13,8 @@
 // anyone can see them: watchers never receive an event a restart could
 // lose. If the commit fails, the change is dropped as if it had not
 // happened, and the next poll brings it again.
+// A model to follow (README, "Architecture"): Mutate() copies, commits,
+// then publishes; anything a client may see must be committed first.
 //
 // Thread-safe. Lock order: notify_mu_ before mu_; listeners are called with
 // notify_mu_ held and mu_ released, so a listener may call NextEvent() but

@@ -22,6 +22,10 @@
 // Events get sequence numbers 1, 2, 3, … without gaps.
 //
 // Not thread-safe: CompileJob serialises access.
+//
+// A model to follow (README, "Architecture"): the rules live in a pure value
+// — an upstream status in, the events it causes out, no I/O and no clock of
+// its own — so every rule is tested without a server, a store or a thread.
 #ifndef CXONE_SERVER_JOBS_COMPILE_LIFECYCLE_H_
 #define CXONE_SERVER_JOBS_COMPILE_LIFECYCLE_H_
 

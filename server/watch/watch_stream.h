@@ -14,6 +14,8 @@
 // Logged events go out as the bytes serialised once when they were logged,
 // shared by reference with every other watcher: a watcher costs its cursor
 // and the one write in flight, however far it lags.
+// A model to follow (README, "Architecture"): what many readers share is
+// made once and shared by reference, never copied per reader.
 //
 // Served on the async API (see watch_dispatcher.h for why): a stream is
 // created to request the next call on one completion queue, and every
