@@ -64,6 +64,18 @@ std::string CliErrorText(const CLI::ParseError& error) {
   return text;
 }
 
+// The first word of a config file's key, as errors show it: a line without
+// '=' is read whole as a key, and the rest of it may be a secret.
+std::string KeyWordOf(absl::string_view key) {
+  size_t end = 0;
+  while (end < key.size() && end < 64 &&
+         (absl::ascii_isalnum(static_cast<unsigned char>(key[end])) ||
+          key[end] == '-' || key[end] == '_')) {
+    ++end;
+  }
+  return std::string(key.substr(0, end));
+}
+
 // The flag name in an unknown argument: "--lisen=x" → "lisen".
 std::string FlagNameOf(absl::string_view arg) {
   while (absl::ConsumePrefix(&arg, "-")) {
@@ -479,12 +491,15 @@ absl::Status FlagParser::ApplyConfigFile(const std::string& path) {
   for (const CLI::ConfigItem& item : items) {
     if (!item.parents.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          file, ": section [", absl::StrJoin(item.parents, "."),
+          file, ": section [", KeyWordOf(item.parents.front()),
           "]: the file has no sections; put every key at the top"));
     }
     // Keys are flag names; the start-up log spells them with '_'.
     const std::string key = absl::StrReplaceAll(item.name, {{"_", "-"}});
-    const std::string where = absl::StrCat(file, ", key ", item.name);
+    // A line without '=' is read whole as a key, and it may hold a secret
+    // ("client-secret s3cr3t"): errors name only the key's first word.
+    const std::string where =
+        absl::StrCat(file, ", key ", KeyWordOf(item.name));
     if (!seen.insert(key).second) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": given twice"));
     }

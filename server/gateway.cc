@@ -65,9 +65,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
 }
 
 Gateway::Gateway(const ServerConfig& config, std::FILE* log_stream)
-    : config_(config),
-      log_(log_stream, &clock_, &redactor_),
-      protobuf_logs_(&log_) {
+    : config_(config), log_(log_stream, &clock_, &redactor_) {
   redactor_.AddPermanentSecret(config_.client_secret);
 }
 
@@ -301,6 +299,12 @@ void Gateway::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (health_ != nullptr) health_->Shutdown();
+  // Stopped without a drain: say so before anything stops.
+  if (server_ != nullptr) PublishHealth(false);
+  if (metrics_ != nullptr) {
+    metrics_->SetReadiness([] { return false; },
+                           [] { return std::string("stopping"); });
+  }
   // No new polls from here: they could only fail once the budget is shut.
   if (scheduler_ != nullptr) scheduler_->Shutdown();
   // Upstream waits (rate limit, Retry-After, retry backoff) end now instead

@@ -19,7 +19,7 @@
 //
 // Runs in the calling process: main.cc runs one, and tests may run one
 // in-process. The caller owns process-wide setup (curl_global_init, signal
-// masks).
+// masks, routing libprotobuf's log lines to log()).
 //
 // Thread-safety: Create, Serve, Drain and Stop are called from one thread;
 // ReopenAuditLog and the accessors from any.
@@ -50,7 +50,6 @@
 #include "server/ops/compile_outcomes.h"
 #include "server/ops/gateway_metrics.h"
 #include "server/ops/health_monitor.h"
-#include "server/ops/protobuf_log.h"
 #include "server/server_config.h"
 #include "server/store/group_committer.h"
 #include "server/store/journal.h"
@@ -126,8 +125,6 @@ class Gateway {
   RealClock clock_;
   Redactor redactor_;
   JsonLog log_;
-  // libprotobuf's own complaints as JSON lines too.
-  ProtobufLogRoute protobuf_logs_;
   WebhooksConfig webhooks_;
   std::unique_ptr<AuditLog> audit_;
   // Every logged event: a state_change audit line, and how compiles end.
@@ -173,8 +170,10 @@ class Gateway {
   std::unique_ptr<WatchDispatcher> watch_dispatcher_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  std::unique_ptr<GatewayMetrics> metrics_;
+  // The monitor before the metrics endpoint, whose /readyz reads it: the
+  // endpoint's thread goes first.
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<GatewayMetrics> metrics_;
 
   bool serving_ = false;
   bool drained_ = false;

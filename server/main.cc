@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/gateway.h"
+#include "server/ops/protobuf_log.h"
 #include "server/server_config.h"
 
 namespace cxone {
@@ -24,6 +25,9 @@ int Run(const ServerConfig& config, sigset_t* stop_signals) {
                  std::string(gateway.status().message()).c_str());
     return 1;
   }
+  // libprotobuf's own complaints as JSON lines too (a process-wide route,
+  // so main owns it).
+  ProtobufLogRoute protobuf_logs(&(*gateway)->log());
   (*gateway)->Serve();
   int signal_number = 0;
   while (true) {

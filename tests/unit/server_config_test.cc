@@ -425,6 +425,25 @@ TEST(ServerConfig, AClientSecretInTheConfigFileIsNeverEchoed) {
   EXPECT_THAT(parsed.status().message(), Not(HasSubstr("\"short\"")));
 }
 
+// A line without '=' is read whole as a key: the error names its first
+// word, never the secret written after it.
+TEST(ServerConfig, AClientSecretLineWithoutEqualsIsNotEchoed) {
+  auto env = kMinimalEnv;
+  env.erase("CXONE_CLIENT_SECRET");
+  for (const std::string& line :
+       {std::string("client-secret s3cr3t-in-a-bad-line\n"),
+        std::string("client-secret: s3cr3t-in-a-bad-line\n"),
+        std::string("client-secret.s3cr3t-in-a-bad-line x\n")}) {
+    const std::string path = ConfigFile("bad-secret-line.toml", line);
+    auto parsed = ParseServerConfig({"--config", path}, Env(env));
+    ASSERT_FALSE(parsed.ok()) << line;
+    EXPECT_THAT(parsed.status().message(), HasSubstr("client-secret")) << line;
+    EXPECT_THAT(parsed.status().message(),
+                Not(HasSubstr("s3cr3t-in-a-bad-line")))
+        << line;
+  }
+}
+
 TEST(ServerConfig, TheClientSecretFollowsTheSamePrecedence) {
   const std::string secret_file = ::testing::TempDir() + "/precedence.txt";
   std::ofstream(secret_file) << "from-the-secret-file\n";
