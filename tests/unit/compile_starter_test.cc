@@ -10,11 +10,13 @@
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_upstream.h"
+#include "tests/support/finished_compile.h"
 #include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
 
+using ::cxone::testing::AddFinishedCompile;
 using ::cxone::testing::FakeClock;
 using ::cxone::testing::FakeStore;
 using ::cxone::testing::FakeUpstream;
@@ -303,16 +305,6 @@ TEST_F(CompileStarterTest, ConflictAttachesToTheRunningCompileWithItsState) {
   ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
   EXPECT_EQ(outcome.Get()->name(), "flows/main/compiles/c-9");
   EXPECT_EQ(outcome.Get()->state(), compilev1::STATE_IN_PROGRESS);
-}
-
-// A finished compile the gateway knows (from before a restart, say) whose
-// id CXone gives to a new compile.
-void AddFinishedCompile(JobRegistry& registry, Journal* journal, absl::Time at,
-                        const std::string& compile_id) {
-  auto job = std::make_shared<CompileJob>(CompileName{"main", compile_id}, at,
-                                          LifecycleTimeouts{}, journal);
-  ASSERT_TRUE(job->ApplyFirstStatus(Status("COMPLETED"), at, {}).ok());
-  registry.AddIfAbsent(job);
 }
 
 TEST_F(CompileStarterTest, AFreshCompileUnderAKnownIdIsNeverTheStoredOne) {

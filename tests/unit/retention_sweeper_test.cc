@@ -8,23 +8,16 @@
 #include "server/store/no_journal.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/fake_upstream.h"
+#include "tests/support/finished_compile.h"
 #include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
 
+using ::cxone::testing::AddFinishedCompile;
 using ::cxone::testing::FakeClock;
 using ::cxone::testing::Status;
 using ::cxone::testing::WaitUntil;
-
-// `journal` must outlive the registry's jobs.
-void AddFinishedCompile(JobRegistry& registry, Journal* journal, absl::Time at,
-                        const std::string& compile_id) {
-  auto job = std::make_shared<CompileJob>(CompileName{"main", compile_id}, at,
-                                          LifecycleTimeouts{}, journal);
-  ASSERT_TRUE(job->ApplyFirstStatus(Status("COMPLETED"), at, {}).ok());
-  registry.AddIfAbsent(job);
-}
 
 TEST(RetentionSweeper, SweepsWhenAnIntervalOfItsClockHasPassed) {
   FakeClock clock;
