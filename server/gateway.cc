@@ -183,10 +183,12 @@ absl::Status Gateway::Recover() {
 }
 
 absl::Status Gateway::Listen() {
-  compile_service_ = std::make_unique<CompileService>(
-      starter_.get(), &registry_, &redactor_, &log_, audit_.get());
-  webhook_service_ = std::make_unique<WebhookService>(
-      &webhooks_, webhook_dispatcher_.get(), &redactor_, audit_.get());
+  compile_service_ =
+      std::make_unique<CompileService>(starter_.get(), &registry_, &open_calls_,
+                                       &redactor_, &log_, audit_.get());
+  webhook_service_ =
+      std::make_unique<WebhookService>(&webhooks_, webhook_dispatcher_.get(),
+                                       &open_calls_, &redactor_, audit_.get());
 
   // health.proto is compiled into this binary so that reflection can
   // describe grpc.health.v1.Health; touching a descriptor keeps the linker
@@ -313,8 +315,15 @@ void Gateway::Stop() {
   if (cxone_ != nullptr) cxone_->Shutdown();
   if (server_ != nullptr) {
     watch_dispatcher_->StopAccepting();
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoMilliseconds(config_.shutdown_grace));
+    // The grace is for the calls being served (they end soon: the upstream
+    // waits are over). Once none is open, the server is shut at once
+    // rather than when every idle client has answered gRPC's shutdown ping
+    // (open_calls.h says why that can take seconds). A call that arrives
+    // in between is cancelled: it was sent to a gateway that was stopping.
+    const absl::Time grace_ends = clock_.Now() + config_.shutdown_grace;
+    const bool calls_ended = open_calls_.AwaitNone(grace_ends);
+    server_->Shutdown(
+        absl::ToChronoTime(calls_ended ? clock_.Now() : grace_ends));
     watch_dispatcher_->Shutdown(config_.shutdown_grace);
   } else if (watch_dispatcher_ != nullptr) {
     // Built, but the server never started: only the queues need draining.

@@ -38,6 +38,7 @@
 #include "common/worker_pool.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/compile_service.h"
+#include "server/api/open_calls.h"
 #include "server/api/webhook_service.h"
 #include "server/http/curl_http_client.h"
 #include "server/jobs/compile_starter.h"
@@ -165,6 +166,8 @@ class Gateway {
   std::unique_ptr<CompileStarter> starter_;
   std::vector<StoredRequestId> pending_starts_;
 
+  // The unary calls being served: a shutdown waits for them (open_calls.h).
+  OpenCalls open_calls_{&clock_};
   std::unique_ptr<CompileService> compile_service_;
   std::unique_ptr<WebhookService> webhook_service_;
   std::unique_ptr<WatchDispatcher> watch_dispatcher_;

@@ -5,6 +5,7 @@
 #include "server/api/grpc_status.h"
 #include "server/api/request_decoder.h"
 #include "server/api/rpc_audit.h"
+#include "server/api/unary_call_reactor.h"
 
 namespace cxone {
 namespace {
@@ -20,10 +21,11 @@ grpc::Status Respond(const compilev1::Compile& compile,
 }  // namespace
 
 CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
-                               const Redactor* redactor, JsonLog* log,
-                               AuditLog* audit)
+                               OpenCalls* calls, const Redactor* redactor,
+                               JsonLog* log, AuditLog* audit)
     : starter_(starter),
       registry_(registry),
+      calls_(calls),
       redactor_(redactor),
       log_(log),
       audit_(audit) {}
@@ -43,7 +45,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
 grpc::ServerUnaryReactor* CompileService::StartCompile(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   auto audit = std::make_shared<RpcAudit>(
       audit_, "/cxone.compile.v1.CompileService/StartCompile", *context);
   auto finish = [this, reactor, response,
@@ -69,7 +71,7 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
 grpc::ServerUnaryReactor* CompileService::GetCompile(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/GetCompile",
                  *context);
   compilev1::GetCompileRequest parsed;

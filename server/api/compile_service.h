@@ -21,6 +21,7 @@
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
+#include "server/api/open_calls.h"
 #include "server/jobs/compile_starter.h"
 #include "server/jobs/job_registry.h"
 #include "server/ops/audit_log.h"
@@ -38,10 +39,10 @@ using CompileServiceBase =
 
 class CompileService final : public CompileServiceBase {
  public:
-  // All pointers must outlive the service.
+  // All pointers must outlive the service; `calls` counts its calls.
   // `audit` may be null.
   CompileService(CompileStarter* starter, JobRegistry* registry,
-                 const Redactor* redactor, JsonLog* log,
+                 OpenCalls* calls, const Redactor* redactor, JsonLog* log,
                  AuditLog* audit = nullptr);
 
   AuditLog* audit() const { return audit_; }
@@ -68,6 +69,7 @@ class CompileService final : public CompileServiceBase {
 
   CompileStarter* const starter_;
   JobRegistry* const registry_;
+  OpenCalls* const calls_;
   const Redactor* const redactor_;
   JsonLog* const log_;
   AuditLog* const audit_;

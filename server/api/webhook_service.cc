@@ -7,6 +7,7 @@
 #include "server/api/grpc_status.h"
 #include "server/api/request_decoder.h"
 #include "server/api/rpc_audit.h"
+#include "server/api/unary_call_reactor.h"
 
 namespace cxone {
 namespace {
@@ -32,11 +33,11 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
 // call (`compile` names what it was about) and finishes it.
 template <typename Request, typename Answer>
 grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                const char* method, AuditLog* audit_log,
-                                const Redactor& redactor,
+                                OpenCalls* calls, const char* method,
+                                AuditLog* audit_log, const Redactor& redactor,
                                 const grpc::ByteBuffer* request,
                                 grpc::ByteBuffer* response, Answer answer) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls);
   RpcAudit audit(audit_log, method, *context);
   Request parsed;
   grpc::Status status;
@@ -62,10 +63,11 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
 }  // namespace
 
 WebhookService::WebhookService(const WebhooksConfig* config,
-                               WebhookDispatcher* dispatcher,
+                               WebhookDispatcher* dispatcher, OpenCalls* calls,
                                const Redactor* redactor, AuditLog* audit)
     : config_(config),
       dispatcher_(dispatcher),
+      calls_(calls),
       redactor_(redactor),
       audit_(audit) {}
 
@@ -108,8 +110,8 @@ grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   return Serve<v1::ListDeadLettersRequest>(
-      context, "/cxone.compile.v1.WebhookService/ListDeadLetters", audit_,
-      *redactor_, request, response,
+      context, calls_, "/cxone.compile.v1.WebhookService/ListDeadLetters",
+      audit_, *redactor_, request, response,
       [this](const v1::ListDeadLettersRequest& parsed) {
         return List(parsed);
       });
@@ -119,8 +121,8 @@ grpc::ServerUnaryReactor* WebhookService::ReplayDeadLetters(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   return Serve<v1::ReplayDeadLettersRequest>(
-      context, "/cxone.compile.v1.WebhookService/ReplayDeadLetters", audit_,
-      *redactor_, request, response,
+      context, calls_, "/cxone.compile.v1.WebhookService/ReplayDeadLetters",
+      audit_, *redactor_, request, response,
       [this](const v1::ReplayDeadLettersRequest& parsed) {
         return Replay(parsed);
       });

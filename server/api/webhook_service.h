@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/webhooks.grpc.pb.h"
+#include "server/api/open_calls.h"
 #include "server/ops/audit_log.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_dispatcher.h"
@@ -28,9 +29,11 @@ using WebhookServiceBase =
 class WebhookService final : public WebhookServiceBase {
  public:
   // `dispatcher` may be null (no webhooks configured: every call is
-  // FAILED_PRECONDITION). Pointers must outlive the service.
+  // FAILED_PRECONDITION). Pointers must outlive the service; `calls`
+  // counts its calls.
   WebhookService(const WebhooksConfig* config, WebhookDispatcher* dispatcher,
-                 const Redactor* redactor, AuditLog* audit = nullptr);
+                 OpenCalls* calls, const Redactor* redactor,
+                 AuditLog* audit = nullptr);
 
   // A ListDeadLettersRequest in, a ListDeadLettersResponse out.
   grpc::ServerUnaryReactor* ListDeadLetters(
@@ -56,6 +59,7 @@ class WebhookService final : public WebhookServiceBase {
 
   const WebhooksConfig* const config_;
   WebhookDispatcher* const dispatcher_;
+  OpenCalls* const calls_;
   const Redactor* const redactor_;
   AuditLog* const audit_;
 };
