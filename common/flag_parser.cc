@@ -253,6 +253,32 @@ bool FlagParser::TakesAValue(const std::string& name) const {
   return false;
 }
 
+std::string FlagParser::RedactSecretArgs(
+    std::string text, const std::vector<std::string>& args) const {
+  auto is_secret = [this](absl::string_view name) {
+    for (const std::unique_ptr<Flag>& flag : flags_) {
+      if (flag->secret && flag->name == name) return true;
+    }
+    return false;
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "--")) continue;
+    const size_t equals = arg.find('=');
+    std::string value;
+    if (equals != absl::string_view::npos) {
+      if (!is_secret(arg.substr(0, equals))) continue;
+      value = std::string(arg.substr(equals + 1));
+    } else {
+      if (!is_secret(arg) || i + 1 == args.size()) continue;
+      value = args[++i];
+    }
+    if (!value.empty()) text = absl::StrReplaceAll(text, {{value, kRedacted}});
+  }
+  return text;
+}
+
 std::vector<std::string> FlagParser::CommandFlagsAfterTheirWords(
     const std::vector<std::string>& args) const {
   // A flag ahead of its command's word, with its value when it takes one.
@@ -368,11 +394,15 @@ absl::Status FlagParser::Parse(const std::vector<std::string>& args,
     help_command_ = GivenChain().back();
     return absl::OkStatus();
   } catch (const CLI::ParseError& error) {
-    return absl::InvalidArgumentError(CliErrorText(error));
+    // A validator may quote the value it refused, a secret's too.
+    return absl::InvalidArgumentError(
+        RedactSecretArgs(CliErrorText(error), args));
   }
   if (std::vector<std::string> extras = app_->remaining(true);
       !extras.empty()) {
-    return ExplainExtra(extras.front());
+    absl::Status extra = ExplainExtra(extras.front());
+    return absl::Status(extra.code(),
+                        RedactSecretArgs(std::string(extra.message()), args));
   }
   for (const std::unique_ptr<Flag>& flag : flags_) {
     if (flag->option->count() > 0) flag->source = FlagSource::kCommandLine;

@@ -60,7 +60,8 @@ namespace cxone {
 
 class FlagParser;
 
-// Where a flag's value came from.
+// Where a flag's value came from, weakest first: a stronger source wins, so
+// sources compare by strength.
 enum class FlagSource { kDefault, kConfigFile, kEnvironment, kCommandLine };
 
 // The flags of one command, or of the program itself (FlagParser is its
@@ -183,6 +184,10 @@ class FlagParser : public FlagCommand {
   const Flag* Find(const FlagCommand& command, const std::string& name) const;
   // Whether some command has a flag `name` that is not a bool.
   bool TakesAValue(const std::string& name) const;
+  // `text` (an error about `args`) with the values `args` gives secret
+  // flags replaced by [REDACTED].
+  std::string RedactSecretArgs(std::string text,
+                               const std::vector<std::string>& args) const;
   // `args` with each command's own flags that came before its word moved
   // to just after it, where CLI11 looks for them: a pipeline may write
   // `--limit 5 webhooks dead-letters`. Flags of commands not given stay

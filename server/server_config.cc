@@ -335,16 +335,20 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   if (token_auth == "basic") {
     config.token_auth = upstream::ClientAuthMethod::kHttpBasic;
   }
-  if (upstream_rps != 0) {
-    if (config.budget.account_rps_limit !=
-            upstream::RateBudgetConfig{}.account_rps_limit &&
+  // The two names of one setting follow the layers' order like any flag
+  // (command line > environment > file): the stronger one wins, and only
+  // two different values in the same layer are a contradiction.
+  const FlagSource old_name = flags.SourceOf("upstream-rps");
+  const FlagSource new_name = flags.SourceOf("account-rps-limit");
+  if (old_name != FlagSource::kDefault) {
+    if (old_name == new_name &&
         config.budget.account_rps_limit != upstream_rps) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--upstream-rps (", upstream_rps,
           ") is the older name of --account-rps-limit (",
           config.budget.account_rps_limit, "): give only one of them"));
     }
-    config.budget.account_rps_limit = upstream_rps;
+    if (old_name > new_name) config.budget.account_rps_limit = upstream_rps;
   }
   // What the budget will use, so that the start-up log shows it.
   config.budget.burst = upstream::RateBudget::EffectiveBurst(config.budget);

@@ -113,6 +113,15 @@ TEST_F(CliTest, FlagsOfTheSubcommandMayComeBeforeItsWordToo) {
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 3) << run->Text();
   EXPECT_THAT(run->Text(), HasSubstr("FAILED_PRECONDITION"));
+  // The early --limit is read as dead-letters' own: its range applies.
+  run = testing::ChildProcess::Run(
+      CXONE_CLI_BINARY,
+      {"--limit", "0", "--server", gateway_->gateway_address(), "webhooks",
+       "dead-letters"},
+      {}, absl::Seconds(60));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 2) << run->Text();
+  EXPECT_THAT(run->Text(), HasSubstr("--limit: 0 is out of range"));
 }
 
 TEST_F(CliTest, TheGlobalFlagsMayComeAfterTheCommandWord) {

@@ -14,6 +14,9 @@
 #ifndef CXONE_TESTS_SUPPORT_FAKE_CLOCK_H_
 #define CXONE_TESTS_SUPPORT_FAKE_CLOCK_H_
 
+#include <set>
+#include <vector>
+
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 
@@ -40,9 +43,9 @@ class FakeClock final : public Clock {
     auto reached = [this, until]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return now_ >= until;
     };
-    ++blocked_waits_;
+    auto waiting = blocked_until_.insert(until);
     mu_.Await(absl::Condition(&reached));
-    --blocked_waits_;
+    blocked_until_.erase(waiting);
   }
 
   bool AwaitWithDeadline(absl::Mutex& mu, const absl::Condition& condition,
@@ -62,7 +65,7 @@ class FakeClock final : public Clock {
     }
     // Advance() does not touch `mu`, so look at this clock every
     // millisecond of real time; a change under `mu` wakes us at once.
-    BlockedWait counted(this);
+    BlockedWait counted(this, deadline);
     while (Now() < deadline) {
       if (mu.AwaitWithTimeout(condition, absl::Milliseconds(1))) return true;
     }
@@ -96,33 +99,43 @@ class FakeClock final : public Clock {
   // set_sleeps_block(true); without it they do not block on time).
   int blocked_waits() const {
     absl::MutexLock lock(&mu_);
-    return blocked_waits_;
+    return static_cast<int>(blocked_until_.size());
+  }
+
+  // The deadlines of the waits blocked now, earliest first: where a
+  // background thread will next wake (a wait without one shows
+  // InfiniteFuture).
+  std::vector<absl::Time> blocked_deadlines() const {
+    absl::MutexLock lock(&mu_);
+    return std::vector<absl::Time>(blocked_until_.begin(),
+                                   blocked_until_.end());
   }
 
  private:
   // Counts one blocked AwaitWithDeadline() for as long as it lives.
   class BlockedWait {
    public:
-    explicit BlockedWait(FakeClock* clock) : clock_(clock) {
+    BlockedWait(FakeClock* clock, absl::Time deadline) : clock_(clock) {
       absl::MutexLock lock(&clock_->mu_);
-      ++clock_->blocked_waits_;
+      entry_ = clock_->blocked_until_.insert(deadline);
     }
     ~BlockedWait() {
       absl::MutexLock lock(&clock_->mu_);
-      --clock_->blocked_waits_;
+      clock_->blocked_until_.erase(entry_);
     }
     BlockedWait(const BlockedWait&) = delete;
     BlockedWait& operator=(const BlockedWait&) = delete;
 
    private:
     FakeClock* const clock_;
+    std::multiset<absl::Time>::iterator entry_;
   };
 
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   absl::Duration slept_ ABSL_GUARDED_BY(mu_);
   bool sleeps_block_ ABSL_GUARDED_BY(mu_) = false;
-  int blocked_waits_ ABSL_GUARDED_BY(mu_) = 0;
+  std::multiset<absl::Time> blocked_until_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cxone::testing

@@ -152,11 +152,19 @@ TEST(CommandLine, AnUnknownCommandOrFlagIsNamed) {
 // A command's own flag may come before its word too, as pipelines write it.
 TEST(CommandLine, ACommandsFlagMayComeBeforeItsWord) {
   auto parsed = ParseWholeCommandLine(
-      {"--endpoint", "ci", "webhooks", "dead-letters"}, NoEnv());
+      {"--endpoint", "ci", "--limit", "5", "webhooks", "dead-letters"},
+      NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, (Words{"webhooks", "dead-letters"}));
+  EXPECT_EQ(parsed->webhooks.endpoint, "ci");
+  EXPECT_EQ(parsed->webhooks.limit, 5);
   parsed = ParseWholeCommandLine({"--timeout", "5m", "start", "flow", "--wait"},
                                  NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, Words{"start"});
+  EXPECT_EQ(parsed->compile.argument, "flow");
+  EXPECT_EQ(parsed->compile.timeout, absl::Minutes(5));
+  EXPECT_TRUE(parsed->compile.wait);
   parsed = ParseWholeCommandLine({"--timeout", "5m"}, NoEnv());
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().message(),

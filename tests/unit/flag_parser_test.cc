@@ -282,6 +282,20 @@ TEST(FlagParser, SecretValuesAreNeverEchoed) {
       checked.Parse({}, FakeEnv({{"SIM_LISTEN", "secret-host"}}));
   EXPECT_EQ(parsed.message(),
             "$SIM_LISTEN (--listen): expected HOST:PORT, got \"[REDACTED]\"");
+
+  // Nor when the command line gives it, in either spelling.
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--listen=secret-host"},
+                                             {"--listen", "secret-host"}}) {
+    FlagParser given("SIM_", "usage");
+    given.AddAddress("listen", &listen, PortUse::kListen, "address");
+    given.MarkSecret("listen");
+    absl::Status refused = given.Parse(args, FakeEnv({}));
+    EXPECT_TRUE(absl::IsInvalidArgument(refused)) << refused;
+    EXPECT_THAT(refused.message(), HasSubstr("--listen")) << refused;
+    EXPECT_THAT(refused.message(), HasSubstr("[REDACTED]")) << refused;
+    EXPECT_THAT(refused.message(), Not(HasSubstr("secret-host"))) << refused;
+  }
 }
 
 TEST(FlagParser, RejectsAValueOutOfRangeNamingFlagValueAndRange) {

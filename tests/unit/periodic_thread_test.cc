@@ -41,8 +41,10 @@ TEST(PeriodicThread, RunsOnceEachIntervalOfItsClockHasPassedNotBefore) {
   PeriodicThread thread(absl::Hours(1), &clock, [&log] { log.Record(); });
   thread.Start();
   for (int round = 1; round <= 3; ++round) {
-    // In its wait (its deadline taken), then almost an interval passes.
+    // In its wait, until the end of this interval and not before.
     ASSERT_TRUE(WaitUntil([&] { return clock.blocked_waits() == 1; }));
+    EXPECT_EQ(clock.blocked_deadlines(),
+              std::vector<absl::Time>{start + round * absl::Hours(1)});
     clock.Advance(absl::Hours(1) - absl::Milliseconds(1));
     clock.Advance(absl::Milliseconds(1));
     ASSERT_TRUE(WaitUntil([&] { return log.runs().size() == size_t(round); }))

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "server/store/no_journal.h"
@@ -35,7 +36,11 @@ TEST(RetentionSweeper, SweepsWhenAnIntervalOfItsClockHasPassed) {
   RetentionSweeper sweeper(retention, absl::Hours(1), &registry, &request_ids,
                            &clock, &log);
   sweeper.Start();
+  const absl::Time started = clock.Now();
   ASSERT_TRUE(WaitUntil([&] { return clock.blocked_waits() == 1; }));
+  EXPECT_EQ(clock.blocked_deadlines(),
+            std::vector<absl::Time>{started + absl::Hours(1)})
+      << "the first sweep is not due an interval after Start()";
   EXPECT_EQ(registry.size(), 3u) << "swept before the interval passed";
   clock.Advance(absl::Hours(1));
   EXPECT_TRUE(WaitUntil([&] { return registry.size() == 1; }))

@@ -306,6 +306,27 @@ TEST(ServerConfig, TheConfigFileAloneCanConfigureTheServer) {
   EXPECT_EQ(config.ToJson()["config"], path);
 }
 
+// The older and newer names of the account's limit follow the layers
+// like one flag: the stronger layer wins whichever name it uses.
+TEST(ServerConfig, EitherNameOfTheAccountLimitInAStrongerLayerWins) {
+  const std::string path =
+      ConfigFile("rps-names.toml", "account-rps-limit = 20\n");
+  auto parsed = ParseServerConfig({"--config", path, "--upstream-rps=30"},
+                                  Env(kMinimalEnv));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 30);
+  auto env = kMinimalEnv;
+  env["CXONE_UPSTREAM_RPS"] = "7";
+  parsed = ParseServerConfig({"--account-rps-limit=12"}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 12);
+  // The new name at its default value on the command line still counts as
+  // given, and beats the old name from the environment.
+  parsed = ParseServerConfig({"--account-rps-limit=10"}, Env(env));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->config.budget.account_rps_limit, 10);
+}
+
 // One setting in every layer, each step of the precedence on its own: the
 // command line, then the environment, then the file, then the default.
 TEST(ServerConfig, TheCommandLineBeatsTheEnvironment) {
