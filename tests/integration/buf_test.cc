@@ -1,5 +1,9 @@
-// The contract passes `buf lint`, and `buf curl` — a client that knows
-// nothing but what reflection tells it — lists and calls the server.
+// The contract passes `buf lint` and `buf breaking` against the released v1
+// image, and `buf curl` — a client that knows nothing but what reflection
+// tells it — lists and calls the server.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -35,6 +39,42 @@ class BufTest : public ::testing::Test {
 TEST_F(BufTest, ContractPassesBufLint) {
   auto lint = RunBuf({"lint", absl::StrCat(CXONE_SOURCE_DIR, "/proto")});
   EXPECT_EQ(lint.exit_code, 0) << lint.Text();
+}
+
+// The image of the released contract, kept in the repo and replaced only
+// on purpose (README, "The contract").
+std::string ReleasedImage() {
+  return absl::StrCat(CXONE_SOURCE_DIR, "/proto/released/v1.binpb");
+}
+
+TEST_F(BufTest, ContractHasNoBreakingChangeAgainstTheReleasedV1) {
+  auto breaking = RunBuf({"breaking", absl::StrCat(CXONE_SOURCE_DIR, "/proto"),
+                          "--against", ReleasedImage()});
+  EXPECT_EQ(breaking.exit_code, 0) << breaking.Text();
+}
+
+// The check above can fail: a copy of the contract with a field renumbered
+// is refused, naming the field.
+TEST_F(BufTest, ARenumberedFieldIsABreakingChange) {
+  namespace fs = std::filesystem;
+  const fs::path copy = fs::path(::testing::TempDir()) / "breaking-proto";
+  fs::remove_all(copy);
+  fs::copy(fs::path(CXONE_SOURCE_DIR) / "proto", copy,
+           fs::copy_options::recursive);
+  const fs::path file = copy / "cxone/compile/v1/webhooks.proto";
+  std::stringstream text;
+  text << std::ifstream(file).rdbuf();
+  std::string proto = text.str();
+  const std::string field = "int32 attempts = 5;";
+  const size_t at = proto.find(field);
+  ASSERT_NE(at, std::string::npos) << "the test's field is gone";
+  proto.replace(at, field.size(), "int32 attempts = 50;");
+  std::ofstream(file, std::ios::trunc) << proto;
+  auto breaking =
+      RunBuf({"breaking", copy.string(), "--against", ReleasedImage()});
+  EXPECT_NE(breaking.exit_code, 0) << breaking.Text();
+  EXPECT_THAT(breaking.Text(), HasSubstr("attempts")) << breaking.Text();
+  fs::remove_all(copy);
 }
 
 TEST_F(BufTest, BufCurlListsEveryMethodThroughReflection) {
