@@ -1,5 +1,6 @@
 #include "client/compile_commands.h"
 
+#include <limits>
 #include <optional>
 #include <random>
 #include <utility>
@@ -33,7 +34,7 @@ Usage:
                 [--timeout DURATION] [--max-reconnects N] [--request-id ID]
                 [--directives JSON]
   cxone-compile [--server HOST:PORT] [--json] watch (NAME | --flow FLOW_ID)
-                [--timeout DURATION] [--max-reconnects N]
+                [--after-sequence N] [--timeout DURATION] [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get NAME
   cxone-compile [--server HOST:PORT] [--json] webhooks (dead-letters | replay)
                 ...   (see webhooks --help)
@@ -45,7 +46,9 @@ Commands:
                  state). With --wait, then follow it as `watch` does.
   watch NAME     Print every event of compile NAME
                  (flows/FLOW_ID/compiles/COMPILE_ID) as it arrives, until the
-                 compile finishes.
+                 compile finishes. With --after-sequence N, first every
+                 event after N that the gateway keeps (0: all of them)
+                 instead of a snapshot.
   watch --flow FLOW_ID
                  The same for the newest compile of flow FLOW_ID.
   get NAME       Print the compile's current state.
@@ -108,6 +111,10 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
   watch.AddArgument("NAME", &invocation.argument);
   watch.AddString("flow", &invocation.flow,
                   "Follow the newest compile of this flow instead of NAME.");
+  watch.AddInt("after-sequence", &invocation.after_sequence,
+               {0, std::numeric_limits<int64_t>::max()},
+               "Replay every event of NAME after sequence N (0: from the "
+               "first) instead of starting with a snapshot.");
   add_timeout(watch);
   add_max_reconnects(watch);
 
@@ -127,6 +134,11 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
   invocation.command = command.front();
   const char* what = invocation.command == "start" ? "FLOW_ID" : "NAME";
   if (invocation.command == "watch" && !invocation.flow.empty()) {
+    if (invocation.after_sequence >= 0) {
+      return absl::InvalidArgumentError(
+          "watch: --after-sequence needs NAME: sequences belong to one "
+          "compile, and --flow may name a newer one");
+    }
     if (!invocation.argument.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "watch: give NAME or --flow FLOW_ID, not both (got \"",
@@ -189,7 +201,12 @@ class CommandRunner {
       if (int code = CheckName(invocation_.argument); code != kExitCompleted) {
         return code;
       }
-      return Watch(WatchTarget::Name(invocation_.argument));
+      WatchTarget target = WatchTarget::Name(invocation_.argument);
+      if (invocation_.after_sequence >= 0) {
+        target.after_sequence =
+            static_cast<uint64_t>(invocation_.after_sequence);
+      }
+      return Watch(target);
     }
     if (invocation_.command == "get") return Get();
     return Fail(kExitUsage,

@@ -51,6 +51,9 @@ struct Invocation {
   // or get):
   // --flow: watch the newest compile of this flow instead of NAME.
   std::string flow;
+  // --after-sequence: replay NAME's events after this one instead of
+  // starting with a snapshot; -1 when not given.
+  int64_t after_sequence = -1;
   // start only (flags of start alone, so that a CXONE_* variable set for
   // start does not break watch and get):
   // --wait: after starting, follow the compile like `watch`.

@@ -58,6 +58,7 @@ CompileWatch::CompileWatch(v1::CompileService::StubInterface* stub,
 int CompileWatch::Follow(const WatchTarget& target) {
   name_ = target.name;
   flow_id_ = target.flow_id;
+  resume_after_ = target.after_sequence;
   while (true) {
     StreamResult stream = ReadStream();
     if (stream.exit_code.has_value()) return *stream.exit_code;

@@ -59,15 +59,20 @@ struct WatchOptions {
 
 // What to watch: exactly one of the two is set.
 struct WatchTarget {
-  static WatchTarget Name(std::string name) { return {std::move(name), ""}; }
+  static WatchTarget Name(std::string name) {
+    return {std::move(name), "", std::nullopt};
+  }
   static WatchTarget Flow(std::string flow_id) {
-    return {"", std::move(flow_id)};
+    return {"", std::move(flow_id), std::nullopt};
   }
 
   // A compile name, flows/FLOW_ID/compiles/COMPILE_ID.
   std::string name;
   // A flow id: watch the newest compile of this flow.
   std::string flow_id;
+  // With `name`: the first stream replays the events after this one
+  // instead of starting with a snapshot.
+  std::optional<uint64_t> after_sequence;
 };
 
 class CompileWatch {

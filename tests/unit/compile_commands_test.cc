@@ -632,6 +632,33 @@ TEST_F(CompileCommandsTest, BrokenStreamResumesAfterTheLastSequenceReceived) {
   EXPECT_THAT(connected_to_, ElementsAre(address_));
 }
 
+TEST_F(CompileCommandsTest, AfterSequenceReplaysInsteadOfASnapshot) {
+  gateway_.SetWatch(
+      {.events = {Change(1, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
+                  Change(2, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}});
+
+  EXPECT_EQ(Run({"watch", kName, "--after-sequence", "0"}), kExitCompleted);
+
+  std::vector<v1::WatchCompileRequest> requests = gateway_.watch_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  ASSERT_TRUE(requests[0].has_after_sequence());
+  EXPECT_EQ(requests[0].after_sequence(), 0u);
+  EXPECT_THAT(
+      Lines(out_.str()),
+      ElementsAre(
+          "flows/flow/compiles/c-1  #1  STATE_CHANGED  QUEUED -> IN_PROGRESS",
+          "flows/flow/compiles/c-1  #2  STATE_CHANGED  IN_PROGRESS -> "
+          "COMPLETED",
+          "compile flows/flow/compiles/c-1 COMPLETED"));
+}
+
+TEST_F(CompileCommandsTest, AfterSequenceNeedsAName) {
+  EXPECT_EQ(Run({"watch", "--flow", "flow", "--after-sequence", "3"}),
+            kExitUsage);
+  EXPECT_THAT(err_.str(), HasSubstr("--after-sequence needs NAME"));
+  EXPECT_THAT(gateway_.watch_requests(), IsEmpty());
+}
+
 TEST_F(CompileCommandsTest, DrainingGatewayIsResumedWhereItSaysToResume) {
   // A snapshot reflecting five events, then SYNCED, then the drain.
   gateway_.SetWatches(
