@@ -17,14 +17,20 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Runs the CLI against `gateway` to its end.
-testing::ChildProcess::Outcome RunCli(const std::string& gateway,
-                                      std::vector<std::string> args) {
-  args.insert(args.begin(), {"--server", gateway});
+// Runs the CLI with exactly `args` to its end.
+testing::ChildProcess::Outcome RunCliAsGiven(
+    const std::vector<std::string>& args) {
   auto outcome =
       testing::ChildProcess::Run(CXONE_CLI_BINARY, args, {}, absl::Seconds(60));
   EXPECT_TRUE(outcome.ok()) << outcome.status();
   return outcome.value_or(testing::ChildProcess::Outcome{});
+}
+
+// Runs the CLI against `gateway` to its end.
+testing::ChildProcess::Outcome RunCli(const std::string& gateway,
+                                      std::vector<std::string> args) {
+  args.insert(args.begin(), {"--server", gateway});
+  return RunCliAsGiven(args);
 }
 
 class CliTest : public ::testing::Test {
@@ -105,34 +111,24 @@ TEST_F(CliTest, WebhooksTakeTheServerFlagBeforeTheCommand) {
 }
 
 TEST_F(CliTest, FlagsOfTheSubcommandMayComeBeforeItsWordToo) {
-  auto run = testing::ChildProcess::Run(
-      CXONE_CLI_BINARY,
-      {"--limit", "5", "--server", gateway_->gateway_address(), "webhooks",
-       "dead-letters"},
-      {}, absl::Seconds(60));
-  ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_EQ(run->exit_code, 3) << run->Text();
-  EXPECT_THAT(run->Text(), HasSubstr("FAILED_PRECONDITION"));
+  auto run =
+      RunCliAsGiven({"--limit", "5", "--server", gateway_->gateway_address(),
+                     "webhooks", "dead-letters"});
+  EXPECT_EQ(run.exit_code, 3) << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("FAILED_PRECONDITION"));
   // The early --limit is read as dead-letters' own: its range applies.
-  run = testing::ChildProcess::Run(
-      CXONE_CLI_BINARY,
-      {"--limit", "0", "--server", gateway_->gateway_address(), "webhooks",
-       "dead-letters"},
-      {}, absl::Seconds(60));
-  ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_EQ(run->exit_code, 2) << run->Text();
-  EXPECT_THAT(run->Text(), HasSubstr("--limit: 0 is out of range"));
+  run = RunCliAsGiven({"--limit", "0", "--server", gateway_->gateway_address(),
+                       "webhooks", "dead-letters"});
+  EXPECT_EQ(run.exit_code, 2) << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("--limit: 0 is out of range"));
 }
 
 TEST_F(CliTest, TheGlobalFlagsMayComeAfterTheCommandWord) {
-  auto run = testing::ChildProcess::Run(
-      CXONE_CLI_BINARY,
-      {"webhooks", "dead-letters", "--server", gateway_->gateway_address(),
-       "--limit", "5", "--json"},
-      {}, absl::Seconds(60));
-  ASSERT_TRUE(run.ok()) << run.status();
-  EXPECT_EQ(run->exit_code, 3) << run->Text();
-  EXPECT_THAT(run->Text(), HasSubstr("FAILED_PRECONDITION"));
+  auto run =
+      RunCliAsGiven({"webhooks", "dead-letters", "--server",
+                     gateway_->gateway_address(), "--limit", "5", "--json"});
+  EXPECT_EQ(run.exit_code, 3) << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("FAILED_PRECONDITION"));
 }
 
 TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
