@@ -19,6 +19,7 @@ BUILD_PACKAGES=(
 # dropped connections as a client of its own would see them; Clang checks
 # the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety).
 TEST_PACKAGES=(prometheus curl clang-14)
+TEST_PACKAGES+=(python3-grpcio python3-protobuf python3-pytest python3-setuptools python3-wheel python3-venv python3-pip)  # python client: its tests install it into a venv, with no download
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

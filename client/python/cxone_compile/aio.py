@@ -1,0 +1,219 @@
+"""AsyncClient: the same calls as :class:`cxone_compile.Client` over
+``grpc.aio``, for asyncio programs.
+
+    async with cxone_compile.aio.AsyncClient("127.0.0.1:50051") as client:
+        async for event in client.watch(name):
+            ...
+
+The behaviour (retries, resuming, errors) is the sync client's: both drive
+the same WatchCursor. A stream's silence is timed by ``asyncio.wait_for``
+on each read instead of a watchdog thread. Use one AsyncClient on one
+event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import AsyncIterator, Optional
+
+import grpc
+import grpc.aio
+
+from cxone_compile import _calls
+from cxone_compile._calls import Directives
+from cxone_compile._watch_cursor import WatchCursor
+from cxone_compile.enums import is_terminal
+from cxone_compile.errors import GatewayError, describe
+from cxone_compile.retry import Deadline, StartRetry, WatchRetry
+from cxone_compile.v1 import compile_pb2, compile_pb2_grpc
+
+logger = logging.getLogger("cxone_compile")
+
+
+class AsyncClient:
+    """A client of one gateway on asyncio; see :class:`cxone_compile.Client`
+    for the arguments and each call's contract."""
+
+    def __init__(
+        self,
+        address: Optional[str] = None,
+        *,
+        channel: Optional[grpc.aio.Channel] = None,
+        credentials: Optional[grpc.ChannelCredentials] = None,
+        caller: Optional[str] = None,
+        start_retry: StartRetry = StartRetry(),
+        watch_retry: WatchRetry = WatchRetry(),
+        rng: Optional[random.Random] = None,
+    ) -> None:
+        if (address is None) == (channel is None):
+            raise ValueError("AsyncClient: give exactly one of address and channel")
+        self._owns_channel = channel is None
+        if channel is None:
+            assert address is not None
+            if credentials is None:
+                channel = grpc.aio.insecure_channel(
+                    address, options=_calls.CHANNEL_OPTIONS
+                )
+            else:
+                channel = grpc.aio.secure_channel(
+                    address, credentials, options=_calls.CHANNEL_OPTIONS
+                )
+        self._channel = channel
+        self._stub = compile_pb2_grpc.CompileServiceStub(channel)
+        self._metadata = _calls.metadata_of(caller)
+        self._start_retry = start_retry
+        self._watch_retry = watch_retry
+        self._rng = rng or random.Random()
+
+    async def close(self) -> None:
+        """Closes the channel if the client made it."""
+        if self._owns_channel:
+            await self._channel.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def start(
+        self,
+        flow_id: str,
+        *,
+        request_id: Optional[str] = None,
+        directives: Optional[Directives] = None,
+        timeout: Optional[float] = None,
+    ) -> compile_pb2.Compile:
+        """As :meth:`cxone_compile.Client.start`."""
+        request = _calls.start_request(flow_id, request_id, directives)
+        deadline = Deadline(timeout)
+        attempt = 1
+        while True:
+            try:
+                return await self._stub.StartCompile(
+                    request, timeout=deadline.remaining(), metadata=self._metadata
+                )
+            except grpc.aio.AioRpcError as error:
+                code = error.code()
+                delay = _calls.start_retry_delay(
+                    code, attempt, request_id, self._start_retry, self._rng, deadline
+                )
+                if delay is None:
+                    raise GatewayError.from_rpc_error(error) from error
+                logger.warning(
+                    "StartCompile %s (request_id %s) failed (%s); retrying in %.2fs",
+                    flow_id,
+                    request_id,
+                    describe(code, error.details()),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def get(
+        self, name: str, *, timeout: Optional[float] = None
+    ) -> compile_pb2.Compile:
+        """As :meth:`cxone_compile.Client.get`."""
+        try:
+            return await self._stub.GetCompile(
+                compile_pb2.GetCompileRequest(name=name),
+                timeout=timeout,
+                metadata=self._metadata,
+            )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayError.from_rpc_error(error) from error
+
+    def watch(
+        self,
+        name: Optional[str] = None,
+        *,
+        flow_id: Optional[str] = None,
+        after_sequence: Optional[int] = None,
+        include_markers: bool = False,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[compile_pb2.CompileEvent]:
+        """As :meth:`cxone_compile.Client.watch`, an async iterator."""
+        _calls.check_watch_target(name, flow_id, after_sequence)
+        cursor = WatchCursor(
+            name=name or "",
+            flow_id=flow_id or "",
+            after_sequence=after_sequence,
+            include_markers=include_markers,
+            retry=self._watch_retry,
+            rng=self._rng,
+            timeout=timeout,
+        )
+        return self._follow(cursor, Deadline(timeout))
+
+    async def start_and_wait(
+        self,
+        flow_id: str,
+        *,
+        request_id: Optional[str] = None,
+        directives: Optional[Directives] = None,
+        timeout: Optional[float] = None,
+    ) -> compile_pb2.Compile:
+        """As :meth:`cxone_compile.Client.start_and_wait`."""
+        deadline = Deadline(timeout)
+        started = await self.start(
+            flow_id,
+            request_id=request_id,
+            directives=directives,
+            timeout=deadline.remaining(),
+        )
+        if is_terminal(started.state):
+            return started
+        async for event in self.watch(started.name, timeout=deadline.remaining()):
+            if is_terminal(event.state):
+                return _calls.final_compile(started, event)
+        return await self.get(started.name, timeout=deadline.remaining())
+
+    async def _follow(
+        self, cursor: WatchCursor, deadline: Deadline
+    ) -> AsyncIterator[compile_pb2.CompileEvent]:
+        while True:
+            call = self._stub.WatchCompile(
+                cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
+            )
+            code: Optional[grpc.StatusCode] = None
+            details = ""
+            idle = False
+            try:
+                while True:
+                    try:
+                        event = await asyncio.wait_for(call.read(), cursor.idle_limit)
+                    except asyncio.TimeoutError:
+                        idle = True
+                        code = grpc.StatusCode.CANCELLED
+                        break
+                    if event is grpc.aio.EOF:
+                        break
+                    delivered = cursor.take(event)
+                    if delivered is not None:
+                        yield delivered
+                    if cursor.finished:
+                        return
+                if not idle:
+                    status = await call.code()
+                    if status != grpc.StatusCode.OK:
+                        code, details = status, await call.details() or ""
+            except grpc.aio.AioRpcError as error:
+                code, details = error.code(), error.details() or ""
+            finally:
+                call.cancel()
+            ending = cursor.ended(
+                code, details, idle=idle, deadline_expired=deadline.expired()
+            )
+            if ending.error is not None:
+                raise ending.error
+            logger.log(logging.WARNING if ending.trouble else logging.INFO, "%s", ending.note)
+            if ending.delay > 0:
+                if not deadline.allows(ending.delay):
+                    await asyncio.sleep(deadline.remaining() or 0.0)
+                    raise cursor.timed_out()
+                await asyncio.sleep(ending.delay)
+
+
+__all__ = ["AsyncClient"]
