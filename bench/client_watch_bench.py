@@ -98,11 +98,13 @@ def run_cli_watch(cli, address, name, deadline):
 
 def client_commands(build_dir, address, name):
     """Each language client's watch_throughput command, or why it cannot run."""
-    args = ["--server", address, "--name", name]
+    # From the first event: the compile is finished, and a plain watch of
+    # a finished compile is its snapshot alone.
+    args = ["--server", address, "--name", name, "--after-sequence", "0"]
     commands = {}
     python = os.path.join(REPO, "client/python/bench/watch_throughput.py")
     commands["python"] = (
-        (["/usr/bin/python3", python] + args, {"PYTHONPATH": os.path.join(REPO, "client/python/src")})
+        (["/usr/bin/python3", python] + args, {"PYTHONPATH": os.path.join(REPO, "client/python")})
         if os.path.exists(python) else "client/python/bench/watch_throughput.py is missing")
     node = os.path.join(REPO, "client/node/bench/watch_throughput.mjs")
     if not os.path.exists(node):

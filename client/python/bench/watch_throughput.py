@@ -32,6 +32,12 @@ def main() -> int:
     parser.add_argument("--server", required=True, help="the gateway, HOST:PORT")
     parser.add_argument("--name", required=True, help="the compile to watch")
     parser.add_argument(
+        "--after-sequence",
+        type=int,
+        default=None,
+        help="replay the events after this one (0: all) instead of a snapshot",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds the watch may take"
     )
     args = parser.parse_args()
@@ -40,7 +46,9 @@ def main() -> int:
         events = 0
         cpu_before = cpu_seconds()
         began = time.monotonic()
-        for _ in client.watch(args.name, timeout=args.timeout):
+        for _ in client.watch(
+            args.name, after_sequence=args.after_sequence, timeout=args.timeout
+        ):
             events += 1
         seconds = time.monotonic() - began
         cpu = cpu_seconds() - cpu_before
