@@ -19,6 +19,7 @@ BUILD_PACKAGES=(
 # dropped connections as a client of its own would see them; Clang checks
 # the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety).
 TEST_PACKAGES=(prometheus curl clang-14)
+TEST_PACKAGES+=(golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc)  # go client: go test on Debian's Go packages; the stubs check regenerates
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
