@@ -20,6 +20,7 @@ BUILD_PACKAGES=(
 # the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety).
 TEST_PACKAGES=(prometheus curl clang-14)
 TEST_PACKAGES+=(python3-grpcio python3-protobuf python3-pytest python3-setuptools python3-wheel python3-venv python3-pip)  # python client: its tests install it into a venv, with no download
+TEST_PACKAGES+=(golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc)  # go client: go test on Debian's Go packages; the stubs check regenerates
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

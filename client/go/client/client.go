@@ -1,0 +1,193 @@
+package client
+
+import (
+	"context"
+	"time"
+
+	"github.com/cxone-compile-gateway/client/go/compilev1"
+	"google.golang.org/grpc"
+	grpcbackoff "google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
+)
+
+// Client talks to one gateway. Safe for concurrent use by many goroutines;
+// Close it when done with it.
+type Client struct {
+	rpc     compilev1.CompileServiceClient
+	conn    *grpc.ClientConn // nil when the caller owns the connection
+	backoff *backoff
+	cfg     config
+}
+
+// Retry describes one retry the client is about to make, for WithRetryHook.
+type Retry struct {
+	// "StartCompile" or "WatchCompile".
+	Op string
+	// The flow being started or the compile being watched.
+	Target string
+	// How many retries in a row came before this one (0 for the first).
+	Attempt int
+	// Why: the failed call's error (a status error; a watch silent for
+	// twice its heartbeat interval is UNAVAILABLE saying so).
+	Err error
+	// How long the client waits before retrying.
+	Delay time.Duration
+	// For a watch: the after_sequence it resumes with; 0 with Resume false
+	// means from a snapshot.
+	AfterSequence uint64
+	Resume        bool
+}
+
+type config struct {
+	dialOptions      []grpc.DialOption
+	creds            credentials.TransportCredentials
+	initialDelay     time.Duration
+	maxDelay         time.Duration
+	seed             int64
+	maxStartAttempts int
+	maxReconnects    int
+	retryHook        func(Retry)
+}
+
+// Option configures a Client.
+type Option func(*config)
+
+// WithTransportCredentials makes New use TLS (or other credentials)
+// instead of a plaintext connection. The gateway itself serves plaintext,
+// meant for a trusted network or behind a TLS-terminating proxy.
+func WithTransportCredentials(creds credentials.TransportCredentials) Option {
+	return func(c *config) { c.creds = creds }
+}
+
+// WithDialOptions adds options to New's grpc.Dial (after the client's own:
+// keepalive pings every 30 s, reconnects backing off up to 5 s).
+func WithDialOptions(opts ...grpc.DialOption) Option {
+	return func(c *config) { c.dialOptions = append(c.dialOptions, opts...) }
+}
+
+// WithBackoff sets the delays between retries and reconnects: retry n
+// waits a random time in [0, min(max, initial*2^n)]. Default 200 ms, 10 s.
+func WithBackoff(initial, max time.Duration) Option {
+	return func(c *config) { c.initialDelay, c.maxDelay = initial, max }
+}
+
+// WithJitterSeed seeds the backoff's random draws (default: the time).
+func WithJitterSeed(seed int64) Option {
+	return func(c *config) { c.seed = seed }
+}
+
+// WithStartAttempts bounds the calls Start makes with a request ID, the
+// first included (default 10; the context's deadline bounds them too).
+func WithStartAttempts(n int) Option {
+	return func(c *config) { c.maxStartAttempts = n }
+}
+
+// WithMaxReconnects sets how many reconnects in a row that receive nothing
+// a watch makes before it gives up (default 50; 0 never reconnects). A
+// stream that delivered anything, a marker included, resets the count.
+func WithMaxReconnects(n int) Option {
+	return func(c *config) { c.maxReconnects = n }
+}
+
+// WithRetryHook calls hook, on the retrying goroutine, before every retry
+// of Start and every reconnect of a watch (to log them, say). It must not
+// block.
+func WithRetryHook(hook func(Retry)) Option {
+	return func(c *config) { c.retryHook = hook }
+}
+
+func newConfig(opts []Option) config {
+	c := config{
+		initialDelay:     200 * time.Millisecond,
+		maxDelay:         10 * time.Second,
+		seed:             time.Now().UnixNano(),
+		maxStartAttempts: 10,
+		maxReconnects:    50,
+	}
+	for _, opt := range opts {
+		opt(&c)
+	}
+	if c.maxStartAttempts < 1 {
+		c.maxStartAttempts = 1
+	}
+	return c
+}
+
+// New returns a client of the gateway at addr (HOST:PORT or any gRPC
+// target). It connects lazily: an unreachable gateway makes the first call
+// fail UNAVAILABLE (or, with a request ID, retry), not New.
+func New(addr string, opts ...Option) (*Client, error) {
+	cfg := newConfig(opts)
+	dial := []grpc.DialOption{
+		// A watch may sit silent for minutes while CXone compiles: pings
+		// notice a gateway that vanished without closing the connection.
+		// The gateway permits pings every 10 s or more.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true,
+		}),
+		// grpc's default reconnect backoff grows to 120 s; a gateway back
+		// after a restart should be found within seconds.
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff: grpcbackoff.Config{
+				BaseDelay: 200 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2,
+				MaxDelay: 5 * time.Second,
+			},
+			MinConnectTimeout: 5 * time.Second,
+		}),
+	}
+	if cfg.creds != nil {
+		dial = append(dial, grpc.WithTransportCredentials(cfg.creds))
+	} else {
+		dial = append(dial, grpc.WithInsecure())
+	}
+	dial = append(dial, cfg.dialOptions...)
+	conn, err := grpc.Dial(addr, dial...)
+	if err != nil {
+		return nil, callError(context.Background(), "Dial", addr, err)
+	}
+	c := newClient(conn, cfg)
+	c.conn = conn
+	return c, nil
+}
+
+// NewWithConn returns a client that calls over conn, which the caller
+// owns (Close leaves it open). Dial options in opts are ignored.
+func NewWithConn(conn grpc.ClientConnInterface, opts ...Option) *Client {
+	return newClient(conn, newConfig(opts))
+}
+
+func newClient(conn grpc.ClientConnInterface, cfg config) *Client {
+	return &Client{
+		rpc:     compilev1.NewCompileServiceClient(conn),
+		backoff: newBackoff(cfg.initialDelay, cfg.maxDelay, cfg.seed),
+		cfg:     cfg,
+	}
+}
+
+// Close closes the connection New made. Calls in flight fail CANCELED.
+func (c *Client) Close() error {
+	if c.conn == nil {
+		return nil
+	}
+	return c.conn.Close()
+}
+
+// Stub returns the generated client, for what this package does not wrap.
+func (c *Client) Stub() compilev1.CompileServiceClient { return c.rpc }
+
+// Get returns the compile named name (flows/{flow_id}/compiles/{compile_id})
+// as it is now. It does not retry.
+func (c *Client) Get(ctx context.Context, name string) (*Compile, error) {
+	compile, err := c.rpc.GetCompile(ctx, &compilev1.GetCompileRequest{Name: name})
+	if err != nil {
+		return nil, callError(ctx, "GetCompile", name, err)
+	}
+	return compile, nil
+}
+
+func (c *Client) notifyRetry(r Retry) {
+	if c.cfg.retryHook != nil {
+		c.cfg.retryHook(r)
+	}
+}
