@@ -132,6 +132,7 @@ type ListDeadLettersRequest struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
+	// Which dead letters to list; empty for all.
 	Selector *DeadLetterSelector `protobuf:"bytes,1,opt,name=selector,proto3" json:"selector,omitempty"`
 	// At most this many (default 100, at most 1000).
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
@@ -189,15 +190,21 @@ type DeadLetter struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
+	// The endpoint's name in the webhooks config.
 	Endpoint string `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
-	Compile  string `protobuf:"bytes,2,opt,name=compile,proto3" json:"compile,omitempty"`
+	// The compile whose event it carries (`flows/{flow_id}/compiles/{compile_id}`).
+	Compile string `protobuf:"bytes,2,opt,name=compile,proto3" json:"compile,omitempty"`
+	// The event's sequence within `compile`.
 	Sequence uint64 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// The webhook-id it was (and will be) delivered with.
 	WebhookId string `protobuf:"bytes,4,opt,name=webhook_id,json=webhookId,proto3" json:"webhook_id,omitempty"`
-	Attempts  int32  `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// How many deliveries were attempted before it was dead-lettered.
+	Attempts int32 `protobuf:"varint,5,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	// Why the last attempt failed (e.g. "HTTP 500", a timeout).
-	LastError  string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
-	DeadTime   *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=dead_time,json=deadTime,proto3" json:"dead_time,omitempty"`
+	LastError string `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// When it was dead-lettered.
+	DeadTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=dead_time,json=deadTime,proto3" json:"dead_time,omitempty"`
+	// When the delivery was first queued (with its event).
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 }
 
@@ -295,6 +302,7 @@ type ListDeadLettersResponse struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
+	// Oldest first, at most the request's page size.
 	DeadLetters []*DeadLetter `protobuf:"bytes,1,rep,name=dead_letters,json=deadLetters,proto3" json:"dead_letters,omitempty"`
 }
 
