@@ -1,0 +1,232 @@
+// Types of cxone-compile-gateway-client (hand-written; the package has no
+// build step). The runtime is src/index.js.
+import type { ChannelCredentials, ChannelOptions, GrpcObject } from '@grpc/grpc-js';
+import type { Options as LoaderOptions } from '@grpc/proto-loader';
+
+/** Compile states: cxone.compile.v1.State without its STATE_ prefix. */
+export declare const State: {
+  readonly UNSPECIFIED: 'UNSPECIFIED';
+  readonly QUEUED: 'QUEUED';
+  readonly IN_PROGRESS: 'IN_PROGRESS';
+  readonly COMPLETED: 'COMPLETED';
+  readonly FAILED: 'FAILED';
+  readonly TIMED_OUT: 'TIMED_OUT';
+};
+/**
+ * A compile state. A value this package's copy of the contract does not
+ * know (a newer gateway) arrives as its number.
+ */
+export type State = (typeof State)[keyof typeof State] | number;
+
+/** Event types: cxone.compile.v1.EventType without EVENT_TYPE_. */
+export declare const EventType: {
+  readonly UNSPECIFIED: 'UNSPECIFIED';
+  readonly SNAPSHOT: 'SNAPSHOT';
+  readonly STATE_CHANGED: 'STATE_CHANGED';
+  readonly STUCK: 'STUCK';
+  readonly UPSTREAM_ANOMALY: 'UPSTREAM_ANOMALY';
+  readonly THROTTLED: 'THROTTLED';
+  readonly SYNCED: 'SYNCED';
+  readonly HEARTBEAT: 'HEARTBEAT';
+};
+export type EventType = (typeof EventType)[keyof typeof EventType] | number;
+
+/** Error categories: cxone.compile.v1.ErrorCategory without ERROR_CATEGORY_. */
+export declare const ErrorCategory: {
+  readonly UNSPECIFIED: 'UNSPECIFIED';
+  readonly SYNTAX: 'SYNTAX';
+  readonly VALIDATION: 'VALIDATION';
+  readonly REFERENCE: 'REFERENCE';
+  readonly UNKNOWN: 'UNKNOWN';
+};
+export type ErrorCategory = (typeof ErrorCategory)[keyof typeof ErrorCategory] | number;
+
+/** gRPC status codes by name (google.rpc.Code). */
+export declare const Code: {
+  readonly OK: 0;
+  readonly CANCELLED: 1;
+  readonly UNKNOWN: 2;
+  readonly INVALID_ARGUMENT: 3;
+  readonly DEADLINE_EXCEEDED: 4;
+  readonly NOT_FOUND: 5;
+  readonly ALREADY_EXISTS: 6;
+  readonly PERMISSION_DENIED: 7;
+  readonly RESOURCE_EXHAUSTED: 8;
+  readonly FAILED_PRECONDITION: 9;
+  readonly ABORTED: 10;
+  readonly OUT_OF_RANGE: 11;
+  readonly UNIMPLEMENTED: 12;
+  readonly INTERNAL: 13;
+  readonly UNAVAILABLE: 14;
+  readonly DATA_LOSS: 15;
+  readonly UNAUTHENTICATED: 16;
+};
+export type Code = (typeof Code)[keyof typeof Code];
+
+/** "NOT_FOUND" for 5; "CODE_<n>" for a number outside the table. */
+export declare function codeName(code: number): string;
+
+/** A failed call: the gRPC status and the gateway's message. */
+export declare class GatewayError extends Error {
+  constructor(code: number, details: string, options?: { cause?: unknown });
+  readonly name: 'GatewayError';
+  /** The gRPC status code; compare with Code.*. */
+  readonly code: number;
+  /** Its name, e.g. "NOT_FOUND". */
+  readonly codeName: string;
+  /** The gateway's message, which says what to do next. */
+  readonly details: string;
+  static fromGrpc(error: unknown): GatewayError;
+}
+
+/** A position in the flow's source. */
+export interface SourceLocation {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column; 0 when CXone gave a line but no column. */
+  column: number;
+}
+
+/** One problem CXone found in a flow (an error or a warning). */
+export interface CompileError {
+  category: ErrorCategory;
+  /** CXone's code verbatim, e.g. "SYNTAX_ERROR"; "" for a plain-string warning. */
+  code: string;
+  message: string;
+  /** null when CXone gave no location. */
+  location: SourceLocation | null;
+}
+
+/** A compilation of one flow. */
+export interface Compile {
+  /** flows/{flowId}/compiles/{compileId} */
+  name: string;
+  flowId: string;
+  compileId: string;
+  state: State;
+  /** The last status string CXone reported, verbatim. */
+  upstreamStatus: string;
+  errors: CompileError[];
+  warnings: CompileError[];
+  createTime: Date | null;
+  updateTime: Date | null;
+}
+
+/** One event of a compile's history (or, with includeMarkers, a marker). */
+export interface CompileEvent {
+  /** 1, 2, 3, … with no gaps; a snapshot's is the newest event it reflects; 0n for markers. */
+  sequence: bigint;
+  type: EventType;
+  /** The compile's state after this event (UNSPECIFIED on markers). */
+  state: State;
+  previousState: State;
+  errors: CompileError[];
+  warnings: CompileError[];
+  time: Date | null;
+  name: string;
+  upstreamStatus: string;
+  /** Why, for STUCK, UPSTREAM_ANOMALY and THROTTLED events. */
+  detail: string;
+  /** For THROTTLED: when the gateway asks CXone again. */
+  throttledUntil: Date | null;
+  /** The afterSequence that resumes after this message. */
+  resumeAfterSequence: bigint;
+  /** On a stream's first message and on markers: the longest silence; else null. */
+  heartbeatIntervalMs: number | null;
+}
+
+/** A JSON value, as compile directives carry them. */
+export type DirectiveValue =
+  | null
+  | boolean
+  | number
+  | string
+  | DirectiveValue[]
+  | { [key: string]: DirectiveValue | undefined };
+export type Directives = { [key: string]: DirectiveValue | undefined };
+
+/** What onRetry is told before each retry of start or reconnect of a watch. */
+export type RetryInfo =
+  | {
+      operation: 'start';
+      flowId: string;
+      requestId: string;
+      /** The attempt that failed, from 1. */
+      attempt: number;
+      delayMs: number;
+      error: GatewayError;
+    }
+  | {
+      operation: 'watch';
+      name: string;
+      /** Reconnects in a row without a message, this one included. */
+      attempt: number;
+      delayMs: number;
+      /** Why the stream ended, e.g. "UNAVAILABLE: server draining; …". */
+      reason: string;
+      /** Where the next stream resumes; undefined for a snapshot. */
+      afterSequence: bigint | undefined;
+    };
+
+export interface GatewayClientOptions {
+  /** Default: grpc.credentials.createInsecure(). */
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options, merged over the package's. */
+  channelOptions?: ChannelOptions;
+  /** Deadline of each unary call attempt; default 30000. */
+  callTimeoutMs?: number;
+  /** start() with a requestId: default {maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 5000}. */
+  startRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** watch(): default {maxReconnects: 50, initialDelayMs: 200, maxDelayMs: 10000}. */
+  watchRetry?: { maxReconnects?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** The backoff's jitter source, returning [0, 1); default Math.random. */
+  random?: () => number;
+  /** Called before each retry or reconnect (for logging). */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface StartOptions {
+  /** Idempotency key: with it, UNAVAILABLE and RESOURCE_EXHAUSTED are retried. */
+  requestId?: string;
+  directives?: Directives;
+  signal?: AbortSignal;
+}
+
+export interface WatchOptions {
+  /** Resume after this sequence (a Number must be a safe integer). */
+  afterSequence?: bigint | number | string;
+  /** Also yield SYNCED and HEARTBEAT markers. */
+  includeMarkers?: boolean;
+  /** Aborting ends the iteration quietly. */
+  signal?: AbortSignal;
+}
+
+export interface StartAndWaitOptions extends StartOptions {
+  /** Beyond it: GatewayError DEADLINE_EXCEEDED. */
+  timeoutMs?: number;
+}
+
+export declare class GatewayClient {
+  constructor(address: string, options?: GatewayClientOptions);
+  readonly address: string;
+  start(flowId: string, options?: StartOptions): Promise<Compile>;
+  get(name: string, options?: { signal?: AbortSignal }): Promise<Compile>;
+  watch(name: string, options?: WatchOptions): AsyncGenerator<CompileEvent, void, undefined>;
+  startAndWait(flowId: string, options?: StartAndWaitOptions): Promise<Compile>;
+  close(): void;
+}
+
+/** Whether `state` never changes again (COMPLETED, FAILED, TIMED_OUT). */
+export declare function isTerminal(state: State): boolean;
+/** Whether an event of `type` is a marker (SYNCED, HEARTBEAT). */
+export declare function isMarker(type: EventType): boolean;
+
+/** Where the package's copy of the .proto files is. */
+export declare const PROTO_DIR: string;
+/** The @grpc/proto-loader options the package loads them with. */
+export declare const LOADER_OPTIONS: Readonly<LoaderOptions>;
+/**
+ * The cxone.compile.v1 package as grpc-js client constructors
+ * (CompileService, WebhookService), for calls GatewayClient does not wrap.
+ */
+export declare const contract: GrpcObject;
