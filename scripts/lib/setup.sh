@@ -81,6 +81,27 @@ ensure_webhook_receiver() {
   fi
 }
 
+# Installs the Node client's npm packages (client/node/, from its lockfile,
+# dev dependencies included: the tests type-check index.d.ts). Like
+# ensure_buf, returns non-zero when npm cannot fetch them. Re-installs when
+# the lockfile is newer than the installed tree.
+ensure_node_client() {
+  local dir="$REPO_ROOT/client/node"
+  if [ -f "$dir/node_modules/@grpc/grpc-js/package.json" ] &&
+      [ -f "$dir/node_modules/typescript/package.json" ] &&
+      [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || ensure_packages npm
+  log "installing the Node client's packages from npm (npm ci in client/node)"
+  if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
+      >"$dir/npm.log" 2>&1; then
+    log "WARNING: npm could not install them (see $dir/npm.log):"
+    tail -n 3 "$dir/npm.log" >&2
+    return 1
+  fi
+}
+
 # Configures and builds `"$@"` targets (all when none) with two jobs. The
 # compile commands are exported for scripts/lib/check_thread_safety.
 build() {
