@@ -173,7 +173,7 @@ export interface GatewayClientOptions {
   credentials?: ChannelCredentials;
   /** grpc-js channel options, merged over the package's. */
   channelOptions?: ChannelOptions;
-  /** Deadline of each unary call attempt; default 30000. */
+  /** Deadline of each unary call attempt; default 150000 (the gateway bounds a call at 2 min). */
   callTimeoutMs?: number;
   /** start() with a requestId: default {maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 5000}. */
   startRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };

@@ -31,7 +31,10 @@ import { Code, GatewayError, START_RETRYABLE_CODES } from './errors.js';
 import { compileFromWire, isTerminal, structToWire, toUint64 } from './messages.js';
 
 const DEFAULTS = Object.freeze({
-  callTimeoutMs: 30_000,
+  // Longer than the gateway's default --max-call-duration (2 min), which
+  // bounds a StartCompile waiting for CXone's rate budget: the deadline is
+  // a guard against a hung call, not a limit on a slow one.
+  callTimeoutMs: 150_000,
   startRetry: Object.freeze({ maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 5_000 }),
   watchRetry: Object.freeze({ maxReconnects: 50, initialDelayMs: 200, maxDelayMs: 10_000 }),
   channelOptions: Object.freeze({
@@ -61,7 +64,7 @@ export class GatewayClient {
    * `address` is "host:port". Options (all optional): credentials (grpc-js
    * ChannelCredentials; default insecure), channelOptions (grpc-js channel
    * options, merged over this package's), callTimeoutMs (deadline of each
-   * unary call attempt, default 30 s), startRetry {maxAttempts,
+   * unary call attempt, default 150 s), startRetry {maxAttempts,
    * initialDelayMs, maxDelayMs}, watchRetry {maxReconnects, initialDelayMs,
    * maxDelayMs}, random (() => [0, 1), the backoff's jitter), onRetry
    * (called with {operation, attempt, delayMs, ...} before each retry or
