@@ -14,11 +14,15 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
   libcli11-dev
 )
+# cpack's .deb needs these: dpkg-shlibdeps (dpkg-dev) computes its Depends,
+# and CPack finds the binaries to give it with file.
+PACKAGING_PACKAGES=(dpkg-dev file)
 # Only the tests need these: promtool (in Debian's prometheus package)
 # checks the /metrics output; the curl command checks the simulator's
 # dropped connections as a client of its own would see them; Clang checks
-# the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety).
-TEST_PACKAGES=(prometheus curl clang-14)
+# the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety);
+# systemd's systemd-analyze checks the packaged unit (no systemd need run).
+TEST_PACKAGES=(prometheus curl clang-14 systemd "${PACKAGING_PACKAGES[@]}")
 TEST_PACKAGES+=(python3-grpcio python3-protobuf python3-pytest python3-setuptools python3-wheel python3-venv python3-pip)  # python client: its tests install it into a venv, with no download
 TEST_PACKAGES+=(golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc)  # go client: go test on Debian's Go packages; the stubs check regenerates
 
