@@ -31,6 +31,17 @@ CHANNEL_OPTIONS: List[Tuple[str, int]] = [
 ]
 
 
+def open_channel(
+    channels: Any, address: str, credentials: Optional[grpc.ChannelCredentials]
+) -> Any:
+    """A channel to ``address`` with CHANNEL_OPTIONS, from ``channels``:
+    the ``grpc`` module for the sync client, ``grpc.aio`` for the async one
+    (both have the same two constructors)."""
+    if credentials is None:
+        return channels.insecure_channel(address, options=CHANNEL_OPTIONS)
+    return channels.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
+
+
 def metadata_of(caller: Optional[str]) -> Optional[Metadata]:
     """The metadata every call carries: the caller's name as ``x-caller``
     (the gateway's audit log records it)."""

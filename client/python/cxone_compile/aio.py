@@ -52,14 +52,7 @@ class AsyncClient:
         self._owns_channel = channel is None
         if channel is None:
             assert address is not None
-            if credentials is None:
-                channel = grpc.aio.insecure_channel(
-                    address, options=_calls.CHANNEL_OPTIONS
-                )
-            else:
-                channel = grpc.aio.secure_channel(
-                    address, credentials, options=_calls.CHANNEL_OPTIONS
-                )
+            channel = _calls.open_channel(grpc.aio, address, credentials)
         self._channel = channel
         self._stub = compile_pb2_grpc.CompileServiceStub(channel)
         self._metadata = _calls.metadata_of(caller)

@@ -64,12 +64,7 @@ class Client:
         self._owns_channel = channel is None
         if channel is None:
             assert address is not None
-            if credentials is None:
-                channel = grpc.insecure_channel(address, options=_calls.CHANNEL_OPTIONS)
-            else:
-                channel = grpc.secure_channel(
-                    address, credentials, options=_calls.CHANNEL_OPTIONS
-                )
+            channel = _calls.open_channel(grpc, address, credentials)
         self._channel = channel
         self._stub = compile_pb2_grpc.CompileServiceStub(channel)
         self._metadata = _calls.metadata_of(caller)
