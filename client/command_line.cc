@@ -64,9 +64,8 @@ int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env,
   if (command == "webhooks") {
     return RunWebhooks(parsed->webhooks, connect.webhooks, out, err);
   }
-  std::unique_ptr<compile::v1::CompileService::StubInterface> stub =
-      connect.compile(parsed->compile.server);
-  return RunCommand(parsed->compile, stub.get(), out, err, options);
+  CompileConnection connection(connect.compile, parsed->compile.server);
+  return RunCommand(parsed->compile, connection, out, err, options);
 }
 
 }  // namespace cxone::client

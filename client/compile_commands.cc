@@ -177,12 +177,12 @@ absl::Status ParseDirectives(const std::string& json,
 // the deadline and the error stream.
 class CommandRunner {
  public:
-  CommandRunner(const Invocation& invocation,
-                v1::CompileService::StubInterface* stub, std::ostream& out,
-                std::ostream& err, const CommandOptions& options)
+  CommandRunner(const Invocation& invocation, CompileConnection& connection,
+                std::ostream& out, std::ostream& err,
+                const CommandOptions& options)
       : invocation_(invocation),
         options_(options),
-        stub_(stub),
+        connection_(connection),
         printer_(invocation.json ? OutputFormat::kJson : OutputFormat::kHuman,
                  out),
         err_(err),
@@ -232,7 +232,8 @@ class CommandRunner {
     grpc::ClientContext context;
     deadline_.Apply(context);
     v1::Compile compile;
-    grpc::Status status = stub_->StartCompile(&context, request, &compile);
+    grpc::Status status =
+        connection_.stub()->StartCompile(&context, request, &compile);
     if (!status.ok()) return CallFailed(status, "the compile started");
     if (!invocation_.wait) return Report(compile);
     // The watch's snapshot repeats the state and carries the diagnostics;
@@ -254,7 +255,8 @@ class CommandRunner {
     grpc::ClientContext context;
     deadline_.Apply(context);
     v1::Compile compile;
-    grpc::Status status = stub_->GetCompile(&context, request, &compile);
+    grpc::Status status =
+        connection_.stub()->GetCompile(&context, request, &compile);
     if (!status.ok()) return CallFailed(status, "the gateway answered");
     return Report(compile);
   }
@@ -266,7 +268,7 @@ class CommandRunner {
     options.jitter_seed = options_.jitter_seed.has_value()
                               ? *options_.jitter_seed
                               : std::random_device()();
-    return CompileWatch(stub_, printer_, err_, deadline_, options)
+    return CompileWatch(connection_, printer_, err_, deadline_, options)
         .Follow(target);
   }
 
@@ -309,7 +311,7 @@ class CommandRunner {
 
   const Invocation& invocation_;
   const CommandOptions& options_;
-  v1::CompileService::StubInterface* const stub_;
+  CompileConnection& connection_;
   EventPrinter printer_;
   std::ostream& err_;
   const CommandDeadline deadline_;
@@ -363,7 +365,14 @@ int RunCommand(const Invocation& invocation,
                compile::v1::CompileService::StubInterface* stub,
                std::ostream& out, std::ostream& err,
                const CommandOptions& options) {
-  return CommandRunner(invocation, stub, out, err, options).Run();
+  CompileConnection connection(stub);
+  return RunCommand(invocation, connection, out, err, options);
+}
+
+int RunCommand(const Invocation& invocation, CompileConnection& connection,
+               std::ostream& out, std::ostream& err,
+               const CommandOptions& options) {
+  return CommandRunner(invocation, connection, out, err, options).Run();
 }
 
 int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
@@ -380,9 +389,8 @@ int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
     out.flush();
     return kExitCompleted;
   }
-  std::unique_ptr<compile::v1::CompileService::StubInterface> stub =
-      connect(invocation->server);
-  return RunCommand(*invocation, stub.get(), out, err, options);
+  CompileConnection connection(connect, invocation->server);
+  return RunCommand(*invocation, connection, out, err, options);
 }
 
 }  // namespace cxone::client

@@ -22,6 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/compile_connection.h"
 #include "client/global_flags.h"
 #include "common/backoff.h"
 #include "common/flag_parser.h"
@@ -118,11 +119,10 @@ int RunCommand(const Invocation& invocation,
                compile::v1::CompileService::StubInterface* stub,
                std::ostream& out, std::ostream& err,
                const CommandOptions& options = {});
-
-// Makes the stub for gateway address `server`.
-using StubFactory =
-    std::function<std::unique_ptr<compile::v1::CompileService::StubInterface>(
-        const std::string& server)>;
+// The same through `connection`, which a watch replaces after a silence.
+int RunCommand(const Invocation& invocation, CompileConnection& connection,
+               std::ostream& out, std::ostream& err,
+               const CommandOptions& options = {});
 
 // start, watch and get as a CLI: ParseCommandLine, then --help (exit 0) or a
 // usage error (exit 2, nothing connected), else `connect` to --server and

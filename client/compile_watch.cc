@@ -44,11 +44,10 @@ void Abandon(grpc::ClientContext& context,
 
 }  // namespace
 
-CompileWatch::CompileWatch(v1::CompileService::StubInterface* stub,
-                           EventPrinter& printer, std::ostream& err,
-                           const CommandDeadline& deadline,
+CompileWatch::CompileWatch(CompileConnection& connection, EventPrinter& printer,
+                           std::ostream& err, const CommandDeadline& deadline,
                            const WatchOptions& options)
-    : stub_(stub),
+    : connection_(connection),
       printer_(printer),
       err_(err),
       deadline_(deadline),
@@ -70,6 +69,8 @@ int CompileWatch::Follow(const WatchTarget& target) {
       reason = absl::StrCat("no message for ",
                             absl::FormatDuration(stream.idle_limit),
                             ", twice the heartbeat interval");
+      // The stream is finished, so nothing uses the old stub any more.
+      connection_.Replace();
     } else if (status.ok() && !stream.resumed) {
       // The API ends a stream with OK only after the terminal event; an OK
       // without one is a broken gateway, and nothing says the flow compiled.
@@ -112,8 +113,12 @@ CompileWatch::StreamResult CompileWatch::ReadStream() {
 
   // Declared after the context, so destroyed (and joined) before it.
   IdleWatchdog watchdog([&context] { context.TryCancel(); });
+  // Armed before the call: a stream that never delivers its first message
+  // (a wedged connection) is as dead as one that went silent later.
+  result.idle_limit = idle_limit_;
+  watchdog.Arm(idle_limit_);
   std::unique_ptr<grpc::ClientReaderInterface<v1::CompileEvent>> stream =
-      stub_->WatchCompile(&context, request);
+      connection_.stub()->WatchCompile(&context, request);
   v1::CompileEvent event;
   while (stream->Read(&event)) {
     result.received = true;
@@ -121,8 +126,9 @@ CompileWatch::StreamResult CompileWatch::ReadStream() {
                                          ? FromProto(event.heartbeat_interval())
                                          : absl::ZeroDuration();
     if (heartbeat > absl::ZeroDuration()) {
-      result.idle_limit = 2 * heartbeat;
-      watchdog.Arm(result.idle_limit);
+      idle_limit_ = 2 * heartbeat;
+      result.idle_limit = idle_limit_;
+      watchdog.Arm(idle_limit_);
     } else {
       watchdog.Touch();
     }
@@ -180,7 +186,8 @@ CompileWatch::Recovery CompileWatch::Recover(const grpc::Status& why,
   v1::GetCompileRequest request;
   request.set_name(name_);
   v1::Compile compile;
-  grpc::Status status = stub_->GetCompile(&context, request, &compile);
+  grpc::Status status =
+      connection_.stub()->GetCompile(&context, request, &compile);
   if (!status.ok()) {
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
         deadline_.Expired()) {

@@ -7,7 +7,12 @@
 // - Retryable endings (see IsRetryableWatchError: the gateway draining or
 //   restarting, a reset connection, …) and a stream silent for twice its
 //   `heartbeat_interval` (an IdleWatchdog cancels it) reconnect after a
-//   Backoff delay, with `after_sequence` set to the last
+//   Backoff delay. The silence is measured from the moment a stream is
+//   opened, with the last interval a stream stated, so that a reconnect
+//   that never receives its first message is cancelled too; and after a
+//   silence the next stream goes over a new connection
+//   (CompileConnection::Replace), since the old one may be wedged. Each
+//   stream resumes with `after_sequence` set to the last
 //   `resume_after_sequence` received (no `after_sequence`, i.e. a snapshot,
 //   until something was received). Each reconnect writes one line to the
 //   error stream and nothing to the output, which stays clean for --json.
@@ -39,6 +44,7 @@
 
 #include "absl/strings/string_view.h"
 #include "client/command_deadline.h"
+#include "client/compile_connection.h"
 #include "client/event_printer.h"
 #include "common/backoff.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
@@ -77,10 +83,10 @@ struct WatchTarget {
 
 class CompileWatch {
  public:
-  // All arguments must outlive the watch. REQUIRES: `stub` is non-null.
-  CompileWatch(compile::v1::CompileService::StubInterface* stub,
-               EventPrinter& printer, std::ostream& err,
-               const CommandDeadline& deadline, const WatchOptions& options);
+  // All arguments must outlive the watch.
+  CompileWatch(CompileConnection& connection, EventPrinter& printer,
+               std::ostream& err, const CommandDeadline& deadline,
+               const WatchOptions& options);
   CompileWatch(const CompileWatch&) = delete;
   CompileWatch& operator=(const CompileWatch&) = delete;
 
@@ -129,7 +135,7 @@ class CompileWatch {
   int TimedOut();
   int Fail(int exit_code, absl::string_view message);
 
-  compile::v1::CompileService::StubInterface* const stub_;
+  CompileConnection& connection_;
   EventPrinter& printer_;
   std::ostream& err_;
   const CommandDeadline& deadline_;
@@ -141,6 +147,10 @@ class CompileWatch {
   std::string flow_id_;
   // The `after_sequence` for the next stream; unset means a snapshot.
   std::optional<uint64_t> resume_after_;
+  // Twice the heartbeat interval the last stream stated: how long the next
+  // stream may stay silent, its first message included. Zero until a
+  // stream stated one (the gateway's interval is not known before).
+  absl::Duration idle_limit_ = absl::ZeroDuration();
   // The sequence of the last logged event printed.
   std::optional<uint64_t> last_printed_;
   // Reconnects since a stream (or a GetCompile) last delivered anything.

@@ -8,6 +8,9 @@
 // (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS <= 30s) or it
 // answers them with GOAWAY "too_many_pings".
 //
+// Each channel has connections of its own, never shared with another
+// channel to the same address (see CompileConnection::Replace).
+//
 // The channel uses insecure credentials: the gateway is meant to be reached
 // on a trusted network or through a TLS-terminating proxy.
 #ifndef CXONE_CLIENT_GATEWAY_CHANNEL_H_

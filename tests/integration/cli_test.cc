@@ -1,6 +1,7 @@
 // The CLI as a deployment pipeline uses it: against the real gateway and
 // simulator, its exit code is the gate and its error lines point into the
 // flow file.
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -9,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/tcp_proxy.h"
+#include "tests/support/wait_until.h"
 
 namespace cxone {
 namespace {
@@ -131,6 +133,34 @@ TEST_F(CliTest, TheGlobalFlagsMayComeAfterTheCommandWord) {
   EXPECT_THAT(run.Text(), HasSubstr("FAILED_PRECONDITION"));
 }
 
+// What a --json watch printed: every logged event (markers and snapshots
+// left out) exactly once, in order, the last one COMPLETED.
+void ExpectEveryLoggedEventOnceEndingCompleted(
+    const std::vector<std::string>& lines) {
+  std::vector<uint64_t> sequences;
+  std::string last_state;
+  for (const std::string& line : lines) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (!json.is_object() || !json.contains("sequence")) continue;
+    uint64_t sequence = 0;
+    if (json["sequence"].is_string()) {
+      ASSERT_TRUE(
+          absl::SimpleAtoi(json["sequence"].get<std::string>(), &sequence));
+    } else {
+      sequence = json["sequence"].get<uint64_t>();
+    }
+    if (sequence == 0) continue;  // markers
+    if (json.value("type", "") == "EVENT_TYPE_SNAPSHOT") continue;
+    sequences.push_back(sequence);
+    last_state = json.value("state", "");
+  }
+  ASSERT_GE(sequences.size(), 10u);
+  for (size_t i = 1; i < sequences.size(); ++i) {
+    EXPECT_EQ(sequences[i], sequences[i - 1] + 1) << "at " << i;
+  }
+  EXPECT_EQ(last_state, "STATE_COMPLETED");
+}
+
 TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
   testing::HarnessOptions options;
   // A chatty compile: a new event on every 30 ms poll for 3 s.
@@ -175,32 +205,64 @@ TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
   EXPECT_EQ(*code, 0) << absl::StrJoin(lines, "\n");
   EXPECT_GE((*proxy)->accepted(), 3);  // the first connection and two more
 
-  // Every logged event exactly once, in order, ending COMPLETED.
-  std::vector<uint64_t> sequences;
-  std::string last_state;
-  int reconnects = 0;
-  for (const std::string& line : lines) {
-    if (absl::StrContains(line, "reconnecting")) ++reconnects;
-    auto json = nlohmann::json::parse(line, nullptr, false);
-    if (!json.is_object() || !json.contains("sequence")) continue;
-    uint64_t sequence = 0;
-    if (json["sequence"].is_string()) {
-      ASSERT_TRUE(
-          absl::SimpleAtoi(json["sequence"].get<std::string>(), &sequence));
-    } else {
-      sequence = json["sequence"].get<uint64_t>();
-    }
-    if (sequence == 0) continue;  // markers
-    if (json.value("type", "") == "EVENT_TYPE_SNAPSHOT") continue;
-    sequences.push_back(sequence);
-    last_state = json.value("state", "");
+  EXPECT_GE(absl::c_count_if(lines,
+                             [](const std::string& line) {
+                               return absl::StrContains(line, "reconnecting");
+                             }),
+            2);
+  ExpectEveryLoggedEventOnceEndingCompleted(lines);
+}
+
+TEST(CliReconnect, AWedgedConnectionIsLeftForANewOne) {
+  testing::HarnessOptions options;
+  // A chatty compile for 4 s; heartbeats every 300 ms, so the CLI gives a
+  // silent stream 600 ms.
+  options.sim_args = {"--queued-ms=100", "--in-progress-ms=4000",
+                      "--chatty-flows=chatty"};
+  options.server_args.insert(
+      options.server_args.end(),
+      {"--poll-interval=30ms", "--min-poll-interval=30ms", "--upstream-rps=500",
+       "--upstream-burst=50", "--heartbeat-interval=300ms"});
+  auto gateway = testing::GatewayHarness::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  int gateway_port = 0;
+  const std::string address = (*gateway)->gateway_address();
+  ASSERT_TRUE(
+      absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &gateway_port));
+  auto proxy = testing::TcpProxy::Start(gateway_port);
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+
+  // --timeout 20s is well under what the channel's keepalive needs to
+  // notice the wedge (30 s + 10 s): only a new connection finishes in time.
+  auto cli = testing::ChildProcess::Start(
+      CXONE_CLI_BINARY,
+      {"--server", absl::StrCat("127.0.0.1:", (*proxy)->port()), "--json",
+       "start", "chatty", "--wait", "--timeout", "20s"});
+  ASSERT_TRUE(cli.ok()) << cli.status();
+  auto flowing = (*cli)->WaitForLine(
+      [count = 0](const std::string& line) mutable {
+        return absl::StrContains(line, "UPSTREAM_ANOMALY") && ++count > 3;
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(flowing.ok()) << flowing.status();
+  // Twice: the second wedge hits the connection the first reconnect opened.
+  for (int wedge = 0; wedge < 2; ++wedge) {
+    const int connections = (*proxy)->accepted();
+    (*proxy)->WedgeAll();
+    ASSERT_TRUE(testing::WaitUntil(
+        [&] { return (*proxy)->accepted() > connections; }, absl::Seconds(10)))
+        << "no new connection after wedge " << wedge;
   }
-  EXPECT_GE(reconnects, 2);
-  ASSERT_GE(sequences.size(), 10u);
-  for (size_t i = 1; i < sequences.size(); ++i) {
-    EXPECT_EQ(sequences[i], sequences[i - 1] + 1) << "at " << i;
-  }
-  EXPECT_EQ(last_state, "STATE_COMPLETED");
+  auto code = (*cli)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(code.ok()) << code.status();
+  (void)(*cli)->WaitForLine([](const std::string&) { return false; },
+                            absl::Seconds(10));
+  const std::vector<std::string> lines = (*cli)->Lines();
+  EXPECT_EQ(*code, 0) << absl::StrJoin(lines, "\n");
+  EXPECT_THAT(lines,
+              Contains(HasSubstr(
+                  "no message for 600ms, twice the heartbeat interval")));
+  ExpectEveryLoggedEventOnceEndingCompleted(lines);
 }
 
 }  // namespace

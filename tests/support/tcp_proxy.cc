@@ -68,6 +68,20 @@ void TcpProxy::BreakAll() {
   for (int fd : open_fds_) shutdown(fd, SHUT_RDWR);
 }
 
+void TcpProxy::WedgeAll() {
+  absl::MutexLock lock(&mu_);
+  // open_fds_ holds each connection's client fd then its server fd.
+  for (size_t i = 0; i < open_fds_.size(); i += 2) {
+    wedged_fds_.push_back(open_fds_[i]);
+  }
+}
+
+bool TcpProxy::Wedged(int client_fd) const {
+  absl::MutexLock lock(&mu_);
+  return std::find(wedged_fds_.begin(), wedged_fds_.end(), client_fd) !=
+         wedged_fds_.end();
+}
+
 int TcpProxy::accepted() const {
   absl::MutexLock lock(&mu_);
   return accepted_;
@@ -104,7 +118,17 @@ void TcpProxy::Pump(int client_fd, int server_fd) {
   pollfd fds[2] = {{client_fd, POLLIN, 0}, {server_fd, POLLIN, 0}};
   bool open = true;
   while (open) {
-    if (poll(fds, 2, 1000) < 0 && errno != EINTR) break;
+    if (Wedged(client_fd)) {
+      // Read nothing, so nothing is forwarded, until BreakAll() or the
+      // destructor shuts the sockets down (POLLHUP).
+      pollfd idle[2] = {{client_fd, 0, 0}, {server_fd, 0, 0}};
+      if (poll(idle, 2, 100) < 0 && errno != EINTR) break;
+      if ((idle[0].revents | idle[1].revents) & (POLLHUP | POLLERR)) break;
+      continue;
+    }
+    if (poll(fds, 2, 100) < 0 && errno != EINTR) break;
+    // Wedged while polling: what arrived stays unread.
+    if (Wedged(client_fd)) continue;
     for (int i = 0; i < 2 && open; ++i) {
       if (fds[i].revents == 0) continue;
       ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
@@ -129,6 +153,8 @@ void TcpProxy::Pump(int client_fd, int server_fd) {
   for (int fd : {client_fd, server_fd}) {
     open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd),
                     open_fds_.end());
+    wedged_fds_.erase(std::remove(wedged_fds_.begin(), wedged_fds_.end(), fd),
+                      wedged_fds_.end());
     shutdown(fd, SHUT_RDWR);
     close(fd);
   }

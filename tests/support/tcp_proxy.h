@@ -3,7 +3,10 @@
 //
 // Accepts on 127.0.0.1 (port chosen by the kernel), connects each accepted
 // connection to 127.0.0.1:target_port and copies bytes both ways. BreakAll()
-// resets every open connection; new ones are still accepted. The destructor
+// resets every open connection; WedgeAll() makes every open connection stop
+// forwarding while staying open (a proxy or NAT that lost its state: the
+// client's writes are accepted by TCP and nothing ever comes back); new
+// connections are still accepted and forwarded in both cases. The destructor
 // stops accepting, breaks everything and joins every thread.
 //
 // Thread-safe.
@@ -32,6 +35,10 @@ class TcpProxy {
   // Resets every connection open now.
   void BreakAll();
 
+  // Stops forwarding on every connection open now, in both directions,
+  // without closing it.
+  void WedgeAll();
+
   // Connections accepted so far.
   int accepted() const;
 
@@ -39,6 +46,7 @@ class TcpProxy {
   TcpProxy(int listen_fd, int port, int target_port);
   void Accept();
   void Pump(int client_fd, int server_fd);
+  bool Wedged(int client_fd) const;
 
   const int listen_fd_;
   const int port_;
@@ -48,6 +56,8 @@ class TcpProxy {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int accepted_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<int> open_fds_ ABSL_GUARDED_BY(mu_);
+  // The client fds of the wedged connections.
+  std::vector<int> wedged_fds_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> pumps_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -927,11 +927,43 @@ TEST_F(CompileCommandsTest, SilentStreamIsCancelledAfterTwoHeartbeats) {
               MatchesRegex("cxone-compile: stream broke \\(no message for "
                            "200ms, twice the heartbeat interval\\); "
                            "reconnecting in [0-9]ms after sequence 1"));
+  EXPECT_THAT(connected_to_, ElementsAre(address_, address_));
   EXPECT_THAT(Lines(out_.str()),
               ElementsAre("flows/flow/compiles/c-1  #1  SNAPSHOT  IN_PROGRESS",
                           "flows/flow/compiles/c-1  #2  STATE_CHANGED  "
                           "IN_PROGRESS -> COMPLETED",
                           "compile flows/flow/compiles/c-1 COMPLETED"));
+}
+
+TEST_F(CompileCommandsTest, AReconnectThatNeverHearsAnythingIsCancelledToo) {
+  // The second stream delivers nothing at all, as on a wedged connection:
+  // the silence limit learnt from the first stream applies from its start.
+  gateway_.SetWatches(
+      {{.events = {WithHeartbeat(Snapshot(1, v1::STATE_IN_PROGRESS),
+                                 absl::Milliseconds(100))},
+        .hang = true},
+       {.events = {}, .hang = true},
+       {.events = {WithHeartbeat(Marker(v1::EVENT_TYPE_HEARTBEAT, 1),
+                                 absl::Milliseconds(100)),
+                   Change(2, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED)}}});
+
+  EXPECT_EQ(Run({"watch", kName, "--timeout", "10s"}), kExitCompleted);
+
+  std::vector<std::chrono::steady_clock::time_point> times =
+      gateway_.watch_times();
+  ASSERT_EQ(times.size(), 3u);
+  const auto silence = times[2] - times[1];
+  EXPECT_GE(silence, std::chrono::milliseconds(190));
+  EXPECT_LE(silence, std::chrono::milliseconds(600));
+  EXPECT_EQ(gateway_.watch_requests()[2].after_sequence(), 1u);
+  ASSERT_EQ(ErrLines().size(), 2u) << err_.str();
+  EXPECT_THAT(ErrLines()[1],
+              MatchesRegex("cxone-compile: stream broke \\(no message for "
+                           "200ms, twice the heartbeat interval\\); "
+                           "reconnecting in [0-9]ms after sequence 1"));
+  // Each silence replaced the connection: the next stream must not go over
+  // one that may be wedged.
+  EXPECT_THAT(connected_to_, ElementsAre(address_, address_, address_));
 }
 
 TEST_F(CompileCommandsTest, HeartbeatsKeepAQuietStreamAlive) {
