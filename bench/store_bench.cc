@@ -90,7 +90,11 @@ void WriteThroughput(int64_t writers, int64_t seconds, bool sync_every_commit) {
   }
   RealClock clock;
   GroupCommitter journal(store->get(), &clock);
-  journal.Start();
+  if (absl::Status started = journal.Start(); !started.ok()) {
+    std::printf("  cannot start the journal: %s\n",
+                started.ToString().c_str());
+    return;
+  }
   std::atomic<int64_t> events{0};
   std::atomic<int64_t> failures{0};
   const absl::Time begin = absl::Now();

@@ -106,8 +106,7 @@ absl::Status Gateway::OpenStore() {
         &webhooks_, &clock_, webhook_dispatcher_.get(), &log_);
     group_commit_->SetObserver(webhook_outbox_.get());
   }
-  group_commit_->Start();
-  return absl::OkStatus();
+  return group_commit_->Start();
 }
 
 void Gateway::BuildUpstream() {

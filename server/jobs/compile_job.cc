@@ -27,11 +27,28 @@ CompileJob::CompileJob(const StoredCompile& recorded,
       events_(std::make_move_iterator(events.begin()),
               std::make_move_iterator(events.end())),
       first_retained_(events_.empty() ? recorded.last_sequence + 1
-                                      : events_.front()->event.sequence()) {}
+                                      : events_.front()->event.sequence()),
+      // The newest event is always retained (see DropEventsBefore).
+      last_revision_(events_.empty() ? 0 : events_.back()->event.revision()) {
+}
+
+void SetRevision(LoggedEvent& entry, uint64_t revision) {
+  entry.event.set_revision(revision);
+  compilev1::CompileEvent only_revision;
+  only_revision.set_revision(revision);
+  entry.wire += only_revision.SerializeAsString();
+}
 
 compilev1::Compile CompileJob::Snapshot() const {
   absl::MutexLock lock(&mu_);
-  return lifecycle_.compile();
+  compilev1::Compile compile = lifecycle_.compile();
+  compile.set_revision(last_revision_);
+  return compile;
+}
+
+uint64_t CompileJob::last_revision() const {
+  absl::MutexLock lock(&mu_);
+  return last_revision_;
 }
 
 compilev1::CompileEvent CompileJob::SnapshotEvent() const {
@@ -47,6 +64,7 @@ compilev1::CompileEvent CompileJob::SnapshotEvent() const {
   event.set_name(compile.name());
   event.set_upstream_status(compile.upstream_status());
   event.set_resume_after_sequence(lifecycle_.last_sequence());
+  event.set_revision(last_revision_);
   return event;
 }
 
@@ -113,32 +131,39 @@ CompileJob::MutateResult CompileJob::Mutate(
     absl::MutexLock lock(&mu_);
     return lifecycle_;
   }();
-  std::vector<SharedEvent> logged;
+  std::vector<std::shared_ptr<LoggedEvent>> made;
   for (compilev1::CompileEvent& event : change(next)) {
     auto entry = std::make_shared<LoggedEvent>();
     entry->wire = event.SerializeAsString();
     entry->event = std::move(event);
-    logged.push_back(std::move(entry));
+    made.push_back(std::move(entry));
   }
-  if (!logged.empty() || !extra.empty()) {
+  if (!made.empty() || !extra.empty()) {
     StoreBatch batch = std::move(extra);
     batch.compiles.push_back(
         {next.compile(), next.last_sequence(),
          next.terminal() ? next.last_change() : absl::InfiniteFuture()});
-    for (const SharedEvent& entry : logged) {
+    for (const auto& entry : made) {
       batch.events.push_back({name_, entry->event.sequence(), entry->wire});
     }
-    if (absl::Status committed = journal_->Commit(std::move(batch));
-        !committed.ok()) {
+    absl::StatusOr<uint64_t> first_revision =
+        journal_->CommitNumbered(std::move(batch));
+    if (!first_revision.ok()) {
       absl::MutexLock lock(&mu_);
-      return {lifecycle_.terminal(), committed};
+      return {lifecycle_.terminal(), first_revision.status()};
+    }
+    // Numbered before anyone can see them.
+    for (size_t i = 0; i < made.size(); ++i) {
+      SetRevision(*made[i], *first_revision + i);
     }
   }
+  const std::vector<SharedEvent> logged(made.begin(), made.end());
   std::vector<EventListener*> to_tell;
   bool terminal;
   {
     absl::MutexLock lock(&mu_);
     lifecycle_ = std::move(next);
+    if (!logged.empty()) last_revision_ = logged.back()->event.revision();
     for (const SharedEvent& entry : logged) events_.push_back(entry);
     if (!logged.empty()) to_tell.swap(listeners_);
     terminal = lifecycle_.terminal();

@@ -53,6 +53,12 @@ struct LoggedEvent {
 
 using SharedEvent = std::shared_ptr<const LoggedEvent>;
 
+// Gives `entry` its collection revision (Journal::CommitNumbered): in the
+// message, and appended to the bytes, which were serialised without it
+// (protobuf reads concatenated encodings as one message, the later field
+// winning). REQUIRES: `entry` has no revision yet and is not shared.
+void SetRevision(LoggedEvent& entry, uint64_t revision);
+
 class CompileJob;
 
 // Told of every event a job logs (the audit log, metrics).
@@ -125,6 +131,10 @@ class CompileJob {
   // The newest event's sequence (0 when none).
   uint64_t last_sequence() const;
 
+  // The newest event's collection revision (0 when none, or when it was
+  // logged before the gateway numbered events).
+  uint64_t last_revision() const;
+
   // The event with sequence `after_sequence + 1` if the log has it.
   // Otherwise, if `listener` is non-null, registers it to be told once when
   // an event is appended, and returns null. A listener that is registered
@@ -167,6 +177,7 @@ class CompileJob {
   // Events first_retained_, first_retained_ + 1, …, without gaps.
   std::deque<SharedEvent> events_ ABSL_GUARDED_BY(mu_);
   uint64_t first_retained_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<EventListener*> listeners_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -44,6 +44,7 @@ absl::StatusOr<RecoveredState> RecoverState(
           " says it is event ", entry->event.sequence()));
     }
     entry->wire = std::move(stored.payload);
+    if (stored.revision > 0) SetRevision(*entry, stored.revision);
     std::vector<SharedEvent>& log = logs[stored.compile_name];
     if (!log.empty() && log.back()->event.sequence() + 1 != stored.sequence) {
       return absl::DataLossError(absl::StrCat(

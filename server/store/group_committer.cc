@@ -13,17 +13,21 @@ GroupCommitter::GroupCommitter(Store* store, const Clock* clock,
 
 GroupCommitter::~GroupCommitter() { Shutdown(); }
 
-void GroupCommitter::Start() {
+absl::Status GroupCommitter::Start() {
   absl::MutexLock lock(&mu_);
-  if (started_ || stopping_) return;
+  if (started_ || stopping_) return absl::OkStatus();
+  absl::StatusOr<uint64_t> last_revision = store_->LastRevision();
+  if (!last_revision.ok()) return last_revision.status();
+  last_revision_ = *last_revision;
   started_ = true;
   thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
 }
 
-absl::Status GroupCommitter::Commit(StoreBatch batch) {
-  if (observer_ != nullptr) observer_->Prepare(batch);
-  if (batch.empty()) return absl::OkStatus();
+absl::StatusOr<uint64_t> GroupCommitter::CommitNumbered(StoreBatch batch) {
+  if (batch.empty()) return 0;
   auto waiter = std::make_shared<Waiter>();
+  waiter->own_deliveries = batch.deliveries.size();
   waiter->batch = std::move(batch);
   {
     absl::MutexLock lock(&mu_);
@@ -39,6 +43,16 @@ absl::Status GroupCommitter::Commit(StoreBatch batch) {
     observer_->Committed(waiter->batch);
   }
   return waiter->result;
+}
+
+void GroupCommitter::PrepareAttempt(Waiter& waiter, uint64_t first_revision) {
+  StoreBatch& batch = waiter.batch;
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    batch.events[i].revision = first_revision + i;
+  }
+  if (observer_ == nullptr) return;
+  batch.deliveries.resize(waiter.own_deliveries);
+  observer_->Prepare(batch);
 }
 
 void GroupCommitter::Run() {
@@ -61,16 +75,33 @@ void GroupCommitter::Run() {
         queue_.pop_front();
       }
     }
-    // The waiters are blocked until done: their batches are ours to read.
+    // The waiters are blocked until done: their batches are ours to
+    // number, prepare and read.
     std::vector<const StoreBatch*> batches;
-    for (const auto& waiter : taken) batches.push_back(&waiter->batch);
+    uint64_t next_revision = last_revision_ + 1;
+    for (const auto& waiter : taken) {
+      PrepareAttempt(*waiter, next_revision);
+      next_revision += waiter->batch.events.size();
+      batches.push_back(&waiter->batch);
+    }
     const absl::Time began = clock_->Now();
     const absl::Status merged_result = store_->CommitAll(batches);
     commit_seconds_.Observe(absl::ToDoubleSeconds(clock_->Now() - began));
     for (const auto& waiter : taken) {
-      waiter->result = merged_result.ok() || taken.size() == 1
-                           ? merged_result
-                           : store_->Commit(waiter->batch);
+      const uint64_t first_revision = last_revision_ + 1;
+      absl::Status result = merged_result;
+      if (!merged_result.ok() && taken.size() > 1) {
+        // Alone, numbered after what the retries before it committed.
+        PrepareAttempt(*waiter, first_revision);
+        result = store_->Commit(waiter->batch);
+      }
+      if (!result.ok()) {
+        waiter->result = result;
+        continue;
+      }
+      const size_t events = waiter->batch.events.size();
+      waiter->result = events == 0 ? 0 : first_revision;
+      last_revision_ += events;
     }
     absl::MutexLock lock(&mu_);
     int64_t committed = 0;

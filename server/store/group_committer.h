@@ -9,6 +9,12 @@
 // bad batch cannot fail the others. How long transactions take is measured
 // on the injected Clock.
 //
+// The commit thread numbers events (Journal::CommitNumbered) as it builds
+// each transaction, in queue order, and numbers them again for a retry,
+// so a batch that fails leaves no gap. The observer's Prepare() runs
+// there too, after numbering, so that what it adds (webhook bodies) can
+// carry the revisions.
+//
 // Thread-safe.
 #ifndef CXONE_SERVER_STORE_GROUP_COMMITTER_H_
 #define CXONE_SERVER_STORE_GROUP_COMMITTER_H_
@@ -32,7 +38,9 @@ namespace cxone {
 class CommitObserver {
  public:
   virtual ~CommitObserver() = default;
-  // On the caller's thread, before `batch` is queued.
+  // On the commit thread, once `batch`'s events are numbered, before each
+  // attempt to commit it; it may add deliveries only (they are dropped
+  // again before a retry).
   virtual void Prepare(StoreBatch& batch) = 0;
   // On the caller's thread, once `batch` is durable.
   virtual void Committed(const StoreBatch& batch) = 0;
@@ -52,11 +60,14 @@ class GroupCommitter final : public Journal {
   // before Start().
   void SetObserver(CommitObserver* observer) { observer_ = observer; }
 
-  void Start();
+  // Reads where the numbering of events resumes (Store::LastRevision) and
+  // starts the commit thread; the store's error if it cannot be read.
+  absl::Status Start();
 
-  // Commits `batch` and returns once it is durable, or with the store's
-  // error (nothing of the batch was applied). Unavailable once shut down.
-  absl::Status Commit(StoreBatch batch) override;
+  // Commits `batch` and returns once it is durable, with its first
+  // revision, or with the store's error (nothing of the batch was
+  // applied). Unavailable once shut down.
+  absl::StatusOr<uint64_t> CommitNumbered(StoreBatch batch) override;
 
   // Commits what is waiting, then stops the thread.
   void Shutdown();
@@ -74,16 +85,24 @@ class GroupCommitter final : public Journal {
  private:
   struct Waiter {
     StoreBatch batch;
-    absl::Status result;
+    // The batch's deliveries before the observer added any.
+    size_t own_deliveries = 0;
+    absl::StatusOr<uint64_t> result = 0;
     bool done = false;
   };
 
   void Run();
+  // Numbers `waiter`'s events from `first_revision` and lets the observer
+  // prepare it (after dropping what it added for an earlier attempt).
+  void PrepareAttempt(Waiter& waiter, uint64_t first_revision);
 
   Store* const store_;
   const Clock* const clock_;
   CommitObserver* observer_ = nullptr;
   const int64_t max_transaction_writes_;
+  // The last revision committed. Only the commit thread touches it once
+  // Start() has set it.
+  uint64_t last_revision_ = 0;
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Waiter>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

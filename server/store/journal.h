@@ -17,7 +17,11 @@
 #ifndef CXONE_SERVER_STORE_JOURNAL_H_
 #define CXONE_SERVER_STORE_JOURNAL_H_
 
+#include <cstdint>
+#include <utility>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "server/store/store.h"
 
 namespace cxone {
@@ -30,7 +34,20 @@ class Journal {
   // this journal makes anything. Else returns why not (the store's error,
   // or Unavailable once the journal is shut down): nothing of the batch
   // was applied then, and a later commit may succeed.
-  virtual absl::Status Commit(StoreBatch batch) = 0;
+  //
+  // Numbers the batch's events as it commits them: the journal gives the
+  // logged events of all batches collection revisions 1, 2, 3, … in the
+  // order it commits them, without gaps (a batch that fails takes no
+  // number) and, with a store, continuing after the store's last revision
+  // across restarts. `batch.events[i]` gets the returned revision + i; 0
+  // is returned for a batch without events. The caller's events carry
+  // their revision only once it is known, so no one sees one unnumbered.
+  virtual absl::StatusOr<uint64_t> CommitNumbered(StoreBatch batch) = 0;
+
+  // CommitNumbered, for a caller whose batch has no events to number.
+  absl::Status Commit(StoreBatch batch) {
+    return CommitNumbered(std::move(batch)).status();
+  }
 };
 
 }  // namespace cxone

@@ -81,6 +81,17 @@ const char* const kMigrations[] = {
         at_us INTEGER NOT NULL
       ) WITHOUT ROWID;
     )sql",
+    // 3 → 4: each event's collection revision (0 for the events logged
+    // before), and the last revision ever given, which pruning cannot take
+    // away.
+    R"sql(
+      ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE collection (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_revision INTEGER NOT NULL
+      );
+      INSERT INTO collection (id, last_revision) VALUES (1, 0);
+    )sql",
 };
 
 constexpr char kDeliveryColumns[] =
@@ -260,7 +271,8 @@ SqliteStore::SqliteStore(sqlite3* db, std::string path)
 
 SqliteStore::~SqliteStore() {
   for (sqlite3_stmt* statement :
-       {upsert_compile_, insert_event_, upsert_request_id_, delete_request_id_,
+       {upsert_compile_, insert_event_, advance_revision_, upsert_request_id_,
+        delete_request_id_,
         insert_delivery_, update_delivery_, upsert_endpoint_state_}) {
     sqlite3_finalize(statement);
   }
@@ -335,8 +347,11 @@ absl::Status SqliteStore::Prepare() {
        "compile, last_sequence, terminal, finished_us) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
       {&insert_event_,
-       "INSERT INTO events (compile_name, sequence, payload) "
-       "VALUES (?1, ?2, ?3)"},
+       "INSERT INTO events (compile_name, sequence, payload, revision) "
+       "VALUES (?1, ?2, ?3, ?4)"},
+      {&advance_revision_,
+       "UPDATE collection SET last_revision = MAX(last_revision, ?1) "
+       "WHERE id = 1"},
       {&upsert_request_id_,
        "INSERT OR REPLACE INTO request_ids (request_id, flow_id, "
        "compile_name, directives, created_us) VALUES (?1, ?2, ?3, ?4, ?5)"},
@@ -420,14 +435,25 @@ absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
       return Error(absl::StrCat("cannot record compile ", compile.name()));
     }
   }
+  uint64_t last_revision = 0;
   for (const StoredEvent& event : batch.events) {
     StatementReset reset(insert_event_);
     BindText(insert_event_, 1, event.compile_name);
     sqlite3_bind_int64(insert_event_, 2, static_cast<int64_t>(event.sequence));
     BindBlob(insert_event_, 3, event.payload);
+    sqlite3_bind_int64(insert_event_, 4, static_cast<int64_t>(event.revision));
     if (sqlite3_step(insert_event_) != SQLITE_DONE) {
       return Error(absl::StrCat("cannot record event ", event.sequence, " of ",
                                 event.compile_name));
+    }
+    last_revision = std::max(last_revision, event.revision);
+  }
+  if (last_revision > 0) {
+    StatementReset reset(advance_revision_);
+    sqlite3_bind_int64(advance_revision_, 1,
+                       static_cast<int64_t>(last_revision));
+    if (sqlite3_step(advance_revision_) != SQLITE_DONE) {
+      return Error("cannot record the collection revision");
     }
   }
   for (const StoredRequestId& key : batch.request_ids) {
@@ -501,6 +527,27 @@ absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<uint64_t> SqliteStore::LastRevision() {
+  absl::MutexLock lock(&mu_);
+  return LastRevisionLocked();
+}
+
+absl::StatusOr<uint64_t> SqliteStore::LastRevisionLocked() {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_,
+                         "SELECT last_revision FROM collection WHERE id = 1",
+                         -1, &statement, nullptr) != SQLITE_OK) {
+    return Error("cannot read the collection revision");
+  }
+  const int step = sqlite3_step(statement);
+  const uint64_t last_revision =
+      step == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(statement, 0))
+                         : 0;
+  sqlite3_finalize(statement);
+  if (step != SQLITE_ROW) return Error("cannot read the collection revision");
+  return last_revision;
+}
+
 absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
   absl::MutexLock lock(&mu_);
   StoreContents contents;
@@ -540,7 +587,7 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
             });
   if (!compiles.ok()) return compiles;
   absl::Status events = query(
-      "SELECT compile_name, sequence, payload FROM events "
+      "SELECT compile_name, sequence, payload, revision FROM events "
       "ORDER BY compile_name, sequence",
       [&](sqlite3_stmt* row) {
         StoredEvent event;
@@ -548,6 +595,7 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
             reinterpret_cast<const char*>(sqlite3_column_text(row, 0));
         event.sequence = static_cast<uint64_t>(sqlite3_column_int64(row, 1));
         event.payload = ColumnBytes(row, 2);
+        event.revision = static_cast<uint64_t>(sqlite3_column_int64(row, 3));
         contents.events.push_back(std::move(event));
         return absl::OkStatus();
       });
@@ -584,6 +632,9 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
               return absl::OkStatus();
             });
   if (!endpoints.ok()) return endpoints;
+  absl::StatusOr<uint64_t> last_revision = LastRevisionLocked();
+  if (!last_revision.ok()) return last_revision.status();
+  contents.last_revision = *last_revision;
   return contents;
 }
 

@@ -43,7 +43,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // The schema version this gateway writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens (creating `state_dir` and the database if missing) and migrates.
   // FailedPrecondition naming the path and the reason when the directory or
@@ -60,6 +60,7 @@ class SqliteStore final : public Store {
 
   absl::Status CommitAll(absl::Span<const StoreBatch* const> batches) override;
   absl::StatusOr<StoreContents> LoadAll() override;
+  absl::StatusOr<uint64_t> LastRevision() override;
   absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
       DeliveryState state, const DeliveryFilter& filter) override;
   absl::StatusOr<std::vector<StoredDelivery>> ReplayDeadLetters(
@@ -97,6 +98,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> PruneWhere(const std::string& select_names,
                                      int64_t value)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint64_t> LastRevisionLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // The deliveries `sql` selects (columns as in kDeliveryColumns), binding
   // the filter. REQUIRES: mu_ held.
   absl::StatusOr<std::vector<StoredDelivery>> SelectDeliveries(
@@ -109,6 +113,7 @@ class SqliteStore final : public Store {
   const std::string path_;
   sqlite3_stmt* upsert_compile_ ABSL_GUARDED_BY(mu_) = nullptr;
   sqlite3_stmt* insert_event_ ABSL_GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* advance_revision_ ABSL_GUARDED_BY(mu_) = nullptr;
   sqlite3_stmt* upsert_request_id_ ABSL_GUARDED_BY(mu_) = nullptr;
   sqlite3_stmt* delete_request_id_ ABSL_GUARDED_BY(mu_) = nullptr;
   sqlite3_stmt* insert_delivery_ ABSL_GUARDED_BY(mu_) = nullptr;

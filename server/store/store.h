@@ -39,12 +39,18 @@ struct StoredCompile {
   absl::Time finished_at = absl::InfiniteFuture();
 };
 
-// One event of a compile's log: `payload` is the serialised CompileEvent,
-// the same bytes watchers receive.
+// One event of a compile's log: `payload` is the serialised CompileEvent
+// as its job made it, without its collection `revision`, which the journal
+// gives at commit time (see Journal::CommitNumbered) and the store keeps
+// beside it. The bytes watchers receive are `payload` followed by the
+// encoding of `revision` (WithRevision in server/jobs/compile_job.h):
+// protobuf reads concatenated encodings as one message.
 struct StoredEvent {
   std::string compile_name;
   uint64_t sequence = 0;
   std::string payload;
+  // 0 for events stored before the gateway numbered them.
+  uint64_t revision = 0;
 };
 
 // A StartCompile idempotency key. `compile_name` is empty while the
@@ -121,6 +127,9 @@ struct StoreBatch {
 
 // Everything a store holds, for recovery.
 struct StoreContents {
+  // The highest collection revision ever committed (0 if none), whether
+  // or not its event is still kept.
+  uint64_t last_revision = 0;
   std::vector<StoredCompile> compiles;
   // Ordered by compile name, then sequence.
   std::vector<StoredEvent> events;
@@ -146,6 +155,10 @@ class Store {
 
   // Everything the store holds.
   virtual absl::StatusOr<StoreContents> LoadAll() = 0;
+
+  // StoreContents::last_revision alone, without loading the rest: where
+  // the journal's numbering resumes.
+  virtual absl::StatusOr<uint64_t> LastRevision() = 0;
 
   // The deliveries in `state` that match `filter`, oldest update first.
   virtual absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(

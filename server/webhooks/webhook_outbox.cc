@@ -24,6 +24,8 @@ void WebhookOutbox::Prepare(StoreBatch& batch) {
           {{"compile", stored.compile_name}, {"sequence", stored.sequence}});
       continue;
     }
+    // The payload was serialised before the journal numbered it.
+    event.set_revision(stored.revision);
     std::string body;  // made once, for the first endpoint that wants it
     for (const WebhookEndpointConfig& endpoint : config_->endpoints) {
       if (!endpoint.Wants(event.type(), name->flow_id)) continue;

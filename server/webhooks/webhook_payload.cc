@@ -52,6 +52,7 @@ absl::StatusOr<std::string> WebhookBody(const v1::CompileEvent& event) {
         {"state", std::string(absl::StripPrefix(v1::State_Name(event.state()),
                                                 "STATE_"))},
         {"sequence", event.sequence()},
+        {"revision", event.revision()},
         {"event", nlohmann::json::parse(event_json)}}}};
   return body.dump();
 }

@@ -12,6 +12,7 @@
 //       "compile_id": "c-1",
 //       "state": "COMPLETED",     // the compile's state after the event
 //       "sequence": 3,            // per compile: the ordering key
+//       "revision": 1042,         // across compiles (CompileEvent.revision)
 //       "event": { … }            // the CompileEvent, in proto3 JSON form
 //     }
 //   }

@@ -31,6 +31,9 @@ class FakeStore final : public Store {
         compiles_[compile.compile.name()] = compile;
       }
       events_.insert(events_.end(), batch->events.begin(), batch->events.end());
+      for (const StoredEvent& event : batch->events) {
+        last_revision_ = std::max(last_revision_, event.revision);
+      }
       for (const StoredRequestId& key : batch->request_ids) {
         request_ids_[key.request_id] = key;
       }
@@ -62,6 +65,7 @@ class FakeStore final : public Store {
     for (const auto& [name, compile] : compiles_) {
       contents.compiles.push_back(compile);
     }
+    contents.last_revision = last_revision_;
     contents.events = events_;
     std::stable_sort(contents.events.begin(), contents.events.end(),
                      [](const StoredEvent& a, const StoredEvent& b) {
@@ -79,6 +83,11 @@ class FakeStore final : public Store {
       contents.endpoint_states.push_back(state);
     }
     return contents;
+  }
+
+  absl::StatusOr<uint64_t> LastRevision() override {
+    absl::MutexLock lock(&mu_);
+    return last_revision_;
   }
 
   absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
@@ -172,6 +181,7 @@ class FakeStore final : public Store {
   int64_t transactions_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, StoredCompile> compiles_ ABSL_GUARDED_BY(mu_);
   std::vector<StoredEvent> events_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, StoredRequestId> request_ids_ ABSL_GUARDED_BY(mu_);
   std::map<DeliveryKey, StoredDelivery> deliveries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredEndpointState> endpoint_states_

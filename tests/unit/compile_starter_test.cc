@@ -58,7 +58,7 @@ class CompileStarterTest : public ::testing::Test {
         journaled_starter_(&upstream_, &registry_, &request_ids_, &scheduler_,
                            &workers_, &clock_, &log_, LifecycleTimeouts{},
                            /*max_pending_starts=*/2, &journal_) {
-    journal_.Start();
+    EXPECT_TRUE(journal_.Start().ok());
   }
 
   static PollSchedulerConfig SchedulerConfig() {

@@ -15,6 +15,7 @@ namespace cxone {
 namespace {
 
 using ::cxone::testing::WaitUntil;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 // A store in memory that counts transactions. Optionally holds the first
@@ -39,11 +40,13 @@ class RecordingStore final : public Store {
     for (const StoreBatch* batch : batches) {
       for (const StoredEvent& event : batch->events) {
         events_.push_back(event.compile_name);
+        revisions_.push_back(event.revision);
       }
     }
     return absl::OkStatus();
   }
   absl::StatusOr<StoreContents> LoadAll() override { return StoreContents{}; }
+  absl::StatusOr<uint64_t> LastRevision() override { return last_revision_; }
   absl::StatusOr<std::vector<StoredDelivery>> ListDeliveries(
       DeliveryState, const DeliveryFilter&) override {
     return std::vector<StoredDelivery>();
@@ -71,6 +74,15 @@ class RecordingStore final : public Store {
     absl::MutexLock lock(&mu_);
     return events_;
   }
+  // The revisions of the committed events, in commit order.
+  std::vector<uint64_t> revisions() {
+    absl::MutexLock lock(&mu_);
+    return revisions_;
+  }
+  // What LastRevision() answers, as a store that numbered events before.
+  void SetLastRevision(uint64_t last_revision) {
+    last_revision_ = last_revision;
+  }
 
  private:
   bool hold_first_ = false;
@@ -80,6 +92,8 @@ class RecordingStore final : public Store {
   absl::Mutex mu_;
   int64_t transactions_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<uint64_t> revisions_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_revision_ = 0;
 };
 
 StoreBatch OneEvent(const std::string& compile, uint64_t sequence) {
@@ -107,7 +121,7 @@ TEST(GroupCommitter, BatchesWaitingTogetherShareOneTransaction) {
   store.HoldFirst();
   RealClock clock;
   GroupCommitter committer(&store, &clock);
-  committer.Start();
+  ASSERT_TRUE(committer.Start().ok());
   std::vector<absl::Status> first(1);
   std::vector<std::thread> holder = CommitEach(committer, 1, first);
   const bool holding = store.Holding();
@@ -131,7 +145,7 @@ TEST(GroupCommitter, ABadBatchFailsAloneNotTheOthersInItsTransaction) {
   store.HoldFirst();
   RealClock clock;
   GroupCommitter committer(&store, &clock);
-  committer.Start();
+  ASSERT_TRUE(committer.Start().ok());
   std::vector<absl::Status> first(1);
   std::vector<std::thread> holder = CommitEach(committer, 1, first);
   const bool holding = store.Holding();
@@ -151,17 +165,39 @@ TEST(GroupCommitter, ABadBatchFailsAloneNotTheOthersInItsTransaction) {
     }
   }
   EXPECT_EQ(store.events().size(), 10u);  // 9 good + the held one
+  // The failed batch took no revision: the others were numbered again
+  // for their retries, in commit order, without a gap.
+  EXPECT_THAT(store.revisions(), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
   EXPECT_FALSE(committer.healthy());
-  // The next good transaction makes it healthy again.
-  EXPECT_TRUE(committer.Commit(OneEvent("later", 1)).ok());
+  // The next good transaction makes it healthy again, and goes on.
+  EXPECT_EQ(committer.CommitNumbered(OneEvent("later", 1)).value_or(0), 11u);
   EXPECT_TRUE(committer.healthy());
+}
+
+TEST(GroupCommitter, NumbersABatchsEventsInOrderAfterTheStoresLastRevision) {
+  RecordingStore store;
+  store.SetLastRevision(41);
+  RealClock clock;
+  GroupCommitter committer(&store, &clock);
+  ASSERT_TRUE(committer.Start().ok());
+  StoreBatch three;
+  for (uint64_t sequence = 1; sequence <= 3; ++sequence) {
+    three.events.push_back({"c", sequence, "x"});
+  }
+  EXPECT_EQ(committer.CommitNumbered(three).value_or(0), 42u);
+  // A batch without events takes no number and says so with 0.
+  StoreBatch no_events;
+  no_events.request_ids.push_back({"key", "flow", "", "", absl::Now()});
+  EXPECT_EQ(committer.CommitNumbered(no_events).value_or(99), 0u);
+  EXPECT_EQ(committer.CommitNumbered(OneEvent("d", 1)).value_or(0), 45u);
+  EXPECT_THAT(store.revisions(), ElementsAre(42, 43, 44, 45));
 }
 
 TEST(GroupCommitter, RefusesWritesOnceShutDown) {
   RecordingStore store;
   RealClock clock;
   GroupCommitter committer(&store, &clock);
-  committer.Start();
+  ASSERT_TRUE(committer.Start().ok());
   EXPECT_TRUE(committer.Commit(OneEvent("c", 1)).ok());
   committer.Shutdown();
   absl::Status status = committer.Commit(OneEvent("c", 2));

@@ -112,7 +112,7 @@ class WebhookDispatcherTest : public ::testing::Test {
  protected:
   void StartWith(std::vector<WebhookEndpointConfig> endpoints) {
     config_.endpoints = std::move(endpoints);
-    journal_.Start();
+    ASSERT_TRUE(journal_.Start().ok());
     dispatcher_ = std::make_unique<WebhookDispatcher>(
         &config_, &journal_, &store_, &http_, &clock_, &log_, /*seed=*/1);
     dispatcher_->Start();

@@ -29,12 +29,13 @@ STATE_TIMED_OUT: State
 STATE_UNSPECIFIED: State
 
 class Compile(_message.Message):
-    __slots__ = ["compile_id", "create_time", "errors", "flow_id", "name", "state", "update_time", "upstream_status", "warnings"]
+    __slots__ = ["compile_id", "create_time", "errors", "flow_id", "name", "revision", "state", "update_time", "upstream_status", "warnings"]
     COMPILE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPSTREAM_STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -44,11 +45,12 @@ class Compile(_message.Message):
     errors: _containers.RepeatedCompositeFieldContainer[CompileError]
     flow_id: str
     name: str
+    revision: int
     state: State
     update_time: _timestamp_pb2.Timestamp
     upstream_status: str
     warnings: _containers.RepeatedCompositeFieldContainer[CompileError]
-    def __init__(self, name: _Optional[str] = ..., flow_id: _Optional[str] = ..., compile_id: _Optional[str] = ..., state: _Optional[_Union[State, str]] = ..., upstream_status: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., flow_id: _Optional[str] = ..., compile_id: _Optional[str] = ..., state: _Optional[_Union[State, str]] = ..., upstream_status: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class CompileError(_message.Message):
     __slots__ = ["category", "code", "location", "message"]
@@ -63,13 +65,14 @@ class CompileError(_message.Message):
     def __init__(self, category: _Optional[_Union[ErrorCategory, str]] = ..., code: _Optional[str] = ..., message: _Optional[str] = ..., location: _Optional[_Union[SourceLocation, _Mapping]] = ...) -> None: ...
 
 class CompileEvent(_message.Message):
-    __slots__ = ["detail", "errors", "heartbeat_interval", "name", "previous_state", "resume_after_sequence", "sequence", "state", "throttled_until", "time", "type", "upstream_status", "warnings"]
+    __slots__ = ["detail", "errors", "heartbeat_interval", "name", "previous_state", "resume_after_sequence", "revision", "sequence", "state", "throttled_until", "time", "type", "upstream_status", "warnings"]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_STATE_FIELD_NUMBER: _ClassVar[int]
     RESUME_AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     THROTTLED_UNTIL_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +86,7 @@ class CompileEvent(_message.Message):
     name: str
     previous_state: State
     resume_after_sequence: int
+    revision: int
     sequence: int
     state: State
     throttled_until: _timestamp_pb2.Timestamp
@@ -90,7 +94,7 @@ class CompileEvent(_message.Message):
     type: EventType
     upstream_status: str
     warnings: _containers.RepeatedCompositeFieldContainer[CompileError]
-    def __init__(self, sequence: _Optional[int] = ..., type: _Optional[_Union[EventType, str]] = ..., state: _Optional[_Union[State, str]] = ..., previous_state: _Optional[_Union[State, str]] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., name: _Optional[str] = ..., upstream_status: _Optional[str] = ..., detail: _Optional[str] = ..., throttled_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resume_after_sequence: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, sequence: _Optional[int] = ..., type: _Optional[_Union[EventType, str]] = ..., state: _Optional[_Union[State, str]] = ..., previous_state: _Optional[_Union[State, str]] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., name: _Optional[str] = ..., upstream_status: _Optional[str] = ..., detail: _Optional[str] = ..., throttled_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resume_after_sequence: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class GetCompileRequest(_message.Message):
     __slots__ = ["name"]
