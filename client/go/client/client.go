@@ -14,8 +14,9 @@ import (
 // Client talks to one gateway. Safe for concurrent use by many goroutines;
 // Close it when done with it.
 type Client struct {
+	conn *connection
+	// Over conn: each call goes over the ClientConn current when it starts.
 	rpc     compilev1.CompileServiceClient
-	conn    *grpc.ClientConn // nil when the caller owns the connection
 	backoff *backoff
 	cfg     config
 }
@@ -117,6 +118,16 @@ func newConfig(opts []Option) config {
 // New returns a client of the gateway at addr (HOST:PORT or any gRPC
 // target). It connects lazily: an unreachable gateway makes the first call
 // fail UNAVAILABLE (or, with a request ID, retry), not New.
+//
+// A watch stream silent for twice its heartbeat interval may be on a
+// wedged connection (a proxy or NAT that stopped forwarding while TCP
+// looks open), where a new stream would hang too until keepalive closes it
+// (30 s + 10 s). So after such a silence the client dials a new
+// grpc.ClientConn, with the same target and options, for the watch's next
+// stream and every later call. Calls already running on the old
+// ClientConn, the other goroutines' included, go on there (on a wedged
+// connection they end when keepalive closes it, or with their context);
+// the old ClientConn is closed after the last of them ends.
 func New(addr string, opts ...Option) (*Client, error) {
 	cfg := newConfig(opts)
 	dial := []grpc.DialOption{
@@ -142,38 +153,42 @@ func New(addr string, opts ...Option) (*Client, error) {
 		dial = append(dial, grpc.WithInsecure())
 	}
 	dial = append(dial, cfg.dialOptions...)
-	conn, err := grpc.Dial(addr, dial...)
+	redial := func() (*grpc.ClientConn, error) { return grpc.Dial(addr, dial...) }
+	conn, err := redial()
 	if err != nil {
 		return nil, callError(context.Background(), "Dial", addr, err)
 	}
-	c := newClient(conn, cfg)
-	c.conn = conn
-	return c, nil
+	return newClient(newOwnedConnection(conn, redial), cfg), nil
 }
 
 // NewWithConn returns a client that calls over conn, which the caller
 // owns (Close leaves it open). Dial options in opts are ignored.
+//
+// Unlike New's, conn cannot be replaced: after a silent stream the watch
+// resumes over conn, on the same connection, which on a wedged one hangs
+// until conn's keepalive (if it has any) closes it. Dial conn with
+// grpc.WithKeepaliveParams (New's: 30 s, 10 s timeout).
 func NewWithConn(conn grpc.ClientConnInterface, opts ...Option) *Client {
-	return newClient(conn, newConfig(opts))
+	return newClient(newCallerConnection(conn), newConfig(opts))
 }
 
-func newClient(conn grpc.ClientConnInterface, cfg config) *Client {
+func newClient(conn *connection, cfg config) *Client {
 	return &Client{
+		conn:    conn,
 		rpc:     compilev1.NewCompileServiceClient(conn),
 		backoff: newBackoff(cfg.initialDelay, cfg.maxDelay, cfg.seed),
 		cfg:     cfg,
 	}
 }
 
-// Close closes the connection New made. Calls in flight fail CANCELED.
+// Close closes the connections New made. Calls in flight fail CANCELED.
 func (c *Client) Close() error {
-	if c.conn == nil {
-		return nil
-	}
-	return c.conn.Close()
+	return c.conn.close()
 }
 
 // Stub returns the generated client, for what this package does not wrap.
+// Each of its calls goes over the client's connection current when the
+// call starts (see New).
 func (c *Client) Stub() compilev1.CompileServiceClient { return c.rpc }
 
 // Get returns the compile named name (flows/{flow_id}/compiles/{compile_id})

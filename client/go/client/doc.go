@@ -11,8 +11,9 @@
 //   - Watch returns a Watcher whose Next yields every event of a compile
 //     exactly once, in order, resuming by itself when the stream breaks,
 //     the gateway drains or restarts, or the stream falls silent for twice
-//     its heartbeat interval. The SYNCED and HEARTBEAT markers are hidden
-//     unless WithMarkers is given.
+//     its heartbeat interval (then over a new connection, since the old one
+//     may be wedged). The SYNCED and HEARTBEAT markers are hidden unless
+//     WithMarkers is given.
 //   - StartAndWait starts a compile and returns it in its terminal state.
 //
 // Every error a method returns is an *Error, which carries the gRPC status:

@@ -97,6 +97,16 @@ func checkMatchesLog(t *testing.T, c *client.Client, name string, events []*clie
 	}
 }
 
+// waitUntil polls cond until it holds, failing the test naming what after d.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+	}
+}
+
 // retries records the client's retries for a test to wait on.
 type retries struct {
 	ch chan client.Retry

@@ -53,14 +53,18 @@ func WithMarkers() WatchOption {
 // restarting: UNAVAILABLE, and the other codes the C++ CLI retries) or is
 // silent for twice its heartbeat interval is reopened after a backoff with
 // after_sequence set to the last resume_after_sequence received, and
-// replayed events already yielded are dropped. If the gateway no longer
-// holds the events after that cursor (OUT_OF_RANGE), or a resumed stream
-// ends at once without the result, the watch restarts from a SNAPSHOT,
-// which Next yields: it carries the compile's current state, and its
-// sequence jumps past the events the gateway has forgotten. Final errors:
-// codes the gateway means (NOT_FOUND, INVALID_ARGUMENT, …), a stream ending
-// without the result, WithMaxReconnects reconnects in a row receiving
-// nothing, and ctx done.
+// replayed events already yielded are dropped. The silence is timed from
+// the moment a stream is opened, with the interval the last stream stated,
+// so that a reopened stream that never delivers anything counts too; after
+// a silence the stream is reopened over a new connection, unless the
+// caller gave the Client its connection (see New and NewWithConn). If the
+// gateway no longer holds the events after that cursor (OUT_OF_RANGE), or
+// a resumed stream ends at once without the result, the watch restarts
+// from a SNAPSHOT, which Next yields: it carries the compile's current
+// state, and its sequence jumps past the events the gateway has forgotten.
+// Final errors: codes the gateway means (NOT_FOUND, INVALID_ARGUMENT, …), a
+// stream ending without the result, WithMaxReconnects reconnects in a row
+// receiving nothing, and ctx done.
 //
 // Why an iterator and not a channel: the events are read on the caller's
 // goroutine, so a slow consumer simply reads slowly (the gateway keeps a
@@ -95,11 +99,16 @@ type Watcher struct {
 	// Why the next stream must wait out a backoff; nil: open it at once.
 	pending error
 
-	stream       compilev1.CompileService_WatchCompileClient
+	stream compilev1.CompileService_WatchCompileClient
+	// The connection the stream went over, held until closeStream.
+	streamLease  *lease
 	streamCancel context.CancelFunc
 	streamIdle   *atomic.Bool
-	streamTimer  *time.Timer // the stream's idle timer, made at its first wait
-	streamResume bool
+	// The stream's idle timer, made once an idle limit is known, and
+	// whether it is timing a wait now.
+	streamTimer   *time.Timer
+	streamWaiting bool
+	streamResume  bool
 
 	event *Event
 	err   error
@@ -191,7 +200,12 @@ func (w *Watcher) open() {
 	w.streamCancel = cancel
 	w.streamIdle = new(atomic.Bool)
 	w.streamResume = w.resume
-	stream, err := w.c.rpc.WatchCompile(sctx, request)
+	w.streamLease = w.c.conn.acquire()
+	// Timed from the call on, with the limit the last stream stated: a
+	// stream that never delivers its first message (on a wedged
+	// connection) is as dead as one that went silent later.
+	w.startWait()
+	stream, err := w.streamLease.rpc.WatchCompile(sctx, request)
 	if err != nil {
 		w.endStream(err)
 		return
@@ -200,25 +214,35 @@ func (w *Watcher) open() {
 }
 
 // recv reads one message. The stream's idle timer runs only while we wait
-// here, so a caller that is slow between Nexts never looks like a dead
-// stream; when it fires it marks the stream idle and cancels it.
+// here (or open the stream), so a caller that is slow between Nexts never
+// looks like a dead stream; when it fires it marks the stream idle and
+// cancels it.
 func (w *Watcher) recv() (*Event, error) {
-	if w.idleLimit > 0 {
-		if w.streamTimer == nil {
-			idle, cancel := w.streamIdle, w.streamCancel
-			w.streamTimer = time.AfterFunc(w.idleLimit, func() {
-				idle.Store(true)
-				cancel()
-			})
-		} else {
-			w.streamTimer.Reset(w.idleLimit)
-		}
-	}
+	w.startWait()
 	ev, err := w.stream.Recv()
 	if w.streamTimer != nil {
 		w.streamTimer.Stop()
 	}
+	w.streamWaiting = false
 	return ev, err
+}
+
+// startWait starts timing a wait for the stream's next message, unless
+// one is timed already or no idle limit is known yet.
+func (w *Watcher) startWait() {
+	if w.idleLimit <= 0 || w.streamWaiting {
+		return
+	}
+	w.streamWaiting = true
+	if w.streamTimer == nil {
+		idle, cancel := w.streamIdle, w.streamCancel
+		w.streamTimer = time.AfterFunc(w.idleLimit, func() {
+			idle.Store(true)
+			cancel()
+		})
+		return
+	}
+	w.streamTimer.Reset(w.idleLimit)
 }
 
 // take records a received message; the event to yield, or nil.
@@ -271,6 +295,7 @@ func (w *Watcher) take(ev *Event) *Event {
 func (w *Watcher) endStream(err error) {
 	resumed := w.streamResume
 	idle := w.streamIdle != nil && w.streamIdle.Load()
+	stale := w.streamLease
 	w.closeStream()
 	if w.closed.Load() {
 		w.finish()
@@ -283,6 +308,8 @@ func (w *Watcher) endStream(err error) {
 	code := status.Code(err)
 	switch {
 	case idle:
+		// The connection may be wedged: the next stream goes over a new one.
+		w.c.conn.replace(stale)
 		w.pending = status.Errorf(codes.Unavailable,
 			"no message for %v, twice the heartbeat interval", w.idleLimit)
 	case err == io.EOF && !resumed:
@@ -345,9 +372,14 @@ func (w *Watcher) closeStream() {
 		w.streamTimer.Stop()
 		w.streamTimer = nil
 	}
+	w.streamWaiting = false
 	if w.streamCancel != nil {
 		w.streamCancel()
 		w.streamCancel = nil
+	}
+	if w.streamLease != nil {
+		w.c.conn.release(w.streamLease)
+		w.streamLease = nil
 	}
 	w.stream = nil
 }

@@ -5,6 +5,7 @@ package client_test
 // the real gateway does not do on demand.
 
 import (
+	"context"
 	"net"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/cxone-compile-gateway/client/go/compilev1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
@@ -29,11 +31,24 @@ type scriptedGateway struct {
 	mu       sync.Mutex
 	scripts  []streamScript
 	requests []*compilev1.WatchCompileRequest
+	// The client address (so the connection) of each WatchCompile and
+	// GetCompile call.
+	watchPeers, getPeers []string
+	// While non-nil, GetCompile answers once it is closed.
+	held chan struct{}
+}
+
+func peerOf(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok {
+		return p.Addr.String()
+	}
+	return ""
 }
 
 func (g *scriptedGateway) WatchCompile(req *compilev1.WatchCompileRequest, stream compilev1.CompileService_WatchCompileServer) error {
 	g.mu.Lock()
 	g.requests = append(g.requests, req)
+	g.watchPeers = append(g.watchPeers, peerOf(stream.Context()))
 	if len(g.scripts) == 0 {
 		g.mu.Unlock()
 		return status.Error(codes.FailedPrecondition, "script exhausted")
@@ -42,6 +57,27 @@ func (g *scriptedGateway) WatchCompile(req *compilev1.WatchCompileRequest, strea
 	g.scripts = g.scripts[1:]
 	g.mu.Unlock()
 	return script(req, stream)
+}
+
+func (g *scriptedGateway) GetCompile(ctx context.Context, req *compilev1.GetCompileRequest) (*compilev1.Compile, error) {
+	g.mu.Lock()
+	g.getPeers = append(g.getPeers, peerOf(ctx))
+	held := g.held
+	g.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-ctx.Done():
+			return nil, status.FromContextError(ctx.Err()).Err()
+		}
+	}
+	return &compilev1.Compile{Name: req.GetName(), State: client.StateCompleted}, nil
+}
+
+func (g *scriptedGateway) peers() (watch, get []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.watchPeers...), append([]string(nil), g.getPeers...)
 }
 
 // afterSequences is each call's after_sequence; -1 for none.
@@ -92,6 +128,20 @@ func sends(end error, events ...*client.Event) streamScript {
 			}
 		}
 		return end
+	}
+}
+
+// fallsSilent sends events, then nothing until the client gives up on the
+// stream.
+func fallsSilent(events ...*client.Event) streamScript {
+	return func(_ *compilev1.WatchCompileRequest, stream compilev1.CompileService_WatchCompileServer) error {
+		for _, ev := range events {
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+		}
+		<-stream.Context().Done()
+		return stream.Context().Err()
 	}
 }
 
@@ -214,5 +264,49 @@ func TestWatchDoesNotRetryAnAnswer(t *testing.T) {
 	}
 	if calls := len(fake.afterSequences()); calls != 1 {
 		t.Errorf("%d calls; want 1", calls)
+	}
+}
+
+func TestASilentStreamMovesLaterCallsToANewConnectionAndLetsTheOthersFinish(t *testing.T) {
+	quick := event(1, client.EventSnapshot, client.StateInProgress)
+	quick.HeartbeatInterval = durationpb.New(50 * time.Millisecond)
+	fake, c := serveScript(t,
+		fallsSilent(quick),
+		sends(nil, event(2, client.EventStateChanged, client.StateCompleted)))
+	ctx := timeout(t, 10*time.Second)
+	// A call on the first connection that is still running when the
+	// watch leaves it.
+	held := make(chan struct{})
+	fake.mu.Lock()
+	fake.held = held
+	fake.mu.Unlock()
+	got := make(chan error, 1)
+	go func() {
+		_, err := c.Get(ctx, scriptedName)
+		got <- err
+	}()
+	waitUntil(t, 5*time.Second, "the held GetCompile", func() bool {
+		_, get := fake.peers()
+		return len(get) == 1
+	})
+
+	events := collect(t, c.Watch(ctx, scriptedName))
+	if seqs := sequences(events); !equal(seqs, []uint64{1, 2}) {
+		t.Fatalf("yielded %v; want 1 2", seqs)
+	}
+	close(held)
+	if err := <-got; err != nil {
+		t.Errorf("the call on the replaced connection failed: %v; want it to finish there", err)
+	}
+	if _, err := c.Get(ctx, scriptedName); err != nil {
+		t.Fatal(err)
+	}
+	watch, get := fake.peers()
+	if len(watch) != 2 || watch[0] != get[0] || watch[1] == watch[0] {
+		t.Errorf("streams came from %v, the held call from %s; want the first stream "+
+			"on the held call's connection and the second on another", watch, get[0])
+	}
+	if get[1] != watch[1] {
+		t.Errorf("the later call came from %s; want the new connection %s", get[1], watch[1])
 	}
 }

@@ -1,7 +1,9 @@
 package client_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -224,6 +226,79 @@ func TestWatchReconnectsAfterTwiceTheHeartbeatIntervalOfSilence(t *testing.T) {
 		}
 	default:
 		t.Fatal("the watch never reconnected for silence")
+	}
+	checkOnceInOrder(t, events, client.StateCompleted)
+}
+
+func TestWatchLeavesAWedgedConnectionForANewOne(t *testing.T) {
+	// A chatty compile for 4 s; heartbeats every 300 ms, so a stream silent
+	// for 600 ms is dead.
+	g := gatewaytest.Start(t, chattyOptions("4000", "--heartbeat-interval=300ms"))
+	proxy := gatewaytest.StartProxy(t, g.Addr())
+	seen := newRetries()
+	c := dial(t, proxy.Addr(), client.WithRetryHook(seen.hook))
+	// Well under what keepalive needs to notice a wedged connection (30 s +
+	// 10 s): only a new connection finishes in time.
+	const limit = 20 * time.Second
+	began := time.Now()
+	ctx := timeout(t, limit)
+
+	compile, err := c.Start(ctx, "chatty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := c.Watch(ctx, compile.GetName())
+	defer w.Close()
+	var mu sync.Mutex
+	var events []*client.Event
+	received := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(events)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		for w.Next() {
+			mu.Lock()
+			events = append(events, w.Event())
+			mu.Unlock()
+		}
+		ended <- w.Err()
+	}()
+	// Twice: the second wedge hits the connection the first reconnect
+	// opened, once events flow over it. Freeze is the wedge: the
+	// connections stay open and nothing more comes through them.
+	for wedge := 1; wedge <= 2; wedge++ {
+		flowing := received() + 4
+		waitUntil(t, 30*time.Second, fmt.Sprintf("events before wedge %d", wedge), func() bool {
+			return received() >= flowing || len(ended) > 0
+		})
+		if len(ended) > 0 {
+			t.Fatalf("the watch ended after %d events, before wedge %d: %v", received(), wedge, <-ended)
+		}
+		connections := proxy.Accepted()
+		proxy.Freeze()
+		waitUntil(t, 10*time.Second, fmt.Sprintf("a new connection after wedge %d", wedge), func() bool {
+			return proxy.Accepted() > connections
+		})
+	}
+	if err := <-ended; err != nil {
+		t.Fatalf("watch failed after %d events: %v", received(), err)
+	}
+	if elapsed := time.Since(began); elapsed >= limit {
+		t.Errorf("the watch took %v", elapsed)
+	}
+	if proxy.Accepted() < 3 {
+		t.Errorf("the proxy accepted %d connections; want the first and one per wedge", proxy.Accepted())
+	}
+	silences := 0
+	for _, r := range seen.drain() {
+		if strings.Contains(r.Err.Error(), "no message for 600ms, twice the heartbeat interval") {
+			silences++
+		}
+	}
+	if silences < 2 {
+		t.Errorf("%d reconnects for silence; want one per wedge at least", silences)
 	}
 	checkOnceInOrder(t, events, client.StateCompleted)
 }

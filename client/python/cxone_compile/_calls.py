@@ -22,12 +22,17 @@ Metadata = Tuple[Tuple[str, str], ...]
 # without closing the connection is noticed within about 40 s. The gateway
 # allows pings every 10 s. Reconnecting backs off no further than the
 # watch's own cap, so that a gateway back after an outage is found soon.
+# Each channel keeps connections of its own: gRPC otherwise shares them
+# between channels with equal arguments (the global subchannel pool), and
+# the channel that replaces one after a silent watch (_connection) would get
+# the old, maybe wedged, connection back.
 CHANNEL_OPTIONS: List[Tuple[str, int]] = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.initial_reconnect_backoff_ms", 200),
     ("grpc.max_reconnect_backoff_ms", 10_000),
+    ("grpc.use_local_subchannel_pool", 1),
 ]
 
 

@@ -5,36 +5,41 @@
         async for event in client.watch(name):
             ...
 
-The behaviour (retries, resuming, errors) is the sync client's: both drive
-the same WatchCursor. A stream's silence is timed by ``asyncio.wait_for``
-on each read instead of a watchdog thread. Use one AsyncClient on one
-event loop.
+The behaviour (retries, resuming, errors, a new channel after a silent
+stream) is the sync client's: both drive the same WatchCursor and
+Connection. A stream's silence is timed by ``asyncio.wait_for`` on each
+read (the first included, with the limit the last stream stated) instead
+of a watchdog thread. Use one AsyncClient on one event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import random
-from typing import AsyncIterator, Optional
+from typing import Any, AsyncIterator, Optional
 
 import grpc
 import grpc.aio
 
 from cxone_compile import _calls
 from cxone_compile._calls import Directives
+from cxone_compile._connection import Connection, Lease
 from cxone_compile._watch_cursor import WatchCursor
 from cxone_compile.enums import is_terminal
 from cxone_compile.errors import GatewayError, describe
 from cxone_compile.retry import Deadline, StartRetry, WatchRetry
-from cxone_compile.v1 import compile_pb2, compile_pb2_grpc
+from cxone_compile.v1 import compile_pb2
 
 logger = logging.getLogger("cxone_compile")
 
 
 class AsyncClient:
     """A client of one gateway on asyncio; see :class:`cxone_compile.Client`
-    for the arguments and each call's contract."""
+    for the arguments, each call's contract, and what happens to the
+    channel (made from ``address`` or given) after a silent stream."""
 
     def __init__(
         self,
@@ -49,21 +54,22 @@ class AsyncClient:
     ) -> None:
         if (address is None) == (channel is None):
             raise ValueError("AsyncClient: give exactly one of address and channel")
-        self._owns_channel = channel is None
         if channel is None:
             assert address is not None
-            channel = _calls.open_channel(grpc.aio, address, credentials)
-        self._channel = channel
-        self._stub = compile_pb2_grpc.CompileServiceStub(channel)
+            reopen = functools.partial(_calls.open_channel, grpc.aio, address, credentials)
+            self._connection = Connection(reopen(), reopen)
+        else:
+            self._connection = Connection(channel, None)
         self._metadata = _calls.metadata_of(caller)
         self._start_retry = start_retry
         self._watch_retry = watch_retry
         self._rng = rng or random.Random()
 
     async def close(self) -> None:
-        """Closes the channel if the client made it."""
-        if self._owns_channel:
-            await self._channel.close()
+        """Closes the channels the client made (calls on them are
+        cancelled); a channel the caller gave stays open."""
+        for channel in self._connection.close():
+            await channel.close()
 
     async def __aenter__(self) -> "AsyncClient":
         return self
@@ -85,9 +91,10 @@ class AsyncClient:
         attempt = 1
         while True:
             try:
-                return await self._stub.StartCompile(
-                    request, timeout=deadline.remaining(), metadata=self._metadata
-                )
+                async with self._lease() as lease:
+                    return await lease.stub.StartCompile(
+                        request, timeout=deadline.remaining(), metadata=self._metadata
+                    )
             except grpc.aio.AioRpcError as error:
                 code = error.code()
                 delay = _calls.start_retry_delay(
@@ -110,11 +117,12 @@ class AsyncClient:
     ) -> compile_pb2.Compile:
         """As :meth:`cxone_compile.Client.get`."""
         try:
-            return await self._stub.GetCompile(
-                compile_pb2.GetCompileRequest(name=name),
-                timeout=timeout,
-                metadata=self._metadata,
-            )
+            async with self._lease() as lease:
+                return await lease.stub.GetCompile(
+                    compile_pb2.GetCompileRequest(name=name),
+                    timeout=timeout,
+                    metadata=self._metadata,
+                )
         except grpc.aio.AioRpcError as error:
             raise GatewayError.from_rpc_error(error) from error
 
@@ -163,39 +171,53 @@ class AsyncClient:
                 return _calls.final_compile(started, event)
         return await self.get(started.name, timeout=deadline.remaining())
 
+    @contextlib.asynccontextmanager
+    async def _lease(self) -> AsyncIterator[Lease]:
+        """The current channel's lease, for the calls of the ``async with``."""
+        lease = self._connection.acquire()
+        try:
+            yield lease
+        finally:
+            await _close(self._connection.release(lease))
+
     async def _follow(
         self, cursor: WatchCursor, deadline: Deadline
     ) -> AsyncIterator[compile_pb2.CompileEvent]:
         while True:
-            call = self._stub.WatchCompile(
-                cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
-            )
             code: Optional[grpc.StatusCode] = None
             details = ""
             idle = False
-            try:
-                while True:
-                    try:
-                        event = await asyncio.wait_for(call.read(), cursor.idle_limit)
-                    except asyncio.TimeoutError:
-                        idle = True
-                        code = grpc.StatusCode.CANCELLED
-                        break
-                    if event is grpc.aio.EOF:
-                        break
-                    delivered = cursor.take(event)
-                    if delivered is not None:
-                        yield delivered
-                    if cursor.finished:
-                        return
-                if not idle:
-                    status = await call.code()
-                    if status != grpc.StatusCode.OK:
-                        code, details = status, await call.details() or ""
-            except grpc.aio.AioRpcError as error:
-                code, details = error.code(), error.details() or ""
-            finally:
-                call.cancel()
+            async with self._lease() as lease:
+                call = lease.stub.WatchCompile(
+                    cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
+                )
+                try:
+                    while True:
+                        try:
+                            event = await asyncio.wait_for(call.read(), cursor.idle_limit)
+                        except asyncio.TimeoutError:
+                            idle = True
+                            code = grpc.StatusCode.CANCELLED
+                            break
+                        if event is grpc.aio.EOF:
+                            break
+                        delivered = cursor.take(event)
+                        if delivered is not None:
+                            yield delivered
+                        if cursor.finished:
+                            return
+                    if not idle:
+                        status = await call.code()
+                        if status != grpc.StatusCode.OK:
+                            code, details = status, await call.details() or ""
+                except grpc.aio.AioRpcError as error:
+                    code, details = error.code(), error.details() or ""
+                finally:
+                    call.cancel()
+            if idle:
+                # The connection may be wedged: the next stream goes over a
+                # new one.
+                await _close(self._connection.replace(lease))
             ending = cursor.ended(
                 code, details, idle=idle, deadline_expired=deadline.expired()
             )
@@ -207,6 +229,11 @@ class AsyncClient:
                     await asyncio.sleep(deadline.remaining() or 0.0)
                     raise cursor.timed_out()
                 await asyncio.sleep(ending.delay)
+
+
+async def _close(channel: Optional[Any]) -> None:
+    if channel is not None:
+        await channel.close()
 
 
 __all__ = ["AsyncClient"]

@@ -20,21 +20,24 @@ retries) on the ``cxone_compile`` logger.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import random
 import time
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import grpc
 
 from cxone_compile import _calls
 from cxone_compile._calls import Directives
+from cxone_compile._connection import Connection, Lease
 from cxone_compile._idle_watchdog import IdleWatchdog
 from cxone_compile._watch_cursor import WatchCursor
 from cxone_compile.enums import is_terminal
 from cxone_compile.errors import GatewayError, describe
 from cxone_compile.retry import Deadline, StartRetry, WatchRetry
-from cxone_compile.v1 import compile_pb2, compile_pb2_grpc
+from cxone_compile.v1 import compile_pb2
 
 logger = logging.getLogger("cxone_compile")
 
@@ -46,6 +49,21 @@ class Client:
     channel unless ``credentials`` are given) or from a ``channel`` the
     caller owns. ``caller`` is sent as ``x-caller`` metadata on every call.
     ``rng`` seeds the backoff's jitter.
+
+    A watch stream silent for twice the heartbeat interval may be on a
+    wedged connection (a proxy or NAT that stopped forwarding while TCP
+    looks open), where a new stream would hang too until keepalive closes
+    it (about 40 s). So a client made from ``address`` then opens a new
+    channel, on a connection of its own, for the next stream and every
+    later call; calls still running on the old channel finish there, and
+    it is closed after the last. A ``channel`` the caller gave cannot be
+    replaced: the watch resumes on it, over the same connection, until the
+    channel's keepalive pings (if it has them) close a wedged one. Give
+    such a channel ``grpc.keepalive_time_ms`` and
+    ``grpc.keepalive_timeout_ms``, and, if you replace it yourself,
+    ``("grpc.use_local_subchannel_pool", 1)``: without that option gRPC
+    hands a new channel with the same address and options the old one's
+    connection.
     """
 
     def __init__(
@@ -61,21 +79,22 @@ class Client:
     ) -> None:
         if (address is None) == (channel is None):
             raise ValueError("Client: give exactly one of address and channel")
-        self._owns_channel = channel is None
         if channel is None:
             assert address is not None
-            channel = _calls.open_channel(grpc, address, credentials)
-        self._channel = channel
-        self._stub = compile_pb2_grpc.CompileServiceStub(channel)
+            reopen = functools.partial(_calls.open_channel, grpc, address, credentials)
+            self._connection = Connection(reopen(), reopen)
+        else:
+            self._connection = Connection(channel, None)
         self._metadata = _calls.metadata_of(caller)
         self._start_retry = start_retry
         self._watch_retry = watch_retry
         self._rng = rng or random.Random()
 
     def close(self) -> None:
-        """Closes the channel if the client made it."""
-        if self._owns_channel:
-            self._channel.close()
+        """Closes the channels the client made (calls on them are
+        cancelled); a channel the caller gave stays open."""
+        for channel in self._connection.close():
+            channel.close()
 
     def __enter__(self) -> "Client":
         return self
@@ -107,9 +126,10 @@ class Client:
         attempt = 1
         while True:
             try:
-                return self._stub.StartCompile(
-                    request, timeout=deadline.remaining(), metadata=self._metadata
-                )
+                with self._lease() as lease:
+                    return lease.stub.StartCompile(
+                        request, timeout=deadline.remaining(), metadata=self._metadata
+                    )
             except grpc.RpcError as error:
                 code = error.code()
                 delay = _calls.start_retry_delay(
@@ -130,11 +150,12 @@ class Client:
     def get(self, name: str, *, timeout: Optional[float] = None) -> compile_pb2.Compile:
         """The compile ``name`` (``flows/FLOW/compiles/ID``) as it is now."""
         try:
-            return self._stub.GetCompile(
-                compile_pb2.GetCompileRequest(name=name),
-                timeout=timeout,
-                metadata=self._metadata,
-            )
+            with self._lease() as lease:
+                return lease.stub.GetCompile(
+                    compile_pb2.GetCompileRequest(name=name),
+                    timeout=timeout,
+                    metadata=self._metadata,
+                )
         except grpc.RpcError as error:
             raise GatewayError.from_rpc_error(error) from error
 
@@ -154,8 +175,10 @@ class Client:
         as it is now; with it, every event after that sequence. A broken
         stream, a draining gateway or twice the heartbeat interval of
         silence is survived by resuming after the last event received, as
-        ``watch_retry`` says; other errors raise GatewayError. SYNCED and
-        HEARTBEAT markers are yielded only with ``include_markers``.
+        ``watch_retry`` says (after a silence, on a new channel unless the
+        caller gave it: see the class); other errors raise GatewayError.
+        SYNCED and HEARTBEAT markers are yielded only with
+        ``include_markers``.
         ``timeout`` (seconds) bounds the whole watch: then
         DeadlineExceededError. Closing the iterator cancels the stream.
         """
@@ -200,43 +223,58 @@ class Client:
         # at or before its cursor is not delivered again: ask.
         return self.get(started.name, timeout=deadline.remaining())
 
+    @contextlib.contextmanager
+    def _lease(self) -> Iterator[Lease]:
+        """The current channel's lease, for the calls of the ``with``."""
+        lease = self._connection.acquire()
+        try:
+            yield lease
+        finally:
+            _close(self._connection.release(lease))
+
     def _follow(
         self, cursor: WatchCursor, deadline: Deadline
     ) -> Iterator[compile_pb2.CompileEvent]:
         while True:
-            call = self._stub.WatchCompile(
-                cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
-            )
-            watchdog = IdleWatchdog(call.cancel, cursor.idle_limit)
             code: Optional[grpc.StatusCode] = None
             details = ""
-            try:
-                while True:
-                    watchdog.waiting()
-                    try:
-                        event = next(call)
-                    except StopIteration:
-                        break
-                    finally:
-                        watchdog.busy()
-                    limit = cursor.idle_limit
-                    delivered = cursor.take(event)
-                    if cursor.idle_limit != limit and cursor.idle_limit is not None:
-                        watchdog.arm(cursor.idle_limit)
-                    if delivered is not None:
-                        yield delivered
-                    if cursor.finished:
-                        return
-            except grpc.RpcError as error:
-                code, details = error.code(), error.details() or ""
-            finally:
-                watchdog.stop()
-                call.cancel()
+            with self._lease() as lease:
+                call = lease.stub.WatchCompile(
+                    cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
+                )
+                # Armed from the stream's start with the last limit known, so
+                # that a stream that never delivers its first message (a
+                # wedged connection) is cancelled too.
+                watchdog = IdleWatchdog(call.cancel, cursor.idle_limit)
+                try:
+                    while True:
+                        watchdog.waiting()
+                        try:
+                            event = next(call)
+                        except StopIteration:
+                            break
+                        finally:
+                            watchdog.busy()
+                        limit = cursor.idle_limit
+                        delivered = cursor.take(event)
+                        if cursor.idle_limit != limit and cursor.idle_limit is not None:
+                            watchdog.arm(cursor.idle_limit)
+                        if delivered is not None:
+                            yield delivered
+                        if cursor.finished:
+                            return
+                except grpc.RpcError as error:
+                    code, details = error.code(), error.details() or ""
+                finally:
+                    watchdog.stop()
+                    call.cancel()
+            idle = watchdog.fired and code == grpc.StatusCode.CANCELLED
+            if idle:
+                # The connection may be wedged: the next stream goes over a
+                # new one.
+                _close(self._connection.replace(lease))
             ending = cursor.ended(
-                code,
-                details,
-                idle=watchdog.fired and code == grpc.StatusCode.CANCELLED,
-                deadline_expired=deadline.expired(),
+                code, details, idle=idle, deadline_expired=deadline.expired()
             )
             if ending.error is not None:
                 raise ending.error
@@ -246,6 +284,11 @@ class Client:
                     time.sleep(deadline.remaining() or 0.0)
                     raise cursor.timed_out()
                 time.sleep(ending.delay)
+
+
+def _close(channel: Optional[Any]) -> None:
+    if channel is not None:
+        channel.close()
 
 
 __all__ = ["Client"]

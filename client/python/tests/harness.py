@@ -215,8 +215,11 @@ class Gateway:
 
 
 class TcpProxy:
-    """A loopback TCP forwarder to ``127.0.0.1:target_port`` whose
-    connections break_all() resets; new ones are still accepted."""
+    """A loopback TCP forwarder to ``127.0.0.1:target_port``. break_all()
+    resets every open connection; wedge() makes every open connection stop
+    forwarding while staying open (a proxy or NAT that lost its state: the
+    client's writes are accepted by TCP and nothing ever comes back). New
+    connections are accepted and forwarded in both cases."""
 
     def __init__(self, target_port: int) -> None:
         self._target_port = target_port
@@ -225,6 +228,8 @@ class TcpProxy:
         self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._open: List[socket.socket] = []
+        # The sockets (both ends) of the wedged connections.
+        self._wedged: List[socket.socket] = []
         self._pumps: List[threading.Thread] = []
         self._accepted = 0
         self._stopping = threading.Event()
@@ -244,6 +249,16 @@ class TcpProxy:
                     sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def wedge(self) -> None:
+        """Stops forwarding on every connection open now, both ways,
+        without closing it: what arrives stays unread until close()."""
+        with self._lock:
+            self._wedged += self._open
+
+    def _is_wedged(self, client: socket.socket) -> bool:
+        with self._lock:
+            return client in self._wedged
 
     def close(self) -> None:
         self._stopping.set()
@@ -282,7 +297,13 @@ class TcpProxy:
             selector.register(upstream, selectors.EVENT_READ)
             try:
                 while True:
+                    if self._is_wedged(client):
+                        if self._stopping.wait(0.1):
+                            return
+                        continue
                     for key, _ in selector.select(timeout=0.1):
+                        if self._is_wedged(client):
+                            break  # wedged while waiting: leave it unread
                         sock = key.fileobj
                         assert isinstance(sock, socket.socket)
                         data = sock.recv(65536)
@@ -298,4 +319,6 @@ class TcpProxy:
                     for sock in (client, upstream):
                         if sock in self._open:
                             self._open.remove(sock)
+                        if sock in self._wedged:
+                            self._wedged.remove(sock)
                         sock.close()

@@ -187,6 +187,90 @@ def test_a_watch_survives_cut_connections_missing_and_repeating_nothing(
     assert_each_event_once(events)
 
 
+# A chatty compile for 4 s, with heartbeats every 300 ms: a stream silent
+# for 600 ms is dead.
+WEDGE_SIM_ARGS = ("--queued-ms=100", "--in-progress-ms=4000", "--chatty-flows=chatty")
+WEDGE_SERVER_ARGS = CHATTY_SERVER_ARGS + ("--heartbeat-interval=300ms",)
+# Well under what the channel's keepalive needs to notice a wedged
+# connection (30 s + 10 s): only a new connection finishes in time.
+WEDGE_TIMEOUT = 20.0
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_watch_leaves_a_wedged_connection_for_a_new_one(
+    start_stack, proxy_to, client_log, flavour
+):
+    stack = start_stack(WEDGE_SIM_ARGS, WEDGE_SERVER_ARGS)
+    proxy = proxy_to(stack.gateway.port)
+    address = f"127.0.0.1:{proxy.port}"
+    events: List[cxone_compile.CompileEvent] = []
+    failures: List[BaseException] = []
+    lock = threading.Lock()
+
+    def got(event: cxone_compile.CompileEvent) -> None:
+        with lock:
+            events.append(event)
+
+    def received() -> int:
+        with lock:
+            return len(events)
+
+    async def follow_async() -> None:
+        async with AsyncClient(address) as client:
+            started = await client.start("chatty")
+            async for event in client.watch(started.name, timeout=WEDGE_TIMEOUT):
+                got(event)
+
+    def follow() -> None:
+        try:
+            if flavour == "async":
+                asyncio.run(follow_async())
+                return
+            with cxone_compile.Client(address) as client:
+                started = client.start("chatty")
+                for event in client.watch(started.name, timeout=WEDGE_TIMEOUT):
+                    got(event)
+        except BaseException as error:  # reported by the test's thread
+            failures.append(error)
+
+    began = time.monotonic()
+    watcher = threading.Thread(target=follow, daemon=True)
+    watcher.start()
+    try:
+        # Twice: the second wedge hits the connection the first reconnect
+        # opened, once events flow over it.
+        for wedge in (1, 2):
+            flowing = received() + 4
+            wait_until(lambda: received() >= flowing or not watcher.is_alive(), WAIT,
+                       f"events before wedge {wedge}")
+            assert watcher.is_alive(), (failures, received())
+            connections = proxy.accepted
+            proxy.wedge()
+            wait_until(lambda: proxy.accepted > connections, 10,
+                       f"a new connection after wedge {wedge}")
+    finally:
+        watcher.join(WEDGE_TIMEOUT + 10)
+    assert not watcher.is_alive()
+    assert not failures, failures
+    assert time.monotonic() - began < WEDGE_TIMEOUT
+    assert proxy.accepted >= 3  # the first connection and one per wedge
+    assert client_log.count("twice the heartbeat interval") >= 2, client_log.messages
+    assert_each_event_once(events)
+
+
+def test_channels_the_clients_open_never_share_a_connection(stack, proxy_to):
+    # gRPC would otherwise give a second channel to the same address the
+    # first one's connection: a channel that replaces one after a silent
+    # watch would get the old, maybe wedged, connection back.
+    proxy = proxy_to(stack.gateway.port)
+    address = f"127.0.0.1:{proxy.port}"
+    with cxone_compile.Client(address) as first, cxone_compile.Client(address) as second:
+        for client in (first, second):
+            with pytest.raises(cxone_compile.NotFoundError):
+                client.get("flows/x/compiles/missing", timeout=WAIT)
+        assert proxy.accepted == 2
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL])
 def test_a_watch_survives_a_gateway_restart_missing_and_repeating_nothing(
     start_stack, client_log, stop_signal
