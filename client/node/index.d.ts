@@ -110,6 +110,8 @@ export interface Compile {
   warnings: CompileError[];
   createTime: Date | null;
   updateTime: Date | null;
+  /** The collection revision of the newest event the compile reflects (0n if none). */
+  revision: bigint;
 }
 
 /** One event of a compile's history (or, with includeMarkers, a marker). */
@@ -133,6 +135,8 @@ export interface CompileEvent {
   resumeAfterSequence: bigint;
   /** On a stream's first message and on markers: the longest silence; else null. */
   heartbeatIntervalMs: number | null;
+  /** The event's place among every compile's events, gateway-wide (0n on markers). */
+  revision: bigint;
 }
 
 /** A JSON value, as compile directives carry them. */

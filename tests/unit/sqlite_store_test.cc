@@ -138,7 +138,7 @@ TEST(SqliteStore, RefusesADatabaseWrittenByANewerGateway) {
   EXPECT_EQ(store.status().message(),
             absl::StrCat("state store ", temp.path(),
                          "/gateway.db: the database has schema version 99, "
-                         "newer than this gateway's 3: it was written by a "
+                         "newer than this gateway's 4: it was written by a "
                          "newer gateway; run that, or start with another "
                          "--state-dir"));
 }

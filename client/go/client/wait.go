@@ -41,6 +41,7 @@ func (c *Client) StartAndWait(ctx context.Context, flowID string, opts ...StartO
 		if last.GetTime() != nil {
 			result.UpdateTime = last.GetTime()
 		}
+		result.Revision = last.GetRevision()
 	}
 	return result, nil
 }

@@ -187,6 +187,7 @@ export class GatewayClient {
           errors: last.errors,
           warnings: last.warnings,
           updateTime: last.time ?? started.updateTime,
+          revision: last.revision,
         };
       }
       throw this.#abortError(combined);

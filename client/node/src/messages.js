@@ -100,6 +100,7 @@ export function compileFromWire(compile) {
     warnings: compile.warnings.map(compileErrorFromWire),
     createTime: dateFromWire(compile.createTime),
     updateTime: dateFromWire(compile.updateTime),
+    revision: BigInt(compile.revision ?? 0),
   };
 }
 
@@ -119,6 +120,7 @@ export function eventFromWire(event) {
     throttledUntil: dateFromWire(event.throttledUntil),
     resumeAfterSequence: BigInt(event.resumeAfterSequence),
     heartbeatIntervalMs: millisecondsFromWire(event.heartbeatInterval),
+    revision: BigInt(event.revision ?? 0),
   };
 }
 

@@ -113,5 +113,6 @@ def final_compile(
     final.warnings.extend(terminal.warnings)
     if terminal.HasField("time"):
         final.update_time.CopyFrom(terminal.time)
+    final.revision = terminal.revision
     return final
 
