@@ -59,6 +59,29 @@ type CompileServiceClient interface {
 	WatchCompile(ctx context.Context, in *WatchCompileRequest, opts ...grpc.CallOption) (CompileService_WatchCompileClient, error)
 	// Returns the compile's current state.
 	GetCompile(ctx context.Context, in *GetCompileRequest, opts ...grpc.CallOption) (*Compile, error)
+	// Returns the compile a StartCompile with `request_id` started (or
+	// attached to). NOT_FOUND while no start with that key has been recorded
+	// as done: a start still in flight, a key never used, or one forgotten
+	// with its compile by retention. So a client that lost the answer to its
+	// StartCompile (it crashed, say) finds the compile without starting
+	// another.
+	LookupCompile(ctx context.Context, in *LookupCompileRequest, opts ...grpc.CallOption) (*Compile, error)
+	// Lists the compiles the gateway knows that match a filter, newest
+	// (latest `create_time`) first, in pages.
+	//
+	// Every page carries the collection `revision` it reflects: the list is
+	// exactly the state after every logged event up to that revision and
+	// none after it. A controller lists (all pages; each page has its own
+	// revision, and the newest-first order makes a compile started meanwhile
+	// fall before the pages already read, never into the next ones), then
+	// calls WatchCompiles with `after_revision` = the first page's revision
+	// and applies every change it receives: its cache then equals a fresh
+	// list at every revision it has reached (an informer).
+	//
+	// Errors: INVALID_ARGUMENT (a malformed filter or label selector,
+	// `page_size` above 1000 or negative, a page token that is not one of
+	// ours or was made for another filter — the message says which).
+	ListCompiles(ctx context.Context, in *ListCompilesRequest, opts ...grpc.CallOption) (*ListCompilesResponse, error)
 }
 
 type compileServiceClient struct {
@@ -119,6 +142,24 @@ func (c *compileServiceClient) GetCompile(ctx context.Context, in *GetCompileReq
 	return out, nil
 }
 
+func (c *compileServiceClient) LookupCompile(ctx context.Context, in *LookupCompileRequest, opts ...grpc.CallOption) (*Compile, error) {
+	out := new(Compile)
+	err := c.cc.Invoke(ctx, "/cxone.compile.v1.CompileService/LookupCompile", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *compileServiceClient) ListCompiles(ctx context.Context, in *ListCompilesRequest, opts ...grpc.CallOption) (*ListCompilesResponse, error) {
+	out := new(ListCompilesResponse)
+	err := c.cc.Invoke(ctx, "/cxone.compile.v1.CompileService/ListCompiles", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CompileServiceServer is the server API for CompileService service.
 // All implementations must embed UnimplementedCompileServiceServer
 // for forward compatibility
@@ -165,6 +206,29 @@ type CompileServiceServer interface {
 	WatchCompile(*WatchCompileRequest, CompileService_WatchCompileServer) error
 	// Returns the compile's current state.
 	GetCompile(context.Context, *GetCompileRequest) (*Compile, error)
+	// Returns the compile a StartCompile with `request_id` started (or
+	// attached to). NOT_FOUND while no start with that key has been recorded
+	// as done: a start still in flight, a key never used, or one forgotten
+	// with its compile by retention. So a client that lost the answer to its
+	// StartCompile (it crashed, say) finds the compile without starting
+	// another.
+	LookupCompile(context.Context, *LookupCompileRequest) (*Compile, error)
+	// Lists the compiles the gateway knows that match a filter, newest
+	// (latest `create_time`) first, in pages.
+	//
+	// Every page carries the collection `revision` it reflects: the list is
+	// exactly the state after every logged event up to that revision and
+	// none after it. A controller lists (all pages; each page has its own
+	// revision, and the newest-first order makes a compile started meanwhile
+	// fall before the pages already read, never into the next ones), then
+	// calls WatchCompiles with `after_revision` = the first page's revision
+	// and applies every change it receives: its cache then equals a fresh
+	// list at every revision it has reached (an informer).
+	//
+	// Errors: INVALID_ARGUMENT (a malformed filter or label selector,
+	// `page_size` above 1000 or negative, a page token that is not one of
+	// ours or was made for another filter — the message says which).
+	ListCompiles(context.Context, *ListCompilesRequest) (*ListCompilesResponse, error)
 	mustEmbedUnimplementedCompileServiceServer()
 }
 
@@ -180,6 +244,12 @@ func (UnimplementedCompileServiceServer) WatchCompile(*WatchCompileRequest, Comp
 }
 func (UnimplementedCompileServiceServer) GetCompile(context.Context, *GetCompileRequest) (*Compile, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetCompile not implemented")
+}
+func (UnimplementedCompileServiceServer) LookupCompile(context.Context, *LookupCompileRequest) (*Compile, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method LookupCompile not implemented")
+}
+func (UnimplementedCompileServiceServer) ListCompiles(context.Context, *ListCompilesRequest) (*ListCompilesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListCompiles not implemented")
 }
 func (UnimplementedCompileServiceServer) mustEmbedUnimplementedCompileServiceServer() {}
 
@@ -251,6 +321,42 @@ func _CompileService_GetCompile_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CompileService_LookupCompile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LookupCompileRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompileServiceServer).LookupCompile(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/cxone.compile.v1.CompileService/LookupCompile",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompileServiceServer).LookupCompile(ctx, req.(*LookupCompileRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CompileService_ListCompiles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCompilesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompileServiceServer).ListCompiles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/cxone.compile.v1.CompileService/ListCompiles",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompileServiceServer).ListCompiles(ctx, req.(*ListCompilesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _CompileService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "cxone.compile.v1.CompileService",
 	HandlerType: (*CompileServiceServer)(nil),
@@ -262,6 +368,14 @@ var _CompileService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCompile",
 			Handler:    _CompileService_GetCompile_Handler,
+		},
+		{
+			MethodName: "LookupCompile",
+			Handler:    _CompileService_LookupCompile_Handler,
+		},
+		{
+			MethodName: "ListCompiles",
+			Handler:    _CompileService_ListCompiles_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

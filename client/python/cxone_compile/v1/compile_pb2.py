@@ -16,7 +16,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63xone/compile/v1/compile.proto\x12\x10\x63xone.compile.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x0eSourceLocation\x12\x0c\n\x04line\x18\x01 \x01(\r\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\r\"\x94\x01\n\x0c\x43ompileError\x12\x31\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32\x1f.cxone.compile.v1.ErrorCategory\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x32\n\x08location\x18\x04 \x01(\x0b\x32 .cxone.compile.v1.SourceLocation\"\xd3\x02\n\x07\x43ompile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x66low_id\x18\x02 \x01(\t\x12\x12\n\ncompile_id\x18\x03 \x01(\t\x12&\n\x05state\x18\x04 \x01(\x0e\x32\x17.cxone.compile.v1.State\x12\x17\n\x0fupstream_status\x18\x05 \x01(\t\x12.\n\x06\x65rrors\x18\x06 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12\x30\n\x08warnings\x18\x07 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08revision\x18\x0b \x01(\x04\"g\n\x13StartCompileRequest\x12\x0f\n\x07\x66low_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12+\n\ndirectives\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"d\n\x13WatchCompileRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1b\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x04H\x00\x88\x01\x01\x12\x0f\n\x07\x66low_id\x18\x03 \x01(\tB\x11\n\x0f_after_sequence\"!\n\x11GetCompileRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x84\x04\n\x0c\x43ompileEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.cxone.compile.v1.EventType\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.cxone.compile.v1.State\x12/\n\x0eprevious_state\x18\x04 \x01(\x0e\x32\x17.cxone.compile.v1.State\x12.\n\x06\x65rrors\x18\x05 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12\x30\n\x08warnings\x18\x06 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12(\n\x04time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04name\x18\x08 \x01(\t\x12\x17\n\x0fupstream_status\x18\t \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\n \x01(\t\x12\x33\n\x0fthrottled_until\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15resume_after_sequence\x18\x0c \x01(\x04\x12\x35\n\x12heartbeat_interval\x18\r \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08revision\x18\x0e \x01(\x04*\x83\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTATE_QUEUED\x10\x01\x12\x15\n\x11STATE_IN_PROGRESS\x10\x02\x12\x13\n\x0fSTATE_COMPLETED\x10\x03\x12\x10\n\x0cSTATE_FAILED\x10\x04\x12\x13\n\x0fSTATE_TIMED_OUT\x10\x05*\xe0\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45VENT_TYPE_SNAPSHOT\x10\x01\x12\x1c\n\x18\x45VENT_TYPE_STATE_CHANGED\x10\x02\x12\x14\n\x10\x45VENT_TYPE_STUCK\x10\x03\x12\x1f\n\x1b\x45VENT_TYPE_UPSTREAM_ANOMALY\x10\x04\x12\x18\n\x14\x45VENT_TYPE_THROTTLED\x10\x05\x12\x15\n\x11\x45VENT_TYPE_SYNCED\x10\x06\x12\x18\n\x14\x45VENT_TYPE_HEARTBEAT\x10\x07*\xa3\x01\n\rErrorCategory\x12\x1e\n\x1a\x45RROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45RROR_CATEGORY_SYNTAX\x10\x01\x12\x1d\n\x19\x45RROR_CATEGORY_VALIDATION\x10\x02\x12\x1c\n\x18\x45RROR_CATEGORY_REFERENCE\x10\x03\x12\x1a\n\x16\x45RROR_CATEGORY_UNKNOWN\x10\x04\x32\x89\x02\n\x0e\x43ompileService\x12P\n\x0cStartCompile\x12%.cxone.compile.v1.StartCompileRequest\x1a\x19.cxone.compile.v1.Compile\x12W\n\x0cWatchCompile\x12%.cxone.compile.v1.WatchCompileRequest\x1a\x1e.cxone.compile.v1.CompileEvent0\x01\x12L\n\nGetCompile\x12#.cxone.compile.v1.GetCompileRequest\x1a\x19.cxone.compile.v1.CompileBX\n\x14\x63om.cxone.compile.v1P\x01Z>github.com/cxone-compile-gateway/client/go/compilev1;compilev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x63xone/compile/v1/compile.proto\x12\x10\x63xone.compile.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x0eSourceLocation\x12\x0c\n\x04line\x18\x01 \x01(\r\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\r\"\x94\x01\n\x0c\x43ompileError\x12\x31\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32\x1f.cxone.compile.v1.ErrorCategory\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\x32\n\x08location\x18\x04 \x01(\x0b\x32 .cxone.compile.v1.SourceLocation\"\xb9\x03\n\x07\x43ompile\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x66low_id\x18\x02 \x01(\t\x12\x12\n\ncompile_id\x18\x03 \x01(\t\x12&\n\x05state\x18\x04 \x01(\x0e\x32\x17.cxone.compile.v1.State\x12\x17\n\x0fupstream_status\x18\x05 \x01(\t\x12.\n\x06\x65rrors\x18\x06 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12\x30\n\x08warnings\x18\x07 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x06labels\x18\n \x03(\x0b\x32%.cxone.compile.v1.Compile.LabelsEntry\x12\x10\n\x08revision\x18\x0b \x01(\x04\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd9\x01\n\x13StartCompileRequest\x12\x0f\n\x07\x66low_id\x18\x01 \x01(\t\x12\x12\n\nrequest_id\x18\x02 \x01(\t\x12+\n\ndirectives\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x41\n\x06labels\x18\x04 \x03(\x0b\x32\x31.cxone.compile.v1.StartCompileRequest.LabelsEntry\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"d\n\x13WatchCompileRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1b\n\x0e\x61\x66ter_sequence\x18\x02 \x01(\x04H\x00\x88\x01\x01\x12\x0f\n\x07\x66low_id\x18\x03 \x01(\tB\x11\n\x0f_after_sequence\"!\n\x11GetCompileRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"*\n\x14LookupCompileRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"\xcc\x01\n\rCompileFilter\x12\x10\n\x08\x66low_ids\x18\x01 \x03(\t\x12\'\n\x06states\x18\x02 \x03(\x0e\x32\x17.cxone.compile.v1.State\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x34\n\x10\x63reate_time_from\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reate_time_to\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\x13ListCompilesRequest\x12/\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x1f.cxone.compile.v1.CompileFilter\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"n\n\x14ListCompilesResponse\x12+\n\x08\x63ompiles\x18\x01 \x03(\x0b\x32\x19.cxone.compile.v1.Compile\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x04\"\x84\x04\n\x0c\x43ompileEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.cxone.compile.v1.EventType\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.cxone.compile.v1.State\x12/\n\x0eprevious_state\x18\x04 \x01(\x0e\x32\x17.cxone.compile.v1.State\x12.\n\x06\x65rrors\x18\x05 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12\x30\n\x08warnings\x18\x06 \x03(\x0b\x32\x1e.cxone.compile.v1.CompileError\x12(\n\x04time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04name\x18\x08 \x01(\t\x12\x17\n\x0fupstream_status\x18\t \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\n \x01(\t\x12\x33\n\x0fthrottled_until\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15resume_after_sequence\x18\x0c \x01(\x04\x12\x35\n\x12heartbeat_interval\x18\r \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08revision\x18\x0e \x01(\x04*\x83\x01\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTATE_QUEUED\x10\x01\x12\x15\n\x11STATE_IN_PROGRESS\x10\x02\x12\x13\n\x0fSTATE_COMPLETED\x10\x03\x12\x10\n\x0cSTATE_FAILED\x10\x04\x12\x13\n\x0fSTATE_TIMED_OUT\x10\x05*\xe0\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45VENT_TYPE_SNAPSHOT\x10\x01\x12\x1c\n\x18\x45VENT_TYPE_STATE_CHANGED\x10\x02\x12\x14\n\x10\x45VENT_TYPE_STUCK\x10\x03\x12\x1f\n\x1b\x45VENT_TYPE_UPSTREAM_ANOMALY\x10\x04\x12\x18\n\x14\x45VENT_TYPE_THROTTLED\x10\x05\x12\x15\n\x11\x45VENT_TYPE_SYNCED\x10\x06\x12\x18\n\x14\x45VENT_TYPE_HEARTBEAT\x10\x07*\xa3\x01\n\rErrorCategory\x12\x1e\n\x1a\x45RROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45RROR_CATEGORY_SYNTAX\x10\x01\x12\x1d\n\x19\x45RROR_CATEGORY_VALIDATION\x10\x02\x12\x1c\n\x18\x45RROR_CATEGORY_REFERENCE\x10\x03\x12\x1a\n\x16\x45RROR_CATEGORY_UNKNOWN\x10\x04\x32\xbc\x03\n\x0e\x43ompileService\x12P\n\x0cStartCompile\x12%.cxone.compile.v1.StartCompileRequest\x1a\x19.cxone.compile.v1.Compile\x12W\n\x0cWatchCompile\x12%.cxone.compile.v1.WatchCompileRequest\x1a\x1e.cxone.compile.v1.CompileEvent0\x01\x12L\n\nGetCompile\x12#.cxone.compile.v1.GetCompileRequest\x1a\x19.cxone.compile.v1.Compile\x12R\n\rLookupCompile\x12&.cxone.compile.v1.LookupCompileRequest\x1a\x19.cxone.compile.v1.Compile\x12]\n\x0cListCompiles\x12%.cxone.compile.v1.ListCompilesRequest\x1a&.cxone.compile.v1.ListCompilesResponseBX\n\x14\x63om.cxone.compile.v1P\x01Z>github.com/cxone-compile-gateway/client/go/compilev1;compilev1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cxone_compile.v1.compile_pb2', globals())
@@ -24,26 +24,42 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\024com.cxone.compile.v1P\001Z>github.com/cxone-compile-gateway/client/go/compilev1;compilev1'
-  _STATE._serialized_start=1450
-  _STATE._serialized_end=1581
-  _EVENTTYPE._serialized_start=1584
-  _EVENTTYPE._serialized_end=1808
-  _ERRORCATEGORY._serialized_start=1811
-  _ERRORCATEGORY._serialized_end=1974
+  _COMPILE_LABELSENTRY._options = None
+  _COMPILE_LABELSENTRY._serialized_options = b'8\001'
+  _STARTCOMPILEREQUEST_LABELSENTRY._options = None
+  _STARTCOMPILEREQUEST_LABELSENTRY._serialized_options = b'8\001'
+  _STATE._serialized_start=2141
+  _STATE._serialized_end=2272
+  _EVENTTYPE._serialized_start=2275
+  _EVENTTYPE._serialized_end=2499
+  _ERRORCATEGORY._serialized_start=2502
+  _ERRORCATEGORY._serialized_end=2665
   _SOURCELOCATION._serialized_start=147
   _SOURCELOCATION._serialized_end=193
   _COMPILEERROR._serialized_start=196
   _COMPILEERROR._serialized_end=344
   _COMPILE._serialized_start=347
-  _COMPILE._serialized_end=686
-  _STARTCOMPILEREQUEST._serialized_start=688
-  _STARTCOMPILEREQUEST._serialized_end=791
-  _WATCHCOMPILEREQUEST._serialized_start=793
-  _WATCHCOMPILEREQUEST._serialized_end=893
-  _GETCOMPILEREQUEST._serialized_start=895
-  _GETCOMPILEREQUEST._serialized_end=928
-  _COMPILEEVENT._serialized_start=931
-  _COMPILEEVENT._serialized_end=1447
-  _COMPILESERVICE._serialized_start=1977
-  _COMPILESERVICE._serialized_end=2242
+  _COMPILE._serialized_end=788
+  _COMPILE_LABELSENTRY._serialized_start=743
+  _COMPILE_LABELSENTRY._serialized_end=788
+  _STARTCOMPILEREQUEST._serialized_start=791
+  _STARTCOMPILEREQUEST._serialized_end=1008
+  _STARTCOMPILEREQUEST_LABELSENTRY._serialized_start=743
+  _STARTCOMPILEREQUEST_LABELSENTRY._serialized_end=788
+  _WATCHCOMPILEREQUEST._serialized_start=1010
+  _WATCHCOMPILEREQUEST._serialized_end=1110
+  _GETCOMPILEREQUEST._serialized_start=1112
+  _GETCOMPILEREQUEST._serialized_end=1145
+  _LOOKUPCOMPILEREQUEST._serialized_start=1147
+  _LOOKUPCOMPILEREQUEST._serialized_end=1189
+  _COMPILEFILTER._serialized_start=1192
+  _COMPILEFILTER._serialized_end=1396
+  _LISTCOMPILESREQUEST._serialized_start=1398
+  _LISTCOMPILESREQUEST._serialized_end=1507
+  _LISTCOMPILESRESPONSE._serialized_start=1509
+  _LISTCOMPILESRESPONSE._serialized_end=1619
+  _COMPILEEVENT._serialized_start=1622
+  _COMPILEEVENT._serialized_end=2138
+  _COMPILESERVICE._serialized_start=2668
+  _COMPILESERVICE._serialized_end=3112
 # @@protoc_insertion_point(module_scope)

@@ -29,11 +29,19 @@ STATE_TIMED_OUT: State
 STATE_UNSPECIFIED: State
 
 class Compile(_message.Message):
-    __slots__ = ["compile_id", "create_time", "errors", "flow_id", "name", "revision", "state", "update_time", "upstream_status", "warnings"]
+    __slots__ = ["compile_id", "create_time", "errors", "flow_id", "labels", "name", "revision", "state", "update_time", "upstream_status", "warnings"]
+    class LabelsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     COMPILE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -44,13 +52,14 @@ class Compile(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     errors: _containers.RepeatedCompositeFieldContainer[CompileError]
     flow_id: str
+    labels: _containers.ScalarMap[str, str]
     name: str
     revision: int
     state: State
     update_time: _timestamp_pb2.Timestamp
     upstream_status: str
     warnings: _containers.RepeatedCompositeFieldContainer[CompileError]
-    def __init__(self, name: _Optional[str] = ..., flow_id: _Optional[str] = ..., compile_id: _Optional[str] = ..., state: _Optional[_Union[State, str]] = ..., upstream_status: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., flow_id: _Optional[str] = ..., compile_id: _Optional[str] = ..., state: _Optional[_Union[State, str]] = ..., upstream_status: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., revision: _Optional[int] = ...) -> None: ...
 
 class CompileError(_message.Message):
     __slots__ = ["category", "code", "location", "message"]
@@ -96,11 +105,51 @@ class CompileEvent(_message.Message):
     warnings: _containers.RepeatedCompositeFieldContainer[CompileError]
     def __init__(self, sequence: _Optional[int] = ..., type: _Optional[_Union[EventType, str]] = ..., state: _Optional[_Union[State, str]] = ..., previous_state: _Optional[_Union[State, str]] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., name: _Optional[str] = ..., upstream_status: _Optional[str] = ..., detail: _Optional[str] = ..., throttled_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., resume_after_sequence: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., revision: _Optional[int] = ...) -> None: ...
 
+class CompileFilter(_message.Message):
+    __slots__ = ["create_time_from", "create_time_to", "flow_ids", "label_selector", "states"]
+    CREATE_TIME_FROM_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_TO_FIELD_NUMBER: _ClassVar[int]
+    FLOW_IDS_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    create_time_from: _timestamp_pb2.Timestamp
+    create_time_to: _timestamp_pb2.Timestamp
+    flow_ids: _containers.RepeatedScalarFieldContainer[str]
+    label_selector: str
+    states: _containers.RepeatedScalarFieldContainer[State]
+    def __init__(self, flow_ids: _Optional[_Iterable[str]] = ..., states: _Optional[_Iterable[_Union[State, str]]] = ..., label_selector: _Optional[str] = ..., create_time_from: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., create_time_to: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class GetCompileRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListCompilesRequest(_message.Message):
+    __slots__ = ["filter", "page_size", "page_token"]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    filter: CompileFilter
+    page_size: int
+    page_token: str
+    def __init__(self, filter: _Optional[_Union[CompileFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListCompilesResponse(_message.Message):
+    __slots__ = ["compiles", "next_page_token", "revision"]
+    COMPILES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    compiles: _containers.RepeatedCompositeFieldContainer[Compile]
+    next_page_token: str
+    revision: int
+    def __init__(self, compiles: _Optional[_Iterable[_Union[Compile, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., revision: _Optional[int] = ...) -> None: ...
+
+class LookupCompileRequest(_message.Message):
+    __slots__ = ["request_id"]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ...) -> None: ...
 
 class SourceLocation(_message.Message):
     __slots__ = ["column", "line"]
@@ -111,14 +160,23 @@ class SourceLocation(_message.Message):
     def __init__(self, line: _Optional[int] = ..., column: _Optional[int] = ...) -> None: ...
 
 class StartCompileRequest(_message.Message):
-    __slots__ = ["directives", "flow_id", "request_id"]
+    __slots__ = ["directives", "flow_id", "labels", "request_id"]
+    class LabelsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     DIRECTIVES_FIELD_NUMBER: _ClassVar[int]
     FLOW_ID_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     directives: _struct_pb2.Struct
     flow_id: str
+    labels: _containers.ScalarMap[str, str]
     request_id: str
-    def __init__(self, flow_id: _Optional[str] = ..., request_id: _Optional[str] = ..., directives: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    def __init__(self, flow_id: _Optional[str] = ..., request_id: _Optional[str] = ..., directives: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class WatchCompileRequest(_message.Message):
     __slots__ = ["after_sequence", "flow_id", "name"]

@@ -54,6 +54,16 @@ class CompileServiceStub(object):
                 request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.GetCompileRequest.SerializeToString,
                 response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.Compile.FromString,
                 )
+        self.LookupCompile = channel.unary_unary(
+                '/cxone.compile.v1.CompileService/LookupCompile',
+                request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.LookupCompileRequest.SerializeToString,
+                response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.Compile.FromString,
+                )
+        self.ListCompiles = channel.unary_unary(
+                '/cxone.compile.v1.CompileService/ListCompiles',
+                request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesRequest.SerializeToString,
+                response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesResponse.FromString,
+                )
 
 
 class CompileServiceServicer(object):
@@ -141,6 +151,39 @@ class CompileServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LookupCompile(self, request, context):
+        """Returns the compile a StartCompile with `request_id` started (or
+        attached to). NOT_FOUND while no start with that key has been recorded
+        as done: a start still in flight, a key never used, or one forgotten
+        with its compile by retention. So a client that lost the answer to its
+        StartCompile (it crashed, say) finds the compile without starting
+        another.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCompiles(self, request, context):
+        """Lists the compiles the gateway knows that match a filter, newest
+        (latest `create_time`) first, in pages.
+
+        Every page carries the collection `revision` it reflects: the list is
+        exactly the state after every logged event up to that revision and
+        none after it. A controller lists (all pages; each page has its own
+        revision, and the newest-first order makes a compile started meanwhile
+        fall before the pages already read, never into the next ones), then
+        calls WatchCompiles with `after_revision` = the first page's revision
+        and applies every change it receives: its cache then equals a fresh
+        list at every revision it has reached (an informer).
+
+        Errors: INVALID_ARGUMENT (a malformed filter or label selector,
+        `page_size` above 1000 or negative, a page token that is not one of
+        ours or was made for another filter — the message says which).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CompileServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -158,6 +201,16 @@ def add_CompileServiceServicer_to_server(servicer, server):
                     servicer.GetCompile,
                     request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.GetCompileRequest.FromString,
                     response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.Compile.SerializeToString,
+            ),
+            'LookupCompile': grpc.unary_unary_rpc_method_handler(
+                    servicer.LookupCompile,
+                    request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.LookupCompileRequest.FromString,
+                    response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.Compile.SerializeToString,
+            ),
+            'ListCompiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCompiles,
+                    request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesRequest.FromString,
+                    response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -242,5 +295,39 @@ class CompileService(object):
         return grpc.experimental.unary_unary(request, target, '/cxone.compile.v1.CompileService/GetCompile',
             cxone_dot_compile_dot_v1_dot_compile__pb2.GetCompileRequest.SerializeToString,
             cxone_dot_compile_dot_v1_dot_compile__pb2.Compile.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def LookupCompile(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/cxone.compile.v1.CompileService/LookupCompile',
+            cxone_dot_compile_dot_v1_dot_compile__pb2.LookupCompileRequest.SerializeToString,
+            cxone_dot_compile_dot_v1_dot_compile__pb2.Compile.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListCompiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/cxone.compile.v1.CompileService/ListCompiles',
+            cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesRequest.SerializeToString,
+            cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
