@@ -41,8 +41,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
       AuditLog::Open(config.audit_log, &gateway->redactor_, &gateway->clock_);
   if (!audit.ok()) return failed("cannot open the audit log", audit.status());
   gateway->audit_ = *std::move(audit);
-  gateway->job_observers_ = std::make_unique<JobObservers>(
-      std::vector<JobObserver*>{gateway->audit_.get(), &gateway->outcomes_});
+  gateway->job_observers_ =
+      std::make_unique<JobObservers>(std::vector<JobObserver*>{
+          gateway->audit_.get(), &gateway->outcomes_, &gateway->collection_});
   // The state store first: a gateway that cannot keep its promises after a
   // restart should not start at all. The store's errors name it.
   if (absl::Status opened = gateway->OpenStore(); !opened.ok()) {
@@ -147,7 +148,7 @@ void Gateway::BuildJobs() {
       config_.retention,
       std::clamp(config_.retention.event_retention / 4, absl::Milliseconds(100),
                  absl::Minutes(1)),
-      &registry_, &request_ids_, &clock_, &log_, store_.get());
+      &registry_, &request_ids_, &clock_, &log_, store_.get(), &collection_);
   watchers_ = std::make_unique<WatcherSet>(config_.heartbeat_interval, &clock_);
   starter_ = std::make_unique<CompileStarter>(
       cxone_.get(), &registry_, &request_ids_, scheduler_.get(), workers_.get(),
@@ -166,6 +167,7 @@ absl::Status Gateway::Recover() {
       },
       job_observers_.get());
   if (!recovered.ok()) return recovered.status();
+  collection_.Restore(registry_.All(), recovered->last_revision);
   log_.Info("recovered state",
             {{"compiles", recovered->compiles},
              {"live_compiles", recovered->live_compiles},
@@ -182,9 +184,9 @@ absl::Status Gateway::Recover() {
 }
 
 absl::Status Gateway::Listen() {
-  compile_service_ =
-      std::make_unique<CompileService>(starter_.get(), &registry_, &open_calls_,
-                                       &redactor_, &log_, audit_.get());
+  compile_service_ = std::make_unique<CompileService>(
+      starter_.get(), &registry_, &collection_, &open_calls_, &redactor_, &log_,
+      audit_.get());
   webhook_service_ =
       std::make_unique<WebhookService>(&webhooks_, webhook_dispatcher_.get(),
                                        &open_calls_, &redactor_, audit_.get());

@@ -41,6 +41,7 @@
 #include "server/api/open_calls.h"
 #include "server/api/webhook_service.h"
 #include "server/http/curl_http_client.h"
+#include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_starter.h"
 #include "server/jobs/job_registry.h"
 #include "server/jobs/poll_scheduler.h"
@@ -130,6 +131,8 @@ class Gateway {
   std::unique_ptr<AuditLog> audit_;
   // Every logged event: a state_change audit line, and how compiles end.
   CompileOutcomes outcomes_;
+  // Every compile at each collection revision, for ListCompiles.
+  CompileCollection collection_;
   std::unique_ptr<JobObservers> job_observers_;
 
   // Durable state (null with --store=memory), then webhooks: their own

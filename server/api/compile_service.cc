@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
 #include "server/api/grpc_status.h"
+#include "server/api/page_token.h"
 #include "server/api/request_decoder.h"
 #include "server/api/rpc_audit.h"
 #include "server/api/unary_call_reactor.h"
@@ -18,13 +19,56 @@ grpc::Status Respond(const compilev1::Compile& compile,
       compile, response, &own_buffer);
 }
 
+// The page size a request asks for, checked: 100 when unset.
+absl::StatusOr<size_t> PageSizeOf(
+    const compilev1::ListCompilesRequest& request) {
+  constexpr int32_t kDefaultPageSize = 100;
+  constexpr int32_t kMaxPageSize = 1000;
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size: ", request.page_size(), " is out of range; give 1 to ",
+        kMaxPageSize, ", or 0 for ", kDefaultPageSize));
+  }
+  return static_cast<size_t>(request.page_size() == 0 ? kDefaultPageSize
+                                                      : request.page_size());
+}
+
+// The page `request` asks for, or why it cannot be given.
+absl::StatusOr<compilev1::ListCompilesResponse> ListPage(
+    const CompileCollection& collection,
+    const compilev1::ListCompilesRequest& request) {
+  absl::StatusOr<CompileQuery> query =
+      CompileQuery::FromFilter(request.filter());
+  if (!query.ok()) return query.status();
+  absl::StatusOr<size_t> page_size = PageSizeOf(request);
+  if (!page_size.ok()) return page_size.status();
+  const std::string fingerprint = query->Fingerprint();
+  std::optional<CollectionCursor> after;
+  if (!request.page_token().empty()) {
+    absl::StatusOr<CollectionCursor> cursor =
+        DecodePageToken(request.page_token(), fingerprint);
+    if (!cursor.ok()) return cursor.status();
+    after = *std::move(cursor);
+  }
+  const CollectionPage page = collection.List(*query, after, *page_size);
+  compilev1::ListCompilesResponse response;
+  for (const auto& compile : page.compiles) *response.add_compiles() = *compile;
+  if (page.next.has_value()) {
+    response.set_next_page_token(EncodePageToken(*page.next, fingerprint));
+  }
+  response.set_revision(page.revision);
+  return response;
+}
+
 }  // namespace
 
 CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
+                               const CompileCollection* collection,
                                OpenCalls* calls, const Redactor* redactor,
                                JsonLog* log, AuditLog* audit)
     : starter_(starter),
       registry_(registry),
+      collection_(collection),
       calls_(calls),
       redactor_(redactor),
       log_(log),
@@ -87,6 +131,32 @@ grpc::ServerUnaryReactor* CompileService::GetCompile(
     const compilev1::Compile compile = (*job)->Snapshot();
     audit.set_flow_id(compile.flow_id());
     status = Respond(compile, response);
+  }
+  audit.Finish(status);
+  reactor->Finish(status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CompileService::ListCompiles(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
+  RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/ListCompiles",
+                 *context);
+  compilev1::ListCompilesRequest parsed;
+  absl::StatusOr<compilev1::ListCompilesResponse> page = [&] {
+    absl::Status decoded = DecodeRequest(*request, &parsed);
+    if (!decoded.ok()) {
+      return absl::StatusOr<compilev1::ListCompilesResponse>(decoded);
+    }
+    return ListPage(*collection_, parsed);
+  }();
+  grpc::Status status = ToGrpcStatus(page.status(), *redactor_);
+  if (page.ok()) {
+    bool own_buffer = false;
+    status =
+        grpc::SerializationTraits<compilev1::ListCompilesResponse>::Serialize(
+            *page, response, &own_buffer);
   }
   audit.Finish(status);
   reactor->Finish(status);

@@ -22,6 +22,7 @@
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "server/api/open_calls.h"
+#include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_starter.h"
 #include "server/jobs/job_registry.h"
 #include "server/ops/audit_log.h"
@@ -35,14 +36,16 @@ using CompileServiceBase =
     compilev1::CompileService::WithRawCallbackMethod_StartCompile<
         compilev1::CompileService::WithRawMethod_WatchCompile<
             compilev1::CompileService::WithRawCallbackMethod_GetCompile<
-                compilev1::CompileService::Service>>>;
+                compilev1::CompileService::WithRawCallbackMethod_ListCompiles<
+                    compilev1::CompileService::Service>>>>;
 
 class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service; `calls` counts its calls.
   // `audit` may be null.
   CompileService(CompileStarter* starter, JobRegistry* registry,
-                 OpenCalls* calls, const Redactor* redactor, JsonLog* log,
+                 const CompileCollection* collection, OpenCalls* calls,
+                 const Redactor* redactor, JsonLog* log,
                  AuditLog* audit = nullptr);
 
   AuditLog* audit() const { return audit_; }
@@ -57,6 +60,11 @@ class CompileService final : public CompileServiceBase {
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
 
+  // A ListCompilesRequest in, a ListCompilesResponse out.
+  grpc::ServerUnaryReactor* ListCompiles(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+
   // The job a WatchCompile request names (by name or by flow), checked
   // against retention; or InvalidArgument, NotFound, OutOfRange.
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
@@ -69,6 +77,7 @@ class CompileService final : public CompileServiceBase {
 
   CompileStarter* const starter_;
   JobRegistry* const registry_;
+  const CompileCollection* const collection_;
   OpenCalls* const calls_;
   const Redactor* const redactor_;
   JsonLog* const log_;

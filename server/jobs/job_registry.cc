@@ -66,6 +66,14 @@ std::vector<std::string> JobRegistry::Prune(const RetentionConfig& config,
   return forgotten;
 }
 
+std::vector<std::shared_ptr<CompileJob>> JobRegistry::All() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::shared_ptr<CompileJob>> jobs;
+  jobs.reserve(jobs_.size());
+  for (const auto& [name, job] : jobs_) jobs.push_back(job);
+  return jobs;
+}
+
 size_t JobRegistry::size() const {
   absl::MutexLock lock(&mu_);
   return jobs_.size();

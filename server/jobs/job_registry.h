@@ -57,6 +57,9 @@ class JobRegistry {
 
   size_t size() const;
 
+  // Every job, in no particular order.
+  std::vector<std::shared_ptr<CompileJob>> All() const;
+
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<CompileJob>> jobs_

@@ -6,13 +6,15 @@ RetentionSweeper::RetentionSweeper(RetentionConfig config,
                                    absl::Duration interval,
                                    JobRegistry* registry,
                                    RequestIdIndex* request_ids, Clock* clock,
-                                   JsonLog* log, Store* store)
+                                   JsonLog* log, Store* store,
+                                   CompileCollection* collection)
     : config_(config),
       registry_(registry),
       request_ids_(request_ids),
       clock_(clock),
       log_(log),
       store_(store),
+      collection_(collection),
       thread_(interval, clock, [this] { SweepOnce(); }) {}
 
 void RetentionSweeper::SweepOnce() {
@@ -20,6 +22,7 @@ void RetentionSweeper::SweepOnce() {
   const std::vector<std::string> forgotten = registry_->Prune(config_, now);
   if (!forgotten.empty()) {
     request_ids_->ForgetCompiles(forgotten);
+    if (collection_ != nullptr) collection_->Forget(forgotten);
     log_->Info("forgot finished compiles beyond the retention count",
                {{"forgotten", forgotten.size()}});
   }

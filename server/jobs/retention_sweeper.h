@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "common/periodic_thread.h"
+#include "server/jobs/compile_collection.h"
 #include "server/jobs/job_registry.h"
 #include "server/jobs/request_id_index.h"
 #include "server/store/store.h"
@@ -21,11 +22,13 @@ namespace cxone {
 class RetentionSweeper {
  public:
   // All pointers must outlive the sweeper. `store` may be null; else the
-  // same retention is applied to it (see JobRegistry). REQUIRES:
+  // same retention is applied to it (see JobRegistry). `collection` may be
+  // null; else the compiles forgotten leave it too. REQUIRES:
   // interval > 0.
   RetentionSweeper(RetentionConfig config, absl::Duration interval,
                    JobRegistry* registry, RequestIdIndex* request_ids,
-                   Clock* clock, JsonLog* log, Store* store = nullptr);
+                   Clock* clock, JsonLog* log, Store* store = nullptr,
+                   CompileCollection* collection = nullptr);
   RetentionSweeper(const RetentionSweeper&) = delete;
   RetentionSweeper& operator=(const RetentionSweeper&) = delete;
 
@@ -45,6 +48,7 @@ class RetentionSweeper {
   Clock* const clock_;
   JsonLog* const log_;
   Store* const store_;
+  CompileCollection* const collection_;
   // Last, so that it is joined before the members a sweep uses go.
   PeriodicThread thread_;
 };

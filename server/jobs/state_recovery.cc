@@ -29,6 +29,7 @@ absl::StatusOr<RecoveredState> RecoverState(
   absl::StatusOr<StoreContents> contents = store->LoadAll();
   if (!contents.ok()) return contents.status();
   RecoveredState recovered;
+  recovered.last_revision = contents->last_revision;
 
   absl::flat_hash_map<std::string, std::vector<SharedEvent>> logs;
   for (StoredEvent& stored : contents->events) {

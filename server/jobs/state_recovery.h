@@ -28,6 +28,8 @@
 namespace cxone {
 
 struct RecoveredState {
+  // The highest collection revision the store ever gave.
+  uint64_t last_revision = 0;
   int64_t compiles = 0;
   int64_t live_compiles = 0;
   int64_t events = 0;

@@ -1,0 +1,128 @@
+// CompileCollection: every compile the gateway knows, as one collection
+// that is exact at each collection revision — what ListCompiles reads.
+//
+// The journal numbers every logged event gateway-wide (Journal::
+// CommitNumbered); each job reports its events here after appending them
+// (the collection is a JobObserver). Jobs report concurrently, so a batch
+// can arrive before an earlier revision: it waits until every revision
+// before it has arrived, and the collection's `revision()` is the highest
+// R such that every event up to R has been applied, in revision order.
+// A list taken at R therefore holds each compile exactly as its events up
+// to R left it, and none after. This needs every job of the gateway to
+// report here (created with the gateway's JobObservers), or the
+// collection stops at the first revision no one reports.
+//
+// Each compile is kept as an immutable snapshot (the Compile after its
+// newest applied event), shared with readers, in an index ordered newest
+// (latest create_time) first, then by name. Retention forgetting a
+// compile (JobRegistry::Prune) removes it with Forget(): it leaves the
+// list without an event.
+//
+// Thread-safe. OnEvents() is called with the job's writer lock held and
+// takes the collection's lock (a leaf): server/LOCKING.md.
+#ifndef CXONE_SERVER_JOBS_COMPILE_COLLECTION_H_
+#define CXONE_SERVER_JOBS_COMPILE_COLLECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/labels.h"
+#include "server/jobs/compile_job.h"
+#include "server/jobs/compile_query.h"
+
+namespace cxone {
+
+// A position in the collection's order: the compile at it and everything
+// newer lies before.
+struct CollectionCursor {
+  absl::Time create_time;
+  std::string name;
+};
+
+// One page of a list.
+struct CollectionPage {
+  std::vector<std::shared_ptr<const compile::v1::Compile>> compiles;
+  // Where the next page starts after; unset on the last page.
+  std::optional<CollectionCursor> next;
+  // The revision the page reflects.
+  uint64_t revision = 0;
+};
+
+class CompileCollection final : public JobObserver {
+ public:
+  CompileCollection() = default;
+  CompileCollection(const CompileCollection&) = delete;
+  CompileCollection& operator=(const CompileCollection&) = delete;
+
+  // At start-up, before any job reports: the jobs recovered from the store
+  // and the highest revision the store ever gave (StoreContents::
+  // last_revision), where the collection stands.
+  void Restore(absl::Span<const std::shared_ptr<CompileJob>> jobs,
+               uint64_t last_revision);
+
+  // JobObserver: `events` were appended to `job`'s log.
+  void OnEvents(const CompileJob& job,
+                const std::vector<SharedEvent>& events) override;
+
+  // Drops the compiles named (forgotten by retention).
+  void Forget(absl::Span<const std::string> names);
+
+  // Every event up to this revision has been applied, none after.
+  uint64_t revision() const;
+
+  // Up to `page_size` compiles matching `query`, newest first, starting
+  // after `after` (from the start when unset). REQUIRES: page_size > 0.
+  CollectionPage List(const CompileQuery& query,
+                      const std::optional<CollectionCursor>& after,
+                      size_t page_size) const;
+
+  // Compiles in the collection (for tests and metrics).
+  size_t size() const;
+
+ private:
+  // A compile as the index holds it: what filters read, kept apart from
+  // the snapshot so that matching needs no proto access.
+  struct Entry {
+    std::string flow_id;
+    std::shared_ptr<const Labels> labels;
+    std::shared_ptr<const compile::v1::Compile> compile;
+  };
+  // Newest first, then by name.
+  struct Key {
+    absl::Time create_time;
+    std::string name;
+    bool operator<(const Key& other) const {
+      return std::tie(other.create_time, name) <
+             std::tie(create_time, other.name);
+    }
+  };
+  // A job's report waiting for the revisions before it.
+  struct Pending {
+    uint64_t last_revision;
+    std::shared_ptr<const compile::v1::Compile> compile;
+  };
+
+  void ApplyLocked(std::shared_ptr<const compile::v1::Compile> compile)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  // By the first revision of the report.
+  std::map<uint64_t, Pending> pending_ ABSL_GUARDED_BY(mu_);
+  std::map<Key, Entry> index_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Key> keys_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cxone
+
+#endif  // CXONE_SERVER_JOBS_COMPILE_COLLECTION_H_
