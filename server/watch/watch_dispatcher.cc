@@ -31,7 +31,7 @@ void WatchDispatcher::Serve(grpc::ServerCompletionQueue* cq) {
   void* tag = nullptr;
   bool ok = false;
   while (cq->Next(&tag, &ok)) {
-    auto* stream_tag = static_cast<WatchStream::Tag*>(tag);
+    auto* stream_tag = static_cast<StreamCall::Tag*>(tag);
     stream_tag->stream->OnCompletion(stream_tag->op, ok);
   }
 }
