@@ -204,8 +204,8 @@ absl::Status Gateway::Listen() {
   builder.RegisterService(compile_service_.get());
   builder.RegisterService(webhook_service_.get());
   watch_dispatcher_ = std::make_unique<WatchDispatcher>(
-      compile_service_.get(), watchers_.get(), &redactor_, &clock_, &builder,
-      static_cast<int>(config_.watch_queues));
+      compile_service_.get(), watchers_.get(), &collection_, &redactor_,
+      &clock_, &builder, static_cast<int>(config_.watch_queues));
   // A second gateway given a taken address must fail, not share the port
   // with the first (gRPC sets SO_REUSEPORT by default): each has its own
   // state, and clients would reach either at random.

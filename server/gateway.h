@@ -132,7 +132,8 @@ class Gateway {
   // Every logged event: a state_change audit line, and how compiles end.
   CompileOutcomes outcomes_;
   // Every compile at each collection revision, for ListCompiles.
-  CompileCollection collection_;
+  CompileCollection collection_{
+      static_cast<size_t>(config_.collection_history)};
   std::unique_ptr<JobObservers> job_observers_;
 
   // Durable state (null with --store=memory), then webhooks: their own

@@ -97,6 +97,7 @@ nlohmann::json ServerConfig::ToJson() const {
       {"drain_timeout", absl::FormatDuration(drain_timeout)},
       {"upstream_workers", upstream_workers},
       {"watch_queues", watch_queues},
+      {"collection_history", collection_history},
       {"shutdown_grace", absl::FormatDuration(shutdown_grace)},
   };
 }
@@ -245,6 +246,10 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddInt("watch-queues", &config.watch_queues, {1, 64},
                "completion queues (one thread each) serving WatchCompile "
                "streams");
+  flags.AddInt("collection-history", &config.collection_history,
+               {1, 10'000'000},
+               "events of all compiles that WatchCompiles can replay; a "
+               "watch further behind ends OUT_OF_RANGE (list again)");
   flags.AddDuration("shutdown-grace", &config.shutdown_grace,
                     {absl::ZeroDuration(), absl::Hours(1)},
                     "on SIGTERM, how long open calls may take to end");

@@ -66,6 +66,9 @@ struct ServerConfig {
   // Completion queues (one thread each) serving WatchCompile; more queues
   // make each completion cheaper with many watches (watch_dispatcher.h).
   int64_t watch_queues = 8;
+  // Events (of every compile) WatchCompiles can replay; a watch further
+  // behind ends OUT_OF_RANGE and lists again.
+  int64_t collection_history = 10'000;
   absl::Duration shutdown_grace = absl::Seconds(5);
 
   // The effective settings for the start-up log; the secret never appears.

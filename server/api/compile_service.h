@@ -37,7 +37,8 @@ using CompileServiceBase =
         compilev1::CompileService::WithRawMethod_WatchCompile<
             compilev1::CompileService::WithRawCallbackMethod_GetCompile<
                 compilev1::CompileService::WithRawCallbackMethod_ListCompiles<
-                    compilev1::CompileService::Service>>>>;
+                    compilev1::CompileService::WithRawMethod_WatchCompiles<
+                        compilev1::CompileService::Service>>>>>;
 
 class CompileService final : public CompileServiceBase {
  public:

@@ -24,6 +24,7 @@
 #define CXONE_SERVER_JOBS_COMPILE_COLLECTION_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,6 +34,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -49,6 +51,23 @@ struct CollectionCursor {
   std::string name;
 };
 
+// One logged event in the collection's history, as a WatchCompiles stream
+// sends it: made once, shared by every stream.
+struct CollectionEntry {
+  uint64_t revision = 0;
+  // What a filter reads.
+  std::string flow_id;
+  absl::Time create_time;
+  std::shared_ptr<const Labels> labels;
+  compile::v1::State state = compile::v1::STATE_UNSPECIFIED;
+  compile::v1::State previous_state = compile::v1::STATE_UNSPECIFIED;
+  // The serialised WatchCompilesResponse: the event, the compile as its
+  // commit left it, and resume_after_revision = revision.
+  std::string wire;
+};
+
+using SharedEntry = std::shared_ptr<const CollectionEntry>;
+
 // One page of a list.
 struct CollectionPage {
   std::vector<std::shared_ptr<const compile::v1::Compile>> compiles;
@@ -60,7 +79,9 @@ struct CollectionPage {
 
 class CompileCollection final : public JobObserver {
  public:
-  CompileCollection() = default;
+  // Keeps the newest `history_limit` events for WatchCompiles.
+  // REQUIRES: history_limit > 0.
+  explicit CompileCollection(size_t history_limit = 10'000);
   CompileCollection(const CompileCollection&) = delete;
   CompileCollection& operator=(const CompileCollection&) = delete;
 
@@ -89,6 +110,21 @@ class CompileCollection final : public JobObserver {
   // Compiles in the collection (for tests and metrics).
   size_t size() const;
 
+  // The entry after revision `after` (the one numbered after + 1), if the
+  // history has it. Otherwise, if `after` is at the current revision and
+  // `listener` is non-null, registers it to be told once when an entry is
+  // added, and returns null. OutOfRange naming the oldest retained
+  // revision if entries after `after` were dropped from the history.
+  absl::StatusOr<SharedEntry> NextEntry(uint64_t after,
+                                        EventListener* listener);
+
+  // Unregisters `listener`. After it returns the listener is not being
+  // called and will not be. REQUIRES: not called from OnEventAvailable().
+  void RemoveListener(EventListener* listener);
+
+  // The oldest revision the history holds (revision() + 1 when empty).
+  uint64_t oldest_retained() const;
+
  private:
   // A compile as the index holds it: what filters read, kept apart from
   // the snapshot so that matching needs no proto access.
@@ -110,12 +146,30 @@ class CompileCollection final : public JobObserver {
   struct Pending {
     uint64_t last_revision;
     std::shared_ptr<const compile::v1::Compile> compile;
+    std::vector<SharedEvent> events;
   };
 
-  void ApplyLocked(std::shared_ptr<const compile::v1::Compile> compile)
+  // Applies a report: the compile, and its events to the history.
+  void ApplyLocked(std::shared_ptr<const compile::v1::Compile> compile,
+                   const std::vector<SharedEvent>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendLocked(SharedEntry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The index's entry of `compile`, added if new; its labels.
+  std::shared_ptr<const Labels> IndexLocked(
+      std::shared_ptr<const compile::v1::Compile> compile)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tells the listeners registered before now, with notify_mu_ held.
+  void TellListeners();
 
+  const size_t history_limit_;
+  // Held while listeners are told, so that RemoveListener() waits for a
+  // call in progress; before mu_.
+  absl::Mutex notify_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
+  // Revisions oldest_, oldest_ + 1, …, revision_, without gaps.
+  std::deque<SharedEntry> history_ ABSL_GUARDED_BY(mu_);
+  uint64_t oldest_ ABSL_GUARDED_BY(mu_) = 1;
+  std::vector<EventListener*> listeners_ ABSL_GUARDED_BY(mu_);
   uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   // By the first revision of the report.
   std::map<uint64_t, Pending> pending_ ABSL_GUARDED_BY(mu_);

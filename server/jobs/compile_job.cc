@@ -29,8 +29,7 @@ CompileJob::CompileJob(const StoredCompile& recorded,
       first_retained_(events_.empty() ? recorded.last_sequence + 1
                                       : events_.front()->event.sequence()),
       // The newest event is always retained (see DropEventsBefore).
-      last_revision_(events_.empty() ? 0 : events_.back()->event.revision()) {
-}
+      last_revision_(events_.empty() ? 0 : events_.back()->event.revision()) {}
 
 void SetRevision(LoggedEvent& entry, uint64_t revision) {
   entry.event.set_revision(revision);
@@ -44,6 +43,11 @@ compilev1::Compile CompileJob::Snapshot() const {
   compilev1::Compile compile = lifecycle_.compile();
   compile.set_revision(last_revision_);
   return compile;
+}
+
+uint64_t CompileJob::first_retained_sequence() const {
+  absl::MutexLock lock(&mu_);
+  return first_retained_;
 }
 
 uint64_t CompileJob::last_revision() const {

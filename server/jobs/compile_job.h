@@ -131,6 +131,10 @@ class CompileJob {
   // The newest event's sequence (0 when none).
   uint64_t last_sequence() const;
 
+  // The oldest event's sequence the log still holds (last_sequence() + 1
+  // when it holds none).
+  uint64_t first_retained_sequence() const;
+
   // The newest event's collection revision (0 when none, or when it was
   // logged before the gateway numbered events).
   uint64_t last_revision() const;

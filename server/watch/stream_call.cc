@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "google/protobuf/util/time_util.h"
+
 namespace cxone {
 
 StreamCall::StreamCall(WatchStreamHost* host, grpc::ServerCompletionQueue* cq,
@@ -14,6 +16,11 @@ void StreamCall::Arm() {
   // even while nothing is being written.
   context_.AsyncNotifyWhenDone(&done_tag_);
   RequestCall();
+}
+
+google::protobuf::Duration StreamCall::HeartbeatInterval() const {
+  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(
+      absl::ToInt64Microseconds(host_->watchers()->heartbeat_interval()));
 }
 
 bool StreamCall::RegisterWithWatchers() {

@@ -93,6 +93,8 @@ class StreamCall : public EventListener, public Watcher {
   virtual void DescribeForAudit(RpcAudit& audit) const = 0;
 
   void* request_tag() { return &request_tag_; }
+  // The heartbeat interval, as the first message and markers state it.
+  google::protobuf::Duration HeartbeatInterval() const;
   // Registers with the WatcherSet; false (not registered) when draining.
   // Call from Begin() before taking mu_ (the set calls watchers with its
   // lock held).

@@ -1,14 +1,17 @@
 #include "server/watch/watch_dispatcher.h"
 
+#include "server/watch/collection_watch_stream.h"
 #include "server/watch/watch_stream.h"
 
 namespace cxone {
 
 WatchDispatcher::WatchDispatcher(CompileService* service, WatcherSet* watchers,
+                                 CompileCollection* collection,
                                  const Redactor* redactor, Clock* clock,
                                  grpc::ServerBuilder* builder, int queue_count)
     : service_(service),
       watchers_(watchers),
+      collection_(collection),
       redactor_(redactor),
       clock_(clock) {
   for (int i = 0; i < queue_count; ++i) {
@@ -23,6 +26,7 @@ void WatchDispatcher::Start() {
   accepting_ = true;
   for (const auto& queue : queues_) {
     WatchStream::Request(this, queue.get());
+    CollectionWatchStream::Request(this, queue.get());
     threads_.emplace_back(Serve, queue.get());
   }
 }
@@ -46,6 +50,19 @@ void WatchDispatcher::RequestCall(
 void WatchDispatcher::RequestNext(grpc::ServerCompletionQueue* cq) {
   absl::MutexLock lock(&accept_mu_);
   if (accepting_) WatchStream::Request(this, cq);
+}
+
+void WatchDispatcher::RequestCollectionCall(
+    grpc::ServerContext* context, grpc::ByteBuffer* request,
+    grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer,
+    grpc::ServerCompletionQueue* cq, void* tag) {
+  service_->RequestWatchCompiles(context, request, writer, cq, cq, tag);
+}
+
+void WatchDispatcher::RequestNextCollectionWatch(
+    grpc::ServerCompletionQueue* cq) {
+  absl::MutexLock lock(&accept_mu_);
+  if (accepting_) CollectionWatchStream::Request(this, cq);
 }
 
 void WatchDispatcher::StopAccepting() {

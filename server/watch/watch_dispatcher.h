@@ -1,5 +1,5 @@
-// WatchDispatcher: serves WatchCompile on the async API, over several
-// completion queues with one thread each.
+// WatchDispatcher: serves WatchCompile and WatchCompiles on the async API,
+// over several completion queues with one thread each.
 //
 // Why not the callback API like the other methods: a callback server has
 // one completion queue for all its calls, and Debian's gRPC 1.51 is built
@@ -8,8 +8,8 @@
 // notice of its end), so with one queue each delivered event costs a scan
 // of every watch — 37% of the server's CPU with 50,000 watches, under one
 // lock. Spread over `queue_count` queues, a scan covers 1/queue_count of
-// them. Each queue always has one call requested; a stream that receives a
-// call requests the next one (see WatchStream).
+// them. Each queue always has one call of each method requested; a stream
+// that receives a call requests the next one (see StreamCall).
 //
 // Shutdown order: StopAccepting(), grpc::Server::Shutdown(), then
 // Shutdown(), which waits (on the injected Clock) for the streams to end
@@ -45,8 +45,8 @@ class WatchDispatcher final : public WatchStreamHost {
   // registered with the same builder. All pointers must outlive the
   // dispatcher. REQUIRES: queue_count >= 1.
   WatchDispatcher(CompileService* service, WatcherSet* watchers,
-                  const Redactor* redactor, Clock* clock,
-                  grpc::ServerBuilder* builder, int queue_count);
+                  CompileCollection* collection, const Redactor* redactor,
+                  Clock* clock, grpc::ServerBuilder* builder, int queue_count);
 
   // Logged events written to watchers so far, for metrics.
   int64_t events_sent() const { return events_sent_.load(); }
@@ -76,6 +76,13 @@ class WatchDispatcher final : public WatchStreamHost {
                    grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer,
                    grpc::ServerCompletionQueue* cq, void* tag) override;
   void RequestNext(grpc::ServerCompletionQueue* cq) override;
+  void RequestCollectionCall(grpc::ServerContext* context,
+                             grpc::ByteBuffer* request,
+                             grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer,
+                             grpc::ServerCompletionQueue* cq,
+                             void* tag) override;
+  void RequestNextCollectionWatch(grpc::ServerCompletionQueue* cq) override;
+  CompileCollection* collection() const override { return collection_; }
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
       const compilev1::WatchCompileRequest& request) const override {
     return service_->ResolveWatch(request);
@@ -94,6 +101,7 @@ class WatchDispatcher final : public WatchStreamHost {
 
   CompileService* const service_;
   WatcherSet* const watchers_;
+  CompileCollection* const collection_;
   const Redactor* const redactor_;
   Clock* const clock_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;

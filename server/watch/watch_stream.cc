@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "grpc/slice.h"
 #include "server/api/grpc_status.h"
 #include "server/api/request_decoder.h"
@@ -23,11 +22,6 @@ grpc::Slice SharedSlice(SharedEvent event) {
       [](void* user_data) { delete static_cast<SharedEvent*>(user_data); },
       holder);
   return grpc::Slice(slice, grpc::Slice::STEAL_REF);
-}
-
-google::protobuf::Duration ToDuration(absl::Duration duration) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(
-      absl::ToInt64Microseconds(duration));
 }
 
 }  // namespace
@@ -93,8 +87,7 @@ void WatchStream::Begin() {
   if (!after_sequence.has_value()) {
     compilev1::CompileEvent snapshot = job_->SnapshotEvent();
     cursor_ = snapshot.sequence();
-    *snapshot.mutable_heartbeat_interval() =
-        ToDuration(host_->watchers()->heartbeat_interval());
+    *snapshot.mutable_heartbeat_interval() = HeartbeatInterval();
     WriteBytesLocked(snapshot.SerializeAsString());
     return;
   }
@@ -113,8 +106,7 @@ std::string WatchStream::MarkerLocked(compilev1::EventType type) const {
   marker.set_type(type);
   marker.set_resume_after_sequence(cursor_);
   marker.set_name(job_->name());
-  *marker.mutable_heartbeat_interval() =
-      ToDuration(host_->watchers()->heartbeat_interval());
+  *marker.mutable_heartbeat_interval() = HeartbeatInterval();
   return marker.SerializeAsString();
 }
 
@@ -135,8 +127,7 @@ bool WatchStream::WriteNextItemLocked() {
     // logged event's bytes are shared, so the field is appended to them:
     // protobuf reads concatenated encodings as one message.
     compilev1::CompileEvent interval;
-    *interval.mutable_heartbeat_interval() =
-        ToDuration(host_->watchers()->heartbeat_interval());
+    *interval.mutable_heartbeat_interval() = HeartbeatInterval();
     slices[1] = grpc::Slice(interval.SerializeAsString());
     StartWriteLocked(grpc::ByteBuffer(slices, 2));
     return true;

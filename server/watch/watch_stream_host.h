@@ -1,8 +1,8 @@
-// WatchStreamHost: what a WatchStream needs of whoever serves it — the
-// call to wait for, the job a request names, the watcher set, and where
-// to report that it began and ended. The WatchDispatcher is the host;
-// this interface is the one include a stream has of it, so the stream and
-// the dispatcher do not include each other.
+// WatchStreamHost: what a watch stream needs of whoever serves it — the
+// call to wait for, the job a request names (or the collection), the
+// watcher set, and where to report that it began and ended. The WatchDispatcher
+// is the host; this interface is the one include a stream has of it, so the
+// stream and the dispatcher do not include each other.
 #ifndef CXONE_SERVER_WATCH_WATCH_STREAM_HOST_H_
 #define CXONE_SERVER_WATCH_WATCH_STREAM_HOST_H_
 
@@ -12,6 +12,7 @@
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_job.h"
 #include "server/ops/audit_log.h"
 #include "server/watch/watcher_set.h"
@@ -29,6 +30,14 @@ class WatchStreamHost {
                            grpc::ServerCompletionQueue* cq, void* tag) = 0;
   // Requests the next call on `cq` unless no more are accepted.
   virtual void RequestNext(grpc::ServerCompletionQueue* cq) = 0;
+  // The same for WatchCompiles.
+  virtual void RequestCollectionCall(
+      grpc::ServerContext* context, grpc::ByteBuffer* request,
+      grpc::ServerAsyncWriter<grpc::ByteBuffer>* writer,
+      grpc::ServerCompletionQueue* cq, void* tag) = 0;
+  virtual void RequestNextCollectionWatch(grpc::ServerCompletionQueue* cq) = 0;
+  // What WatchCompiles streams follow.
+  virtual CompileCollection* collection() const = 0;
   // The job a request names, checked against retention; or the error.
   virtual absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
       const compilev1::WatchCompileRequest& request) const = 0;

@@ -158,5 +158,95 @@ TEST_F(CompileCollectionTest, RestoreStandsAtTheStoresLastRevision) {
   EXPECT_EQ(page.compiles[0]->revision(), 7u);
 }
 
+// Counts how often it is told.
+class CountingListener : public EventListener {
+ public:
+  void OnEventAvailable() override { ++told; }
+  int told = 0;
+};
+
+TEST_F(CompileCollectionTest, TheHistoryHoldsEachEventOnceInRevisionOrder) {
+  // b (revision 2) reports before a (revision 1): both enter the history
+  // in revision order once a arrives, and a waiting listener is told.
+  CountingListener listener;
+  absl::StatusOr<SharedEntry> none = collection_.NextEntry(0, &listener);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
+  Start("b", 2, 2);
+  EXPECT_EQ(listener.told, 0);
+  Start("a", 1, 1);
+  EXPECT_EQ(listener.told, 1);
+  absl::StatusOr<SharedEntry> first = collection_.NextEntry(0, nullptr);
+  absl::StatusOr<SharedEntry> second = collection_.NextEntry(1, nullptr);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ((*first)->revision, 1u);
+  EXPECT_EQ((*first)->flow_id, "a");
+  EXPECT_EQ((*second)->revision, 2u);
+  v1::WatchCompilesResponse decoded;
+  ASSERT_TRUE(decoded.ParseFromString((*second)->wire));
+  EXPECT_EQ(decoded.event().revision(), 2u);
+  EXPECT_EQ(decoded.compile().name(), "flows/b/compiles/c-2");
+  EXPECT_EQ(decoded.resume_after_revision(), 2u);
+}
+
+TEST(CompileCollection, ACursorBehindTheBoundedHistoryIsOutOfRange) {
+  ScriptedJournal journal;
+  CompileCollection collection(/*history_limit=*/2);
+  std::vector<std::shared_ptr<CompileJob>> jobs;
+  for (uint64_t i = 1; i <= 4; ++i) {
+    auto job = std::make_shared<CompileJob>(
+        CompileName{absl::StrCat("f", i), "c"}, kStart, LifecycleTimeouts{},
+        &journal, &collection);
+    journal.Next(i);
+    ASSERT_TRUE(job->ApplyFirstStatus(Status("QUEUED"), kStart, {}).ok());
+    jobs.push_back(job);
+  }
+  EXPECT_EQ(collection.oldest_retained(), 3u);
+  absl::StatusOr<SharedEntry> lost = collection.NextEntry(1, nullptr);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_TRUE(absl::IsOutOfRange(lost.status()));
+  EXPECT_THAT(lost.status().message(),
+              ::testing::HasSubstr("the oldest retained is revision 3"));
+  absl::StatusOr<SharedEntry> kept = collection.NextEntry(2, nullptr);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ((*kept)->revision, 3u);
+}
+
+TEST(CompileCollection, RestoreReplaysTheNewestRunWithoutGaps) {
+  ScriptedJournal journal;
+  auto a = std::make_shared<CompileJob>(CompileName{"a", "c-1"}, kStart,
+                                        LifecycleTimeouts{}, &journal);
+  journal.Next(5);
+  ASSERT_TRUE(a->ApplyFirstStatus(Status("QUEUED"), kStart, {}).ok());
+  journal.Next(7);
+  a->ApplyStatus(Status("COMPLETED"), kStart);
+  auto b = std::make_shared<CompileJob>(CompileName{"b", "c-2"}, kStart,
+                                        LifecycleTimeouts{}, &journal);
+  journal.Next(6);
+  ASSERT_TRUE(b->ApplyFirstStatus(Status("QUEUED"), kStart, {}).ok());
+  // Revisions 1-4 are gone (pruned); 5, 6, 7 are kept; the store says 7.
+  CompileCollection restored;
+  restored.Restore({a, b}, 7);
+  EXPECT_EQ(restored.oldest_retained(), 5u);
+  EXPECT_TRUE(absl::IsOutOfRange(restored.NextEntry(3, nullptr).status()));
+  std::vector<uint64_t> replayed;
+  for (uint64_t after = 4; after < 7; ++after) {
+    absl::StatusOr<SharedEntry> entry = restored.NextEntry(after, nullptr);
+    ASSERT_TRUE(entry.ok() && *entry != nullptr) << after;
+    replayed.push_back((*entry)->revision);
+  }
+  EXPECT_THAT(replayed, ElementsAre(5, 6, 7));
+  // a's older event carries the compile rebuilt from it; its newest, a's
+  // compile exactly.
+  v1::WatchCompilesResponse older, newest;
+  ASSERT_TRUE(
+      older.ParseFromString(restored.NextEntry(4, nullptr).value()->wire));
+  ASSERT_TRUE(
+      newest.ParseFromString(restored.NextEntry(6, nullptr).value()->wire));
+  EXPECT_EQ(older.compile().state(), v1::STATE_QUEUED);
+  EXPECT_EQ(newest.compile().SerializeAsString(),
+            a->Snapshot().SerializeAsString());
+}
+
 }  // namespace
 }  // namespace cxone

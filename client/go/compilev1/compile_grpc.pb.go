@@ -82,6 +82,40 @@ type CompileServiceClient interface {
 	// `page_size` above 1000 or negative, a page token that is not one of
 	// ours or was made for another filter — the message says which).
 	ListCompiles(ctx context.Context, in *ListCompilesRequest, opts ...grpc.CallOption) (*ListCompilesResponse, error)
+	// Streams the events of every compile that matches a filter (the same
+	// filter as ListCompiles), compiles started after the call included, in
+	// collection revision order, with one cursor: `after_revision`.
+	//
+	// With `after_revision` = R (a ListCompiles page's `revision`, or the
+	// `resume_after_revision` of the last message received), the stream
+	// replays every matching event after R, then sends SYNCED once caught up,
+	// then every matching event as it is logged; without it, the stream
+	// starts at the current revision (SYNCED at once). Each message carries
+	// the event and the compile as that event's commit left it: a client
+	// that applies every message to the list it took at R holds, after
+	// revision R', exactly what a ListCompiles at R' returns (list-then-
+	// watch: nothing lost, nothing twice). A message whose compile no longer
+	// matches the filter's states (the change by which it left them) tells
+	// the client to drop it.
+	//
+	// HEARTBEAT markers arrive at least every `heartbeat_interval` (stated in
+	// the first message) while nothing else is sent, and carry in
+	// `resume_after_revision` how far the stream has looked — past events
+	// that did not match too (a bookmark): resuming from it skips them. The
+	// stream never ends on its own; on a drain it ends UNAVAILABLE naming
+	// the `after_revision` to resume with.
+	//
+	// A watcher that reads slowly is a cursor into the gateway's history of
+	// events: it is never disconnected and never delays the others. The
+	// history is bounded (`--collection-history` events): a stream whose
+	// cursor falls behind what is retained ends OUT_OF_RANGE naming the
+	// oldest revision retained, as does a call with such an `after_revision`
+	// (like Kubernetes' 410 Gone): list again, and watch from the list's
+	// revision.
+	//
+	// Errors: INVALID_ARGUMENT (a malformed filter), OUT_OF_RANGE (above),
+	// UNAVAILABLE (the server drains).
+	WatchCompiles(ctx context.Context, in *WatchCompilesRequest, opts ...grpc.CallOption) (CompileService_WatchCompilesClient, error)
 }
 
 type compileServiceClient struct {
@@ -160,6 +194,38 @@ func (c *compileServiceClient) ListCompiles(ctx context.Context, in *ListCompile
 	return out, nil
 }
 
+func (c *compileServiceClient) WatchCompiles(ctx context.Context, in *WatchCompilesRequest, opts ...grpc.CallOption) (CompileService_WatchCompilesClient, error) {
+	stream, err := c.cc.NewStream(ctx, &_CompileService_serviceDesc.Streams[1], "/cxone.compile.v1.CompileService/WatchCompiles", opts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &compileServiceWatchCompilesClient{stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+type CompileService_WatchCompilesClient interface {
+	Recv() (*WatchCompilesResponse, error)
+	grpc.ClientStream
+}
+
+type compileServiceWatchCompilesClient struct {
+	grpc.ClientStream
+}
+
+func (x *compileServiceWatchCompilesClient) Recv() (*WatchCompilesResponse, error) {
+	m := new(WatchCompilesResponse)
+	if err := x.ClientStream.RecvMsg(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // CompileServiceServer is the server API for CompileService service.
 // All implementations must embed UnimplementedCompileServiceServer
 // for forward compatibility
@@ -229,6 +295,40 @@ type CompileServiceServer interface {
 	// `page_size` above 1000 or negative, a page token that is not one of
 	// ours or was made for another filter — the message says which).
 	ListCompiles(context.Context, *ListCompilesRequest) (*ListCompilesResponse, error)
+	// Streams the events of every compile that matches a filter (the same
+	// filter as ListCompiles), compiles started after the call included, in
+	// collection revision order, with one cursor: `after_revision`.
+	//
+	// With `after_revision` = R (a ListCompiles page's `revision`, or the
+	// `resume_after_revision` of the last message received), the stream
+	// replays every matching event after R, then sends SYNCED once caught up,
+	// then every matching event as it is logged; without it, the stream
+	// starts at the current revision (SYNCED at once). Each message carries
+	// the event and the compile as that event's commit left it: a client
+	// that applies every message to the list it took at R holds, after
+	// revision R', exactly what a ListCompiles at R' returns (list-then-
+	// watch: nothing lost, nothing twice). A message whose compile no longer
+	// matches the filter's states (the change by which it left them) tells
+	// the client to drop it.
+	//
+	// HEARTBEAT markers arrive at least every `heartbeat_interval` (stated in
+	// the first message) while nothing else is sent, and carry in
+	// `resume_after_revision` how far the stream has looked — past events
+	// that did not match too (a bookmark): resuming from it skips them. The
+	// stream never ends on its own; on a drain it ends UNAVAILABLE naming
+	// the `after_revision` to resume with.
+	//
+	// A watcher that reads slowly is a cursor into the gateway's history of
+	// events: it is never disconnected and never delays the others. The
+	// history is bounded (`--collection-history` events): a stream whose
+	// cursor falls behind what is retained ends OUT_OF_RANGE naming the
+	// oldest revision retained, as does a call with such an `after_revision`
+	// (like Kubernetes' 410 Gone): list again, and watch from the list's
+	// revision.
+	//
+	// Errors: INVALID_ARGUMENT (a malformed filter), OUT_OF_RANGE (above),
+	// UNAVAILABLE (the server drains).
+	WatchCompiles(*WatchCompilesRequest, CompileService_WatchCompilesServer) error
 	mustEmbedUnimplementedCompileServiceServer()
 }
 
@@ -250,6 +350,9 @@ func (UnimplementedCompileServiceServer) LookupCompile(context.Context, *LookupC
 }
 func (UnimplementedCompileServiceServer) ListCompiles(context.Context, *ListCompilesRequest) (*ListCompilesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListCompiles not implemented")
+}
+func (UnimplementedCompileServiceServer) WatchCompiles(*WatchCompilesRequest, CompileService_WatchCompilesServer) error {
+	return status.Errorf(codes.Unimplemented, "method WatchCompiles not implemented")
 }
 func (UnimplementedCompileServiceServer) mustEmbedUnimplementedCompileServiceServer() {}
 
@@ -357,6 +460,27 @@ func _CompileService_ListCompiles_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CompileService_WatchCompiles_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchCompilesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CompileServiceServer).WatchCompiles(m, &compileServiceWatchCompilesServer{stream})
+}
+
+type CompileService_WatchCompilesServer interface {
+	Send(*WatchCompilesResponse) error
+	grpc.ServerStream
+}
+
+type compileServiceWatchCompilesServer struct {
+	grpc.ServerStream
+}
+
+func (x *compileServiceWatchCompilesServer) Send(m *WatchCompilesResponse) error {
+	return x.ServerStream.SendMsg(m)
+}
+
 var _CompileService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "cxone.compile.v1.CompileService",
 	HandlerType: (*CompileServiceServer)(nil),
@@ -382,6 +506,11 @@ var _CompileService_serviceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchCompile",
 			Handler:       _CompileService_WatchCompile_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchCompiles",
+			Handler:       _CompileService_WatchCompiles_Handler,
 			ServerStreams: true,
 		},
 	},

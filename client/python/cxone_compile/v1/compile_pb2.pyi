@@ -188,6 +188,26 @@ class WatchCompileRequest(_message.Message):
     name: str
     def __init__(self, name: _Optional[str] = ..., after_sequence: _Optional[int] = ..., flow_id: _Optional[str] = ...) -> None: ...
 
+class WatchCompilesRequest(_message.Message):
+    __slots__ = ["after_revision", "filter"]
+    AFTER_REVISION_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    after_revision: int
+    filter: CompileFilter
+    def __init__(self, filter: _Optional[_Union[CompileFilter, _Mapping]] = ..., after_revision: _Optional[int] = ...) -> None: ...
+
+class WatchCompilesResponse(_message.Message):
+    __slots__ = ["compile", "event", "heartbeat_interval", "resume_after_revision"]
+    COMPILE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    RESUME_AFTER_REVISION_FIELD_NUMBER: _ClassVar[int]
+    compile: Compile
+    event: CompileEvent
+    heartbeat_interval: _duration_pb2.Duration
+    resume_after_revision: int
+    def __init__(self, event: _Optional[_Union[CompileEvent, _Mapping]] = ..., compile: _Optional[_Union[Compile, _Mapping]] = ..., resume_after_revision: _Optional[int] = ..., heartbeat_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
 class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 

@@ -64,6 +64,11 @@ class CompileServiceStub(object):
                 request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesRequest.SerializeToString,
                 response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesResponse.FromString,
                 )
+        self.WatchCompiles = channel.unary_stream(
+                '/cxone.compile.v1.CompileService/WatchCompiles',
+                request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesRequest.SerializeToString,
+                response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesResponse.FromString,
+                )
 
 
 class CompileServiceServicer(object):
@@ -184,6 +189,45 @@ class CompileServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchCompiles(self, request, context):
+        """Streams the events of every compile that matches a filter (the same
+        filter as ListCompiles), compiles started after the call included, in
+        collection revision order, with one cursor: `after_revision`.
+
+        With `after_revision` = R (a ListCompiles page's `revision`, or the
+        `resume_after_revision` of the last message received), the stream
+        replays every matching event after R, then sends SYNCED once caught up,
+        then every matching event as it is logged; without it, the stream
+        starts at the current revision (SYNCED at once). Each message carries
+        the event and the compile as that event's commit left it: a client
+        that applies every message to the list it took at R holds, after
+        revision R', exactly what a ListCompiles at R' returns (list-then-
+        watch: nothing lost, nothing twice). A message whose compile no longer
+        matches the filter's states (the change by which it left them) tells
+        the client to drop it.
+
+        HEARTBEAT markers arrive at least every `heartbeat_interval` (stated in
+        the first message) while nothing else is sent, and carry in
+        `resume_after_revision` how far the stream has looked — past events
+        that did not match too (a bookmark): resuming from it skips them. The
+        stream never ends on its own; on a drain it ends UNAVAILABLE naming
+        the `after_revision` to resume with.
+
+        A watcher that reads slowly is a cursor into the gateway's history of
+        events: it is never disconnected and never delays the others. The
+        history is bounded (`--collection-history` events): a stream whose
+        cursor falls behind what is retained ends OUT_OF_RANGE naming the
+        oldest revision retained, as does a call with such an `after_revision`
+        (like Kubernetes' 410 Gone): list again, and watch from the list's
+        revision.
+
+        Errors: INVALID_ARGUMENT (a malformed filter), OUT_OF_RANGE (above),
+        UNAVAILABLE (the server drains).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CompileServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -211,6 +255,11 @@ def add_CompileServiceServicer_to_server(servicer, server):
                     servicer.ListCompiles,
                     request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesRequest.FromString,
                     response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesResponse.SerializeToString,
+            ),
+            'WatchCompiles': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchCompiles,
+                    request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesRequest.FromString,
+                    response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -329,5 +378,22 @@ class CompileService(object):
         return grpc.experimental.unary_unary(request, target, '/cxone.compile.v1.CompileService/ListCompiles',
             cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesRequest.SerializeToString,
             cxone_dot_compile_dot_v1_dot_compile__pb2.ListCompilesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchCompiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/cxone.compile.v1.CompileService/WatchCompiles',
+            cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesRequest.SerializeToString,
+            cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

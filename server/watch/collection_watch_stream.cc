@@ -1,0 +1,137 @@
+#include "server/watch/collection_watch_stream.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/slice.h"
+#include "server/api/grpc_status.h"
+#include "server/api/request_decoder.h"
+
+namespace cxone {
+namespace {
+
+// A slice over an entry's bytes that keeps the entry alive for as long as
+// gRPC holds the slice: no copy per stream.
+grpc::Slice SharedSlice(SharedEntry entry) {
+  auto* holder = new SharedEntry(std::move(entry));
+  const std::string& wire = (*holder)->wire;
+  grpc_slice slice = grpc_slice_new_with_user_data(
+      const_cast<char*>(wire.data()), wire.size(),
+      [](void* user_data) { delete static_cast<SharedEntry*>(user_data); },
+      holder);
+  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
+}
+
+}  // namespace
+
+void CollectionWatchStream::Request(WatchStreamHost* host,
+                                    grpc::ServerCompletionQueue* cq) {
+  (new CollectionWatchStream(host, cq))->Arm();
+}
+
+CollectionWatchStream::CollectionWatchStream(WatchStreamHost* host,
+                                             grpc::ServerCompletionQueue* cq)
+    : StreamCall(host, cq, "/cxone.compile.v1.CompileService/WatchCompiles") {}
+
+void CollectionWatchStream::RequestCall() {
+  host_->RequestCollectionCall(&context_, &request_, &writer_, cq_,
+                               request_tag());
+}
+
+void CollectionWatchStream::RequestNextCall() {
+  host_->RequestNextCollectionWatch(cq_);
+}
+
+void CollectionWatchStream::Unregister() {
+  if (listening_) host_->collection()->RemoveListener(this);
+}
+
+void CollectionWatchStream::DescribeForAudit(RpcAudit& /*audit*/) const {}
+
+void CollectionWatchStream::Begin() {
+  compilev1::WatchCompilesRequest parsed;
+  absl::Status valid = DecodeRequest(request_, &parsed);
+  if (valid.ok()) {
+    absl::StatusOr<CompileQuery> query =
+        CompileQuery::FromFilter(parsed.filter());
+    if (query.ok()) {
+      query_ = *std::move(query);
+    } else {
+      valid = query.status();
+    }
+  }
+  if (!valid.ok()) {
+    absl::MutexLock lock(&mu_);
+    started_ = true;
+    FinishLocked(ToGrpcStatus(valid, host_->redactor()));
+    return;
+  }
+  listening_ = true;
+  // Before taking mu_ (see WatchStream::Begin).
+  const bool registered = RegisterWithWatchers();
+  const uint64_t now = host_->collection()->revision();
+  absl::MutexLock lock(&mu_);
+  started_ = true;
+  heartbeat_due_ = false;
+  cursor_ = parsed.has_after_revision() ? std::min(parsed.after_revision(), now)
+                                        : now;
+  if (!registered) {
+    FinishLocked(grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("server draining; resume with after_revision=", cursor_,
+                     " on another gateway")));
+    return;
+  }
+  WriteNextLocked();
+}
+
+bool CollectionWatchStream::Matches(const CollectionEntry& entry) const {
+  return query_.MatchesIgnoringState(entry.flow_id, entry.create_time,
+                                     *entry.labels) &&
+         (query_.MatchesState(entry.state) ||
+          query_.MatchesState(entry.previous_state));
+}
+
+bool CollectionWatchStream::WriteNextItemLocked() {
+  CompileCollection& collection = *host_->collection();
+  while (true) {
+    absl::StatusOr<SharedEntry> next = collection.NextEntry(cursor_, this);
+    if (!next.ok()) {
+      FinishLocked(ToGrpcStatus(next.status(), host_->redactor()));
+      return true;
+    }
+    if (*next == nullptr) return false;
+    cursor_ = (*next)->revision;
+    if (!Matches(**next)) continue;
+    host_->CountEventSent();
+    grpc::Slice slices[2] = {SharedSlice(*std::move(next))};
+    if (interval_stated_) {
+      StartWriteLocked(grpc::ByteBuffer(slices, 1));
+      return true;
+    }
+    // The first message states the heartbeat interval, appended to the
+    // shared bytes (protobuf reads concatenated encodings as one message).
+    compilev1::WatchCompilesResponse interval;
+    *interval.mutable_heartbeat_interval() = HeartbeatInterval();
+    slices[1] = grpc::Slice(interval.SerializeAsString());
+    StartWriteLocked(grpc::ByteBuffer(slices, 2));
+    return true;
+  }
+}
+
+std::string CollectionWatchStream::MarkerLocked(
+    compilev1::EventType type) const {
+  compilev1::WatchCompilesResponse marker;
+  marker.mutable_event()->set_type(type);
+  marker.set_resume_after_revision(cursor_);
+  *marker.mutable_heartbeat_interval() = HeartbeatInterval();
+  return marker.SerializeAsString();
+}
+
+std::string CollectionWatchStream::DrainMessageLocked() const {
+  return absl::StrCat("server draining; resume with after_revision=", cursor_);
+}
+
+}  // namespace cxone

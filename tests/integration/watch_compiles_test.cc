@@ -1,0 +1,225 @@
+// WatchCompiles against the real gateway: list, then watch from the list's
+// revision — the cache ends equal to a fresh list, every event once; a
+// filter; a cursor behind the history is OUT_OF_RANGE naming the oldest.
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "tests/support/gateway_harness.h"
+#include "tests/support/harness_testing.h"
+#include "tests/support/wait_until.h"
+
+namespace cxone {
+namespace {
+
+namespace v1 = ::cxone::compile::v1;
+using ::cxone::testing::GatewayHarness;
+using ::cxone::testing::MustStart;
+using ::cxone::testing::MustStartCompile;
+using ::cxone::testing::WaitUntil;
+using ::testing::HasSubstr;
+
+v1::ListCompilesResponse ListOnePage(GatewayHarness& gateway,
+                                     const v1::CompileFilter& filter = {}) {
+  grpc::ClientContext context;
+  v1::ListCompilesRequest request;
+  *request.mutable_filter() = filter;
+  request.set_page_size(1000);
+  v1::ListCompilesResponse response;
+  grpc::Status status =
+      gateway.stub().ListCompiles(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+// A client-side cache fed by one WatchCompiles stream on its own thread.
+class Informer {
+ public:
+  Informer(GatewayHarness& gateway, const v1::ListCompilesResponse& list,
+           const v1::CompileFilter& filter = {}) {
+    for (const v1::Compile& compile : list.compiles()) {
+      cache_[compile.name()] = compile;
+    }
+    revision_ = list.revision();
+    v1::WatchCompilesRequest request;
+    *request.mutable_filter() = filter;
+    request.set_after_revision(list.revision());
+    reader_ = gateway.stub().WatchCompiles(&context_, request);
+    thread_ = std::thread([this] { Read(); });
+  }
+  ~Informer() {
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  uint64_t revision() const {
+    absl::MutexLock lock(&mu_);
+    return revision_;
+  }
+  std::map<std::string, v1::Compile> cache() const {
+    absl::MutexLock lock(&mu_);
+    return cache_;
+  }
+  std::vector<uint64_t> revisions_seen() const {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+  std::vector<std::string> flows_seen() const {
+    absl::MutexLock lock(&mu_);
+    return flows_;
+  }
+
+ private:
+  void Read() {
+    v1::WatchCompilesResponse message;
+    while (reader_->Read(&message)) {
+      absl::MutexLock lock(&mu_);
+      revision_ = message.resume_after_revision();
+      if (!message.has_compile()) continue;  // a marker
+      seen_.push_back(message.event().revision());
+      flows_.push_back(message.compile().flow_id());
+      cache_[message.compile().name()] = message.compile();
+    }
+    reader_->Finish().IgnoreError();
+  }
+
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchCompilesResponse>> reader_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, v1::Compile> cache_ ABSL_GUARDED_BY(mu_);
+  uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<uint64_t> seen_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> flows_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+std::map<std::string, v1::Compile> AsMap(const v1::ListCompilesResponse& list) {
+  std::map<std::string, v1::Compile> compiles;
+  for (const v1::Compile& compile : list.compiles()) {
+    compiles[compile.name()] = compile;
+  }
+  return compiles;
+}
+
+bool AllTerminal(const v1::ListCompilesResponse& list, size_t count) {
+  if (static_cast<size_t>(list.compiles_size()) != count) return false;
+  for (const v1::Compile& compile : list.compiles()) {
+    if (compile.state() != v1::STATE_COMPLETED &&
+        compile.state() != v1::STATE_FAILED) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(WatchCompiles, ListThenWatchEndsEqualToAFreshList) {
+  std::unique_ptr<GatewayHarness> gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  for (int i = 0; i < 4; ++i) {
+    MustStartCompile(*gateway, absl::StrCat("informer-", i));
+  }
+  const v1::ListCompilesResponse first = ListOnePage(*gateway);
+  Informer informer(*gateway, first);
+  // Started after the list: the watch brings them.
+  for (int i = 4; i < 8; ++i) {
+    MustStartCompile(*gateway, absl::StrCat("informer-", i));
+  }
+  v1::ListCompilesResponse fresh;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        fresh = ListOnePage(*gateway);
+        return AllTerminal(fresh, 8) && informer.revision() >= fresh.revision();
+      },
+      absl::Seconds(30)))
+      << "informer at " << informer.revision() << ", list at "
+      << fresh.revision();
+  fresh = ListOnePage(*gateway);
+  ASSERT_EQ(informer.revision(), fresh.revision());
+  const std::map<std::string, v1::Compile> cache = informer.cache();
+  const std::map<std::string, v1::Compile> expected = AsMap(fresh);
+  ASSERT_EQ(cache.size(), expected.size());
+  for (const auto& [name, compile] : expected) {
+    ASSERT_TRUE(cache.contains(name)) << name;
+    EXPECT_EQ(cache.at(name).SerializeAsString(), compile.SerializeAsString())
+        << name << "\ncache: " << cache.at(name).DebugString()
+        << "\nlist: " << compile.DebugString();
+  }
+  // Every event after the list's revision exactly once, in order.
+  const std::vector<uint64_t> seen = informer.revisions_seen();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), first.revision() + 1);
+  for (size_t i = 1; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], seen[i - 1] + 1) << "at " << i;
+  }
+  EXPECT_EQ(seen.back(), fresh.revision());
+}
+
+TEST(WatchCompiles, AFilterSendsOnlyWhatMatchesAndBookmarksThePast) {
+  std::unique_ptr<GatewayHarness> gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  v1::CompileFilter only_b;
+  only_b.add_flow_ids("flow-b");
+  Informer informer(*gateway, ListOnePage(*gateway, only_b), only_b);
+  MustStartCompile(*gateway, "flow-a");
+  MustStartCompile(*gateway, "flow-b");
+  MustStartCompile(*gateway, "flow-c");
+  v1::ListCompilesResponse all;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        all = ListOnePage(*gateway);
+        // Heartbeats carry the cursor past the other flows' events.
+        return AllTerminal(all, 3) && informer.revision() >= all.revision();
+      },
+      absl::Seconds(60)));
+  for (const std::string& flow : informer.flows_seen()) {
+    EXPECT_EQ(flow, "flow-b");
+  }
+  EXPECT_FALSE(informer.flows_seen().empty());
+  EXPECT_EQ(informer.cache().size(), 1u);
+}
+
+TEST(WatchCompiles, ACursorBehindTheHistoryIsOutOfRangeNamingTheOldest) {
+  testing::HarnessOptions options;
+  options.server_args.push_back("--collection-history=3");
+  std::unique_ptr<GatewayHarness> gateway = MustStart(options);
+  ASSERT_NE(gateway, nullptr);
+  for (int i = 0; i < 3; ++i) MustStartCompile(*gateway, absl::StrCat("f", i));
+  ASSERT_TRUE(WaitUntil([&] { return ListOnePage(*gateway).revision() >= 5; },
+                        absl::Seconds(30)));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::WatchCompilesRequest request;
+  request.set_after_revision(0);
+  auto reader = gateway->stub().WatchCompiles(&context, request);
+  v1::WatchCompilesResponse message;
+  EXPECT_FALSE(reader->Read(&message));
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("no longer retained: the oldest retained is revision"));
+  EXPECT_THAT(status.error_message(), HasSubstr("list again"));
+}
+
+TEST(WatchCompiles, ABadFilterIsNamed) {
+  std::unique_ptr<GatewayHarness> gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::WatchCompilesRequest request;
+  request.mutable_filter()->add_states(v1::STATE_UNSPECIFIED);
+  auto reader = gateway->stub().WatchCompiles(&context, request);
+  v1::WatchCompilesResponse message;
+  EXPECT_FALSE(reader->Read(&message));
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("filter.states[0]"));
+}
+
+}  // namespace
+}  // namespace cxone
