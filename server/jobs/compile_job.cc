@@ -8,12 +8,12 @@ namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
                        LifecycleTimeouts timeouts, Journal* journal,
-                       JobObserver* observer)
+                       JobObserver* observer, const Labels& labels)
     : name_(name.ToString()),
       compile_name_(name),
       journal_(journal),
       observer_(observer),
-      lifecycle_(name, now, timeouts) {}
+      lifecycle_(name, now, timeouts, labels) {}
 
 CompileJob::CompileJob(const StoredCompile& recorded,
                        std::vector<SharedEvent> events, absl::Time now,
@@ -29,8 +29,7 @@ CompileJob::CompileJob(const StoredCompile& recorded,
       first_retained_(events_.empty() ? recorded.last_sequence + 1
                                       : events_.front()->event.sequence()),
       // The newest event is always retained (see DropEventsBefore).
-      last_revision_(events_.empty() ? 0 : events_.back()->event.revision()) {
-}
+      last_revision_(events_.empty() ? 0 : events_.back()->event.revision()) {}
 
 void SetRevision(LoggedEvent& entry, uint64_t revision) {
   entry.event.set_revision(revision);
