@@ -185,8 +185,8 @@ absl::Status Gateway::Recover() {
 
 absl::Status Gateway::Listen() {
   compile_service_ = std::make_unique<CompileService>(
-      starter_.get(), &registry_, &collection_, &open_calls_, &redactor_, &log_,
-      audit_.get());
+      starter_.get(), &registry_, &collection_, &request_ids_, &open_calls_,
+      &redactor_, &log_, audit_.get());
   webhook_service_ =
       std::make_unique<WebhookService>(&webhooks_, webhook_dispatcher_.get(),
                                        &open_calls_, &redactor_, audit_.get());

@@ -64,11 +64,13 @@ absl::StatusOr<compilev1::ListCompilesResponse> ListPage(
 
 CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
                                const CompileCollection* collection,
+                               const RequestIdIndex* request_ids,
                                OpenCalls* calls, const Redactor* redactor,
                                JsonLog* log, AuditLog* audit)
     : starter_(starter),
       registry_(registry),
       collection_(collection),
+      request_ids_(request_ids),
       calls_(calls),
       redactor_(redactor),
       log_(log),
@@ -84,6 +86,18 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
                                             "\" is known to this gateway"));
   }
   return job;
+}
+
+absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindByRequestId(
+    const std::string& request_id) const {
+  if (request_id.empty()) {
+    return absl::InvalidArgumentError(
+        "request_id is required: the request_id a StartCompile was given");
+  }
+  if (absl::Status valid = ValidateRequestId(request_id); !valid.ok()) {
+    return valid;
+  }
+  return request_ids_->Find(request_id);
 }
 
 grpc::ServerUnaryReactor* CompileService::StartCompile(
@@ -157,6 +171,31 @@ grpc::ServerUnaryReactor* CompileService::ListCompiles(
     status =
         grpc::SerializationTraits<compilev1::ListCompilesResponse>::Serialize(
             *page, response, &own_buffer);
+  }
+  audit.Finish(status);
+  reactor->Finish(status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CompileService::LookupCompile(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
+  RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/LookupCompile",
+                 *context);
+  compilev1::LookupCompileRequest parsed;
+  absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
+    absl::Status decoded = DecodeRequest(*request, &parsed);
+    if (!decoded.ok())
+      return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
+    return FindByRequestId(parsed.request_id());
+  }();
+  grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
+  if (job.ok()) {
+    const compilev1::Compile compile = (*job)->Snapshot();
+    audit.set_flow_id(compile.flow_id());
+    audit.set_compile(compile.name());
+    status = Respond(compile, response);
   }
   audit.Finish(status);
   reactor->Finish(status);

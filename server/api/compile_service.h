@@ -2,7 +2,8 @@
 //
 // Each RPC returns a reactor and never blocks: StartCompile hands the work
 // to the CompileStarter (which uses worker threads) and finishes when it
-// calls back; GetCompile answers from the registry at once.
+// calls back; GetCompile answers from the registry at once, LookupCompile
+// from the request_id index.
 //
 // Requests arrive as raw bytes and are decoded by DecodeRequest
 // (request_decoder.h): a request that cannot be decoded is answered
@@ -25,6 +26,7 @@
 #include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_starter.h"
 #include "server/jobs/job_registry.h"
+#include "server/jobs/request_id_index.h"
 #include "server/ops/audit_log.h"
 
 namespace cxone {
@@ -38,14 +40,17 @@ using CompileServiceBase =
             compilev1::CompileService::WithRawCallbackMethod_GetCompile<
                 compilev1::CompileService::WithRawCallbackMethod_ListCompiles<
                     compilev1::CompileService::WithRawMethod_WatchCompiles<
-                        compilev1::CompileService::Service>>>>>;
+                        compilev1::CompileService::
+                            WithRawCallbackMethod_LookupCompile<
+                                compilev1::CompileService::Service>>>>>>;
 
 class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service; `calls` counts its calls.
   // `audit` may be null.
   CompileService(CompileStarter* starter, JobRegistry* registry,
-                 const CompileCollection* collection, OpenCalls* calls,
+                 const CompileCollection* collection,
+                 const RequestIdIndex* request_ids, OpenCalls* calls,
                  const Redactor* redactor, JsonLog* log,
                  AuditLog* audit = nullptr);
 
@@ -66,6 +71,12 @@ class CompileService final : public CompileServiceBase {
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override;
 
+  // A LookupCompileRequest in, the compile its request_id is bound to out
+  // (see RequestIdIndex::Find for NOT_FOUND).
+  grpc::ServerUnaryReactor* LookupCompile(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+
   // The job a WatchCompile request names (by name or by flow), checked
   // against retention; or InvalidArgument, NotFound, OutOfRange.
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
@@ -75,10 +86,15 @@ class CompileService final : public CompileServiceBase {
   // The job named `name`, or an error Status (InvalidArgument, NotFound).
   absl::StatusOr<std::shared_ptr<CompileJob>> FindJob(
       const std::string& name) const;
+  // The job StartCompile bound `request_id` to, or an error Status
+  // (InvalidArgument for an id no StartCompile could have used, NotFound).
+  absl::StatusOr<std::shared_ptr<CompileJob>> FindByRequestId(
+      const std::string& request_id) const;
 
   CompileStarter* const starter_;
   JobRegistry* const registry_;
   const CompileCollection* const collection_;
+  const RequestIdIndex* const request_ids_;
   OpenCalls* const calls_;
   const Redactor* const redactor_;
   JsonLog* const log_;

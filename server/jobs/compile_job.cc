@@ -8,12 +8,12 @@ namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
                        LifecycleTimeouts timeouts, Journal* journal,
-                       JobObserver* observer)
+                       JobObserver* observer, const Labels& labels)
     : name_(name.ToString()),
       compile_name_(name),
       journal_(journal),
       observer_(observer),
-      lifecycle_(name, now, timeouts) {}
+      lifecycle_(name, now, timeouts, labels) {}
 
 CompileJob::CompileJob(const StoredCompile& recorded,
                        std::vector<SharedEvent> events, absl::Time now,

@@ -74,11 +74,12 @@ class JobObserver {
 
 class CompileJob {
  public:
-  // A compile just triggered (see ApplyFirstStatus). `journal` (never
-  // null) and `observer` (may be null) must outlive the job.
+  // A compile just triggered (see ApplyFirstStatus), carrying the `labels`
+  // of the StartCompile that created it. `journal` (never null) and
+  // `observer` (may be null) must outlive the job.
   CompileJob(const CompileName& name, absl::Time now,
              LifecycleTimeouts timeouts, Journal* journal,
-             JobObserver* observer = nullptr);
+             JobObserver* observer = nullptr, const Labels& labels = {});
 
   // A compile recovered from the store with the retained part of its log
   // (`events`, in sequence order, ending with the recorded last sequence).

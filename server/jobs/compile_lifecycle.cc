@@ -80,7 +80,8 @@ std::string StateName(State state) {
 }
 
 CompileLifecycle::CompileLifecycle(const CompileName& name, absl::Time now,
-                                   LifecycleTimeouts timeouts)
+                                   LifecycleTimeouts timeouts,
+                                   const Labels& labels)
     : timeouts_(timeouts),
       last_change_(now),
       counting_since_(now),
@@ -88,6 +89,7 @@ CompileLifecycle::CompileLifecycle(const CompileName& name, absl::Time now,
   compile_.set_name(name.ToString());
   compile_.set_flow_id(name.flow_id);
   compile_.set_compile_id(name.compile_id);
+  compile_.mutable_labels()->insert(labels.begin(), labels.end());
   *compile_.mutable_create_time() = ToTimestamp(now);
   *compile_.mutable_update_time() = ToTimestamp(now);
 }

@@ -35,6 +35,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/labels.h"
 #include "common/resource_name.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "server/upstream/upstream_types.h"
@@ -52,9 +53,10 @@ class CompileLifecycle {
  public:
   // A compile CXone just accepted, in STATE_UNSPECIFIED with no events:
   // feed it the first status CXone gave (the trigger's, or a poll's when
-  // attaching to a running compile) through OnUpstreamStatus().
+  // attaching to a running compile) through OnUpstreamStatus(). `labels`
+  // are those of the StartCompile that created it; they never change.
   CompileLifecycle(const CompileName& name, absl::Time now,
-                   LifecycleTimeouts timeouts);
+                   LifecycleTimeouts timeouts, const Labels& labels = {});
 
   // A compile recovered from the store, as last recorded, its last event
   // numbered `last_sequence`. A live one's stuck and give-up clocks restart

@@ -11,8 +11,6 @@
 namespace cxone {
 namespace {
 
-constexpr size_t kMaxRequestIdLength = 256;
-
 // Whether `intent` is under a key of the gateway's own (a start without a
 // request_id), which no caller can name.
 bool IsOwnKey(const StoredRequestId& intent) {
@@ -32,6 +30,11 @@ StoreBatch Binding(const StoredRequestId& intent,
     batch.request_ids.back().compile_name = compile_name;
   }
   return batch;
+}
+
+// A request's labels, in key order.
+Labels LabelsOf(const compilev1::StartCompileRequest& request) {
+  return Labels(request.labels().begin(), request.labels().end());
 }
 
 }  // namespace
@@ -61,20 +64,19 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     done(valid);
     return;
   }
-  if (request.request_id().size() > kMaxRequestIdLength) {
-    done(absl::InvalidArgumentError(absl::StrCat(
-        "request_id is ", request.request_id().size(), " bytes long; at most ",
-        kMaxRequestIdLength, " are allowed")));
-    return;
-  }
-  if (absl::StartsWith(request.request_id(), "~")) {
-    done(absl::InvalidArgumentError(
-        "request_id must not start with \"~\" (reserved for the gateway)"));
+  if (absl::Status valid = ValidateRequestId(request.request_id());
+      !valid.ok()) {
+    done(valid);
     return;
   }
   absl::StatusOr<nlohmann::json> directives = DirectivesJson(request);
   if (!directives.ok()) {
     done(directives.status());
+    return;
+  }
+  Labels labels = LabelsOf(request);
+  if (absl::Status valid = ValidateLabels(labels); !valid.ok()) {
+    done(valid);
     return;
   }
   auto finish = [done](const RequestIdIndex::JobOrError& job) {
@@ -88,7 +90,7 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
   const std::string request_id = request.request_id();
   if (!request_id.empty()) {
     absl::StatusOr<RequestIdIndex::Claim> claim =
-        request_ids_->ClaimOrJoin(request_id, flow_id, finish);
+        request_ids_->ClaimOrJoin(request_id, flow_id, labels, finish);
     if (!claim.ok()) {
       done(claim.status());
       return;
@@ -106,7 +108,8 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
         "); CXone's rate limit is the bottleneck, retry with backoff")));
     return;
   }
-  SubmitTrigger(flow_id, *std::move(directives), request_id, refuse, finish);
+  SubmitTrigger(flow_id, *std::move(directives), std::move(labels), request_id,
+                refuse, finish);
 }
 
 void CompileStarter::ResumePending(const StoredRequestId& intent) {
@@ -127,26 +130,26 @@ void CompileStarter::ResumePending(const StoredRequestId& intent) {
                   {"error", std::string(job.status().message())}});
     }
   };
-  absl::StatusOr<RequestIdIndex::Claim> claim =
-      request_ids_->ClaimOrJoin(intent.request_id, intent.flow_id, report);
+  absl::StatusOr<RequestIdIndex::Claim> claim = request_ids_->ClaimOrJoin(
+      intent.request_id, intent.flow_id, intent.labels, report);
   if (!claim.ok() || *claim != RequestIdIndex::Claim::kFirst) return;
   auto refuse = [this, intent, report](absl::Status error) {
     request_ids_->Complete(intent.request_id, error);
     report(error);
   };
   pending_starts_.fetch_add(1);
-  SubmitTrigger(intent.flow_id, std::move(directives), intent.request_id,
-                refuse, report);
+  SubmitTrigger(intent.flow_id, std::move(directives), intent.labels,
+                intent.request_id, refuse, report);
 }
 
 void CompileStarter::SubmitTrigger(
-    const std::string& flow_id, nlohmann::json directives,
+    const std::string& flow_id, nlohmann::json directives, Labels labels,
     const std::string& request_id, std::function<void(absl::Status)> refuse,
     std::function<void(RequestIdIndex::JobOrError)> finish) {
   auto trigger = [this, flow_id, request_id, directives = std::move(directives),
-                  finish] {
+                  labels = std::move(labels), finish] {
     RequestIdIndex::JobOrError job =
-        TriggerAndRegister(flow_id, directives, request_id);
+        TriggerAndRegister(flow_id, directives, labels, request_id);
     pending_starts_.fetch_sub(1);
     if (!request_id.empty()) request_ids_->Complete(request_id, job);
     finish(job);
@@ -194,8 +197,9 @@ absl::Status CompileStarter::CheckNotReused(
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     const std::string& flow_id, const nlohmann::json& directives,
-    const std::string& request_id) {
-  const StoredRequestId intent = NewIntent(flow_id, directives, request_id);
+    const Labels& labels, const std::string& request_id) {
+  const StoredRequestId intent =
+      NewIntent(flow_id, directives, labels, request_id);
   if (absl::Status recorded = RecordIntent(intent); !recorded.ok()) {
     return FailStart(StartStep::kRecordIntent, intent, recorded);
   }
@@ -214,12 +218,16 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
 
 StoredRequestId CompileStarter::NewIntent(const std::string& flow_id,
                                           const nlohmann::json& directives,
+                                          const Labels& labels,
                                           const std::string& request_id) {
   return {request_id.empty()
               ? absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1))
               : request_id,
-          flow_id, directives.is_null() ? "" : directives.dump(), "",
-          clock_->Now()};
+          flow_id,
+          directives.is_null() ? "" : directives.dump(),
+          "",
+          clock_->Now(),
+          labels};
 }
 
 absl::Status CompileStarter::RecordIntent(const StoredRequestId& intent) {
@@ -263,7 +271,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::Adopt(
   if (triggered.known != nullptr) return Attach(intent, triggered.known);
   const CompileName name{intent.flow_id, triggered.answer.compile_id};
   auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_,
-                                          journal_, observer_);
+                                          journal_, observer_, intent.labels);
   absl::StatusOr<upstream::CompileStatus> first =
       FirstStatus(intent, triggered);
   if (!first.ok()) return first.status();

@@ -1,21 +1,22 @@
 // CompileStarter: what StartCompile does, without gRPC.
 //
 // Validates the request, honours its idempotency key, triggers CXone on a
-// worker thread, registers the new compile (or, when CXone says the flow is
-// already compiling and names the compile, attaches to that one) and hands
-// it to the poll scheduler.
+// worker thread, registers the new compile with the request's labels (or,
+// when CXone says the flow is already compiling and names a compile the
+// gateway knows, attaches to that one, which keeps the labels it has) and
+// hands it to the poll scheduler.
 //
 // At most `max_pending_starts` calls wait for CXone at once (queued behind
 // the rate budget); beyond that StartCompile fails fast with
 // ResourceExhausted instead of queueing without bound.
 //
-// A start goes in three steps. It records its intent in the journal —
-// under its request_id, or under a key of the gateway's own — before
-// CXone is called; triggers CXone; and adopts the compile CXone names,
-// whose first record binds the intent to it in the same transaction. So a
-// start that cannot be recorded fails Unavailable without touching CXone,
-// and a restart finds every key either bound to its compile or still
-// pending: a pending request_id is triggered again (ResumePending), and
+// A start goes in three steps. It records its intent (flow, directives,
+// labels) in the journal — under its request_id, or under a key of the
+// gateway's own — before CXone is called; triggers CXone; and adopts the
+// compile CXone names, whose first record binds the intent to it in the same
+// transaction. So a start that cannot be recorded fails Unavailable without
+// touching CXone, and a restart finds every key either bound to its compile or
+// still pending: a pending request_id is triggered again (ResumePending), and
 // CXone's 409 for a compile the crash interrupted names the compile to
 // adopt. A start that fails at the trigger drops its intent (CXone started
 // nothing the gateway may follow); one that fails to adopt keeps it (CXone
@@ -33,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/json_log.h"
+#include "common/labels.h"
 #include "common/worker_pool.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "server/jobs/job_registry.h"
@@ -63,11 +65,14 @@ class CompileStarter {
   // Starts (or joins) a compile for `request` and calls `done` exactly once
   // with the compile or an error: inline for answers that need no upstream
   // call (invalid request, replayed request_id), else on a worker thread.
-  // Never blocks.
+  // InvalidArgument naming the field (or the label) for a request the
+  // contract refuses; AlreadyExists for a request_id first used for another
+  // flow or with other labels. Never blocks.
   void Start(const compilev1::StartCompileRequest& request, Done done);
 
   // Triggers again a start whose request_id was recorded but not bound to
-  // a compile when the gateway stopped (see the class comment).
+  // a compile when the gateway stopped (see the class comment), with the
+  // flow, directives and labels it recorded.
   void ResumePending(const StoredRequestId& intent);
 
   // Starts waiting for CXone (the trigger queue), for metrics.
@@ -91,11 +96,12 @@ class CompileStarter {
   // fails. `request_id` may be empty.
   absl::StatusOr<std::shared_ptr<CompileJob>> TriggerAndRegister(
       const std::string& flow_id, const nlohmann::json& directives,
-      const std::string& request_id);
+      const Labels& labels, const std::string& request_id);
   // The intent of a start: under `request_id`, or under a new key of the
   // gateway's own if it is empty; not bound to a compile yet.
   StoredRequestId NewIntent(const std::string& flow_id,
                             const nlohmann::json& directives,
+                            const Labels& labels,
                             const std::string& request_id);
   // Step 1: commits `intent`, so that CXone is never asked for a compile a
   // restart could not find out about.
@@ -106,9 +112,9 @@ class CompileStarter {
   absl::StatusOr<CheckedTrigger> TriggerUpstream(
       const StoredRequestId& intent, const nlohmann::json& directives);
   // Step 3: makes the compile CXone named the gateway's — recorded with the
-  // intent bound to it, registered and polled — or attaches to the
-  // gateway's job of it, so that the caller and every retry of the key get
-  // that compile.
+  // intent's labels and the intent bound to it, registered and polled — or
+  // attaches to the gateway's job of it (whose labels stay as they are), so
+  // that the caller and every retry of the key get that compile.
   absl::StatusOr<std::shared_ptr<CompileJob>> Adopt(
       const StoredRequestId& intent, const CheckedTrigger& triggered);
   // The first status of a compile new to the gateway: from the trigger's
@@ -134,7 +140,7 @@ class CompileStarter {
                               const CompileJob& known, absl::Time sent_at);
   // Queues TriggerAndRegister on a worker; `done` gets the outcome.
   void SubmitTrigger(const std::string& flow_id, nlohmann::json directives,
-                     const std::string& request_id,
+                     Labels labels, const std::string& request_id,
                      std::function<void(absl::Status)> refuse,
                      std::function<void(RequestIdIndex::JobOrError)> finish);
 

@@ -93,7 +93,8 @@ absl::StatusOr<RecoveredState> RecoverState(
       recovered.pending_starts.push_back(std::move(key));
     } else if (std::shared_ptr<CompileJob> job =
                    registry->Find(key.compile_name)) {
-      request_ids->Restore(key.request_id, key.flow_id, std::move(job));
+      request_ids->Restore(key.request_id, key.flow_id, key.labels,
+                           std::move(job));
       ++recovered.request_ids;
     }
   }

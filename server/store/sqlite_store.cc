@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/quoted.h"
+#include "nlohmann/json.hpp"
 
 namespace cxone {
 namespace {
@@ -83,9 +86,11 @@ const char* const kMigrations[] = {
     )sql",
     // 3 → 4: each event's collection revision (0 for the events logged
     // before), and the last revision ever given, which pruning cannot take
-    // away.
+    // away; each key's labels, a JSON object ('' for none, as every key
+    // recorded before had).
     R"sql(
       ALTER TABLE events ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE request_ids ADD COLUMN labels TEXT NOT NULL DEFAULT '';
       CREATE TABLE collection (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         last_revision INTEGER NOT NULL
@@ -181,6 +186,30 @@ std::string ColumnBytes(sqlite3_stmt* statement, int column) {
   return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
 }
 
+// A key's labels as their column holds them: a JSON object of strings, or
+// "" for none. Valid labels are ASCII; `replace` only keeps a commit from
+// throwing on bytes that are not UTF-8.
+std::string LabelsColumn(const Labels& labels) {
+  if (labels.empty()) return "";
+  return nlohmann::json(labels).dump(-1, ' ', false,
+                                     nlohmann::json::error_handler_t::replace);
+}
+
+// The labels in `column` (see LabelsColumn), or nullopt if it holds
+// something else.
+std::optional<Labels> ParseLabelsColumn(const std::string& column) {
+  if (column.empty()) return Labels();
+  const nlohmann::json parsed =
+      nlohmann::json::parse(column, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return std::nullopt;
+  Labels labels;
+  for (const auto& [key, value] : parsed.items()) {
+    if (!value.is_string()) return std::nullopt;
+    labels.emplace(key, value.get<std::string>());
+  }
+  return labels;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(
@@ -272,8 +301,8 @@ SqliteStore::SqliteStore(sqlite3* db, std::string path)
 SqliteStore::~SqliteStore() {
   for (sqlite3_stmt* statement :
        {upsert_compile_, insert_event_, advance_revision_, upsert_request_id_,
-        delete_request_id_,
-        insert_delivery_, update_delivery_, upsert_endpoint_state_}) {
+        delete_request_id_, insert_delivery_, update_delivery_,
+        upsert_endpoint_state_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(db_);
@@ -354,7 +383,8 @@ absl::Status SqliteStore::Prepare() {
        "WHERE id = 1"},
       {&upsert_request_id_,
        "INSERT OR REPLACE INTO request_ids (request_id, flow_id, "
-       "compile_name, directives, created_us) VALUES (?1, ?2, ?3, ?4, ?5)"},
+       "compile_name, directives, created_us, labels) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&delete_request_id_, "DELETE FROM request_ids WHERE request_id = ?1"},
       {&insert_delivery_,
        "INSERT OR IGNORE INTO webhook_deliveries (endpoint, compile_name, "
@@ -464,6 +494,7 @@ absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
     BindText(upsert_request_id_, 4, key.directives_json);
     sqlite3_bind_int64(upsert_request_id_, 5,
                        absl::ToUnixMicros(key.created_at));
+    BindText(upsert_request_id_, 6, LabelsColumn(key.labels));
     if (sqlite3_step(upsert_request_id_) != SQLITE_DONE) {
       return Error("cannot record a request_id");
     }
@@ -541,8 +572,9 @@ absl::StatusOr<uint64_t> SqliteStore::LastRevisionLocked() {
   }
   const int step = sqlite3_step(statement);
   const uint64_t last_revision =
-      step == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(statement, 0))
-                         : 0;
+      step == SQLITE_ROW
+          ? static_cast<uint64_t>(sqlite3_column_int64(statement, 0))
+          : 0;
   sqlite3_finalize(statement);
   if (step != SQLITE_ROW) return Error("cannot read the collection revision");
   return last_revision;
@@ -601,8 +633,8 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
       });
   if (!events.ok()) return events;
   absl::Status keys = query(
-      "SELECT request_id, flow_id, compile_name, directives, created_us "
-      "FROM request_ids",
+      "SELECT request_id, flow_id, compile_name, directives, created_us, "
+      "labels FROM request_ids",
       [&](sqlite3_stmt* row) {
         StoredRequestId key;
         key.request_id = ColumnBytes(row, 0);
@@ -610,6 +642,13 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
         key.compile_name = ColumnBytes(row, 2);
         key.directives_json = ColumnBytes(row, 3);
         key.created_at = absl::FromUnixMicros(sqlite3_column_int64(row, 4));
+        std::optional<Labels> labels = ParseLabelsColumn(ColumnBytes(row, 5));
+        if (!labels.has_value()) {
+          return absl::DataLossError(
+              absl::StrCat("state store ", path_, ": the labels of request_id ",
+                           Quoted(key.request_id), " are not readable"));
+        }
+        key.labels = *std::move(labels);
         contents.request_ids.push_back(std::move(key));
         return absl::OkStatus();
       });

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/labels.h"
 #include "cxone/compile/v1/compile.pb.h"
 
 namespace cxone {
@@ -53,15 +54,20 @@ struct StoredEvent {
   uint64_t revision = 0;
 };
 
-// A StartCompile idempotency key. `compile_name` is empty while the
-// trigger it stands for has not been recorded as done (see
-// CompileStarter: the key is written before CXone is called).
+// A StartCompile idempotency key: what its first call asked for, and the
+// compile it got. `compile_name` is empty while the trigger it stands for
+// has not been recorded as done (see CompileStarter: the key is written
+// before CXone is called), so that a restart can trigger it again with the
+// same flow, directives and labels.
 struct StoredRequestId {
   std::string request_id;
   std::string flow_id;
   std::string directives_json;  // "" for none
   std::string compile_name;
   absl::Time created_at;
+  // The first call's labels, which a compile it creates carries and a
+  // retry must repeat (StartCompileRequest.labels).
+  Labels labels = {};
 };
 
 // A webhook delivery in the outbox: one logged event for one endpoint.

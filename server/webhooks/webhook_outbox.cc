@@ -12,6 +12,23 @@ WebhookOutbox::WebhookOutbox(const WebhooksConfig* config, Clock* clock,
                              DeliverySink* sink, JsonLog* log)
     : config_(config), clock_(clock), sink_(sink), log_(log) {}
 
+namespace {
+
+// The labels of the compile `name` as `batch` records it. A job commits
+// every event with its compile's record (CompileJob::Mutate), so the
+// compile is there; none if it were not.
+Labels LabelsInBatch(const StoreBatch& batch, const std::string& name) {
+  for (const StoredCompile& stored : batch.compiles) {
+    if (stored.compile.name() == name) {
+      return Labels(stored.compile.labels().begin(),
+                    stored.compile.labels().end());
+    }
+  }
+  return Labels();
+}
+
+}  // namespace
+
 void WebhookOutbox::Prepare(StoreBatch& batch) {
   if (config_->endpoints.empty() || batch.events.empty()) return;
   const absl::Time now = clock_->Now();
@@ -30,7 +47,8 @@ void WebhookOutbox::Prepare(StoreBatch& batch) {
     for (const WebhookEndpointConfig& endpoint : config_->endpoints) {
       if (!endpoint.Wants(event.type(), name->flow_id)) continue;
       if (body.empty()) {
-        absl::StatusOr<std::string> made = WebhookBody(event);
+        absl::StatusOr<std::string> made =
+            WebhookBody(event, LabelsInBatch(batch, stored.compile_name));
         if (!made.ok()) {
           log_->Error("cannot make a webhook body",
                       {{"compile", stored.compile_name},

@@ -28,7 +28,9 @@ class WebhookOutbox final : public CommitObserver {
   WebhookOutbox(const WebhooksConfig* config, Clock* clock, DeliverySink* sink,
                 JsonLog* log);
 
-  // Adds a pending delivery for every endpoint that wants each event.
+  // Adds a pending delivery for every endpoint that wants each event; the
+  // body carries the labels of the event's compile, read from the batch's
+  // record of that compile (committed with every event).
   void Prepare(StoreBatch& batch) override;
   // Hands the batch's new deliveries to the sink.
   void Committed(const StoreBatch& batch) override;

@@ -32,7 +32,8 @@ std::string WebhookType(v1::EventType type) {
                           v1::EventType_Name(type), "EVENT_TYPE_")));
 }
 
-absl::StatusOr<std::string> WebhookBody(const v1::CompileEvent& event) {
+absl::StatusOr<std::string> WebhookBody(const v1::CompileEvent& event,
+                                        const Labels& labels) {
   absl::StatusOr<CompileName> name = CompileName::Parse(event.name());
   if (!name.ok()) return name.status();
   std::string event_json;
@@ -53,6 +54,9 @@ absl::StatusOr<std::string> WebhookBody(const v1::CompileEvent& event) {
                                                 "STATE_"))},
         {"sequence", event.sequence()},
         {"revision", event.revision()},
+        // An object even when empty: receivers can index it unconditionally.
+        {"labels",
+         labels.empty() ? nlohmann::json::object() : nlohmann::json(labels)},
         {"event", nlohmann::json::parse(event_json)}}}};
   return body.dump();
 }

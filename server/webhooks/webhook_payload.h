@@ -13,6 +13,8 @@
 //       "state": "COMPLETED",     // the compile's state after the event
 //       "sequence": 3,            // per compile: the ordering key
 //       "revision": 1042,         // across compiles (CompileEvent.revision)
+//       "labels": {"pipeline": "nightly"},  // the compile's (Compile.labels);
+//                                           // {} when it has none
 //       "event": { … }            // the CompileEvent, in proto3 JSON form
 //     }
 //   }
@@ -26,6 +28,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/labels.h"
 #include "cxone/compile/v1/compile.pb.h"
 
 namespace cxone {
@@ -34,8 +37,10 @@ namespace cxone {
 std::string WebhookId(const std::string& endpoint,
                       const std::string& compile_name, uint64_t sequence);
 
-// The body for `event`. InvalidArgument if the event names no compile.
-absl::StatusOr<std::string> WebhookBody(const compile::v1::CompileEvent& event);
+// The body for `event` of a compile with `labels`. InvalidArgument if the
+// event names no compile.
+absl::StatusOr<std::string> WebhookBody(const compile::v1::CompileEvent& event,
+                                        const Labels& labels);
 
 // "compile.state_changed" and so on.
 std::string WebhookType(compile::v1::EventType type);

@@ -146,6 +146,80 @@ TEST(Durability, TheSameRequestIdAfterARestartReturnsTheSameCompile) {
   EXPECT_THAT(refused.status().message(), HasSubstr("deploy-42"));
 }
 
+std::map<std::string, std::string> LabelsOf(const v1::Compile& compile) {
+  return {compile.labels().begin(), compile.labels().end()};
+}
+
+// A client that lost StartCompile's answer in a crash of its own finds the
+// compile by its key, with its labels, whatever the gateway went through.
+TEST(Durability, LookupCompileFindsAKeysCompileWithItsLabelsAfterKillNine) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  const std::map<std::string, std::string> labels = {{"commit", "3f2a9c"},
+                                                     {"pipeline", "checkout"}};
+  v1::StartCompileRequest request;
+  request.set_flow_id("lookup-across");
+  request.set_request_id("deploy-lookup");
+  request.mutable_labels()->insert(labels.begin(), labels.end());
+  auto started = testing::StartCompile(gateway->stub(), request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  // Killed while the compile is live.
+  ASSERT_TRUE(gateway->KillServer().ok());
+  ASSERT_TRUE(gateway->RestartServer().ok());
+
+  auto found = testing::LookupCompile(gateway->stub(), "deploy-lookup");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->name(), started->name());
+  EXPECT_EQ(LabelsOf(*found), labels);
+  ASSERT_TRUE(
+      testing::WatchToEnd(gateway->stub(), started->name()).status.ok());
+  auto got = Get(*gateway, started->name());
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->state(), v1::STATE_COMPLETED);
+  EXPECT_EQ(LabelsOf(*got), labels);
+  // The key is still bound to its first call's labels.
+  v1::StartCompileRequest other = request;
+  other.mutable_labels()->erase("commit");
+  auto refused = testing::StartCompile(gateway->stub(), other);
+  EXPECT_TRUE(absl::IsAlreadyExists(refused.status())) << refused.status();
+  auto again = testing::StartCompile(gateway->stub(), request);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), started->name());
+  EXPECT_EQ(CompilesPerFlow(*gateway)["lookup-across"], 1);
+  // And an unknown key is NOT_FOUND after a restart as before.
+  EXPECT_TRUE(absl::IsNotFound(
+      testing::LookupCompile(gateway->stub(), "never-used").status()));
+}
+
+// The gateway died after recording a start's intent and before CXone
+// answered: on restart it triggers the start itself, and the compile it
+// creates carries the labels the interrupted call gave.
+TEST(Durability, AnInterruptedStartResumedOnRestartKeepsItsLabels) {
+  auto gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  ASSERT_TRUE(gateway->KillServer().ok());
+  const Labels labels = {{"pipeline", "nightly"}};
+  {
+    auto store = SqliteStore::Open(gateway->state_dir());
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoreBatch intent;
+    intent.request_ids.push_back({"deploy-resumed", "resumed-labels",
+                                  R"({"mode":"fast"})", "", absl::Now(),
+                                  labels});
+    ASSERT_TRUE((*store)->Commit(intent).ok());
+  }
+  ASSERT_TRUE(gateway->RestartServer().ok());
+  absl::StatusOr<v1::Compile> found;
+  EXPECT_TRUE(testing::WaitUntil([&] {
+    found = testing::LookupCompile(gateway->stub(), "deploy-resumed");
+    return found.ok();
+  })) << found.status();
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->flow_id(), "resumed-labels");
+  EXPECT_EQ(LabelsOf(*found), labels);
+  EXPECT_EQ(CompilesPerFlow(*gateway)["resumed-labels"], 1);
+}
+
 // Retention is one rule, before and after a restart: past the event
 // retention a finished compile keeps its result and its request_id (the
 // same key returns it, never a new trigger); beyond the count of finished

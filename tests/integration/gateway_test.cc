@@ -4,6 +4,8 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
+#include <string>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -267,6 +269,72 @@ TEST_F(GatewayTest, RequestIdReturnsTheSameCompileAndTriggersOnce) {
   EXPECT_TRUE(absl::IsAlreadyExists(other_flow.status()))
       << other_flow.status();
   ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), first->name()));
+}
+
+// The labels of a compile, in key order.
+std::map<std::string, std::string> LabelsOf(const v1::Compile& compile) {
+  return {compile.labels().begin(), compile.labels().end()};
+}
+
+TEST_F(GatewayTest, LabelsGivenToStartCompileAreTheCompilesEverywhere) {
+  const std::map<std::string, std::string> labels = {
+      {"commit", "3f2a9c"}, {"example.com/team", "ivr"}, {"pipeline", ""}};
+  v1::StartCompileRequest request = Request("labelled", "labelled-1");
+  request.mutable_labels()->insert(labels.begin(), labels.end());
+  auto started = StartCompile(gateway_->stub(), request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(LabelsOf(*started), labels);
+  ExpectGapFreeAndFinished(WatchToEnd(gateway_->stub(), started->name()));
+  grpc::ClientContext context;
+  v1::GetCompileRequest get;
+  get.set_name(started->name());
+  v1::Compile got;
+  ASSERT_TRUE(gateway_->stub().GetCompile(&context, get, &got).ok());
+  EXPECT_EQ(LabelsOf(got), labels);
+  EXPECT_EQ(got.state(), v1::STATE_COMPLETED);
+  // LookupCompile finds it by its key, as it is now.
+  auto found = testing::LookupCompile(gateway_->stub(), "labelled-1");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->name(), started->name());
+  EXPECT_EQ(found->state(), v1::STATE_COMPLETED);
+  EXPECT_EQ(LabelsOf(*found), labels);
+  // The key's retry must repeat the labels.
+  v1::StartCompileRequest other = Request("labelled", "labelled-1");
+  (*other.mutable_labels())["commit"] = "77aa01";
+  auto refused = StartCompile(gateway_->stub(), other);
+  EXPECT_TRUE(absl::IsAlreadyExists(refused.status())) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("other labels"));
+  auto again = StartCompile(gateway_->stub(), request);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), started->name());
+}
+
+TEST_F(GatewayTest, InvalidLabelsAreInvalidArgumentNamingTheLabel) {
+  v1::StartCompileRequest request = Request("labelled-badly");
+  (*request.mutable_labels())["pipeline"] = "has space";
+  auto refused = StartCompile(gateway_->stub(), request);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("labels[\"pipeline\"]: value \"has space\""));
+}
+
+TEST_F(GatewayTest, LookupCompileOfAnUnknownKeyIsNotFoundSayingWhatToDo) {
+  auto found = testing::LookupCompile(gateway_->stub(), "never-used");
+  EXPECT_TRUE(absl::IsNotFound(found.status())) << found.status();
+  EXPECT_THAT(found.status().message(),
+              HasSubstr("no compile was started with request_id "
+                        "\"never-used\" (yet)"));
+  EXPECT_THAT(found.status().message(), HasSubstr("StartCompile"));
+}
+
+TEST_F(GatewayTest, LookupCompileRefusesKeysNoStartCouldHaveUsed) {
+  for (const std::string& request_id :
+       {std::string(""), std::string(257, 'k'), std::string("~gateway-1-0")}) {
+    auto found = testing::LookupCompile(gateway_->stub(), request_id);
+    EXPECT_TRUE(absl::IsInvalidArgument(found.status()))
+        << request_id << ": " << found.status();
+    EXPECT_THAT(found.status().message(), HasSubstr("request_id"));
+  }
 }
 
 TEST_F(GatewayTest, RunningFlowStartedAgainAttachesToTheSameCompile) {

@@ -70,7 +70,12 @@ TEST(Webhooks, EveryEventOfACompileArrivesSignedWithAStableId) {
   WebhookReceiver receiver;
   auto gateway = StartWithWebhooks(dir, receiver);
   ASSERT_NE(gateway, nullptr);
-  const v1::Compile compile = MustStartCompile(*gateway, "syntax-error");
+  v1::StartCompileRequest request;
+  request.set_flow_id("syntax-error");
+  (*request.mutable_labels())["pipeline"] = "checkout";
+  auto started = testing::StartCompile(gateway->stub(), request);
+  ASSERT_TRUE(started.ok()) << started.status();
+  const v1::Compile compile = *started;
   ASSERT_TRUE(testing::WatchToEnd(gateway->stub(), compile.name()).status.ok());
   // QUEUED, IN_PROGRESS, FAILED.
   ASSERT_TRUE(WaitUntil([&] {
@@ -82,6 +87,12 @@ TEST(Webhooks, EveryEventOfACompileArrivesSignedWithAStableId) {
   EXPECT_EQ(bodies.at(3)["type"], "compile.state_changed");
   EXPECT_EQ(bodies.at(3)["data"]["flow_id"], "syntax-error");
   EXPECT_EQ(bodies.at(3)["data"]["event"]["errors"][0]["location"]["line"], 13);
+  // Every body carries the compile's labels.
+  for (const auto& [sequence, body] : bodies) {
+    EXPECT_EQ(body["data"]["labels"],
+              (nlohmann::json{{"pipeline", "checkout"}}))
+        << "event " << sequence;
+  }
 
   auto secret = ParseWebhookSecret(kSecret);
   ASSERT_TRUE(secret.ok());

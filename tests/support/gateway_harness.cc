@@ -204,6 +204,22 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
   return compile;
 }
 
+absl::StatusOr<compile::v1::Compile> LookupCompile(
+    compile::v1::CompileService::Stub& stub, const std::string& request_id) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  compile::v1::LookupCompileRequest request;
+  request.set_request_id(request_id);
+  compile::v1::Compile compile;
+  grpc::Status status = stub.LookupCompile(&context, request, &compile);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return compile;
+}
+
 std::vector<compile::v1::Compile> StartCompiles(
     compile::v1::CompileService::Stub& stub, const std::string& prefix,
     int64_t count) {

@@ -113,6 +113,10 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
     compile::v1::CompileService::Stub& stub,
     const compile::v1::StartCompileRequest& request);
 
+// The compile StartCompile bound `request_id` to (or the RPC's error).
+absl::StatusOr<compile::v1::Compile> LookupCompile(
+    compile::v1::CompileService::Stub& stub, const std::string& request_id);
+
 // Starts compiles of flows PREFIX-0 … PREFIX-(count-1), 32 at a time;
 // compile i is the i-th (empty where its start failed).
 std::vector<compile::v1::Compile> StartCompiles(

@@ -41,6 +41,22 @@ TEST(CompileLifecycle, FollowsTheHappyPathWithGapFreeSequences) {
   EXPECT_TRUE(lifecycle.terminal());
 }
 
+TEST(CompileLifecycle, ACompileKeepsTheLabelsItWasCreatedWith) {
+  const Labels labels = {{"example.com/team", "ivr"}, {"pipeline", ""}};
+  CompileLifecycle lifecycle(kName, kStart, Timeouts(), labels);
+  lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);
+  lifecycle.OnUpstreamStatus(Status("COMPLETED"), kStart + absl::Seconds(1));
+  const auto& kept = lifecycle.compile().labels();
+  EXPECT_EQ(Labels(kept.begin(), kept.end()), labels);
+  // As recorded and recovered, too.
+  CompileLifecycle recovered(lifecycle.compile(), lifecycle.last_sequence(),
+                             kStart + absl::Hours(1), Timeouts());
+  const auto& after = recovered.compile().labels();
+  EXPECT_EQ(Labels(after.begin(), after.end()), labels);
+  EXPECT_TRUE(
+      CompileLifecycle(kName, kStart, Timeouts()).compile().labels().empty());
+}
+
 TEST(CompileLifecycle, FailedCarriesClassifiedErrorsWithLocations) {
   CompileLifecycle lifecycle(kName, kStart, Timeouts());
   lifecycle.OnUpstreamStatus(Status("QUEUED"), kStart);

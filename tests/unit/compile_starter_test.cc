@@ -69,10 +69,12 @@ class CompileStarterTest : public ::testing::Test {
   }
 
   compilev1::StartCompileRequest Request(std::string flow,
-                                         std::string request_id = "") {
+                                         std::string request_id = "",
+                                         const Labels& labels = {}) {
     compilev1::StartCompileRequest request;
     request.set_flow_id(std::move(flow));
     request.set_request_id(std::move(request_id));
+    request.mutable_labels()->insert(labels.begin(), labels.end());
     return request;
   }
 
@@ -114,11 +116,15 @@ TEST_F(CompileStarterTest,
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
   upstream_.HoldTriggers(true);
   Outcome outcome;
-  journaled_starter_.Start(Request("main", "deploy-7"), outcome.Callback());
+  journaled_starter_.Start(Request("main", "deploy-7", {{"pipeline", "ci"}}),
+                           outcome.Callback());
   ASSERT_TRUE(WaitUntil([&] { return upstream_.triggers() >= 1; }));
-  // CXone is being called: the intent is already durable, not yet bound.
+  // CXone is being called: the intent is already durable, not yet bound,
+  // with what a restart needs to trigger it again.
   ASSERT_TRUE(store_.request_ids().contains("deploy-7"));
   EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name, "");
+  EXPECT_EQ(store_.request_ids().at("deploy-7").labels,
+            (Labels{{"pipeline", "ci"}}));
   upstream_.HoldTriggers(false);
   ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
   EXPECT_EQ(store_.request_ids().at("deploy-7").compile_name,
@@ -136,18 +142,33 @@ TEST_F(CompileStarterTest, AStartWithoutRequestIdLeavesNoKeyBehind) {
 
 TEST_F(CompileStarterTest, APendingStartIsTriggeredAgainAndBound) {
   upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  const Labels labels = {{"commit", "3f2a9c"}, {"pipeline", "nightly"}};
   journaled_starter_.ResumePending(
-      {"deploy-9", "main", R"({"mode":"fast"})", "", clock_.Now()});
+      {"deploy-9", "main", R"({"mode":"fast"})", "", clock_.Now(), labels});
   ASSERT_TRUE(WaitUntil([&] { return upstream_.triggers() >= 1; }));
   WaitUntil(
       [&] { return !store_.request_ids()["deploy-9"].compile_name.empty(); });
   EXPECT_FALSE(store_.request_ids()["deploy-9"].compile_name.empty());
-  // A caller retrying the key now gets that compile, without a trigger.
+  EXPECT_EQ(upstream_.last_directives(), (nlohmann::json{{"mode", "fast"}}));
+  // The compile carries the labels the interrupted call gave, and the
+  // binding keeps them for the next restart.
+  std::shared_ptr<CompileJob> job = registry_.Find("flows/main/compiles/c-1");
+  ASSERT_NE(job, nullptr);
+  const compilev1::Compile compile = job->Snapshot();
+  EXPECT_EQ(Labels(compile.labels().begin(), compile.labels().end()), labels);
+  EXPECT_EQ(store_.request_ids()["deploy-9"].labels, labels);
+  // A caller retrying the key now gets that compile, without a trigger ...
   Outcome retry;
-  journaled_starter_.Start(Request("main", "deploy-9"), retry.Callback());
+  journaled_starter_.Start(Request("main", "deploy-9", labels),
+                           retry.Callback());
   ASSERT_TRUE(retry.Get().ok()) << retry.Get().status();
   EXPECT_EQ(retry.Get()->name(), store_.request_ids()["deploy-9"].compile_name);
   EXPECT_EQ(upstream_.triggers(), 1);
+  // ... as long as it repeats the labels.
+  Outcome other;
+  journaled_starter_.Start(Request("main", "deploy-9"), other.Callback());
+  EXPECT_TRUE(absl::IsAlreadyExists(other.Get().status()))
+      << other.Get().status();
 }
 
 // A start fails at one of its three steps; what becomes of its intent
@@ -295,6 +316,127 @@ TEST_F(CompileStarterTest, RequestIdReusedForAnotherFlowIsAlreadyExists) {
   starter_.Start(Request("billing", "deploy-42"), other.Callback());
   EXPECT_TRUE(absl::IsAlreadyExists(other.Get().status()));
   EXPECT_THAT(other.Get().status().message(), HasSubstr("main"));
+}
+
+TEST_F(CompileStarterTest, InvalidLabelsAreRefusedNamingTheLabel) {
+  Outcome bad_key;
+  starter_.Start(Request("main", "deploy-1", {{"Team/owner", "ivr"}}),
+                 bad_key.Callback());
+  EXPECT_TRUE(bad_key.done());  // answered inline
+  EXPECT_TRUE(absl::IsInvalidArgument(bad_key.Get().status()))
+      << bad_key.Get().status();
+  EXPECT_THAT(bad_key.Get().status().message(),
+              HasSubstr("labels: key \"Team/owner\""));
+  Outcome bad_value;
+  starter_.Start(Request("main", "", {{"commit", "3f2a 9c"}}),
+                 bad_value.Callback());
+  EXPECT_TRUE(absl::IsInvalidArgument(bad_value.Get().status()));
+  EXPECT_THAT(bad_value.Get().status().message(),
+              HasSubstr("labels[\"commit\"]: value \"3f2a 9c\""));
+  EXPECT_EQ(upstream_.triggers(), 0);
+  // A refused request claims no key: the same key with valid labels starts.
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome valid;
+  starter_.Start(Request("main", "deploy-1", {{"team", "ivr"}}),
+                 valid.Callback());
+  ASSERT_TRUE(valid.Get().ok()) << valid.Get().status();
+}
+
+TEST_F(CompileStarterTest, TheNewCompileCarriesTheRequestsLabels) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  const Labels labels = {{"example.com/team", "ivr"}, {"pipeline", "nightly"}};
+  Outcome outcome;
+  journaled_starter_.Start(Request("main", "", labels), outcome.Callback());
+  ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
+  const auto& returned = outcome.Get()->labels();
+  EXPECT_EQ(Labels(returned.begin(), returned.end()), labels);
+  // The job holds them (every snapshot), and so does the compile's record,
+  // committed before the answer, which recovery rebuilds the job from.
+  const compilev1::Compile snapshot =
+      registry_.Find("flows/main/compiles/c-1")->Snapshot();
+  EXPECT_EQ(Labels(snapshot.labels().begin(), snapshot.labels().end()), labels);
+  auto contents = store_.LoadAll();
+  ASSERT_TRUE(contents.ok());
+  ASSERT_EQ(contents->compiles.size(), 1u);
+  const auto& recorded = contents->compiles[0].compile.labels();
+  EXPECT_EQ(Labels(recorded.begin(), recorded.end()), labels);
+}
+
+TEST_F(CompileStarterTest, ARetryWithOtherLabelsIsAlreadyExists) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome first;
+  starter_.Start(Request("main", "deploy-42",
+                         {{"commit", "3f2a9c"}, {"pipeline", "nightly"}}),
+                 first.Callback());
+  ASSERT_TRUE(first.Get().ok()) << first.Get().status();
+  Outcome other;
+  starter_.Start(Request("main", "deploy-42",
+                         {{"commit", "77aa01"}, {"pipeline", "nightly"}}),
+                 other.Callback());
+  const absl::Status status = other.Get().status();
+  EXPECT_TRUE(absl::IsAlreadyExists(status)) << status;
+  EXPECT_EQ(status.message(),
+            "request_id \"deploy-42\" was first used with other labels (they "
+            "differ at \"commit\"); a retry must repeat its first call's "
+            "labels, or use a new request_id");
+  // Fewer labels, or none, differ as well.
+  Outcome fewer;
+  starter_.Start(Request("main", "deploy-42", {{"commit", "3f2a9c"}}),
+                 fewer.Callback());
+  EXPECT_TRUE(absl::IsAlreadyExists(fewer.Get().status()));
+  EXPECT_THAT(fewer.Get().status().message(), HasSubstr("\"pipeline\""));
+  Outcome none;
+  starter_.Start(Request("main", "deploy-42"), none.Callback());
+  EXPECT_TRUE(absl::IsAlreadyExists(none.Get().status()));
+  EXPECT_EQ(upstream_.triggers(), 1);
+}
+
+TEST_F(CompileStarterTest, ARetryWithTheSameLabelsGetsTheSameCompile) {
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "QUEUED", false});
+  Outcome first;
+  starter_.Start(Request("main", "deploy-42", {{"a", "1"}, {"b", "2"}}),
+                 first.Callback());
+  ASSERT_TRUE(first.Get().ok()) << first.Get().status();
+  // The same labels, added the other way round (a map: order is no part).
+  compilev1::StartCompileRequest retry = Request("main", "deploy-42");
+  (*retry.mutable_labels())["b"] = "2";
+  (*retry.mutable_labels())["a"] = "1";
+  Outcome again;
+  starter_.Start(retry, again.Callback());
+  ASSERT_TRUE(again.Get().ok()) << again.Get().status();
+  EXPECT_EQ(again.Get()->name(), first.Get()->name());
+  EXPECT_EQ(again.Get()->labels().at("a"), "1");
+  EXPECT_EQ(upstream_.triggers(), 1);
+}
+
+// The labels are the compile's from its creation: a start that attaches to
+// it gets it with them, whatever labels that start gave.
+TEST_F(CompileStarterTest, AttachingToAKnownCompileKeepsItsLabels) {
+  auto job = std::make_shared<CompileJob>(
+      CompileName{"main", "c-1"}, clock_.Now(), LifecycleTimeouts{},
+      &no_journal_, nullptr, Labels{{"pipeline", "first"}});
+  ASSERT_TRUE(
+      job->ApplyFirstStatus(Status("IN_PROGRESS"), clock_.Now(), {}).ok());
+  registry_.AddIfAbsent(job);
+  upstream_.SetTriggerResult(upstream::TriggerResult{"c-1", "", true});
+  Outcome outcome;
+  journaled_starter_.Start(
+      Request("main", "deploy-2", {{"pipeline", "second"}}),
+      outcome.Callback());
+  ASSERT_TRUE(outcome.Get().ok()) << outcome.Get().status();
+  EXPECT_EQ(outcome.Get()->name(), "flows/main/compiles/c-1");
+  const auto& labels = outcome.Get()->labels();
+  EXPECT_EQ(Labels(labels.begin(), labels.end()),
+            (Labels{{"pipeline", "first"}}));
+  // The key remembers what its own call gave: a retry repeats those.
+  EXPECT_EQ(store_.request_ids().at("deploy-2").labels,
+            (Labels{{"pipeline", "second"}}));
+  Outcome retried;
+  journaled_starter_.Start(
+      Request("main", "deploy-2", {{"pipeline", "second"}}),
+      retried.Callback());
+  ASSERT_TRUE(retried.Get().ok()) << retried.Get().status();
+  EXPECT_EQ(retried.Get()->name(), "flows/main/compiles/c-1");
 }
 
 TEST_F(CompileStarterTest, ConflictAttachesToTheRunningCompileWithItsState) {

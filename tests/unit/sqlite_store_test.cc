@@ -228,10 +228,57 @@ TEST(SqliteStore, MigratesAVersionOneDatabaseForward) {
   EXPECT_THAT(contents->events, SizeIs(2));
   ASSERT_THAT(contents->request_ids, SizeIs(1));
   EXPECT_EQ(contents->request_ids[0].directives_json, "");
+  EXPECT_TRUE(contents->request_ids[0].labels.empty());
   // And it is writable in the new schema.
   StoreBatch batch;
   batch.request_ids.push_back({"req2", "main", "{}", "", absl::Now()});
   EXPECT_TRUE((*store)->Commit(batch).ok());
+}
+
+// A start interrupted by a crash is triggered again with the labels its
+// caller gave, so the intent's labels must come back exactly.
+TEST(SqliteStore, KeepsAKeysLabelsAcrossReopening) {
+  ScopedTempDir temp;
+  const Labels labels = {
+      {"commit", "3f2a9c"}, {"example.com/team", "ivr"}, {"pipeline", ""}};
+  {
+    auto store = SqliteStore::Open(temp.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoreBatch batch;
+    batch.request_ids.push_back(
+        {"pending", "main", "", "", absl::FromUnixSeconds(50), labels});
+    batch.request_ids.push_back(
+        {"plain", "main", "", "", absl::FromUnixSeconds(50)});
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  auto reopened = SqliteStore::Open(temp.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto contents = (*reopened)->LoadAll();
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_THAT(contents->request_ids, SizeIs(2));
+  for (const StoredRequestId& key : contents->request_ids) {
+    EXPECT_EQ(key.labels, key.request_id == "pending" ? labels : Labels())
+        << key.request_id;
+  }
+}
+
+TEST(SqliteStore, UnreadableLabelsAreDataLossNamingTheKey) {
+  ScopedTempDir temp;
+  {
+    auto store = SqliteStore::Open(temp.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoreBatch batch;
+    batch.request_ids.push_back({"req-1", "main", "", "", absl::Now()});
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  RawExec(temp.path() + "/gateway.db",
+          R"sql(UPDATE request_ids SET labels = '{"a": 1}')sql");
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto contents = (*store)->LoadAll();
+  EXPECT_TRUE(absl::IsDataLoss(contents.status())) << contents.status();
+  EXPECT_THAT(contents.status().message(),
+              HasSubstr("the labels of request_id \"req-1\" are not readable"));
 }
 
 TEST(SqliteStore, AFullDatabaseRefusesWritesKeepsWhatItHasAndRecovers) {
@@ -290,7 +337,7 @@ TEST(SqliteStore, ExpiredEventsGoButEachResultAndKeyStay) {
       Compile("newer", compilev1::STATE_COMPLETED, 2,
               absl::FromUnixSeconds(20)),
       Compile("live", compilev1::STATE_IN_PROGRESS, 2)};
-  batch.events = {Event("old", 1),   Event("old", 2),  Event("old", 3),
+  batch.events = {Event("old", 1),   Event("old", 2),   Event("old", 3),
                   Event("newer", 1), Event("newer", 2), Event("live", 1),
                   Event("live", 2)};
   batch.request_ids.push_back(
@@ -309,16 +356,14 @@ TEST(SqliteStore, ExpiredEventsGoButEachResultAndKeyStay) {
     events.emplace_back(event.compile_name, event.sequence);
   }
   std::sort(events.begin(), events.end());
-  EXPECT_THAT(events, ElementsAre(std::pair<std::string, uint64_t>{
-                                      "flows/main/compiles/live", 1},
-                                  std::pair<std::string, uint64_t>{
-                                      "flows/main/compiles/live", 2},
-                                  std::pair<std::string, uint64_t>{
-                                      "flows/main/compiles/newer", 1},
-                                  std::pair<std::string, uint64_t>{
-                                      "flows/main/compiles/newer", 2},
-                                  std::pair<std::string, uint64_t>{
-                                      "flows/main/compiles/old", 3}));
+  EXPECT_THAT(
+      events,
+      ElementsAre(
+          std::pair<std::string, uint64_t>{"flows/main/compiles/live", 1},
+          std::pair<std::string, uint64_t>{"flows/main/compiles/live", 2},
+          std::pair<std::string, uint64_t>{"flows/main/compiles/newer", 1},
+          std::pair<std::string, uint64_t>{"flows/main/compiles/newer", 2},
+          std::pair<std::string, uint64_t>{"flows/main/compiles/old", 3}));
   ASSERT_THAT(contents->request_ids, SizeIs(1));
   EXPECT_EQ(contents->request_ids[0].compile_name, "flows/main/compiles/old");
 }

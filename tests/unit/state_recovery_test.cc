@@ -105,7 +105,7 @@ TEST_F(StateRecoveryTest, BindsKeysResumesPendingOnesAndDropsItsOwn) {
       store_.request_ids().contains(absl::StrCat(kOwnKeyPrefix, "1-0")));
   // The bound key answers with its compile at once.
   std::string answered;
-  auto claim = request_ids_.ClaimOrJoin("bound", "main",
+  auto claim = request_ids_.ClaimOrJoin("bound", "main", {},
                                         [&](RequestIdIndex::JobOrError job) {
                                           if (job.ok())
                                             answered = (*job)->name();
@@ -113,6 +113,26 @@ TEST_F(StateRecoveryTest, BindsKeysResumesPendingOnesAndDropsItsOwn) {
   ASSERT_TRUE(claim.ok());
   EXPECT_EQ(*claim, RequestIdIndex::Claim::kDone);
   EXPECT_EQ(answered, "flows/main/compiles/done");
+}
+
+TEST_F(StateRecoveryTest, KeysComeBackWithTheLabelsOfTheirFirstCall) {
+  Record(store_, "done", {compilev1::STATE_COMPLETED}, 100);
+  const Labels labels = {{"pipeline", "nightly"}};
+  StoreBatch keys;
+  keys.request_ids = {
+      {"bound", "main", "", "flows/main/compiles/done", kNow, labels},
+      {"pending", "main", "", "", kNow, labels}};
+  ASSERT_TRUE(store_.Commit(keys).ok());
+  auto recovered = Recover();
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  ASSERT_THAT(recovered->pending_starts, SizeIs(1));
+  EXPECT_EQ(recovered->pending_starts[0].labels, labels);
+  // The bound key still answers only a retry with the same labels.
+  EXPECT_TRUE(absl::IsAlreadyExists(
+      request_ids_.ClaimOrJoin("bound", "main", {}, [](auto) {}).status()));
+  auto found = request_ids_.Find("bound");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ((*found)->name(), "flows/main/compiles/done");
 }
 
 TEST_F(StateRecoveryTest, AGapInAnEventLogIsDataLoss) {
