@@ -154,6 +154,11 @@ void Gateway::BuildJobs() {
       cxone_.get(), &registry_, &request_ids_, scheduler_.get(), workers_.get(),
       &clock_, &log_, config_.lifecycle, config_.max_pending_starts, journal_,
       job_observers_.get());
+  // As many of a batch's items at once as there are workers to trigger
+  // them: enough to keep the budget busy, and a single StartCompile waits
+  // behind no more than that per batch.
+  batches_ = std::make_unique<BatchStarter>(
+      starter_.get(), static_cast<int>(config_.upstream_workers));
 }
 
 absl::Status Gateway::Recover() {
@@ -185,8 +190,8 @@ absl::Status Gateway::Recover() {
 
 absl::Status Gateway::Listen() {
   compile_service_ = std::make_unique<CompileService>(
-      starter_.get(), &registry_, &collection_, &request_ids_, &open_calls_,
-      &redactor_, &log_, audit_.get());
+      starter_.get(), batches_.get(), &registry_, &collection_, &request_ids_,
+      &open_calls_, &redactor_, &log_, audit_.get());
   webhook_service_ =
       std::make_unique<WebhookService>(&webhooks_, webhook_dispatcher_.get(),
                                        &open_calls_, &redactor_, audit_.get());

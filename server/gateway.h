@@ -168,6 +168,7 @@ class Gateway {
   std::unique_ptr<RetentionSweeper> sweeper_;
   std::unique_ptr<WatcherSet> watchers_;
   std::unique_ptr<CompileStarter> starter_;
+  std::unique_ptr<BatchStarter> batches_;
   std::vector<StoredRequestId> pending_starts_;
 
   // The unary calls being served: a shutdown waits for them (open_calls.h).

@@ -62,12 +62,14 @@ absl::StatusOr<compilev1::ListCompilesResponse> ListPage(
 
 }  // namespace
 
-CompileService::CompileService(CompileStarter* starter, JobRegistry* registry,
+CompileService::CompileService(CompileStarter* starter, BatchStarter* batches,
+                               JobRegistry* registry,
                                const CompileCollection* collection,
                                const RequestIdIndex* request_ids,
                                OpenCalls* calls, const Redactor* redactor,
                                JsonLog* log, AuditLog* audit)
     : starter_(starter),
+      batches_(batches),
       registry_(registry),
       collection_(collection),
       request_ids_(request_ids),
@@ -123,6 +125,54 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
   }
   audit->set_flow_id(parsed.flow_id());
   starter_->Start(parsed, std::move(finish));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CompileService::BatchStartCompiles(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  constexpr int kMaxItems = 1000;
+  grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
+  auto audit = std::make_shared<RpcAudit>(
+      audit_, "/cxone.compile.v1.CompileService/BatchStartCompiles", *context);
+  auto fail = [&](const absl::Status& error) {
+    const grpc::Status status = ToGrpcStatus(error, *redactor_);
+    audit->Finish(status);
+    reactor->Finish(status);
+    return reactor;
+  };
+  compilev1::BatchStartCompilesRequest parsed;
+  if (absl::Status decoded = DecodeRequest(*request, &parsed); !decoded.ok()) {
+    return fail(decoded);
+  }
+  if (parsed.requests_size() == 0 || parsed.requests_size() > kMaxItems) {
+    return fail(absl::InvalidArgumentError(absl::StrCat(
+        "requests: ", parsed.requests_size(), " items; a batch holds 1 to ",
+        kMaxItems, " (split larger ones)")));
+  }
+  std::vector<compilev1::StartCompileRequest> items(
+      std::make_move_iterator(parsed.mutable_requests()->begin()),
+      std::make_move_iterator(parsed.mutable_requests()->end()));
+  batches_->Start(std::move(items), [this, reactor, response,
+                                     audit](BatchStarter::Results results) {
+    compilev1::BatchStartCompilesResponse answer;
+    for (absl::StatusOr<compilev1::Compile>& result : results) {
+      compilev1::BatchStartResult* item = answer.add_results();
+      if (result.ok()) {
+        *item->mutable_compile() = *std::move(result);
+        continue;
+      }
+      const grpc::Status status = ToGrpcStatus(result.status(), *redactor_);
+      item->mutable_status()->set_code(status.error_code());
+      item->mutable_status()->set_message(status.error_message());
+    }
+    bool own_buffer = false;
+    const grpc::Status status = grpc::SerializationTraits<
+        compilev1::BatchStartCompilesResponse>::Serialize(answer, response,
+                                                          &own_buffer);
+    audit->Finish(status);
+    reactor->Finish(status);
+  });
   return reactor;
 }
 

@@ -23,6 +23,7 @@
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "server/api/open_calls.h"
+#include "server/jobs/batch_starter.h"
 #include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_starter.h"
 #include "server/jobs/job_registry.h"
@@ -42,14 +43,17 @@ using CompileServiceBase =
                     compilev1::CompileService::WithRawMethod_WatchCompiles<
                         compilev1::CompileService::
                             WithRawCallbackMethod_LookupCompile<
-                                compilev1::CompileService::Service>>>>>>;
+                                compilev1::CompileService::
+                                    WithRawCallbackMethod_BatchStartCompiles<
+                                        compilev1::CompileService::
+                                            Service>>>>>>>;
 
 class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service; `calls` counts its calls.
   // `audit` may be null.
-  CompileService(CompileStarter* starter, JobRegistry* registry,
-                 const CompileCollection* collection,
+  CompileService(CompileStarter* starter, BatchStarter* batches,
+                 JobRegistry* registry, const CompileCollection* collection,
                  const RequestIdIndex* request_ids, OpenCalls* calls,
                  const Redactor* redactor, JsonLog* log,
                  AuditLog* audit = nullptr);
@@ -65,6 +69,11 @@ class CompileService final : public CompileServiceBase {
   grpc::ServerUnaryReactor* GetCompile(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override;
+
+  // A BatchStartCompilesRequest in, a BatchStartCompilesResponse out.
+  grpc::ServerUnaryReactor* BatchStartCompiles(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
   // A ListCompilesRequest in, a ListCompilesResponse out.
   grpc::ServerUnaryReactor* ListCompiles(grpc::CallbackServerContext* context,
@@ -92,6 +101,7 @@ class CompileService final : public CompileServiceBase {
       const std::string& request_id) const;
 
   CompileStarter* const starter_;
+  BatchStarter* const batches_;
   JobRegistry* const registry_;
   const CompileCollection* const collection_;
   const RequestIdIndex* const request_ids_;

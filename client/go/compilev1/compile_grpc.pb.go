@@ -116,6 +116,23 @@ type CompileServiceClient interface {
 	// Errors: INVALID_ARGUMENT (a malformed filter), OUT_OF_RANGE (above),
 	// UNAVAILABLE (the server drains).
 	WatchCompiles(ctx context.Context, in *WatchCompilesRequest, opts ...grpc.CallOption) (CompileService_WatchCompilesClient, error)
+	// Starts many compiles in one call (AIP-233) and returns when every item
+	// has its answer: a result per item, in the items' order.
+	//
+	// Per item, not atomic: each item is a StartCompile of its own, with the
+	// same validation, idempotency, errors and rate budget, and one item's
+	// error leaves the others alone. A batch cannot be all-or-nothing — a
+	// trigger CXone has accepted cannot be taken back — so instead give every
+	// item a `request_id`: a retried batch then returns the compiles already
+	// started (across gateway restarts too) and triggers only the rest.
+	// Items are started a few at a time, so a big batch shares the rate
+	// budget with single StartCompile calls instead of queueing ahead of
+	// them; the call takes as long as the budget needs (1000 triggers at 50
+	// requests/s: about 20 s), so give it a deadline to match.
+	//
+	// Errors of the call itself: INVALID_ARGUMENT for no items or more than
+	// 1000 (the message says how many). Every other error is an item's.
+	BatchStartCompiles(ctx context.Context, in *BatchStartCompilesRequest, opts ...grpc.CallOption) (*BatchStartCompilesResponse, error)
 }
 
 type compileServiceClient struct {
@@ -226,6 +243,15 @@ func (x *compileServiceWatchCompilesClient) Recv() (*WatchCompilesResponse, erro
 	return m, nil
 }
 
+func (c *compileServiceClient) BatchStartCompiles(ctx context.Context, in *BatchStartCompilesRequest, opts ...grpc.CallOption) (*BatchStartCompilesResponse, error) {
+	out := new(BatchStartCompilesResponse)
+	err := c.cc.Invoke(ctx, "/cxone.compile.v1.CompileService/BatchStartCompiles", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CompileServiceServer is the server API for CompileService service.
 // All implementations must embed UnimplementedCompileServiceServer
 // for forward compatibility
@@ -329,6 +355,23 @@ type CompileServiceServer interface {
 	// Errors: INVALID_ARGUMENT (a malformed filter), OUT_OF_RANGE (above),
 	// UNAVAILABLE (the server drains).
 	WatchCompiles(*WatchCompilesRequest, CompileService_WatchCompilesServer) error
+	// Starts many compiles in one call (AIP-233) and returns when every item
+	// has its answer: a result per item, in the items' order.
+	//
+	// Per item, not atomic: each item is a StartCompile of its own, with the
+	// same validation, idempotency, errors and rate budget, and one item's
+	// error leaves the others alone. A batch cannot be all-or-nothing — a
+	// trigger CXone has accepted cannot be taken back — so instead give every
+	// item a `request_id`: a retried batch then returns the compiles already
+	// started (across gateway restarts too) and triggers only the rest.
+	// Items are started a few at a time, so a big batch shares the rate
+	// budget with single StartCompile calls instead of queueing ahead of
+	// them; the call takes as long as the budget needs (1000 triggers at 50
+	// requests/s: about 20 s), so give it a deadline to match.
+	//
+	// Errors of the call itself: INVALID_ARGUMENT for no items or more than
+	// 1000 (the message says how many). Every other error is an item's.
+	BatchStartCompiles(context.Context, *BatchStartCompilesRequest) (*BatchStartCompilesResponse, error)
 	mustEmbedUnimplementedCompileServiceServer()
 }
 
@@ -353,6 +396,9 @@ func (UnimplementedCompileServiceServer) ListCompiles(context.Context, *ListComp
 }
 func (UnimplementedCompileServiceServer) WatchCompiles(*WatchCompilesRequest, CompileService_WatchCompilesServer) error {
 	return status.Errorf(codes.Unimplemented, "method WatchCompiles not implemented")
+}
+func (UnimplementedCompileServiceServer) BatchStartCompiles(context.Context, *BatchStartCompilesRequest) (*BatchStartCompilesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method BatchStartCompiles not implemented")
 }
 func (UnimplementedCompileServiceServer) mustEmbedUnimplementedCompileServiceServer() {}
 
@@ -481,6 +527,24 @@ func (x *compileServiceWatchCompilesServer) Send(m *WatchCompilesResponse) error
 	return x.ServerStream.SendMsg(m)
 }
 
+func _CompileService_BatchStartCompiles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(BatchStartCompilesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CompileServiceServer).BatchStartCompiles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/cxone.compile.v1.CompileService/BatchStartCompiles",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CompileServiceServer).BatchStartCompiles(ctx, req.(*BatchStartCompilesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _CompileService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "cxone.compile.v1.CompileService",
 	HandlerType: (*CompileServiceServer)(nil),
@@ -500,6 +564,10 @@ var _CompileService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListCompiles",
 			Handler:    _CompileService_ListCompiles_Handler,
+		},
+		{
+			MethodName: "BatchStartCompiles",
+			Handler:    _CompileService_BatchStartCompiles_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -28,6 +28,26 @@ STATE_QUEUED: State
 STATE_TIMED_OUT: State
 STATE_UNSPECIFIED: State
 
+class BatchStartCompilesRequest(_message.Message):
+    __slots__ = ["requests"]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[StartCompileRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[StartCompileRequest, _Mapping]]] = ...) -> None: ...
+
+class BatchStartCompilesResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[BatchStartResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchStartResult, _Mapping]]] = ...) -> None: ...
+
+class BatchStartResult(_message.Message):
+    __slots__ = ["compile", "status"]
+    COMPILE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    compile: Compile
+    status: ItemStatus
+    def __init__(self, compile: _Optional[_Union[Compile, _Mapping]] = ..., status: _Optional[_Union[ItemStatus, _Mapping]] = ...) -> None: ...
+
 class Compile(_message.Message):
     __slots__ = ["compile_id", "create_time", "errors", "flow_id", "labels", "name", "revision", "state", "update_time", "upstream_status", "warnings"]
     class LabelsEntry(_message.Message):
@@ -124,6 +144,14 @@ class GetCompileRequest(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ItemStatus(_message.Message):
+    __slots__ = ["code", "message"]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class ListCompilesRequest(_message.Message):
     __slots__ = ["filter", "page_size", "page_token"]

@@ -69,6 +69,11 @@ class CompileServiceStub(object):
                 request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesRequest.SerializeToString,
                 response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesResponse.FromString,
                 )
+        self.BatchStartCompiles = channel.unary_unary(
+                '/cxone.compile.v1.CompileService/BatchStartCompiles',
+                request_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.BatchStartCompilesRequest.SerializeToString,
+                response_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.BatchStartCompilesResponse.FromString,
+                )
 
 
 class CompileServiceServicer(object):
@@ -228,6 +233,28 @@ class CompileServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchStartCompiles(self, request, context):
+        """Starts many compiles in one call (AIP-233) and returns when every item
+        has its answer: a result per item, in the items' order.
+
+        Per item, not atomic: each item is a StartCompile of its own, with the
+        same validation, idempotency, errors and rate budget, and one item's
+        error leaves the others alone. A batch cannot be all-or-nothing — a
+        trigger CXone has accepted cannot be taken back — so instead give every
+        item a `request_id`: a retried batch then returns the compiles already
+        started (across gateway restarts too) and triggers only the rest.
+        Items are started a few at a time, so a big batch shares the rate
+        budget with single StartCompile calls instead of queueing ahead of
+        them; the call takes as long as the budget needs (1000 triggers at 50
+        requests/s: about 20 s), so give it a deadline to match.
+
+        Errors of the call itself: INVALID_ARGUMENT for no items or more than
+        1000 (the message says how many). Every other error is an item's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CompileServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -260,6 +287,11 @@ def add_CompileServiceServicer_to_server(servicer, server):
                     servicer.WatchCompiles,
                     request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesRequest.FromString,
                     response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesResponse.SerializeToString,
+            ),
+            'BatchStartCompiles': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchStartCompiles,
+                    request_deserializer=cxone_dot_compile_dot_v1_dot_compile__pb2.BatchStartCompilesRequest.FromString,
+                    response_serializer=cxone_dot_compile_dot_v1_dot_compile__pb2.BatchStartCompilesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -395,5 +427,22 @@ class CompileService(object):
         return grpc.experimental.unary_stream(request, target, '/cxone.compile.v1.CompileService/WatchCompiles',
             cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesRequest.SerializeToString,
             cxone_dot_compile_dot_v1_dot_compile__pb2.WatchCompilesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def BatchStartCompiles(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/cxone.compile.v1.CompileService/BatchStartCompiles',
+            cxone_dot_compile_dot_v1_dot_compile__pb2.BatchStartCompilesRequest.SerializeToString,
+            cxone_dot_compile_dot_v1_dot_compile__pb2.BatchStartCompilesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
