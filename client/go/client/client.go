@@ -23,9 +23,10 @@ type Client struct {
 
 // Retry describes one retry the client is about to make, for WithRetryHook.
 type Retry struct {
-	// "StartCompile" or "WatchCompile".
+	// "StartCompile", "ListCompiles", "WatchCompile" or "WatchCompiles".
 	Op string
-	// The flow being started or the compile being watched.
+	// The flow being started or the compile being watched; for a list or
+	// a WatchCompiles, the filter (Filter.String).
 	Target string
 	// How many retries in a row came before this one (0 for the first).
 	Attempt int
@@ -37,6 +38,9 @@ type Retry struct {
 	// For a watch: the after_sequence it resumes with; 0 with Resume false
 	// means from a snapshot.
 	AfterSequence uint64
+	// For a WatchCompiles: the after_revision it resumes with; 0 with
+	// Resume false means from the current revision.
+	AfterRevision uint64
 	Resume        bool
 }
 
@@ -47,6 +51,7 @@ type config struct {
 	maxDelay         time.Duration
 	seed             int64
 	maxStartAttempts int
+	maxListAttempts  int
 	maxReconnects    int
 	retryHook        func(Retry)
 }
@@ -84,16 +89,25 @@ func WithStartAttempts(n int) Option {
 	return func(c *config) { c.maxStartAttempts = n }
 }
 
+// WithListAttempts bounds the calls List and ListPage make for one page,
+// the first included (default 10; the context's deadline bounds them too).
+// A page that fails UNAVAILABLE is retried with the client's backoff: a
+// list is read-only, so a retry is always safe.
+func WithListAttempts(n int) Option {
+	return func(c *config) { c.maxListAttempts = n }
+}
+
 // WithMaxReconnects sets how many reconnects in a row that receive nothing
-// a watch makes before it gives up (default 50; 0 never reconnects). A
-// stream that delivered anything, a marker included, resets the count.
+// a watch (Watch or WatchCompiles) makes before it gives up (default 50; 0
+// never reconnects). A stream that delivered anything, a marker included,
+// resets the count.
 func WithMaxReconnects(n int) Option {
 	return func(c *config) { c.maxReconnects = n }
 }
 
 // WithRetryHook calls hook, on the retrying goroutine, before every retry
-// of Start and every reconnect of a watch (to log them, say). It must not
-// block.
+// of Start or of a list page and every reconnect of a watch (to log them,
+// say). It must not block.
 func WithRetryHook(hook func(Retry)) Option {
 	return func(c *config) { c.retryHook = hook }
 }
@@ -104,6 +118,7 @@ func newConfig(opts []Option) config {
 		maxDelay:         10 * time.Second,
 		seed:             time.Now().UnixNano(),
 		maxStartAttempts: 10,
+		maxListAttempts:  10,
 		maxReconnects:    50,
 	}
 	for _, opt := range opts {
@@ -111,6 +126,9 @@ func newConfig(opts []Option) config {
 	}
 	if c.maxStartAttempts < 1 {
 		c.maxStartAttempts = 1
+	}
+	if c.maxListAttempts < 1 {
+		c.maxListAttempts = 1
 	}
 	return c
 }
@@ -197,6 +215,20 @@ func (c *Client) Get(ctx context.Context, name string) (*Compile, error) {
 	compile, err := c.rpc.GetCompile(ctx, &compilev1.GetCompileRequest{Name: name})
 	if err != nil {
 		return nil, callError(ctx, "GetCompile", name, err)
+	}
+	return compile, nil
+}
+
+// Lookup returns the compile a Start with WithRequestID(requestID) started
+// (or attached to), as it is now: for a caller that lost a Start's answer
+// (it crashed, say) and must not start another. NOT_FOUND while there is
+// none: the start still in flight (not visible until CXone answered), or
+// the key unknown (never used, its start failed, or retention forgot it
+// with its compile); the message says which. It does not retry.
+func (c *Client) Lookup(ctx context.Context, requestID string) (*Compile, error) {
+	compile, err := c.rpc.LookupCompile(ctx, &compilev1.LookupCompileRequest{RequestId: requestID})
+	if err != nil {
+		return nil, callError(ctx, "LookupCompile", requestID, err)
 	}
 	return compile, nil
 }

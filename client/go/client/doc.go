@@ -15,6 +15,17 @@
 //     may be wedged). The SYNCED and HEARTBEAT markers are hidden unless
 //     WithMarkers is given.
 //   - StartAndWait starts a compile and returns it in its terminal state.
+//   - WithLabels labels a compile at its start; Lookup finds the compile a
+//     request ID started, for a caller that lost the answer.
+//   - List returns a Lister over every compile that matches a Filter
+//     (flows, states, a label selector, a create-time range), newest
+//     first, page by page; ListPage returns one page with its collection
+//     revision. A page that fails UNAVAILABLE is retried.
+//   - WatchCompiles returns a CollectionWatcher over the events of every
+//     compile that matches a Filter, from a list's revision: list, then
+//     watch, and a cache stays equal to a fresh list. It resumes as Watch
+//     does, from the last message's resume_after_revision; OUT_OF_RANGE
+//     ends it (list again).
 //
 // Every error a method returns is an *Error, which carries the gRPC status:
 // status.Code(err) and status.Convert(err) work on it directly. grpc-go
@@ -22,5 +33,6 @@
 // fmt.Errorf("%w") hides its code from status.Code; use errors.As to get
 // the *Error back.
 //
-// A Client is safe for concurrent use; a Watcher is used by one goroutine.
+// A Client is safe for concurrent use; a Watcher, CollectionWatcher or
+// Lister is used by one goroutine.
 package client

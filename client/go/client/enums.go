@@ -15,6 +15,13 @@ type (
 	Diagnostic = compilev1.CompileError
 	// SourceLocation is a 1-based line and column in the flow's source.
 	SourceLocation = compilev1.SourceLocation
+	// Page is one page of a list (ListPage): its compiles, newest first,
+	// the token of the next page ("" on the last) and the collection
+	// revision it reflects.
+	Page = compilev1.ListCompilesResponse
+	// Change is one message of a WatchCompiles: an event with the compile
+	// as that event's commit left it, or a marker (no compile).
+	Change = compilev1.WatchCompilesResponse
 	// State is the state of a compile.
 	State = compilev1.State
 	// EventType says what an Event reports.

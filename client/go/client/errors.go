@@ -18,9 +18,11 @@ import (
 // CANCELED or DEADLINE_EXCEEDED and Unwrap returns the context's error, so
 // errors.Is(err, context.DeadlineExceeded) holds too.
 type Error struct {
-	// The RPC: "StartCompile", "GetCompile" or "WatchCompile".
+	// The RPC: "StartCompile", "GetCompile", "LookupCompile",
+	// "ListCompiles", "WatchCompile" or "WatchCompiles".
 	Op string
-	// The flow (StartCompile) or compile name the call was about.
+	// What the call was about: the flow (StartCompile), the compile name,
+	// the request ID (LookupCompile) or the filter (Filter.String).
 	Target string
 
 	status *status.Status

@@ -40,6 +40,25 @@ func WithDirectives(directives map[string]any) StartOption {
 	}
 }
 
+// WithLabels gives the compile labels to find it by (List, ListPage,
+// WatchCompiles with a Filter's LabelSelector), e.g. {"pipeline":
+// "checkout"}: Kubernetes label syntax and limits (at most 64, 16 KiB in
+// all). They are the compile's from its creation on and come back on
+// every Compile. A bad one is INVALID_ARGUMENT naming it; a retry of a
+// request ID with other labels than its first call is ALREADY_EXISTS. A
+// Start that attaches to a compile already running gets it with the labels
+// it has. The map is copied.
+func WithLabels(labels map[string]string) StartOption {
+	return func(s *startCall) {
+		if s.request.Labels == nil {
+			s.request.Labels = make(map[string]string, len(labels))
+		}
+		for k, v := range labels {
+			s.request.Labels[k] = v
+		}
+	}
+}
+
 // Start starts compiling flowID and returns the new compile (or, when
 // CXone says the flow is already compiling, the running one).
 //

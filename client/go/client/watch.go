@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"io"
-	"sync/atomic"
-	"time"
 
 	"github.com/cxone-compile-gateway/client/go/compilev1"
 	"google.golang.org/grpc/codes"
@@ -74,12 +72,9 @@ func WithMarkers() WatchOption {
 // Next, Event, Err and Cursor belong to one goroutine; Close may be called
 // from any, to stop a Next blocked waiting.
 type Watcher struct {
-	c       *Client
-	ctx     context.Context
-	cancel  context.CancelFunc
+	resumingStream[*Event]
 	name    string
 	markers bool
-	closed  atomic.Bool
 
 	// The after_sequence of the next stream; resume false: a snapshot.
 	resume      bool
@@ -91,36 +86,18 @@ type Watcher struct {
 	// What WithAfterSequence gave.
 	hasUserAfter bool
 	userAfter    uint64
-
-	// Twice the last heartbeat interval announced; 0 before any.
-	idleLimit time.Duration
-	// Reconnects since a stream last delivered anything.
-	reconnects int
-	// Why the next stream must wait out a backoff; nil: open it at once.
-	pending error
-
-	stream compilev1.CompileService_WatchCompileClient
-	// The connection the stream went over, held until closeStream.
-	streamLease  *lease
-	streamCancel context.CancelFunc
-	streamIdle   *atomic.Bool
-	// The stream's idle timer, made once an idle limit is known, and
-	// whether it is timing a wait now.
-	streamTimer   *time.Timer
-	streamWaiting bool
-	streamResume  bool
+	// Whether the current stream resumed (asked with after_sequence).
+	streamResume bool
 
 	event *Event
-	err   error
-	done  bool
 }
 
 // Watch follows the compile named name (flows/{flow_id}/compiles/{id}).
 // Nothing is sent until the first Next. Close the Watcher when done with it
 // (a watch that reached its end has released everything already).
 func (c *Client) Watch(ctx context.Context, name string, opts ...WatchOption) *Watcher {
-	wctx, cancel := context.WithCancel(ctx)
-	w := &Watcher{c: c, ctx: wctx, cancel: cancel, name: name}
+	w := &Watcher{name: name}
+	w.init(c, ctx, "WatchCompile", name)
 	for _, opt := range opts {
 		opt(w)
 	}
@@ -136,7 +113,9 @@ func (w *Watcher) Next() bool {
 			break
 		}
 		if w.stream == nil {
-			w.open()
+			if err := w.open(Retry{AfterSequence: w.resumeAfter, Resume: w.resume}, w.call); err != nil {
+				w.endStream(err)
+			}
 			continue
 		}
 		ev, err := w.recv()
@@ -167,90 +146,21 @@ func (w *Watcher) Cursor() (uint64, bool) { return w.resumeAfter, w.resume }
 // Close ends the watch: a blocked Next returns false, and Err stays what it
 // was (nil unless the watch had failed). Safe to call more than once, from
 // any goroutine.
-func (w *Watcher) Close() {
-	w.closed.Store(true)
-	w.cancel()
-}
+func (w *Watcher) Close() { w.close() }
 
-// open starts the next stream, first waiting out the backoff if the last
-// one broke.
-func (w *Watcher) open() {
-	if w.pending != nil {
-		if w.reconnects >= w.c.cfg.maxReconnects {
-			w.giveUp()
-			return
-		}
-		delay := w.c.backoff.delay(w.reconnects)
-		w.c.notifyRetry(Retry{
-			Op: "WatchCompile", Target: w.name, Attempt: w.reconnects, Err: w.pending,
-			Delay: delay, AfterSequence: w.resumeAfter, Resume: w.resume,
-		})
-		w.reconnects++
-		if !sleep(w.ctx, delay) {
-			w.endWithContext()
-			return
-		}
-		w.pending = nil
-	}
+// call opens the next stream: after the cursor, or from a snapshot.
+func (w *Watcher) call(ctx context.Context, rpc compilev1.CompileServiceClient) (receiver[*Event], error) {
 	request := &compilev1.WatchCompileRequest{Name: w.name}
 	if w.resume {
 		request.AfterSequence = proto.Uint64(w.resumeAfter)
 	}
-	sctx, cancel := context.WithCancel(w.ctx)
-	w.streamCancel = cancel
-	w.streamIdle = new(atomic.Bool)
 	w.streamResume = w.resume
-	w.streamLease = w.c.conn.acquire()
-	// Timed from the call on, with the limit the last stream stated: a
-	// stream that never delivers its first message (on a wedged
-	// connection) is as dead as one that went silent later.
-	w.startWait()
-	stream, err := w.streamLease.rpc.WatchCompile(sctx, request)
-	if err != nil {
-		w.endStream(err)
-		return
-	}
-	w.stream = stream
-}
-
-// recv reads one message. The stream's idle timer runs only while we wait
-// here (or open the stream), so a caller that is slow between Nexts never
-// looks like a dead stream; when it fires it marks the stream idle and
-// cancels it.
-func (w *Watcher) recv() (*Event, error) {
-	w.startWait()
-	ev, err := w.stream.Recv()
-	if w.streamTimer != nil {
-		w.streamTimer.Stop()
-	}
-	w.streamWaiting = false
-	return ev, err
-}
-
-// startWait starts timing a wait for the stream's next message, unless
-// one is timed already or no idle limit is known yet.
-func (w *Watcher) startWait() {
-	if w.idleLimit <= 0 || w.streamWaiting {
-		return
-	}
-	w.streamWaiting = true
-	if w.streamTimer == nil {
-		idle, cancel := w.streamIdle, w.streamCancel
-		w.streamTimer = time.AfterFunc(w.idleLimit, func() {
-			idle.Store(true)
-			cancel()
-		})
-		return
-	}
-	w.streamTimer.Reset(w.idleLimit)
+	return rpc.WatchCompile(ctx, request)
 }
 
 // take records a received message; the event to yield, or nil.
 func (w *Watcher) take(ev *Event) *Event {
-	w.reconnects = 0
-	if d := ev.GetHeartbeatInterval(); d != nil && d.AsDuration() > 0 {
-		w.idleLimit = 2 * d.AsDuration()
-	}
+	w.received(ev.GetHeartbeatInterval().AsDuration())
 	marker := IsMarker(ev.GetType())
 	resume := ev.GetResumeAfterSequence()
 	// A logged event is itself delivered, whether or not the gateway
@@ -293,30 +203,16 @@ func (w *Watcher) take(ev *Event) *Event {
 
 // endStream decides what follows a stream that ended with err (io.EOF: OK).
 func (w *Watcher) endStream(err error) {
-	resumed := w.streamResume
-	idle := w.streamIdle != nil && w.streamIdle.Load()
-	stale := w.streamLease
-	w.closeStream()
-	if w.closed.Load() {
-		w.finish()
-		return
-	}
-	if w.ctx.Err() != nil {
-		w.endWithContext()
+	if w.ended() {
 		return
 	}
 	code := status.Code(err)
 	switch {
-	case idle:
-		// The connection may be wedged: the next stream goes over a new one.
-		w.c.conn.replace(stale)
-		w.pending = status.Errorf(codes.Unavailable,
-			"no message for %v, twice the heartbeat interval", w.idleLimit)
-	case err == io.EOF && !resumed:
+	case err == io.EOF && !w.streamResume:
 		// The gateway ends a stream OK only after the terminal event.
 		w.fail(&Error{Op: "WatchCompile", Target: w.name, status: status.New(codes.Internal,
 			"the stream ended without a result (no terminal state received); the outcome is unknown")})
-	case err == io.EOF || (code == codes.OutOfRange && resumed):
+	case err == io.EOF || (code == codes.OutOfRange && w.streamResume):
 		// The gateway has nothing after the cursor (OK at once) or no
 		// longer keeps it (OUT_OF_RANGE): start again from a snapshot.
 		w.resume, w.resumeAfter = false, 0
@@ -325,61 +221,4 @@ func (w *Watcher) endStream(err error) {
 	default:
 		w.fail(callError(w.ctx, "WatchCompile", w.name, err))
 	}
-}
-
-// isRetryableWatch: the codes after which a reconnect may succeed — the
-// gateway draining or restarting, a reset or cut connection, overload
-// (client/call_status.cc, IsRetryableWatchError).
-func isRetryableWatch(code codes.Code) bool {
-	switch code {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.Internal, codes.Unknown,
-		codes.Canceled, codes.ResourceExhausted:
-		return true
-	}
-	return false
-}
-
-func (w *Watcher) giveUp() {
-	if w.c.cfg.maxReconnects <= 0 {
-		w.fail(callError(w.ctx, "WatchCompile", w.name, w.pending))
-		return
-	}
-	w.fail(&Error{Op: "WatchCompile", Target: w.name, status: status.Newf(status.Code(w.pending),
-		"giving up after %d reconnects in a row received nothing; last: %s",
-		w.reconnects, describe(w.pending))})
-}
-
-func (w *Watcher) endWithContext() {
-	w.fail(contextError(w.ctx, "WatchCompile", w.name, w.pending))
-	if w.closed.Load() {
-		w.err = nil
-	}
-}
-
-func (w *Watcher) fail(err *Error) {
-	w.err = err
-	w.finish()
-}
-
-func (w *Watcher) finish() {
-	w.done = true
-	w.closeStream()
-	w.cancel()
-}
-
-func (w *Watcher) closeStream() {
-	if w.streamTimer != nil {
-		w.streamTimer.Stop()
-		w.streamTimer = nil
-	}
-	w.streamWaiting = false
-	if w.streamCancel != nil {
-		w.streamCancel()
-		w.streamCancel = nil
-	}
-	if w.streamLease != nil {
-		w.c.conn.release(w.streamLease)
-		w.streamLease = nil
-	}
-	w.stream = nil
 }

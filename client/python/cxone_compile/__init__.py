@@ -7,15 +7,21 @@
                                        timeout=600)
         print(cxone_compile.State(result.state).name)
 
-- :class:`Client` (and :class:`cxone_compile.aio.AsyncClient`): ``start``,
-  ``get``, ``watch`` (an iterator that resumes by itself and never yields an
-  event twice) and ``start_and_wait``.
+- :class:`Client` (and :class:`cxone_compile.aio.AsyncClient`): ``start``
+  (with ``labels``), ``get``, ``lookup`` (by request_id), ``watch`` (an
+  iterator that resumes by itself and never yields an event twice),
+  ``start_and_wait``, ``list`` (every matching compile, newest first, page
+  by page), ``list_page`` (one page with its revision) and
+  ``watch_compiles`` (every matching compile's events from a revision,
+  resuming by itself).
 - :class:`GatewayError` with ``code`` (a ``grpc.StatusCode``) and
   ``message``, one subclass per documented code (NotFoundError, …).
 - :class:`State`, :class:`EventType`, :class:`ErrorCategory`: the
   contract's enums without prefixes.
 - The messages are the generated ones (``cxone_compile.v1.compile_pb2``),
-  re-exported here: Compile, CompileEvent, CompileError, SourceLocation.
+  re-exported here: Compile, CompileEvent, CompileError, SourceLocation,
+  ListCompilesResponse (a page), WatchCompilesResponse (a watch_compiles
+  message).
 """
 
 from cxone_compile.client import Client
@@ -33,12 +39,14 @@ from cxone_compile.errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
-from cxone_compile.retry import StartRetry, WatchRetry
+from cxone_compile.retry import ListRetry, StartRetry, WatchRetry
 from cxone_compile.v1.compile_pb2 import (
     Compile,
     CompileError,
     CompileEvent,
+    ListCompilesResponse,
     SourceLocation,
+    WatchCompilesResponse,
 )
 
 __all__ = [
@@ -54,6 +62,8 @@ __all__ = [
     "FailedPreconditionError",
     "GatewayError",
     "InvalidArgumentError",
+    "ListCompilesResponse",
+    "ListRetry",
     "NotFoundError",
     "OutOfRangeError",
     "PermissionDeniedError",
@@ -62,5 +72,6 @@ __all__ = [
     "StartRetry",
     "State",
     "UnavailableError",
+    "WatchCompilesResponse",
     "WatchRetry",
 ]

@@ -1,20 +1,26 @@
-"""What the sync and the async client share besides the watch cursor: the
-channel they make, the requests, the start's retry decisions and the final
-Compile of start_and_wait."""
+"""What the sync and the async client share besides the watch cursors: the
+channel they make, the requests (filters included), the retry decisions of
+a start and of a list page, and the final Compile of start_and_wait."""
 
 from __future__ import annotations
 
+import datetime
 import random
-from typing import Any, List, Mapping, Optional, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, cast
 
 import grpc
-from google.protobuf import struct_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 
-from cxone_compile.errors import RETRYABLE_START_CODES
-from cxone_compile.retry import Deadline, StartRetry, backoff_delay
+from cxone_compile.enums import State
+from cxone_compile.errors import RETRYABLE_LIST_CODES, RETRYABLE_START_CODES
+from cxone_compile.retry import Deadline, ListRetry, StartRetry, backoff_delay
 from cxone_compile.v1 import compile_pb2
 
 Directives = Union[Mapping[str, Any], struct_pb2.Struct]
+Labels = Mapping[str, str]
+#: A bound of a create-time range: a timezone-aware datetime, or a Timestamp
+#: (such as a Compile's ``create_time``).
+TimeBound = Union[datetime.datetime, timestamp_pb2.Timestamp]
 Metadata = Tuple[Tuple[str, str], ...]
 
 # A watch may sit silent for minutes while CXone compiles, so the channel
@@ -54,7 +60,10 @@ def metadata_of(caller: Optional[str]) -> Optional[Metadata]:
 
 
 def start_request(
-    flow_id: str, request_id: Optional[str], directives: Optional[Directives]
+    flow_id: str,
+    request_id: Optional[str],
+    directives: Optional[Directives],
+    labels: Optional[Labels],
 ) -> compile_pb2.StartCompileRequest:
     request = compile_pb2.StartCompileRequest(flow_id=flow_id)
     if request_id:
@@ -63,6 +72,62 @@ def start_request(
         request.directives.CopyFrom(directives)
     elif directives is not None:
         request.directives.update(dict(directives))
+    if labels:
+        request.labels.update(labels)
+    return request
+
+
+def compile_filter(
+    flow_ids: Iterable[str],
+    states: Iterable[State],
+    label_selector: str,
+    create_time_from: Optional[TimeBound],
+    create_time_to: Optional[TimeBound],
+) -> compile_pb2.CompileFilter:
+    """The CompileFilter of a list or a watch_compiles: every condition
+    given must hold. ``flow_ids`` and ``states`` are checked to be
+    collections, not a lone string (which would be taken letter by
+    letter)."""
+    if isinstance(flow_ids, str):
+        raise ValueError(f"flow_ids must be a collection of flow ids, not the string {flow_ids!r}")
+    made = compile_pb2.CompileFilter(
+        flow_ids=list(flow_ids),
+        # The wire values: our IntEnum is not the generated enum's type.
+        states=cast("List[compile_pb2.State]", [int(state) for state in states]),
+        label_selector=label_selector,
+    )
+    if create_time_from is not None:
+        made.create_time_from.CopyFrom(_timestamp("create_time_from", create_time_from))
+    if create_time_to is not None:
+        made.create_time_to.CopyFrom(_timestamp("create_time_to", create_time_to))
+    return made
+
+
+def _timestamp(field: str, bound: TimeBound) -> timestamp_pb2.Timestamp:
+    if isinstance(bound, timestamp_pb2.Timestamp):
+        return bound
+    if bound.tzinfo is None or bound.utcoffset() is None:
+        # protobuf would take a naive datetime as UTC; datetime.now() is
+        # local time, and the filter would be off by the zone's offset.
+        raise ValueError(
+            f"{field}: give a timezone-aware datetime (datetime.now(timezone.utc)), "
+            f"not the naive {bound.isoformat()}"
+        )
+    made = timestamp_pb2.Timestamp()
+    made.FromDatetime(bound)
+    return made
+
+
+def list_request(
+    compile_filter: compile_pb2.CompileFilter,
+    page_size: Optional[int],
+    page_token: Optional[str],
+) -> compile_pb2.ListCompilesRequest:
+    request = compile_pb2.ListCompilesRequest(filter=compile_filter)
+    if page_size is not None:
+        request.page_size = page_size
+    if page_token:
+        request.page_token = page_token
     return request
 
 
@@ -75,6 +140,11 @@ def check_watch_target(
         raise ValueError("watch: after_sequence needs a name (sequences belong to one compile)")
     if after_sequence is not None and not 0 <= after_sequence < 2**64:
         raise ValueError(f"watch: after_sequence {after_sequence} is not a uint64")
+
+
+def check_after_revision(after_revision: Optional[int]) -> None:
+    if after_revision is not None and not 0 <= after_revision < 2**64:
+        raise ValueError(f"watch_compiles: after_revision {after_revision} is not a uint64")
 
 
 def start_retry_delay(
@@ -91,6 +161,22 @@ def start_retry_delay(
     if not request_id or code not in RETRYABLE_START_CODES:
         return None
     if attempt >= policy.max_attempts:
+        return None
+    delay = backoff_delay(attempt - 1, policy.initial_delay, policy.max_delay, rng)
+    return delay if deadline.allows(delay) else None
+
+
+def list_retry_delay(
+    code: grpc.StatusCode,
+    attempt: int,
+    policy: ListRetry,
+    rng: random.Random,
+    deadline: Deadline,
+) -> Optional[float]:
+    """The delay before retrying a ListCompiles page whose attempt number
+    ``attempt`` (1 for the first) failed with ``code``; ``None`` when it
+    must not be retried. A page is read-only: retrying it is always safe."""
+    if code not in RETRYABLE_LIST_CODES or attempt >= policy.max_attempts:
         return None
     delay = backoff_delay(attempt - 1, policy.initial_delay, policy.max_delay, rng)
     return delay if deadline.allows(delay) else None

@@ -25,13 +25,17 @@ below the last delivered one is skipped. Markers (SYNCED, HEARTBEAT) are
 delivered only with ``include_markers``.
 
 Not thread-safe: one watch, one cursor, one thread (or task) at a time.
+
+The clients drive every cursor through the same few members
+(:class:`StreamCursor`): watch_compiles' CollectionCursor
+(_collection_cursor.py) is the other one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import random
-from typing import Optional
+from typing import Any, Callable, Optional, Protocol, TypeVar
 
 import grpc
 
@@ -60,6 +64,78 @@ class StreamEnding:
     trouble: bool = True
 
 
+T_co = TypeVar("T_co", covariant=True)
+
+
+class StreamCursor(Protocol[T_co]):
+    """What a client's stream loop asks of a cursor: the next stream's
+    request, what each message means, and what a stream's ending does."""
+
+    #: Seconds of silence after which a stream counts as dead (twice the
+    #: heartbeat interval the gateway stated); None until one was stated.
+    idle_limit: Optional[float]
+    #: Set once the watch is over (a terminal state arrived).
+    finished: bool
+
+    def request(self) -> Any: ...
+
+    def take(self, message: Any) -> Optional[T_co]: ...
+
+    def ended(
+        self,
+        code: Optional[grpc.StatusCode],
+        details: str,
+        *,
+        idle: bool,
+        deadline_expired: bool,
+    ) -> StreamEnding: ...
+
+    def timed_out(self) -> DeadlineExceededError: ...
+
+
+def idle_reason(limit: Optional[float]) -> str:
+    """Why a silent stream was given up, for the log and the error."""
+    return f"no message for {limit:g}s, twice the heartbeat interval"
+
+
+class Reconnects:
+    """The reconnects a watch made in a row that received nothing, and the
+    backoff before the next one; ``WatchRetry.max_reconnects`` of them end
+    the watch."""
+
+    def __init__(self, retry: WatchRetry, rng: random.Random) -> None:
+        self._retry = retry
+        self._rng = rng
+        self._made = 0
+
+    def received(self) -> None:
+        """The last stream delivered something: the gateway was reachable."""
+        self._made = 0
+
+    def next(
+        self, code: grpc.StatusCode, reason: str, note: Callable[[float], str]
+    ) -> StreamEnding:
+        """Reconnect after a backoff (``note(delay)`` says so, for the log),
+        or, when the reconnects are used up, the error ``code`` saying
+        ``reason``."""
+        made = self._made
+        if made >= self._retry.max_reconnects:
+            if self._retry.max_reconnects <= 0:
+                return StreamEnding(error=GatewayError.of(code, reason))
+            return StreamEnding(
+                error=GatewayError.of(
+                    code,
+                    f"stream broke ({reason}); giving up after {made} reconnects "
+                    "in a row received nothing",
+                )
+            )
+        delay = backoff_delay(
+            made, self._retry.initial_delay, self._retry.max_delay, self._rng
+        )
+        self._made += 1
+        return StreamEnding(delay=delay, note=note(delay))
+
+
 class WatchCursor:
     def __init__(
         self,
@@ -75,8 +151,7 @@ class WatchCursor:
         self.name = name
         self.flow_id = flow_id
         self._include_markers = include_markers
-        self._retry = retry
-        self._rng = rng
+        self._reconnects = Reconnects(retry, rng)
         self._timeout = timeout
         # The `after_sequence` of the next stream; None asks for a snapshot.
         self._resume_after: Optional[int] = after_sequence
@@ -85,7 +160,6 @@ class WatchCursor:
         self._last_delivered: Optional[int] = after_sequence
         self._resumed = False
         self._received = False
-        self._reconnects_without_message = 0
         #: Seconds of silence after which a stream counts as dead: twice the
         #: heartbeat interval the gateway stated. Kept across the watch's
         #: streams, since every stream's first message comes at once.
@@ -147,13 +221,11 @@ class WatchCursor:
         before the terminal event. ``idle``: the client cancelled it after
         ``idle_limit`` of silence."""
         if self._received:
-            self._reconnects_without_message = 0
+            self._reconnects.received()
         error_code = code or grpc.StatusCode.UNKNOWN
         if idle:
             error_code = grpc.StatusCode.UNAVAILABLE
-            reason = (
-                f"no message for {self.idle_limit:g}s, twice the heartbeat interval"
-            )
+            reason = idle_reason(self.idle_limit)
         elif code is None and not self._resumed:
             # The API ends a stream with OK only after the terminal event; an
             # OK without one is a broken gateway: nothing says how it ended.
@@ -185,25 +257,16 @@ class WatchCursor:
         return self._reconnect(error_code, reason)
 
     def _reconnect(self, code: grpc.StatusCode, reason: str) -> StreamEnding:
-        made = self._reconnects_without_message
-        if made >= self._retry.max_reconnects:
-            if self._retry.max_reconnects <= 0:
-                return StreamEnding(error=GatewayError.of(code, reason))
-            return StreamEnding(
-                error=GatewayError.of(
-                    code,
-                    f"stream broke ({reason}); giving up after {made} reconnects "
-                    "in a row received nothing",
-                )
+        def note(delay: float) -> str:
+            said = (
+                f"stream of {self._display_name()} broke ({reason}); "
+                f"reconnecting in {delay:.2f}s"
             )
-        delay = backoff_delay(
-            made, self._retry.initial_delay, self._retry.max_delay, self._rng
-        )
-        self._reconnects_without_message += 1
-        note = f"stream of {self._display_name()} broke ({reason}); reconnecting in {delay:.2f}s"
-        if self.name and self._resume_after is not None:
-            note += f" after sequence {self._resume_after}"
-        return StreamEnding(delay=delay, note=note)
+            if self.name and self._resume_after is not None:
+                said += f" after sequence {self._resume_after}"
+            return said
+
+        return self._reconnects.next(code, reason, note)
 
     def timed_out(self) -> DeadlineExceededError:
         """The error of the caller's timeout expiring."""

@@ -6,8 +6,9 @@
             ...
 
 The behaviour (retries, resuming, errors, a new channel after a silent
-stream) is the sync client's: both drive the same WatchCursor and
-Connection. A stream's silence is timed by ``asyncio.wait_for`` on each
+stream) is the sync client's: both drive the same cursors (WatchCursor,
+CollectionCursor) and Connection; ``list`` and ``watch_compiles`` are
+async iterators, ``list_page`` and ``lookup`` coroutines. A stream's silence is timed by ``asyncio.wait_for`` on each
 read (the first included, with the limit the last stream stated) instead
 of a watchdog thread. Use one AsyncClient on one event loop.
 """
@@ -19,19 +20,22 @@ import contextlib
 import functools
 import logging
 import random
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator, Callable, Iterable, Optional, TypeVar
 
 import grpc
 import grpc.aio
 
 from cxone_compile import _calls
-from cxone_compile._calls import Directives
+from cxone_compile._calls import Directives, Labels, TimeBound
+from cxone_compile._collection_cursor import CollectionCursor
 from cxone_compile._connection import Connection, Lease
-from cxone_compile._watch_cursor import WatchCursor
-from cxone_compile.enums import is_terminal
+from cxone_compile._watch_cursor import StreamCursor, WatchCursor
+from cxone_compile.enums import State, is_terminal
 from cxone_compile.errors import GatewayError, describe
-from cxone_compile.retry import Deadline, StartRetry, WatchRetry
+from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
 from cxone_compile.v1 import compile_pb2
+
+T = TypeVar("T")
 
 logger = logging.getLogger("cxone_compile")
 
@@ -50,6 +54,7 @@ class AsyncClient:
         caller: Optional[str] = None,
         start_retry: StartRetry = StartRetry(),
         watch_retry: WatchRetry = WatchRetry(),
+        list_retry: ListRetry = ListRetry(),
         rng: Optional[random.Random] = None,
     ) -> None:
         if (address is None) == (channel is None):
@@ -63,6 +68,7 @@ class AsyncClient:
         self._metadata = _calls.metadata_of(caller)
         self._start_retry = start_retry
         self._watch_retry = watch_retry
+        self._list_retry = list_retry
         self._rng = rng or random.Random()
 
     async def close(self) -> None:
@@ -83,10 +89,11 @@ class AsyncClient:
         *,
         request_id: Optional[str] = None,
         directives: Optional[Directives] = None,
+        labels: Optional[Labels] = None,
         timeout: Optional[float] = None,
     ) -> compile_pb2.Compile:
         """As :meth:`cxone_compile.Client.start`."""
-        request = _calls.start_request(flow_id, request_id, directives)
+        request = _calls.start_request(flow_id, request_id, directives, labels)
         deadline = Deadline(timeout)
         attempt = 1
         while True:
@@ -126,6 +133,63 @@ class AsyncClient:
         except grpc.aio.AioRpcError as error:
             raise GatewayError.from_rpc_error(error) from error
 
+    async def lookup(
+        self, request_id: str, *, timeout: Optional[float] = None
+    ) -> compile_pb2.Compile:
+        """As :meth:`cxone_compile.Client.lookup`."""
+        try:
+            async with self._lease() as lease:
+                return await lease.stub.LookupCompile(
+                    compile_pb2.LookupCompileRequest(request_id=request_id),
+                    timeout=timeout,
+                    metadata=self._metadata,
+                )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayError.from_rpc_error(error) from error
+
+    def list(
+        self,
+        *,
+        flow_ids: Iterable[str] = (),
+        states: Iterable[State] = (),
+        label_selector: str = "",
+        create_time_from: Optional[TimeBound] = None,
+        create_time_to: Optional[TimeBound] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[compile_pb2.Compile]:
+        """As :meth:`cxone_compile.Client.list`, an async iterator."""
+        request = _calls.list_request(
+            _calls.compile_filter(
+                flow_ids, states, label_selector, create_time_from, create_time_to
+            ),
+            page_size,
+            None,
+        )
+        return self._list_all(request, timeout)
+
+    async def list_page(
+        self,
+        *,
+        flow_ids: Iterable[str] = (),
+        states: Iterable[State] = (),
+        label_selector: str = "",
+        create_time_from: Optional[TimeBound] = None,
+        create_time_to: Optional[TimeBound] = None,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> compile_pb2.ListCompilesResponse:
+        """As :meth:`cxone_compile.Client.list_page`."""
+        request = _calls.list_request(
+            _calls.compile_filter(
+                flow_ids, states, label_selector, create_time_from, create_time_to
+            ),
+            page_size,
+            page_token,
+        )
+        return await self._list_page(request, Deadline(timeout))
+
     def watch(
         self,
         name: Optional[str] = None,
@@ -146,7 +210,34 @@ class AsyncClient:
             rng=self._rng,
             timeout=timeout,
         )
-        return self._follow(cursor, Deadline(timeout))
+        return self._follow(cursor, Deadline(timeout), _watch_compile)
+
+    def watch_compiles(
+        self,
+        *,
+        flow_ids: Iterable[str] = (),
+        states: Iterable[State] = (),
+        label_selector: str = "",
+        create_time_from: Optional[TimeBound] = None,
+        create_time_to: Optional[TimeBound] = None,
+        after_revision: Optional[int] = None,
+        include_markers: bool = False,
+        timeout: Optional[float] = None,
+    ) -> AsyncIterator[compile_pb2.WatchCompilesResponse]:
+        """As :meth:`cxone_compile.Client.watch_compiles`, an async iterator
+        (OUT_OF_RANGE raises OutOfRangeError: list again)."""
+        _calls.check_after_revision(after_revision)
+        cursor = CollectionCursor(
+            compile_filter=_calls.compile_filter(
+                flow_ids, states, label_selector, create_time_from, create_time_to
+            ),
+            after_revision=after_revision,
+            include_markers=include_markers,
+            retry=self._watch_retry,
+            rng=self._rng,
+            timeout=timeout,
+        )
+        return self._follow(cursor, Deadline(timeout), _watch_compiles)
 
     async def start_and_wait(
         self,
@@ -154,6 +245,7 @@ class AsyncClient:
         *,
         request_id: Optional[str] = None,
         directives: Optional[Directives] = None,
+        labels: Optional[Labels] = None,
         timeout: Optional[float] = None,
     ) -> compile_pb2.Compile:
         """As :meth:`cxone_compile.Client.start_and_wait`."""
@@ -162,6 +254,7 @@ class AsyncClient:
             flow_id,
             request_id=request_id,
             directives=directives,
+            labels=labels,
             timeout=deadline.remaining(),
         )
         if is_terminal(started.state):
@@ -180,28 +273,68 @@ class AsyncClient:
         finally:
             await _close(self._connection.release(lease))
 
+    async def _list_all(
+        self, request: compile_pb2.ListCompilesRequest, timeout: Optional[float]
+    ) -> AsyncIterator[compile_pb2.Compile]:
+        while True:
+            page = await self._list_page(request, Deadline(timeout))
+            for listed in page.compiles:
+                yield listed
+            if not page.next_page_token:
+                return
+            request.page_token = page.next_page_token
+
+    async def _list_page(
+        self, request: compile_pb2.ListCompilesRequest, deadline: Deadline
+    ) -> compile_pb2.ListCompilesResponse:
+        attempt = 1
+        while True:
+            try:
+                async with self._lease() as lease:
+                    return await lease.stub.ListCompiles(
+                        request, timeout=deadline.remaining(), metadata=self._metadata
+                    )
+            except grpc.aio.AioRpcError as error:
+                code = error.code()
+                delay = _calls.list_retry_delay(
+                    code, attempt, self._list_retry, self._rng, deadline
+                )
+                if delay is None:
+                    raise GatewayError.from_rpc_error(error) from error
+                logger.warning(
+                    "ListCompiles failed (%s); retrying in %.2fs",
+                    describe(code, error.details()),
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
     async def _follow(
-        self, cursor: WatchCursor, deadline: Deadline
-    ) -> AsyncIterator[compile_pb2.CompileEvent]:
+        self,
+        cursor: StreamCursor[T],
+        deadline: Deadline,
+        method: Callable[[Any], Callable[..., Any]],
+    ) -> AsyncIterator[T]:
+        """As :meth:`cxone_compile.Client._follow`."""
         while True:
             code: Optional[grpc.StatusCode] = None
             details = ""
             idle = False
             async with self._lease() as lease:
-                call = lease.stub.WatchCompile(
+                call = method(lease.stub)(
                     cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
                 )
                 try:
                     while True:
                         try:
-                            event = await asyncio.wait_for(call.read(), cursor.idle_limit)
+                            message = await asyncio.wait_for(call.read(), cursor.idle_limit)
                         except asyncio.TimeoutError:
                             idle = True
                             code = grpc.StatusCode.CANCELLED
                             break
-                        if event is grpc.aio.EOF:
+                        if message is grpc.aio.EOF:
                             break
-                        delivered = cursor.take(event)
+                        delivered = cursor.take(message)
                         if delivered is not None:
                             yield delivered
                         if cursor.finished:
@@ -229,6 +362,14 @@ class AsyncClient:
                     await asyncio.sleep(deadline.remaining() or 0.0)
                     raise cursor.timed_out()
                 await asyncio.sleep(ending.delay)
+
+
+def _watch_compile(stub: Any) -> Callable[..., Any]:
+    return stub.WatchCompile
+
+
+def _watch_compiles(stub: Any) -> Callable[..., Any]:
+    return stub.WatchCompiles
 
 
 async def _close(channel: Optional[Any]) -> None:

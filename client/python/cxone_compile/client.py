@@ -6,6 +6,8 @@
         if compile.state == cxone_compile.State.FAILED:
             for error in compile.errors:
                 print(error.location.line, error.location.column, error.message)
+        for listed in client.list(label_selector="pipeline=checkout"):
+            print(listed.name, cxone_compile.State(listed.state).name)
 
 Every call raises :class:`~cxone_compile.GatewayError` (a subclass per
 code) when it fails; messages are the generated protobuf messages
@@ -13,9 +15,10 @@ code) when it fails; messages are the generated protobuf messages
 fields compare equal to :class:`~cxone_compile.State` and friends, and
 whose uint64 fields are Python ints.
 
-Thread-safe: one Client may serve many threads (each ``watch`` iterator
-belongs to the thread that iterates it). Calls are logged (reconnects,
-retries) on the ``cxone_compile`` logger.
+Thread-safe: one Client may serve many threads (each ``watch``,
+``watch_compiles`` or ``list`` iterator belongs to the thread that iterates
+it). Calls are logged (reconnects, retries) on the ``cxone_compile``
+logger.
 """
 
 from __future__ import annotations
@@ -25,19 +28,22 @@ import functools
 import logging
 import random
 import time
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar
 
 import grpc
 
 from cxone_compile import _calls
-from cxone_compile._calls import Directives
+from cxone_compile._calls import Directives, Labels, TimeBound
+from cxone_compile._collection_cursor import CollectionCursor
 from cxone_compile._connection import Connection, Lease
 from cxone_compile._idle_watchdog import IdleWatchdog
-from cxone_compile._watch_cursor import WatchCursor
-from cxone_compile.enums import is_terminal
+from cxone_compile._watch_cursor import StreamCursor, WatchCursor
+from cxone_compile.enums import State, is_terminal
 from cxone_compile.errors import GatewayError, describe
-from cxone_compile.retry import Deadline, StartRetry, WatchRetry
+from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
 from cxone_compile.v1 import compile_pb2
+
+T = TypeVar("T")
 
 logger = logging.getLogger("cxone_compile")
 
@@ -48,7 +54,8 @@ class Client:
     Made from ``address`` (``HOST:PORT`` or any gRPC target; a plaintext
     channel unless ``credentials`` are given) or from a ``channel`` the
     caller owns. ``caller`` is sent as ``x-caller`` metadata on every call.
-    ``rng`` seeds the backoff's jitter.
+    ``start_retry``, ``watch_retry`` and ``list_retry`` say how starts,
+    watches and list pages retry; ``rng`` seeds the backoff's jitter.
 
     A watch stream silent for twice the heartbeat interval may be on a
     wedged connection (a proxy or NAT that stopped forwarding while TCP
@@ -75,6 +82,7 @@ class Client:
         caller: Optional[str] = None,
         start_retry: StartRetry = StartRetry(),
         watch_retry: WatchRetry = WatchRetry(),
+        list_retry: ListRetry = ListRetry(),
         rng: Optional[random.Random] = None,
     ) -> None:
         if (address is None) == (channel is None):
@@ -88,6 +96,7 @@ class Client:
         self._metadata = _calls.metadata_of(caller)
         self._start_retry = start_retry
         self._watch_retry = watch_retry
+        self._list_retry = list_retry
         self._rng = rng or random.Random()
 
     def close(self) -> None:
@@ -108,6 +117,7 @@ class Client:
         *,
         request_id: Optional[str] = None,
         directives: Optional[Directives] = None,
+        labels: Optional[Labels] = None,
         timeout: Optional[float] = None,
     ) -> compile_pb2.Compile:
         """Starts compiling ``flow_id`` and returns the compile (a running
@@ -116,12 +126,18 @@ class Client:
         With a ``request_id`` (an idempotency key), UNAVAILABLE and
         RESOURCE_EXHAUSTED are retried with jittered backoff as
         ``start_retry`` says: the gateway returns the first call's compile
-        and never triggers CXone twice. Without one a start is never
-        retried. ``directives`` (a JSON-like mapping or a Struct) go to
-        CXone unchanged. ``timeout`` (seconds) bounds the whole call,
-        retries included.
+        and never triggers CXone twice (``lookup`` finds it later by the
+        key). Without one a start is never retried. ``directives`` (a
+        JSON-like mapping or a Struct) go to CXone unchanged. ``labels``
+        (``{"pipeline": "checkout"}``, Kubernetes label syntax) are the
+        compile's from its creation on, to find it by with ``list`` and
+        ``watch_compiles``; a bad one is InvalidArgumentError naming it, and
+        a retried ``request_id`` with other labels than its first call is
+        AlreadyExistsError. A start that attaches to a running compile gets
+        it with the labels it has. ``timeout`` (seconds) bounds the whole
+        call, retries included.
         """
-        request = _calls.start_request(flow_id, request_id, directives)
+        request = _calls.start_request(flow_id, request_id, directives, labels)
         deadline = Deadline(timeout)
         attempt = 1
         while True:
@@ -159,6 +175,99 @@ class Client:
         except grpc.RpcError as error:
             raise GatewayError.from_rpc_error(error) from error
 
+    def lookup(
+        self, request_id: str, *, timeout: Optional[float] = None
+    ) -> compile_pb2.Compile:
+        """The compile a ``start`` with ``request_id`` started (or attached
+        to), as it is now: for a caller that lost a start's answer (it
+        crashed, say) and must not start another. NotFoundError while there
+        is none — the start still in flight, or the key unknown (never used,
+        its start failed, or retention forgot it with its compile); the
+        message says which."""
+        try:
+            with self._lease() as lease:
+                return lease.stub.LookupCompile(
+                    compile_pb2.LookupCompileRequest(request_id=request_id),
+                    timeout=timeout,
+                    metadata=self._metadata,
+                )
+        except grpc.RpcError as error:
+            raise GatewayError.from_rpc_error(error) from error
+
+    def list(
+        self,
+        *,
+        flow_ids: Iterable[str] = (),
+        states: Iterable[State] = (),
+        label_selector: str = "",
+        create_time_from: Optional[TimeBound] = None,
+        create_time_to: Optional[TimeBound] = None,
+        page_size: Optional[int] = None,
+        timeout: Optional[float] = None,
+    ) -> Iterator[compile_pb2.Compile]:
+        """Every compile the gateway knows that matches the filter, newest
+        (latest ``create_time``) first, fetched page by page as the
+        iteration needs them (``page_size`` compiles a page: the gateway's
+        100 by default, at most 1000).
+
+        Every condition given must hold: the flow is one of ``flow_ids``,
+        the state one of ``states``, the labels satisfy ``label_selector``
+        (Kubernetes syntax: ``pipeline=checkout,team in (a,b),!draft``),
+        and the compile was created at or after ``create_time_from`` and
+        before ``create_time_to`` (timezone-aware datetimes, or
+        Timestamps). A compile started while the list is read is newer than
+        the pages already read and is not in it; none is listed twice.
+
+        A page that fails UNAVAILABLE is retried as ``list_retry`` says (a
+        list is read-only); other errors raise GatewayError
+        (InvalidArgumentError naming a bad filter). ``timeout`` (seconds)
+        bounds each page's call, its retries included. To watch from the
+        end of a list, use ``list_page`` for the first page: its
+        ``revision`` is the ``after_revision`` for ``watch_compiles``.
+        """
+        request = _calls.list_request(
+            _calls.compile_filter(
+                flow_ids, states, label_selector, create_time_from, create_time_to
+            ),
+            page_size,
+            None,
+        )
+        return self._list_all(request, timeout)
+
+    def list_page(
+        self,
+        *,
+        flow_ids: Iterable[str] = (),
+        states: Iterable[State] = (),
+        label_selector: str = "",
+        create_time_from: Optional[TimeBound] = None,
+        create_time_to: Optional[TimeBound] = None,
+        page_size: Optional[int] = None,
+        page_token: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> compile_pb2.ListCompilesResponse:
+        """One page of the list ``list`` iterates (the same filter
+        arguments): its ``compiles`` (newest first), its
+        ``next_page_token`` (empty on the last page; pass it as
+        ``page_token``, with the same filter, for the next one) and the
+        collection ``revision`` it reflects — every event up to it and none
+        after. A controller lists every page, then calls ``watch_compiles``
+        with the same filter and ``after_revision`` = the FIRST page's
+        revision: its cache then stays equal to a fresh list. A token stays
+        valid however many compiles start meanwhile and across gateway
+        restarts; under another filter it is InvalidArgumentError.
+        UNAVAILABLE is retried as in ``list``; ``timeout`` bounds the call
+        and its retries.
+        """
+        request = _calls.list_request(
+            _calls.compile_filter(
+                flow_ids, states, label_selector, create_time_from, create_time_to
+            ),
+            page_size,
+            page_token,
+        )
+        return self._list_page(request, Deadline(timeout))
+
     def watch(
         self,
         name: Optional[str] = None,
@@ -192,7 +301,61 @@ class Client:
             rng=self._rng,
             timeout=timeout,
         )
-        return self._follow(cursor, Deadline(timeout))
+        return self._follow(cursor, Deadline(timeout), _watch_compile)
+
+    def watch_compiles(
+        self,
+        *,
+        flow_ids: Iterable[str] = (),
+        states: Iterable[State] = (),
+        label_selector: str = "",
+        create_time_from: Optional[TimeBound] = None,
+        create_time_to: Optional[TimeBound] = None,
+        after_revision: Optional[int] = None,
+        include_markers: bool = False,
+        timeout: Optional[float] = None,
+    ) -> Iterator[compile_pb2.WatchCompilesResponse]:
+        """The events of every compile that matches the filter (the
+        arguments of ``list``), compiles started later included, in
+        collection revision order, each once: WatchCompilesResponse
+        messages, each with the ``event`` and the ``compile`` as that
+        event's commit left it (a compile whose state left ``states`` comes
+        once more, so that a cache drops it).
+
+        With ``after_revision`` = R (a ``list_page``'s ``revision``), every
+        matching event after R first, then live ones; without it, from the
+        current revision. List, then watch from the first page's revision,
+        and apply every message (``cache[m.compile.name] = m.compile``):
+        the cache equals a fresh list at every revision reached.
+
+        The iterator never ends by itself. It resumes as ``watch`` does (a
+        broken stream, a draining or restarting gateway, twice the
+        heartbeat interval of silence — then on a new channel — with
+        ``watch_retry``'s backoff), from the ``resume_after_revision`` of
+        the last message received, markers included (a HEARTBEAT is a
+        bookmark past events that did not match): nothing twice, nothing
+        skipped. SYNCED and HEARTBEAT markers are yielded only with
+        ``include_markers``.
+
+        OUT_OF_RANGE raises OutOfRangeError: the cursor fell behind the
+        gateway's bounded history (``--collection-history``), or
+        ``after_revision`` is older than it, so events were lost. Do not
+        resume: list again (``list_page``) and watch from the new list's
+        revision. ``timeout`` (seconds) bounds the whole watch: then
+        DeadlineExceededError. Closing the iterator cancels the stream.
+        """
+        _calls.check_after_revision(after_revision)
+        cursor = CollectionCursor(
+            compile_filter=_calls.compile_filter(
+                flow_ids, states, label_selector, create_time_from, create_time_to
+            ),
+            after_revision=after_revision,
+            include_markers=include_markers,
+            retry=self._watch_retry,
+            rng=self._rng,
+            timeout=timeout,
+        )
+        return self._follow(cursor, Deadline(timeout), _watch_compiles)
 
     def start_and_wait(
         self,
@@ -200,6 +363,7 @@ class Client:
         *,
         request_id: Optional[str] = None,
         directives: Optional[Directives] = None,
+        labels: Optional[Labels] = None,
         timeout: Optional[float] = None,
     ) -> compile_pb2.Compile:
         """Starts a compile (as ``start``) and waits for its terminal state;
@@ -212,6 +376,7 @@ class Client:
             flow_id,
             request_id=request_id,
             directives=directives,
+            labels=labels,
             timeout=deadline.remaining(),
         )
         if is_terminal(started.state):
@@ -232,14 +397,55 @@ class Client:
         finally:
             _close(self._connection.release(lease))
 
+    def _list_all(
+        self, request: compile_pb2.ListCompilesRequest, timeout: Optional[float]
+    ) -> Iterator[compile_pb2.Compile]:
+        while True:
+            page = self._list_page(request, Deadline(timeout))
+            yield from page.compiles
+            if not page.next_page_token:
+                return
+            request.page_token = page.next_page_token
+
+    def _list_page(
+        self, request: compile_pb2.ListCompilesRequest, deadline: Deadline
+    ) -> compile_pb2.ListCompilesResponse:
+        attempt = 1
+        while True:
+            try:
+                with self._lease() as lease:
+                    return lease.stub.ListCompiles(
+                        request, timeout=deadline.remaining(), metadata=self._metadata
+                    )
+            except grpc.RpcError as error:
+                code = error.code()
+                delay = _calls.list_retry_delay(
+                    code, attempt, self._list_retry, self._rng, deadline
+                )
+                if delay is None:
+                    raise GatewayError.from_rpc_error(error) from error
+                logger.warning(
+                    "ListCompiles failed (%s); retrying in %.2fs",
+                    describe(code, error.details()),
+                    delay,
+                )
+                time.sleep(delay)
+                attempt += 1
+
     def _follow(
-        self, cursor: WatchCursor, deadline: Deadline
-    ) -> Iterator[compile_pb2.CompileEvent]:
+        self,
+        cursor: StreamCursor[T],
+        deadline: Deadline,
+        method: Callable[[Any], Callable[..., Any]],
+    ) -> Iterator[T]:
+        """The messages ``cursor`` delivers from the streams of
+        ``method(stub)``, reopened as the cursor says until it is
+        finished."""
         while True:
             code: Optional[grpc.StatusCode] = None
             details = ""
             with self._lease() as lease:
-                call = lease.stub.WatchCompile(
+                call = method(lease.stub)(
                     cursor.request(), timeout=deadline.remaining(), metadata=self._metadata
                 )
                 # Armed from the stream's start with the last limit known, so
@@ -250,13 +456,13 @@ class Client:
                     while True:
                         watchdog.waiting()
                         try:
-                            event = next(call)
+                            message = next(call)
                         except StopIteration:
                             break
                         finally:
                             watchdog.busy()
                         limit = cursor.idle_limit
-                        delivered = cursor.take(event)
+                        delivered = cursor.take(message)
                         if cursor.idle_limit != limit and cursor.idle_limit is not None:
                             watchdog.arm(cursor.idle_limit)
                         if delivered is not None:
@@ -284,6 +490,14 @@ class Client:
                     time.sleep(deadline.remaining() or 0.0)
                     raise cursor.timed_out()
                 time.sleep(ending.delay)
+
+
+def _watch_compile(stub: Any) -> Callable[..., Any]:
+    return stub.WatchCompile
+
+
+def _watch_compiles(stub: Any) -> Callable[..., Any]:
+    return stub.WatchCompiles
 
 
 def _close(channel: Optional[Any]) -> None:

@@ -60,20 +60,25 @@ class _CodedError(GatewayError):
 
 
 class InvalidArgumentError(_CodedError):
-    """INVALID_ARGUMENT: a malformed flow id, name or directives; the
-    message names the field."""
+    """INVALID_ARGUMENT: a malformed flow id, name, directives or label, a
+    list filter, label selector, page size or page token the gateway
+    refuses, an empty or malformed request_id; the message names the
+    field."""
 
     CODE = grpc.StatusCode.INVALID_ARGUMENT
 
 
 class NotFoundError(_CodedError):
-    """NOT_FOUND: no compile has that name, or CXone does not know the flow."""
+    """NOT_FOUND: no compile has that name, CXone does not know the flow, or
+    (``lookup``) no start with that request_id is recorded as done; the
+    message says whether it is still in flight or unknown."""
 
     CODE = grpc.StatusCode.NOT_FOUND
 
 
 class AlreadyExistsError(_CodedError):
-    """ALREADY_EXISTS: the request_id was already used for another flow."""
+    """ALREADY_EXISTS: the request_id was already used for another flow, or
+    with other labels."""
 
     CODE = grpc.StatusCode.ALREADY_EXISTS
 
@@ -100,7 +105,9 @@ class AbortedError(_CodedError):
 
 
 class OutOfRangeError(_CodedError):
-    """OUT_OF_RANGE: ``after_sequence`` names events no longer retained."""
+    """OUT_OF_RANGE: ``after_sequence`` names events no longer retained; for
+    ``watch_compiles``, the cursor (``after_revision``) fell behind the
+    gateway's history: list again, and watch from the list's revision."""
 
     CODE = grpc.StatusCode.OUT_OF_RANGE
 
@@ -163,6 +170,11 @@ RETRYABLE_WATCH_CODES = frozenset(
 RETRYABLE_START_CODES = frozenset(
     {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED}
 )
+
+# The failures of a ListCompiles page that a retry may cure: the gateway
+# unreachable, restarting or draining. Every other code is an answer (a bad
+# filter or page token) that a retry would repeat.
+RETRYABLE_LIST_CODES = frozenset({grpc.StatusCode.UNAVAILABLE})
 
 
 def describe(code: grpc.StatusCode, message: Optional[str]) -> str:

@@ -33,8 +33,23 @@ class StartRetry:
 
 
 @dataclasses.dataclass(frozen=True)
+class ListRetry:
+    """How ``list`` and ``list_page`` retry a page that failed UNAVAILABLE
+    (the gateway unreachable, restarting or draining). A page is read-only,
+    so a retry is always safe; other errors are answers, never retried."""
+
+    #: Seconds: the ceiling of the first delay.
+    initial_delay: float = 0.2
+    #: Seconds: the largest ceiling.
+    max_delay: float = 10.0
+    #: Attempts per page, the first included (the call's ``timeout``, when
+    #: given, bounds them too).
+    max_attempts: int = 10
+
+
+@dataclasses.dataclass(frozen=True)
 class WatchRetry:
-    """How ``watch`` reconnects a stream that broke."""
+    """How ``watch`` and ``watch_compiles`` reconnect a stream that broke."""
 
     #: Seconds: the ceiling of the first delay.
     initial_delay: float = 0.2
