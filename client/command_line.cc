@@ -27,7 +27,7 @@ absl::StatusOr<ParsedCommandLine> ParseWholeCommandLine(
   parsed.command = flags.command();
   if (parsed.command.empty()) {
     return absl::InvalidArgumentError(
-        "missing command: start, watch, get, health or webhooks");
+        "missing command: start, watch, get, list, health or webhooks");
   }
   absl::Status finished;
   if (parsed.command.front() == "health") {

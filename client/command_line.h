@@ -1,5 +1,5 @@
-// The whole cxone-compile command line: its commands (start, watch and get
-// in compile_commands.h; health in health_command.h; webhooks dead-letters
+// The whole cxone-compile command line: its commands (start, watch, get and
+// list in compile_commands.h; health in health_command.h; webhooks dead-letters
 // and replay in webhook_commands.h), parsed by one FlagParser, and running
 // the one given.
 //

@@ -15,6 +15,8 @@
 #include "client/compile_watch.h"
 #include "client/event_printer.h"
 #include "client/exit_codes.h"
+#include "common/label_selector.h"
+#include "common/labels.h"
 #include "common/resource_name.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
@@ -32,18 +34,23 @@ cxone-compile-gateway.
 Usage:
   cxone-compile [--server HOST:PORT] [--json] start FLOW_ID [--wait]
                 [--timeout DURATION] [--max-reconnects N] [--request-id ID]
-                [--directives JSON]
+                [--directives JSON] [--label KEY=VALUE]...
   cxone-compile [--server HOST:PORT] [--json] watch (NAME | --flow FLOW_ID)
                 [--after-sequence N] [--timeout DURATION] [--max-reconnects N]
-  cxone-compile [--server HOST:PORT] [--json] get NAME
+  cxone-compile [--server HOST:PORT] [--json] get (NAME | --key REQUEST_ID)
+  cxone-compile [--server HOST:PORT] [--json] list [--flow FLOW_ID]...
+                [--state STATE]... [--label-selector SELECTOR]
+                [--page-size N] [--timeout DURATION]
   cxone-compile [--server HOST:PORT] [--json] webhooks (dead-letters | replay)
                 ...   (see webhooks --help)
   cxone-compile [--server HOST:PORT] [--json] health
                 SERVING or NOT_SERVING (exit 0 only when SERVING)
 
 Commands:
-  start FLOW_ID  Start compiling flow FLOW_ID and print the compile (name and
-                 state). With --wait, then follow it as `watch` does.
+  start FLOW_ID  Start compiling flow FLOW_ID and print the compile (name,
+                 state and labels). With --wait, then follow it as `watch`
+                 does. Each --label KEY=VALUE (Kubernetes label syntax, e.g.
+                 pipeline=checkout) is the compile's for good.
   watch NAME     Print every event of compile NAME
                  (flows/FLOW_ID/compiles/COMPILE_ID) as it arrives, until the
                  compile finishes. With --after-sequence N, first every
@@ -52,6 +59,17 @@ Commands:
   watch --flow FLOW_ID
                  The same for the newest compile of flow FLOW_ID.
   get NAME       Print the compile's current state.
+  get --key REQUEST_ID
+                 The same for the compile a start with --request-id
+                 REQUEST_ID started: it finds that compile again without
+                 starting another.
+  list           Print every compile the gateway knows, newest first, one
+                 line each (name, state, labels), then their count; all
+                 pages. Only those of a --flow (repeatable), in a --state
+                 (repeatable: QUEUED, IN_PROGRESS, COMPLETED, FAILED,
+                 TIMED_OUT) and matching --label-selector (Kubernetes
+                 syntax: pipeline=checkout,tier!=canary, team in (a,b),
+                 !draft), when given.
 
 Flags may come before or after the command word: --server and --json for
 every command, a command's own flags for that command.
@@ -74,7 +92,8 @@ then, for a finished compile, its errors and warnings, one per line:
 and a summary line (`compile NAME COMPLETED`, `... FAILED with 3 errors`).
 With --json: one proto3 JSON object per line and nothing else: each event,
 including the SYNCED and HEARTBEAT markers (sequence 0) that the text output
-leaves out; the compile for get and start, and when a watch had to fetch it.
+leaves out; the compile for get and start, and when a watch had to fetch it;
+each compile of a list.
 Errors go to stderr as `cxone-compile: CODE: message`.
 )";
 
@@ -106,6 +125,10 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
   start.AddString("directives", &invocation.directives,
                   "Compile directives, a JSON object passed to CXone "
                   "unchanged.");
+  start.AddStrings("label", &invocation.labels,
+                   "KEY=VALUE: a label of the new compile, to find it by "
+                   "(list --label-selector); once per label (the variable: "
+                   "comma-separated).");
 
   FlagCommand& watch = flags.AddCommand("watch", "");
   watch.AddArgument("NAME", &invocation.argument);
@@ -120,7 +143,24 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
 
   FlagCommand& get = flags.AddCommand("get", "");
   get.AddArgument("NAME", &invocation.argument);
+  get.AddString("key", &invocation.key,
+                "Instead of NAME: the compile a start with this --request-id "
+                "started.");
   add_timeout(get);
+
+  FlagCommand& list = flags.AddCommand("list", "");
+  list.AddStrings("flow", &invocation.flows,
+                  "Only the compiles of this flow; once per flow (the "
+                  "variable: comma-separated).");
+  list.AddStrings("state", &invocation.states,
+                  "Only the compiles in this state (QUEUED, IN_PROGRESS, "
+                  "COMPLETED, FAILED, TIMED_OUT); once per state.");
+  list.AddString("label-selector", &invocation.label_selector,
+                 "Only the compiles whose labels match this Kubernetes label "
+                 "selector, e.g. pipeline=checkout,tier!=canary.");
+  list.AddInt("page-size", &invocation.page_size, {1, 1000},
+              "Compiles asked for per call; every page is printed.");
+  add_timeout(list);
 }
 
 absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
@@ -129,11 +169,19 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
   invocation.server = globals.server;
   invocation.json = globals.json;
   if (command.empty()) {
-    return absl::InvalidArgumentError("missing command: start, watch or get");
+    return absl::InvalidArgumentError(
+        "missing command: start, watch, get or list");
   }
   invocation.command = command.front();
+  if (invocation.command == "list") return absl::OkStatus();
   const char* what = invocation.command == "start" ? "FLOW_ID" : "NAME";
-  if (invocation.command == "watch" && !invocation.flow.empty()) {
+  if (invocation.command == "get" && !invocation.key.empty()) {
+    if (!invocation.argument.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "get: give NAME or --key REQUEST_ID, not both (got \"",
+          invocation.argument, "\" and --key ", invocation.key, ")"));
+    }
+  } else if (invocation.command == "watch" && !invocation.flow.empty()) {
     if (invocation.after_sequence >= 0) {
       return absl::InvalidArgumentError(
           "watch: --after-sequence needs NAME: sequences belong to one "
@@ -145,9 +193,12 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
           invocation.argument, "\" and --flow ", invocation.flow, ")"));
     }
   } else if (invocation.argument.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        invocation.command, ": missing ", what,
-        invocation.command == "watch" ? " (or --flow FLOW_ID)" : ""));
+    const char* instead = invocation.command == "watch" ? " (or --flow FLOW_ID)"
+                          : invocation.command == "get"
+                              ? " (or --key REQUEST_ID)"
+                              : "";
+    return absl::InvalidArgumentError(
+        absl::StrCat(invocation.command, ": missing ", what, instead));
   }
   return absl::OkStatus();
 }
@@ -170,6 +221,80 @@ absl::Status ParseDirectives(const std::string& json,
         absl::StrCat("--directives: not a valid JSON object: ",
                      status.message().ToString()));
   }
+  return absl::OkStatus();
+}
+
+// Parses the --label values into `labels`: each KEY=VALUE (the first '='
+// splits), each key once, and the whole set by the gateway's own rules
+// (common/labels.h), so that a bad label is a usage error naming it rather
+// than a call the gateway refuses.
+absl::Status ParseLabels(
+    const std::vector<std::string>& given,
+    google::protobuf::Map<std::string, std::string>* labels) {
+  Labels parsed;
+  for (const std::string& label : given) {
+    const size_t equals = label.find('=');
+    if (equals == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--label \"", label,
+          "\": expected KEY=VALUE, e.g. pipeline=checkout (VALUE may be "
+          "empty: KEY=)"));
+    }
+    const std::string key = label.substr(0, equals);
+    const std::string value = label.substr(equals + 1);
+    for (absl::Status valid :
+         {ValidateLabelKeySyntax(key), ValidateLabelValueSyntax(value)}) {
+      if (!valid.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--label \"", label, "\": ", valid.message()));
+      }
+    }
+    auto [it, inserted] = parsed.emplace(key, value);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--label ", key, " is given twice (", key, "=",
+                       it->second, " and ", label, "); a key has one value"));
+    }
+  }
+  // The limits on the set (how many, how many bytes).
+  if (absl::Status valid = ValidateLabels(parsed); !valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--label: ", valid.message()));
+  }
+  labels->insert(parsed.begin(), parsed.end());
+  return absl::OkStatus();
+}
+
+// The CompileFilter of list's flags, each checked as the gateway would:
+// flow ids, state names (any case), the label selector's syntax.
+absl::Status ParseFilter(const Invocation& invocation,
+                         v1::CompileFilter* filter) {
+  for (const std::string& flow : invocation.flows) {
+    if (absl::Status valid = ValidateFlowId(flow); !valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--flow: ", valid.message()));
+    }
+    filter->add_flow_ids(flow);
+  }
+  for (const std::string& name : invocation.states) {
+    v1::State state = v1::STATE_UNSPECIFIED;
+    if (!v1::State_Parse(absl::StrCat("STATE_", absl::AsciiStrToUpper(name)),
+                         &state) ||
+        state == v1::STATE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--state \"", name,
+                       "\": expected QUEUED, IN_PROGRESS, COMPLETED, FAILED or "
+                       "TIMED_OUT"));
+    }
+    filter->add_states(state);
+  }
+  if (absl::StatusOr<LabelSelector> selector =
+          LabelSelector::Parse(invocation.label_selector);
+      !selector.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--label-selector: ", selector.status().message()));
+  }
+  filter->set_label_selector(invocation.label_selector);
   return absl::OkStatus();
 }
 
@@ -209,6 +334,7 @@ class CommandRunner {
       return Watch(target);
     }
     if (invocation_.command == "get") return Get();
+    if (invocation_.command == "list") return List();
     return Fail(kExitUsage,
                 absl::StrCat("unknown command \"", invocation_.command, "\""));
   }
@@ -229,6 +355,11 @@ class CommandRunner {
         return Fail(kExitUsage, parsed.message());
       }
     }
+    if (absl::Status parsed =
+            ParseLabels(invocation_.labels, request.mutable_labels());
+        !parsed.ok()) {
+      return Fail(kExitUsage, parsed.message());
+    }
     grpc::ClientContext context;
     deadline_.Apply(context);
     v1::Compile compile;
@@ -247,6 +378,7 @@ class CommandRunner {
   }
 
   int Get() {
+    if (!invocation_.key.empty()) return Lookup();
     if (int code = CheckName(invocation_.argument); code != kExitCompleted) {
       return code;
     }
@@ -259,6 +391,53 @@ class CommandRunner {
         connection_.stub()->GetCompile(&context, request, &compile);
     if (!status.ok()) return CallFailed(status, "the gateway answered");
     return Report(compile);
+  }
+
+  // get --key: LookupCompile. NOT_FOUND (no start with that key recorded
+  // as done, yet) exits 3 as an unknown NAME does.
+  int Lookup() {
+    v1::LookupCompileRequest request;
+    request.set_request_id(invocation_.key);
+    grpc::ClientContext context;
+    deadline_.Apply(context);
+    v1::Compile compile;
+    grpc::Status status =
+        connection_.stub()->LookupCompile(&context, request, &compile);
+    if (!status.ok()) return CallFailed(status, "the gateway answered");
+    return Report(compile);
+  }
+
+  // Every page, each printed as it arrives (a long list starts at once);
+  // the first call that fails ends the command, what was printed being the
+  // newest part of the list.
+  int List() {
+    v1::ListCompilesRequest request;
+    if (absl::Status parsed =
+            ParseFilter(invocation_, request.mutable_filter());
+        !parsed.ok()) {
+      return Fail(kExitUsage, parsed.message());
+    }
+    request.set_page_size(static_cast<int32_t>(invocation_.page_size));
+    int count = 0;
+    do {
+      grpc::ClientContext context;
+      deadline_.Apply(context);
+      v1::ListCompilesResponse page;
+      grpc::Status status =
+          connection_.stub()->ListCompiles(&context, request, &page);
+      if (!status.ok()) return CallFailed(status, "the list was complete");
+      for (const v1::Compile& compile : page.compiles()) {
+        if (absl::Status printed = printer_.PrintCompile(
+                compile, EventPrinter::Diagnostics::kNone);
+            !printed.ok()) {
+          return Fail(kExitGatewayError, printed.message());
+        }
+        ++count;
+      }
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    printer_.PrintListSummary(count);
+    return kExitCompleted;
   }
 
   int Watch(const WatchTarget& target) {

@@ -1,5 +1,5 @@
-// The commands of cxone-compile (start, watch, get): parsing the command line
-// and running one command against a CompileService stub.
+// The commands of cxone-compile (start, watch, get, list): parsing the
+// command line and running one command against a CompileService stub.
 //
 // Everything but main() lives here so that tests can drive the whole CLI —
 // flags, validation, calls, output and exit code — with an in-process fake
@@ -37,10 +37,10 @@ struct Invocation {
   bool json = false;
   // --help: print UsageText() and do nothing else.
   bool help = false;
-  // "start", "watch" or "get".
+  // "start", "watch", "get" or "list".
   std::string command;
   // The command's argument: FLOW_ID for start, NAME for watch and get;
-  // empty for `watch --flow`.
+  // empty for `watch --flow`, `get --key` and list.
   std::string argument;
   // --timeout: how long the whole command may take (start and the watch of
   // --wait together, reconnects included); zero means no limit.
@@ -63,22 +63,39 @@ struct Invocation {
   std::string request_id;
   // --directives: a JSON object for StartCompileRequest.directives.
   std::string directives;
+  // --label KEY=VALUE, repeatable: StartCompileRequest.labels, checked
+  // with common/labels.h before the call.
+  std::vector<std::string> labels;
+  // get only: --key: instead of NAME, the compile a start with this
+  // request_id started (LookupCompile).
+  std::string key;
+  // list only (a CompileFilter and the page size):
+  // --flow, repeatable: CompileFilter.flow_ids.
+  std::vector<std::string> flows;
+  // --state, repeatable: CompileFilter.states, by name (QUEUED, FAILED, …).
+  std::vector<std::string> states;
+  // --label-selector: CompileFilter.label_selector, checked with
+  // common/label_selector.h before the call.
+  std::string label_selector;
+  // --page-size: ListCompilesRequest.page_size, for each page.
+  int64_t page_size = 100;
 };
 
-// Registers start, watch and get as commands of `flags` (the program), with
-// their flags and arguments over the fields of `invocation` (what holds
+// Registers start, watch, get and list as commands of `flags` (the program),
+// with their flags and arguments over the fields of `invocation` (what holds
 // their defaults). The global flags are AddGlobalFlags()'.
 void AddCompileCommands(FlagParser& flags, Invocation& invocation);
 
 // Completes `invocation` once `flags` has parsed: `command` is
-// FlagParser::command() (its first word start, watch or get), `globals` the
-// global flags. InvalidArgument for a missing command or argument, or NAME
-// and --flow both given to watch.
+// FlagParser::command() (its first word start, watch, get or list),
+// `globals` the global flags. InvalidArgument for a missing command or
+// argument, NAME and --flow both given to watch, or NAME and --key both
+// given to get.
 absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
                                      const GlobalFlags& globals,
                                      Invocation& invocation);
 
-// Parses `args` (without the program name) as start, watch or get: the
+// Parses `args` (without the program name) as start, watch, get or list: the
 // global flags before or after the command word, the command's own flags
 // after it, each also read from its CXONE_* variable through `env`.
 // InvalidArgument explaining the mistake for an unknown command or flag, a
@@ -94,7 +111,7 @@ std::string UsageHeader();
 // `usage` (a FlagParser's) followed by the exit code table.
 std::string WithExitCodes(std::string usage);
 
-// The --help text of start, watch and get: UsageHeader(), the flags with
+// The --help text of start, watch, get and list: UsageHeader(), the flags with
 // their variables, defaults and ranges, and the exit code table.
 std::string UsageText();
 
@@ -112,9 +129,10 @@ struct CommandOptions {
 // Runs `invocation` (which must not have `help` set) against `stub` and
 // returns the process exit code (an ExitCode). Results go to `out`; errors
 // go to `err` as "cxone-compile: CODE_NAME: message", and so does one line
-// per reconnect of a watch (see client/compile_watch.h). The flow id,
-// compile name and --directives are checked before any call (exit 2 if
-// invalid). REQUIRES: `stub` is non-null.
+// per reconnect of a watch (see client/compile_watch.h). The flow ids,
+// compile name, --directives, --label, --state and --label-selector are
+// checked before any call (exit 2 if invalid). REQUIRES: `stub` is
+// non-null.
 int RunCommand(const Invocation& invocation,
                compile::v1::CompileService::StubInterface* stub,
                std::ostream& out, std::ostream& err,
@@ -124,8 +142,8 @@ int RunCommand(const Invocation& invocation, CompileConnection& connection,
                std::ostream& out, std::ostream& err,
                const CommandOptions& options = {});
 
-// start, watch and get as a CLI: ParseCommandLine, then --help (exit 0) or a
-// usage error (exit 2, nothing connected), else `connect` to --server and
+// start, watch, get and list as a CLI: ParseCommandLine, then --help (exit 0)
+// or a usage error (exit 2, nothing connected), else `connect` to --server and
 // RunCommand. (The whole CLI, health and webhooks too, is command_line.h.)
 int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
            const StubFactory& connect, std::ostream& out, std::ostream& err,

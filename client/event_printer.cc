@@ -1,7 +1,10 @@
 #include "client/event_printer.h"
 
+#include <map>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "common/resource_name.h"
@@ -118,8 +121,20 @@ std::string FormatEventLine(const v1::CompileEvent& event) {
   return line;
 }
 
+std::string FormatLabels(
+    const google::protobuf::Map<std::string, std::string>& labels) {
+  // The Map's order is arbitrary; a person (and a diff) wants one order.
+  const std::map<std::string, std::string> sorted(labels.begin(), labels.end());
+  return absl::StrJoin(sorted, ",", absl::PairFormatter("="));
+}
+
 std::string FormatCompileLine(const v1::Compile& compile) {
-  return absl::StrCat(compile.name(), "  ", StateName(compile.state()));
+  std::string line =
+      absl::StrCat(compile.name(), "  ", StateName(compile.state()));
+  if (!compile.labels().empty()) {
+    absl::StrAppend(&line, "  ", FormatLabels(compile.labels()));
+  }
+  return line;
 }
 
 std::string FormatSummary(absl::string_view name, v1::State state,
@@ -208,6 +223,11 @@ void EventPrinter::PrintSummary(absl::string_view name, v1::State state,
                                 int error_count, int warning_count) {
   if (format_ == OutputFormat::kJson) return;
   PrintLines({FormatSummary(name, state, error_count, warning_count)});
+}
+
+void EventPrinter::PrintListSummary(int compile_count) {
+  if (format_ == OutputFormat::kJson) return;
+  PrintLines({Plural(compile_count, "compile")});
 }
 
 absl::Status EventPrinter::PrintJson(const google::protobuf::Message& message) {

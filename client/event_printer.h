@@ -92,7 +92,14 @@ std::vector<std::string> FormatDiagnostics(
 // The human line of one event (see the file comment), without newline.
 std::string FormatEventLine(const v1::CompileEvent& event);
 
-// The human line of a compile, `NAME  STATE`, without newline.
+// A compile's labels as `KEY=VALUE` pairs joined by ',' in key order
+// (`pipeline=checkout,tier=canary`); empty for none. The text is a label
+// selector that matches them.
+std::string FormatLabels(
+    const google::protobuf::Map<std::string, std::string>& labels);
+
+// The human line of a compile, `NAME  STATE`, then `  LABELS`
+// (FormatLabels) when it has labels, without newline.
 std::string FormatCompileLine(const v1::Compile& compile);
 
 // The closing line of a watch, without newline:
@@ -135,6 +142,10 @@ class EventPrinter {
   // where the last event already says how the compile ended.
   void PrintSummary(absl::string_view name, v1::State state, int error_count,
                     int warning_count);
+
+  // Writes the closing line of a list, `3 compiles`, in human mode; nothing
+  // in JSON mode, where every line is a compile.
+  void PrintListSummary(int compile_count);
 
  private:
   absl::Status PrintJson(const google::protobuf::Message& message);

@@ -19,14 +19,15 @@ namespace cxone::client {
 enum ExitCode : int {
   // The compile reached STATE_COMPLETED (an event or snapshot said so). For
   // `get` (and `start` without --wait): the call succeeded and the compile
-  // is completed or still running.
+  // is completed or still running. For `list`: every page was printed.
   kExitCompleted = 0,
   // The compile reached STATE_FAILED; its errors were printed.
   kExitCompileFailed = 1,
   // The command line was wrong: unknown command, missing or extra
   // arguments, a bad flag, an invalid flow id or name, malformed
-  // --directives. Nothing was sent to the gateway (for a bad name or flow id
-  // the gateway would have refused it anyway).
+  // --directives, a bad --label, --state or --label-selector. Nothing was
+  // sent to the gateway (for a bad name, flow id or label the gateway would
+  // have refused it anyway).
   kExitUsage = 2,
   // The gateway or CXone behind it failed: a non-OK gRPC status that is not
   // worth retrying (NOT_FOUND, PERMISSION_DENIED, …) or, for a watch, a
@@ -50,7 +51,8 @@ struct ExitCodeDoc {
 
 inline constexpr ExitCodeDoc kExitCodeDocs[] = {
     {kExitCompleted,
-     "compile COMPLETED (get, or start without --wait: also still running)"},
+     "compile COMPLETED (get, or start without --wait: also still running; "
+     "list: every page printed)"},
     {kExitCompileFailed, "compile FAILED (errors printed)"},
     {kExitUsage, "usage error (unknown command, bad arguments or flags)"},
     {kExitGatewayError,

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
 namespace cxone {
@@ -24,6 +25,9 @@ struct FlagParser::Flag {
   std::string range_text;  // "" for a plain string or bool
   std::function<std::string()> value;
   bool is_bool = false;
+  // AddStrings(): given more than once, and a comma-separated list from the
+  // environment or the file.
+  bool is_list = false;
   bool secret = false;
   FlagSource source = FlagSource::kDefault;
 };
@@ -99,6 +103,23 @@ void FlagCommand::AddString(std::string name, std::string* target,
   CLI::Option* option = app_->add_option(absl::StrCat("--", name), *target);
   parser_->Register(*this, option, std::move(name), std::move(help), *target,
                     "", [target] { return *target; });
+}
+
+void FlagCommand::AddStrings(std::string name, std::vector<std::string>* target,
+                             std::string help) {
+  // One value per occurrence (a vector option would also take the words
+  // after it, the command's arguments among them), and all of them kept,
+  // unlike the other flags' last-one-wins.
+  CLI::Option* option =
+      app_->add_option(absl::StrCat("--", name), *target)
+          ->expected(1)
+          ->allow_extra_args(false)
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  parser_
+      ->Register(*this, option, std::move(name), std::move(help),
+                 absl::StrJoin(*target, ","), "repeatable",
+                 [target] { return absl::StrJoin(*target, ","); })
+      .is_list = true;
 }
 
 void FlagCommand::AddChoice(std::string name, std::string* target,
@@ -439,7 +460,16 @@ absl::Status FlagParser::Assign(Flag& flag, const std::string& value,
     problem = "expected true or false, got \"\"";
   } else {
     try {
-      flag.option->add_result(value);
+      if (!flag.is_list) {
+        flag.option->add_result(value);
+      } else {
+        std::vector<std::string> items =
+            absl::StrSplit(value, ',', absl::SkipEmpty());
+        if (items.empty()) return absl::OkStatus();
+        for (std::string& item : items) {
+          flag.option->add_result(std::move(item));
+        }
+      }
       flag.option->run_callback();
       return absl::OkStatus();
     } catch (const CLI::Error& error) {

@@ -30,6 +30,8 @@
 //   --workers: 0 is out of range: expected 1 to 64
 //   $CXONE_WORKERS (--workers): 0 is out of range: expected 1 to 64
 //   config file "/etc/cxone.toml", key workers: 0 is out of range: …
+// A flag takes the last of several values given, except one added with
+// AddStrings(), which takes them all.
 // A flag marked secret is never echoed: Usage() hides its default,
 // EffectiveConfig() shows "[REDACTED]", errors replace its value.
 //
@@ -76,6 +78,14 @@ class FlagCommand {
   virtual ~FlagCommand();
 
   void AddString(std::string name, std::string* target, std::string help);
+  // A flag that may be given more than once (`--label a=b --label c=d`):
+  // `target` holds every value given, in order (what it held is the
+  // default, replaced by any value given). From the environment (or a
+  // config file) its value is a comma-separated list
+  // (`CXONE_LABEL=a=b,c=d`; empty items are left out, so an empty variable
+  // leaves the default), so the values themselves cannot hold commas.
+  void AddStrings(std::string name, std::vector<std::string>* target,
+                  std::string help);
   // A string that must be one of `choices`.
   void AddChoice(std::string name, std::string* target,
                  std::vector<std::string> choices, std::string help);

@@ -97,6 +97,12 @@ export interface CompileError {
   location: SourceLocation | null;
 }
 
+/**
+ * A compile's labels, key to value, e.g. {pipeline: 'checkout'}: Kubernetes
+ * label syntax, checked by the gateway (INVALID_ARGUMENT naming the label).
+ */
+export type Labels = { [key: string]: string };
+
 /** A compilation of one flow. */
 export interface Compile {
   /** flows/{flowId}/compiles/{compileId} */
@@ -110,6 +116,8 @@ export interface Compile {
   warnings: CompileError[];
   createTime: Date | null;
   updateTime: Date | null;
+  /** The labels its start gave it ({} for none); they never change. */
+  labels: Labels;
   /** The collection revision of the newest event the compile reflects (0n if none). */
   revision: bigint;
 }
@@ -137,6 +145,67 @@ export interface CompileEvent {
   heartbeatIntervalMs: number | null;
   /** The event's place among every compile's events, gateway-wide (0n on markers). */
   revision: bigint;
+}
+
+/**
+ * One message of watchCompiles: a logged event with the compile as the
+ * event's commit left it, or (with includeMarkers) a SYNCED or HEARTBEAT
+ * marker, whose event has only its type and whose compile is null.
+ */
+export interface CompilesMessage {
+  event: CompileEvent;
+  compile: Compile | null;
+  /** The afterRevision that resumes after this message (markers too: bookmarks). */
+  resumeAfterRevision: bigint;
+  /** On a stream's first message and on markers: the longest silence; else null. */
+  heartbeatIntervalMs: number | null;
+}
+
+/**
+ * Which compiles list and watchCompiles mean; every condition given must
+ * hold, and none means every compile.
+ */
+export interface CompileFilter {
+  /** The compile's flow is one of these (at most 100). */
+  flowIds?: string[];
+  /** Its state is one of these (not UNSPECIFIED). */
+  states?: State[];
+  /** A Kubernetes label selector: 'pipeline=checkout,tier!=canary', 'team in (a,b)', '!draft'. */
+  labelSelector?: string;
+  /** Created at or after this time. */
+  createTimeFrom?: Date;
+  /** Created before this time. */
+  createTimeTo?: Date;
+}
+
+export interface ListOptions extends CompileFilter {
+  /** The most compiles a page holds: 0 (the default) means the gateway's 100; at most 1000. */
+  pageSize?: number;
+  /** A previous page's nextPageToken (with the same filter): start after that page. */
+  pageToken?: string;
+  signal?: AbortSignal;
+}
+
+/** One page of a list, newest first. */
+export interface ListPage {
+  compiles: Compile[];
+  /** The next page's token; '' on the last page. */
+  nextPageToken: string;
+  /** The collection revision the page reflects: watchCompiles after it. */
+  revision: bigint;
+}
+
+export interface WatchCompilesOptions extends CompileFilter {
+  /**
+   * Replay the matching events after this revision (a list page's revision,
+   * or the resumeAfterRevision of the last message handled); without it,
+   * from now. A Number must be a safe integer.
+   */
+  afterRevision?: bigint | number | string;
+  /** Also yield SYNCED and HEARTBEAT markers. */
+  includeMarkers?: boolean;
+  /** Aborting ends the iteration quietly. */
+  signal?: AbortSignal;
 }
 
 /** A JSON value, as compile directives carry them. */
@@ -170,6 +239,25 @@ export type RetryInfo =
       reason: string;
       /** Where the next stream resumes; undefined for a snapshot. */
       afterSequence: bigint | undefined;
+    }
+  | {
+      operation: 'list';
+      /** The token of the page retried; '' for the first. */
+      pageToken: string;
+      /** The attempt that failed, from 1. */
+      attempt: number;
+      delayMs: number;
+      error: GatewayError;
+    }
+  | {
+      operation: 'watchCompiles';
+      /** Reconnects in a row without a message, this one included. */
+      attempt: number;
+      delayMs: number;
+      /** Why the stream ended, e.g. "UNAVAILABLE: server draining; …". */
+      reason: string;
+      /** Where the next stream resumes; undefined: from the current revision. */
+      afterRevision: bigint | undefined;
     };
 
 export interface GatewayClientOptions {
@@ -181,7 +269,9 @@ export interface GatewayClientOptions {
   callTimeoutMs?: number;
   /** start() with a requestId: default {maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 5000}. */
   startRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
-  /** watch(): default {maxReconnects: 50, initialDelayMs: 200, maxDelayMs: 10000}. */
+  /** Each page of list() and listPage() on UNAVAILABLE: default as startRetry's. */
+  listRetry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** watch() and watchCompiles(): default {maxReconnects: 50, initialDelayMs: 200, maxDelayMs: 10000}. */
   watchRetry?: { maxReconnects?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** The backoff's jitter source, returning [0, 1); default Math.random. */
   random?: () => number;
@@ -193,6 +283,8 @@ export interface StartOptions {
   /** Idempotency key: with it, UNAVAILABLE and RESOURCE_EXHAUSTED are retried. */
   requestId?: string;
   directives?: Directives;
+  /** The compile's labels, to find it by with list and watchCompiles. */
+  labels?: Labels;
   signal?: AbortSignal;
 }
 
@@ -215,7 +307,18 @@ export declare class GatewayClient {
   readonly address: string;
   start(flowId: string, options?: StartOptions): Promise<Compile>;
   get(name: string, options?: { signal?: AbortSignal }): Promise<Compile>;
+  /** The compile a start with this requestId started; GatewayError NOT_FOUND while none. */
+  lookup(requestId: string, options?: { signal?: AbortSignal }): Promise<Compile>;
+  /** Every matching compile, newest first, page after page. */
+  list(options?: ListOptions): AsyncGenerator<Compile, void, undefined>;
+  /** One page, with its revision and the next page's token. */
+  listPage(options?: ListOptions): Promise<ListPage>;
   watch(name: string, options?: WatchOptions): AsyncGenerator<CompileEvent, void, undefined>;
+  /**
+   * The events of every matching compile, resuming by itself; never ends by
+   * itself. GatewayError OUT_OF_RANGE: list again and watch from its revision.
+   */
+  watchCompiles(options?: WatchCompilesOptions): AsyncGenerator<CompilesMessage, void, undefined>;
   startAndWait(flowId: string, options?: StartAndWaitOptions): Promise<Compile>;
   close(): void;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/wait_until.h"
@@ -131,6 +132,123 @@ TEST_F(CliTest, TheGlobalFlagsMayComeAfterTheCommandWord) {
                      gateway_->gateway_address(), "--limit", "5", "--json"});
   EXPECT_EQ(run.exit_code, 3) << run.Text();
   EXPECT_THAT(run.Text(), HasSubstr("FAILED_PRECONDITION"));
+}
+
+// Starts `flow` with `args` through the CLI and returns the compile's name
+// (the first word of the line start prints).
+std::string StartWithCli(const std::string& gateway, const std::string& flow,
+                         std::vector<std::string> args = {}) {
+  args.insert(args.begin(), {"start", flow});
+  auto run = RunCli(gateway, args);
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  if (run.lines.empty()) return "";
+  return run.lines.front().substr(0, run.lines.front().find(' '));
+}
+
+TEST_F(CliTest, LabelsGivenToStartComeBackOnGetAndList) {
+  const std::string gateway = gateway_->gateway_address();
+  const std::string name =
+      StartWithCli(gateway, "labelled",
+                   {"--label", "pipeline=checkout", "--label", "tier="});
+  ASSERT_THAT(name, ::testing::StartsWith("flows/labelled/compiles/"));
+
+  auto got = RunCli(gateway, {"get", name});
+  EXPECT_EQ(got.exit_code, 0) << got.Text();
+  ASSERT_EQ(got.lines.size(), 1u) << got.Text();
+  EXPECT_THAT(got.lines[0], ::testing::StartsWith(name + "  "));
+  EXPECT_THAT(got.lines[0], ::testing::EndsWith("  pipeline=checkout,tier="));
+
+  auto listed = RunCli(gateway, {"list", "--flow", "labelled"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.Text();
+  ASSERT_EQ(listed.lines.size(), 2u) << listed.Text();
+  EXPECT_THAT(listed.lines[0], ::testing::StartsWith(name + "  "));
+  EXPECT_THAT(listed.lines[0],
+              ::testing::EndsWith("  pipeline=checkout,tier="));
+  EXPECT_EQ(listed.lines[1], "1 compile");
+}
+
+TEST_F(CliTest, ListFollowsThePagesNewestFirstAndFiltersByLabels) {
+  const std::string gateway = gateway_->gateway_address();
+  std::vector<std::string> checkout;
+  for (const char* flow : {"paged-a", "paged-b", "paged-c"}) {
+    checkout.push_back(
+        StartWithCli(gateway, flow, {"--label", "pipeline=checkout"}));
+  }
+  StartWithCli(gateway, "paged-nightly", {"--label", "pipeline=nightly"});
+  StartWithCli(gateway, "paged-plain");
+
+  // Newest first, over two pages of 2.
+  auto run = RunCli(gateway, {"list", "--label-selector", "pipeline=checkout",
+                              "--page-size", "2"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  std::vector<std::string> names;
+  for (const std::string& line : run.lines) {
+    if (absl::StartsWith(line, "flows/")) {
+      names.push_back(line.substr(0, line.find(' ')));
+      EXPECT_THAT(line, ::testing::EndsWith("  pipeline=checkout"));
+    }
+  }
+  EXPECT_THAT(names,
+              ::testing::ElementsAre(checkout[2], checkout[1], checkout[0]));
+  EXPECT_EQ(run.lines.back(), "3 compiles");
+
+  // Without the label, and without any.
+  run = RunCli(gateway,
+               {"list", "--label-selector", "pipeline!=checkout", "--flow",
+                "paged-nightly", "--flow", "paged-plain", "--flow", "paged-a"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  EXPECT_EQ(run.lines.back(), "2 compiles") << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("/compiles/"));
+  EXPECT_THAT(run.Text(), Not(HasSubstr("flows/paged-a/")));
+  run = RunCli(gateway, {"list", "--label-selector", "!pipeline", "--flow",
+                         "paged-plain", "--flow", "paged-nightly"});
+  EXPECT_EQ(run.lines.back(), "1 compile") << run.Text();
+  EXPECT_THAT(run.lines.front(), ::testing::StartsWith("flows/paged-plain/"));
+}
+
+TEST_F(CliTest, JsonListByFlowAndStatePrintsOneCompilePerLine) {
+  const std::string gateway = gateway_->gateway_address();
+  auto failed = RunCli(gateway, {"start", "syntax-error", "--wait", "--label",
+                                 "pipeline=checkout"});
+  ASSERT_EQ(failed.exit_code, 1) << failed.Text();
+
+  auto run = RunCli(gateway, {"--json", "list", "--flow", "syntax-error",
+                              "--state", "FAILED"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  ASSERT_EQ(run.lines.size(), 1u) << run.Text();
+  auto json = nlohmann::json::parse(run.lines[0], nullptr, false);
+  ASSERT_TRUE(json.is_object()) << run.lines[0];
+  EXPECT_EQ(json.value("state", ""), "STATE_FAILED");
+  EXPECT_EQ(json["labels"].value("pipeline", ""), "checkout");
+
+  run = RunCli(gateway,
+               {"list", "--flow", "syntax-error", "--state", "completed"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  EXPECT_THAT(run.lines, ::testing::ElementsAre("0 compiles"));
+}
+
+TEST_F(CliTest, GetByKeyFindsTheCompileItsStartStarted) {
+  const std::string gateway = gateway_->gateway_address();
+  const std::string name =
+      StartWithCli(gateway, "main-menu", {"--request-id", "cli-key-1"});
+  auto run = RunCli(gateway, {"get", "--key", "cli-key-1"});
+  EXPECT_EQ(run.exit_code, 0) << run.Text();
+  ASSERT_FALSE(run.lines.empty());
+  EXPECT_THAT(run.lines[0], ::testing::StartsWith(name + "  "));
+
+  run = RunCli(gateway, {"get", "--key", "cli-never-used"});
+  EXPECT_EQ(run.exit_code, 3) << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(run.Text(), HasSubstr("cli-never-used"));
+}
+
+TEST_F(CliTest, ABadLabelIsAUsageErrorNamingItAndStartsNothing) {
+  const std::string gateway = gateway_->gateway_address();
+  auto run = RunCli(gateway, {"start", "main-menu", "--label", "Bad Key=x"});
+  EXPECT_EQ(run.exit_code, 2) << run.Text();
+  EXPECT_THAT(run.Text(), HasSubstr("--label \"Bad Key=x\": key \"Bad Key\""));
+  run = RunCli(gateway, {"list", "--flow", "main-menu"});
+  EXPECT_THAT(run.lines, ::testing::ElementsAre("0 compiles"));
 }
 
 // What a --json watch printed: every logged event (markers and snapshots

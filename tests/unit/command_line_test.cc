@@ -68,7 +68,7 @@ TEST(CommandLine, AFlagsValueIsNeverTheCommand) {
   parsed = ParseWholeCommandLine({"--server", "gw:1"}, NoEnv());
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().message(),
-            "missing command: start, watch, get, health or webhooks");
+            "missing command: start, watch, get, list, health or webhooks");
 }
 
 TEST(CommandLine, GlobalFlagsMayComeAfterTheCommandToo) {
@@ -113,6 +113,26 @@ TEST(CommandLine, EachFlagOfTheCommandGivenIsReadFromItsVariable) {
   EXPECT_TRUE(parsed->compile.wait);
   EXPECT_EQ(parsed->compile.request_id, "r-1");
 
+  // A repeatable flag's variable is a comma-separated list.
+  parsed = ParseWholeCommandLine(
+      {"start", "flow"}, Env({{"CXONE_LABEL", "pipeline=checkout,tier="}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->compile.labels, (Words{"pipeline=checkout", "tier="}));
+
+  parsed = ParseWholeCommandLine(
+      {"list"}, Env({{"CXONE_FLOW", "a,b"},
+                     {"CXONE_STATE", "failed,TIMED_OUT"},
+                     {"CXONE_LABEL_SELECTOR", "pipeline in (x,y)"},
+                     {"CXONE_PAGE_SIZE", "7"},
+                     // start's: not read by list.
+                     {"CXONE_LABEL", "Bad Label"}}));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->compile.flows, (Words{"a", "b"}));
+  EXPECT_EQ(parsed->compile.states, (Words{"failed", "TIMED_OUT"}));
+  EXPECT_EQ(parsed->compile.label_selector, "pipeline in (x,y)");
+  EXPECT_EQ(parsed->compile.page_size, 7);
+  EXPECT_TRUE(parsed->compile.labels.empty());
+
   parsed = ParseWholeCommandLine({"get", "flows/f/compiles/c"},
                                  Env({{"CXONE_TIMEOUT", "soon"}}));
   ASSERT_FALSE(parsed.ok());
@@ -127,11 +147,11 @@ TEST(CommandLine, AnUnknownCommandOrFlagIsNamed) {
   };
   for (const Case& c : std::vector<Case>{
            {{"compile", "flow"},
-            "unknown command \"compile\"; expected start, watch, get, health "
-            "or webhooks"},
+            "unknown command \"compile\"; expected start, watch, get, list, "
+            "health or webhooks"},
            {{"--server", "gw:1", "deploy"},
-            "unknown command \"deploy\"; expected start, watch, get, health "
-            "or webhooks"},
+            "unknown command \"deploy\"; expected start, watch, get, list, "
+            "health or webhooks"},
            {{"webhooks", "purge"},
             "webhooks: unknown command \"purge\"; expected dead-letters or "
             "replay"},
@@ -141,6 +161,10 @@ TEST(CommandLine, AnUnknownCommandOrFlagIsNamed) {
            {{"health", "now"}, "unexpected argument \"now\" (see --help)"},
            {{"get", "flows/f/compiles/c", "--wait"},
             "--wait is a flag of start, not of get (see --help)"},
+           {{"list", "--label", "a=b"},
+            "--label is a flag of start, not of list (see --help)"},
+           {{"list", "main-menu"},
+            "unexpected argument \"main-menu\" (see --help)"},
        }) {
     auto parsed = ParseWholeCommandLine(c.args, NoEnv());
     ASSERT_FALSE(parsed.ok()) << c.args[0];
@@ -168,8 +192,8 @@ TEST(CommandLine, ACommandsFlagMayComeBeforeItsWord) {
   parsed = ParseWholeCommandLine({"--timeout", "5m"}, NoEnv());
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().message(),
-            "--timeout is a flag of start, watch or get: give that command "
-            "too (see --help)");
+            "--timeout is a flag of start, watch, get or list: give that "
+            "command too (see --help)");
 }
 
 // Every command's connector fails the test: a usage error or --help must
@@ -218,7 +242,12 @@ TEST(CommandLine, TheProgramsHelpListsTheFlagsOfEveryCommand) {
   for (const char* expected :
        {"Flags of start (after its word):", "--request-id  [$CXONE_REQUEST_ID]",
         "Flags of watch (after its word):", "--flow  [$CXONE_FLOW]",
-        "Flags of get (after its word):",
+        "Flags of get (after its word):", "--key  [$CXONE_KEY]",
+        "--label  [$CXONE_LABEL]  (repeatable)",
+        "Flags of list (after its word):",
+        "--state  [$CXONE_STATE]  (repeatable)",
+        "--label-selector  [$CXONE_LABEL_SELECTOR]",
+        "--page-size  [$CXONE_PAGE_SIZE]  (default: 100; 1 to 1000)",
         "Flags of webhooks dead-letters (after its word):",
         "--limit  [$CXONE_LIMIT]  (default: 100; 1 to 1000)",
         "--sequence  [$CXONE_SEQUENCE]  (default: -1; at least 1)",
@@ -228,7 +257,7 @@ TEST(CommandLine, TheProgramsHelpListsTheFlagsOfEveryCommand) {
 }
 
 TEST(CommandLine, ABadServerAddressIsAUsageErrorForEveryCommand) {
-  for (const std::string command : {"health", "webhooks", "get"}) {
+  for (const std::string command : {"health", "webhooks", "get", "list"}) {
     std::ostringstream out, err;
     EXPECT_EQ(RunCommandLine({"--server", "gw:99999", command}, NoEnv(),
                              NeverConnect(), out, err),

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -144,8 +145,8 @@ class ScriptedWatch final : public grpc::ServerWriteReactor<v1::CompileEvent> {
 // A CompileService that answers from a script and records what it was asked.
 class FakeGateway final : public v1::CompileService::CallbackService {
  public:
-  // What StartCompile and GetCompile return: `compile`, or `status` if it is
-  // not OK.
+  // What StartCompile, GetCompile and LookupCompile return: `compile`, or
+  // `status` if it is not OK.
   void SetCompile(v1::Compile compile) {
     absl::MutexLock lock(&mu_);
     compile_ = std::move(compile);
@@ -160,6 +161,17 @@ class FakeGateway final : public v1::CompileService::CallbackService {
   void SetWatches(std::vector<WatchScript> scripts) {
     absl::MutexLock lock(&mu_);
     watches_ = std::move(scripts);
+  }
+  // What ListCompiles lists, whatever the filter: `compiles` in that order,
+  // in pages of the request's page_size, the page token being the offset of
+  // the next page ("" after the last). With `failing_page` >= 0, that call
+  // (0 for the first) fails with `failure` instead.
+  void SetList(std::vector<v1::Compile> compiles, int failing_page = -1,
+               grpc::Status failure = grpc::Status::OK) {
+    absl::MutexLock lock(&mu_);
+    list_ = std::move(compiles);
+    failing_page_ = failing_page;
+    list_failure_ = std::move(failure);
   }
 
   std::vector<v1::StartCompileRequest> start_requests() const {
@@ -188,10 +200,20 @@ class FakeGateway final : public v1::CompileService::CallbackService {
     absl::MutexLock lock(&mu_);
     return got_;
   }
+  // The request_id of each LookupCompile request.
+  std::vector<std::string> looked_up() const {
+    absl::MutexLock lock(&mu_);
+    return looked_up_;
+  }
+  std::vector<v1::ListCompilesRequest> list_requests() const {
+    absl::MutexLock lock(&mu_);
+    return list_requests_;
+  }
   int calls() const {
     absl::MutexLock lock(&mu_);
     return static_cast<int>(start_requests_.size() + watch_requests_.size() +
-                            got_.size());
+                            got_.size() + looked_up_.size() +
+                            list_requests_.size());
   }
 
   grpc::ServerUnaryReactor* StartCompile(grpc::CallbackServerContext* context,
@@ -208,6 +230,47 @@ class FakeGateway final : public v1::CompileService::CallbackService {
     absl::MutexLock lock(&mu_);
     got_.push_back(request->name());
     return AnswerLocked(context, response);
+  }
+
+  grpc::ServerUnaryReactor* LookupCompile(
+      grpc::CallbackServerContext* context,
+      const v1::LookupCompileRequest* request, v1::Compile* response) override {
+    absl::MutexLock lock(&mu_);
+    looked_up_.push_back(request->request_id());
+    return AnswerLocked(context, response);
+  }
+
+  grpc::ServerUnaryReactor* ListCompiles(
+      grpc::CallbackServerContext* context,
+      const v1::ListCompilesRequest* request,
+      v1::ListCompilesResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    const int call = static_cast<int>(list_requests_.size());
+    list_requests_.push_back(*request);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (call == failing_page_) {
+      reactor->Finish(list_failure_);
+      return reactor;
+    }
+    size_t offset = 0;
+    if (!request->page_token().empty() &&
+        !absl::SimpleAtoi(request->page_token(), &offset)) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   "page_token is not one of ours"));
+      return reactor;
+    }
+    const size_t size = request->page_size() > 0
+                            ? static_cast<size_t>(request->page_size())
+                            : 100;
+    for (size_t i = offset; i < list_.size() && i < offset + size; ++i) {
+      *response->add_compiles() = list_[i];
+    }
+    if (offset + size < list_.size()) {
+      response->set_next_page_token(absl::StrCat(offset + size));
+    }
+    response->set_revision(42);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
 
   grpc::ServerWriteReactor<v1::CompileEvent>* WatchCompile(
@@ -240,6 +303,11 @@ class FakeGateway final : public v1::CompileService::CallbackService {
   std::vector<std::chrono::steady_clock::time_point> watch_times_
       ABSL_GUARDED_BY(mu_);
   std::vector<std::string> got_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> looked_up_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::Compile> list_ ABSL_GUARDED_BY(mu_);
+  int failing_page_ ABSL_GUARDED_BY(mu_) = -1;
+  grpc::Status list_failure_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::ListCompilesRequest> list_requests_ ABSL_GUARDED_BY(mu_);
 };
 
 constexpr char kName[] = "flows/flow/compiles/c-1";
@@ -1140,6 +1208,58 @@ TEST_F(CompileCommandsTest, JsonStartPrintsTheCompileAsOneLine) {
   EXPECT_EQ(compile.state(), v1::STATE_QUEUED);
 }
 
+TEST_F(CompileCommandsTest, StartSendsTheLabelsAndPrintsThem) {
+  v1::Compile labelled = MakeCompile(v1::STATE_QUEUED);
+  (*labelled.mutable_labels())["tier"] = "";
+  (*labelled.mutable_labels())["pipeline"] = "checkout";
+  gateway_.SetCompile(labelled);
+
+  EXPECT_EQ(Run({"start", "flow", "--label", "pipeline=checkout", "--label",
+                 "tier=", "--label", "example.com/team=ivr"}),
+            kExitCompleted);
+
+  // Labels in key order, as a selector that matches them.
+  EXPECT_THAT(Lines(out_.str()), ElementsAre("flows/flow/compiles/c-1  QUEUED  "
+                                             "pipeline=checkout,tier="));
+  std::vector<v1::StartCompileRequest> requests = gateway_.start_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const std::map<std::string, std::string> sent(requests[0].labels().begin(),
+                                                requests[0].labels().end());
+  EXPECT_EQ(sent,
+            (std::map<std::string, std::string>{{"example.com/team", "ivr"},
+                                                {"pipeline", "checkout"},
+                                                {"tier", ""}}));
+}
+
+TEST_F(CompileCommandsTest, ABadLabelIsAUsageErrorNamingIt) {
+  struct Case {
+    std::vector<std::string> labels;
+    std::string expected;
+  };
+  std::vector<std::string> too_many;
+  for (int i = 0; i <= 64; ++i) too_many.push_back(absl::StrCat("k", i, "=v"));
+  for (const Case& c : std::vector<Case>{
+           {{"pipeline"}, "--label \"pipeline\": expected KEY=VALUE"},
+           {{"Bad Key=x"}, "--label \"Bad Key=x\": key \"Bad Key\""},
+           {{"commit=3f2a 9c"},
+            "--label \"commit=3f2a 9c\": value \"3f2a 9c\""},
+           {{"Team.Example/x=1"}, "--label \"Team.Example/x=1\": key"},
+           {{"a=1", "a=2"}, "--label a is given twice (a=1 and a=2)"},
+           {too_many, "--label: "},
+       }) {
+    std::vector<std::string> args = {"start", "flow"};
+    for (const std::string& label : c.labels) {
+      args.insert(args.end(), {"--label", label});
+    }
+    SCOPED_TRACE(c.expected);
+    EXPECT_EQ(Run(args), kExitUsage);
+    EXPECT_THAT(err_.str(),
+                StartsWith(absl::StrCat("cxone-compile: ", c.expected)));
+    EXPECT_EQ(out_.str(), "");
+  }
+  EXPECT_EQ(gateway_.calls(), 0);
+}
+
 // --- get ---
 
 TEST_F(CompileCommandsTest, GetOfARunningCompileExitsZero) {
@@ -1171,6 +1291,123 @@ TEST_F(CompileCommandsTest, GetOfAnUnknownCompileExitsThree) {
       grpc::Status(grpc::StatusCode::NOT_FOUND, "no such compile"));
   EXPECT_EQ(Run({"get", kName}), kExitGatewayError);
   EXPECT_EQ(err_.str(), "cxone-compile: NOT_FOUND: no such compile\n");
+}
+
+TEST_F(CompileCommandsTest, GetByKeyLooksUpTheCompileItsStartStarted) {
+  v1::Compile labelled = MakeCompile(v1::STATE_COMPLETED);
+  (*labelled.mutable_labels())["pipeline"] = "checkout";
+  gateway_.SetCompile(labelled);
+  EXPECT_EQ(Run({"get", "--key", "deploy-42"}), kExitCompleted);
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  COMPLETED  "
+                          "pipeline=checkout"));
+  EXPECT_THAT(gateway_.looked_up(), ElementsAre("deploy-42"));
+  EXPECT_THAT(gateway_.got(), IsEmpty());
+
+  // Its exit code follows the state, as get NAME's does.
+  gateway_.SetCompile(MakeCompile(v1::STATE_FAILED));
+  EXPECT_EQ(Run({"get", "--key", "deploy-42", "--json"}), kExitCompileFailed);
+  v1::Compile printed;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(out_.str(), &printed).ok())
+      << out_.str();
+  EXPECT_EQ(printed.state(), v1::STATE_FAILED);
+}
+
+TEST_F(CompileCommandsTest, GetByAnUnknownKeyExitsThree) {
+  gateway_.SetUnaryStatus(
+      grpc::Status(grpc::StatusCode::NOT_FOUND,
+                   "no compile was started with request_id \"r-9\" (yet)"));
+  EXPECT_EQ(Run({"get", "--key", "r-9"}), kExitGatewayError);
+  EXPECT_EQ(err_.str(),
+            "cxone-compile: NOT_FOUND: no compile was started with request_id "
+            "\"r-9\" (yet)\n");
+  EXPECT_EQ(out_.str(), "");
+}
+
+// --- list ---
+
+// `count` compiles of flow "flow", c-1 newest, every other one labelled.
+std::vector<v1::Compile> Listed(int count) {
+  std::vector<v1::Compile> compiles;
+  for (int i = 1; i <= count; ++i) {
+    v1::Compile compile =
+        MakeCompile(i % 2 == 1 ? v1::STATE_COMPLETED : v1::STATE_FAILED);
+    compile.set_compile_id(absl::StrCat("c-", i));
+    compile.set_name(absl::StrCat("flows/flow/compiles/c-", i));
+    if (i % 2 == 1) (*compile.mutable_labels())["pipeline"] = "checkout";
+    compiles.push_back(compile);
+  }
+  return compiles;
+}
+
+TEST_F(CompileCommandsTest, ListPrintsEveryPageOneLineEachThenTheCount) {
+  gateway_.SetList(Listed(5));
+
+  EXPECT_EQ(Run({"list", "--page-size", "2"}), kExitCompleted);
+
+  // Diagnostics of failed compiles are for get: one line per compile.
+  EXPECT_THAT(Lines(out_.str()),
+              ElementsAre("flows/flow/compiles/c-1  COMPLETED  "
+                          "pipeline=checkout",
+                          "flows/flow/compiles/c-2  FAILED",
+                          "flows/flow/compiles/c-3  COMPLETED  "
+                          "pipeline=checkout",
+                          "flows/flow/compiles/c-4  FAILED",
+                          "flows/flow/compiles/c-5  COMPLETED  "
+                          "pipeline=checkout",
+                          "5 compiles"));
+  EXPECT_EQ(err_.str(), "");
+  std::vector<v1::ListCompilesRequest> requests = gateway_.list_requests();
+  ASSERT_EQ(requests.size(), 3u);
+  std::vector<std::string> tokens;
+  for (const v1::ListCompilesRequest& request : requests) {
+    tokens.push_back(request.page_token());
+    EXPECT_EQ(request.page_size(), 2);
+  }
+  EXPECT_THAT(tokens, ElementsAre("", "2", "4"));
+}
+
+TEST_F(CompileCommandsTest, ListSendsTheFilterOfItsFlags) {
+  gateway_.SetList({});
+  EXPECT_EQ(Run({"list", "--flow", "main-menu", "--state", "failed", "--flow",
+                 "billing", "--state", "TIMED_OUT", "--label-selector",
+                 "pipeline=checkout,tier!=canary"}),
+            kExitCompleted);
+  EXPECT_THAT(Lines(out_.str()), ElementsAre("0 compiles"));
+  std::vector<v1::ListCompilesRequest> requests = gateway_.list_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const v1::CompileFilter& filter = requests[0].filter();
+  EXPECT_THAT(filter.flow_ids(), ElementsAre("main-menu", "billing"));
+  EXPECT_THAT(filter.states(),
+              ElementsAre(v1::STATE_FAILED, v1::STATE_TIMED_OUT));
+  EXPECT_EQ(filter.label_selector(), "pipeline=checkout,tier!=canary");
+  EXPECT_EQ(requests[0].page_size(), 100);
+}
+
+TEST_F(CompileCommandsTest, JsonListPrintsOneCompilePerLineAndNothingElse) {
+  gateway_.SetList(Listed(3));
+  EXPECT_EQ(Run({"--json", "list", "--page-size", "2"}), kExitCompleted);
+  std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 3u) << out_.str();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    v1::Compile compile;
+    ASSERT_TRUE(
+        google::protobuf::util::JsonStringToMessage(lines[i], &compile).ok())
+        << lines[i];
+    EXPECT_EQ(compile.name(), absl::StrCat("flows/flow/compiles/c-", i + 1));
+  }
+  EXPECT_THAT(lines[0], HasSubstr(R"("labels":{"pipeline":"checkout"})"));
+}
+
+TEST_F(CompileCommandsTest, AListThatFailsMidwayExitsThreeAfterWhatItPrinted) {
+  gateway_.SetList(
+      Listed(5), /*failing_page=*/1,
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "the gateway is draining"));
+  EXPECT_EQ(Run({"list", "--page-size", "2"}), kExitGatewayError);
+  EXPECT_EQ(Lines(out_.str()).size(), 2u) << out_.str();
+  EXPECT_EQ(err_.str(),
+            "cxone-compile: UNAVAILABLE: the gateway is draining\n");
 }
 
 TEST_F(CompileCommandsTest, RunCommandWorksWithAnyStub) {
@@ -1207,6 +1444,16 @@ TEST_F(CompileCommandsTest, UsageErrorsExitTwoWithoutCallingTheGateway) {
       {"watch", "--flow", "bad/flow"},
       {"watch", kName, "--max-reconnects", "-1"},
       {"watch", kName, "--max-reconnects", "many"},
+      {"start", "flow", "--label", "no-equals-sign"},
+      {"get", kName, "--key", "r-1"},
+      {"get", "--key="},
+      {"list", "extra"},
+      {"list", "--state", "done"},
+      {"list", "--state", "unspecified"},
+      {"list", "--flow", "bad/flow"},
+      {"list", "--label-selector", "a in ("},
+      {"list", "--page-size", "0"},
+      {"list", "--page-size", "1001"},
   };
   for (const std::vector<std::string>& args : mistakes) {
     SCOPED_TRACE(absl::StrJoin(args, " "));
@@ -1222,6 +1469,9 @@ TEST_F(CompileCommandsTest, HelpPrintsUsageAndTheExitCodeTable) {
   EXPECT_THAT(out_.str(), HasSubstr("cxone-compile [--server HOST:PORT]"));
   EXPECT_THAT(out_.str(), HasSubstr("$CXONE_SERVER"));
   EXPECT_THAT(out_.str(), HasSubstr("watch --flow FLOW_ID"));
+  EXPECT_THAT(out_.str(), HasSubstr("get --key REQUEST_ID"));
+  EXPECT_THAT(out_.str(), HasSubstr("list [--flow FLOW_ID]..."));
+  EXPECT_THAT(out_.str(), HasSubstr("[--label KEY=VALUE]..."));
   EXPECT_THAT(out_.str(),
               HasSubstr("--max-reconnects  [$CXONE_MAX_RECONNECTS]  "
                         "(default: 50; 0 to 1000000)"));
@@ -1289,6 +1539,33 @@ TEST(ParseCommandLine, WatchByFlowTakesNoName) {
   absl::StatusOr<Invocation> neither = ParseCommandLine({"watch"}, NoEnv());
   EXPECT_THAT(neither.status().message(),
               HasSubstr("missing NAME (or --flow FLOW_ID)"));
+}
+
+TEST(ParseCommandLine, GetTakesNameOrKey) {
+  absl::StatusOr<Invocation> parsed =
+      ParseCommandLine({"get", "--key", "deploy-42"}, NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->key, "deploy-42");
+  EXPECT_EQ(parsed->argument, "");
+
+  absl::StatusOr<Invocation> both =
+      ParseCommandLine({"get", kName, "--key", "deploy-42"}, NoEnv());
+  EXPECT_THAT(both.status().message(), HasSubstr("not both"));
+  absl::StatusOr<Invocation> neither = ParseCommandLine({"get"}, NoEnv());
+  EXPECT_THAT(neither.status().message(),
+              HasSubstr("missing NAME (or --key REQUEST_ID)"));
+}
+
+TEST(ParseCommandLine, ListsRepeatableFlagsKeepEveryValue) {
+  absl::StatusOr<Invocation> parsed = ParseCommandLine(
+      {"list", "--flow", "a", "--state", "QUEUED", "--flow=b", "--json"},
+      NoEnv());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->command, "list");
+  EXPECT_THAT(parsed->flows, ElementsAre("a", "b"));
+  EXPECT_THAT(parsed->states, ElementsAre("QUEUED"));
+  EXPECT_EQ(parsed->page_size, 100);
+  EXPECT_TRUE(parsed->json);
 }
 
 TEST(ParseCommandLine, FlowIsIgnoredByOtherCommands) {

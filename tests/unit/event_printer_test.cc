@@ -181,6 +181,28 @@ TEST(FormatSummary, EachTerminalState) {
             "CXone may still finish it)");
 }
 
+TEST(FormatCompileLine, LabelsFollowTheStateInKeyOrder) {
+  v1::Compile compile;
+  compile.set_name("flows/x/compiles/y");
+  compile.set_state(v1::STATE_QUEUED);
+  EXPECT_EQ(FormatCompileLine(compile), "flows/x/compiles/y  QUEUED");
+  (*compile.mutable_labels())["tier"] = "";
+  (*compile.mutable_labels())["example.com/team"] = "ivr";
+  (*compile.mutable_labels())["pipeline"] = "checkout";
+  EXPECT_EQ(FormatCompileLine(compile),
+            "flows/x/compiles/y  QUEUED  "
+            "example.com/team=ivr,pipeline=checkout,tier=");
+}
+
+TEST(EventPrinter, AListEndsWithItsCountForPeopleOnly) {
+  std::ostringstream human, json;
+  EventPrinter(OutputFormat::kHuman, human).PrintListSummary(1);
+  EventPrinter(OutputFormat::kHuman, human).PrintListSummary(3);
+  EventPrinter(OutputFormat::kJson, json).PrintListSummary(3);
+  EXPECT_EQ(human.str(), "1 compile\n3 compiles\n");
+  EXPECT_EQ(json.str(), "");
+}
+
 TEST(EventPrinter, FailedEventIsFollowedByItsErrorsThenWarnings) {
   v1::CompileEvent event;
   event.set_name("flows/main-menu/compiles/c-1");

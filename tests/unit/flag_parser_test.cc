@@ -461,6 +461,54 @@ TEST(FlagParser, AFlagGivenTwiceTakesTheLastValue) {
   EXPECT_EQ(settings.workers, 3);
 }
 
+TEST(FlagParser, ARepeatableFlagKeepsEveryValueInOrder) {
+  std::vector<std::string> labels = {"default=1"};
+  std::string flow;
+  FlagParser flags("CXONE_", "usage");
+  FlagCommand& start = flags.AddCommand("start", "");
+  start.AddArgument("FLOW", &flow);
+  start.AddStrings("label", &labels, "a label");
+  // One value per --label: the word after it is the argument again.
+  ASSERT_TRUE(flags
+                  .Parse({"start", "--label", "a=1", "--label=b=2", "--label",
+                          "a=3", "main"},
+                         FakeEnv({}))
+                  .ok());
+  EXPECT_EQ(labels, (std::vector<std::string>{"a=1", "b=2", "a=3"}));
+  EXPECT_EQ(flow, "main");
+}
+
+TEST(FlagParser, ARepeatableFlagKeepsItsDefaultWhenNotGiven) {
+  for (const std::map<std::string, std::string>& env :
+       std::vector<std::map<std::string, std::string>>{{},
+                                                       {{"CXONE_LABEL", ""}}}) {
+    std::vector<std::string> labels = {"default=1"};
+    FlagParser flags("CXONE_", "usage");
+    flags.AddStrings("label", &labels, "a label");
+    ASSERT_TRUE(flags.Parse({}, FakeEnv(env)).ok());
+    EXPECT_EQ(labels, std::vector<std::string>{"default=1"});
+  }
+}
+
+TEST(FlagParser, ARepeatableFlagReadsACommaSeparatedVariable) {
+  std::vector<std::string> labels;
+  FlagParser flags("CXONE_", "usage");
+  flags.AddStrings("label", &labels, "a label");
+  ASSERT_TRUE(flags.Parse({}, FakeEnv({{"CXONE_LABEL", "a=1,,b=2,"}})).ok());
+  EXPECT_EQ(labels, (std::vector<std::string>{"a=1", "b=2"}));
+  EXPECT_EQ(flags.SourceOf("label"), FlagSource::kEnvironment);
+  EXPECT_THAT(flags.Usage(),
+              HasSubstr("--label  [$CXONE_LABEL]  (repeatable)"));
+
+  // The command line wins, whole.
+  std::vector<std::string> given;
+  FlagParser again("CXONE_", "usage");
+  again.AddStrings("label", &given, "a label");
+  ASSERT_TRUE(
+      again.Parse({"--label", "c=3"}, FakeEnv({{"CXONE_LABEL", "a=1"}})).ok());
+  EXPECT_EQ(given, std::vector<std::string>{"c=3"});
+}
+
 // --- commands ---
 
 // A program with commands: `tool [--server ADDR] start FLOW [--wait]` and

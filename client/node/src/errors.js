@@ -62,9 +62,16 @@ export const START_RETRYABLE_CODES = Object.freeze(
 );
 
 /**
+ * What a ListCompiles page retries, with or without a page token: a list is
+ * read-only, so a retry can only return the page again.
+ */
+export const LIST_RETRYABLE_CODES = Object.freeze(new Set([Code.UNAVAILABLE]));
+
+/**
  * How a WatchCompile stream may end and be resumed with after_sequence (as
- * client/call_status.cc IsRetryableWatchError): the gateway draining or
- * restarting, a reset connection, a transport error.
+ * client/call_status.cc IsRetryableWatchError), and a WatchCompiles stream
+ * with after_revision: the gateway draining or restarting, a reset
+ * connection, a transport error.
  */
 export const WATCH_RETRYABLE_CODES = Object.freeze(
   new Set([

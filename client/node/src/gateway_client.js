@@ -1,15 +1,27 @@
 // GatewayClient: the idiomatic Node client of one cxone-compile-gateway.
 //
-// - start(flowId, {requestId, directives}) starts a compile. With a
+// - start(flowId, {requestId, directives, labels}) starts a compile. With a
 //   requestId it retries UNAVAILABLE and RESOURCE_EXHAUSTED by itself, with
 //   capped jittered backoff: the key makes a retry safe (the gateway returns
 //   the first call's compile and never triggers CXone twice). Without one it
 //   never retries.
-// - get(name) returns a compile's current state.
+// - get(name) returns a compile's current state; lookup(requestId) the
+//   compile a start with that key started.
+// - list({...filter, pageSize, pageToken}) is an async iterator of every
+//   compile matching a filter (flowIds, states, labelSelector,
+//   createTimeFrom, createTimeTo), newest first, following the pages;
+//   listPage(...) returns one page with its revision and next page token.
+//   A page that fails UNAVAILABLE is retried with capped jittered backoff
+//   (a list is read-only).
 // - watch(name, {afterSequence, includeMarkers, signal}) is an async
 //   iterator of the compile's events that resumes by itself and ends after
 //   the terminal event (see compile_watch.js); aborting `signal` or leaving
 //   the for-await loop ends it quietly.
+// - watchCompiles({...filter, afterRevision, includeMarkers, signal}) is an
+//   async iterator of the events of every compile matching a filter, each
+//   with its compile, that resumes by itself from the collection revision
+//   and never ends by itself (see collection_watch.js); OUT_OF_RANGE means
+//   list again.
 // - startAndWait(flowId, {..., timeoutMs}) resolves with the final Compile.
 // - close() ends every watch quietly, cancels the calls in flight (their
 //   promises reject with GatewayError CANCELLED) and closes the connection.
@@ -25,10 +37,23 @@ import grpc from '@grpc/grpc-js';
 
 import { abortReason, anySignal, sleep } from './abort.js';
 import { Backoff } from './backoff.js';
+import { watchCollection } from './collection_watch.js';
 import { watchCompile } from './compile_watch.js';
 import { contract } from './contract.js';
-import { Code, GatewayError, START_RETRYABLE_CODES } from './errors.js';
-import { compileFromWire, isTerminal, structToWire, toUint64 } from './messages.js';
+import { Code, GatewayError, LIST_RETRYABLE_CODES, START_RETRYABLE_CODES } from './errors.js';
+import {
+  compileFromWire,
+  filterToWire,
+  isTerminal,
+  labelsToWire,
+  listPageFromWire,
+  structToWire,
+  toUint64,
+} from './messages.js';
+
+// The most compiles a ListCompiles page may be asked for is the gateway's
+// to say (1000 today: more is INVALID_ARGUMENT); the field is an int32.
+const INT32_MAX = 2 ** 31 - 1;
 
 const DEFAULTS = Object.freeze({
   // Longer than the gateway's default --max-call-duration (2 min), which
@@ -36,6 +61,7 @@ const DEFAULTS = Object.freeze({
   // a guard against a hung call, not a limit on a slow one.
   callTimeoutMs: 150_000,
   startRetry: Object.freeze({ maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 5_000 }),
+  listRetry: Object.freeze({ maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 5_000 }),
   watchRetry: Object.freeze({ maxReconnects: 50, initialDelayMs: 200, maxDelayMs: 10_000 }),
   channelOptions: Object.freeze({
     // Connections of their own, not grpc-js's process-wide pool: closing or
@@ -53,6 +79,7 @@ export class GatewayClient {
   #channelOptions;
   #callTimeoutMs;
   #startRetry;
+  #listRetry;
   #watchRetry;
   #random;
   #onRetry;
@@ -65,8 +92,10 @@ export class GatewayClient {
    * ChannelCredentials; default insecure), channelOptions (grpc-js channel
    * options, merged over this package's), callTimeoutMs (deadline of each
    * unary call attempt, default 150 s), startRetry {maxAttempts,
-   * initialDelayMs, maxDelayMs}, watchRetry {maxReconnects, initialDelayMs,
-   * maxDelayMs}, random (() => [0, 1), the backoff's jitter), onRetry
+   * initialDelayMs, maxDelayMs}, listRetry (the same, for each page of a
+   * list), watchRetry {maxReconnects, initialDelayMs, maxDelayMs} (for
+   * watch and watchCompiles), random (() => [0, 1), the backoff's jitter),
+   * onRetry
    * (called with {operation, attempt, delayMs, ...} before each retry or
    * reconnect; for logging).
    */
@@ -79,11 +108,13 @@ export class GatewayClient {
     this.#channelOptions = { ...DEFAULTS.channelOptions, ...options.channelOptions };
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULTS.callTimeoutMs;
     this.#startRetry = { ...DEFAULTS.startRetry, ...options.startRetry };
+    this.#listRetry = { ...DEFAULTS.listRetry, ...options.listRetry };
     this.#watchRetry = { ...DEFAULTS.watchRetry, ...options.watchRetry };
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
     // Checked now rather than at the first retry.
     new Backoff(this.#startRetry, this.#random);
+    new Backoff(this.#listRetry, this.#random);
     new Backoff(this.#watchRetry, this.#random);
     this.#connection = this.#connect();
   }
@@ -97,9 +128,11 @@ export class GatewayClient {
    * Starts compiling `flowId`; resolves with the Compile (an already running
    * compile of the flow when CXone names one). Options: requestId (the
    * idempotency key; makes the call retried), directives (a plain
-   * JSON-like object passed to CXone), signal.
+   * JSON-like object passed to CXone), labels (a plain object of strings,
+   * e.g. {pipeline: 'checkout'}: the compile's from its creation on, to
+   * find it by with list and watchCompiles), signal.
    */
-  async start(flowId, { requestId, directives, signal } = {}) {
+  async start(flowId, { requestId, directives, labels, signal } = {}) {
     if (typeof flowId !== 'string') throw new TypeError('flowId must be a string');
     if (requestId !== undefined && typeof requestId !== 'string') {
       throw new TypeError('requestId must be a string');
@@ -108,6 +141,7 @@ export class GatewayClient {
       flowId,
       requestId: requestId ?? '',
       directives: directives === undefined ? null : structToWire(directives),
+      labels: labels === undefined ? {} : labelsToWire(labels),
     };
     const retry = Boolean(requestId);
     const backoff = new Backoff(this.#startRetry, this.#random);
@@ -139,6 +173,54 @@ export class GatewayClient {
   }
 
   /**
+   * Resolves with the compile a start with `requestId` started (or attached
+   * to), as it is now: for a caller that lost the answer to its start.
+   * Rejects with GatewayError NOT_FOUND while there is none: the key's
+   * start is still in flight, or the key is unknown (never used, its start
+   * failed, or retention forgot it with its compile). Options: signal.
+   */
+  async lookup(requestId, { signal } = {}) {
+    if (typeof requestId !== 'string') throw new TypeError('requestId must be a string');
+    return compileFromWire(await this.#unary('LookupCompile', { requestId }, signal));
+  }
+
+  /**
+   * Resolves with one page of the compiles matching a filter, newest first:
+   * {compiles, nextPageToken ('' on the last page), revision (BigInt: the
+   * collection revision the page reflects, to watchCompiles after)}.
+   * Options: the filter (flowIds, states as State values, labelSelector, a
+   * Kubernetes label selector such as 'pipeline=checkout,tier!=canary',
+   * createTimeFrom and createTimeTo as Dates), pageSize (0: the gateway's
+   * 100), pageToken (a previous page's nextPageToken, with the same
+   * filter), signal. UNAVAILABLE is retried (listRetry).
+   */
+  async listPage(options = {}) {
+    return this.#listPageOf(this.#listRequest(options), options.signal);
+  }
+
+  /**
+   * An async iterable of every compile matching a filter, newest first,
+   * page after page until the last. Options: those of listPage (pageToken
+   * starts after that page). A page that fails UNAVAILABLE is retried
+   * (listRetry); any other failure throws a GatewayError from the
+   * iteration, and so does an aborted `signal` (its reason): a list cut
+   * short is not the list. Leaving the for-await loop ends it quietly.
+   */
+  list(options = {}) {
+    const request = this.#listRequest(options);
+    const { signal } = options;
+    const pages = async function* (client) {
+      for (;;) {
+        const page = await client.#listPageOf(request, signal);
+        yield* page.compiles;
+        if (page.nextPageToken === '') return;
+        request.pageToken = page.nextPageToken;
+      }
+    };
+    return pages(this);
+  }
+
+  /**
    * An async iterable of the events of compile `name`, ending after its
    * terminal event. Options: afterSequence (resume after that sequence:
    * BigInt, safe-integer Number or decimal string), includeMarkers (also
@@ -163,17 +245,56 @@ export class GatewayClient {
   }
 
   /**
+   * An async iterable of the events of every compile matching a filter
+   * (the filter of list: flowIds, states, labelSelector, createTimeFrom,
+   * createTimeTo), compiles started later included, in revision order:
+   * {event, compile, resumeAfterRevision, heartbeatIntervalMs}, where
+   * `compile` is the compile as the event's commit left it (null on a
+   * marker). It never ends by itself. Options: the filter, afterRevision
+   * (a listPage revision, or the resumeAfterRevision of the last message
+   * handled: replay every matching event after it; without it, from now;
+   * BigInt, safe-integer Number or decimal string), includeMarkers (also
+   * yield SYNCED and HEARTBEAT markers), signal (aborting ends the
+   * iteration quietly). It resumes by itself as watch does; a stream whose
+   * cursor fell behind the gateway's bounded history (or an afterRevision
+   * older than it) throws GatewayError OUT_OF_RANGE: list again, and watch
+   * from the new list's revision.
+   */
+  watchCompiles(options = {}) {
+    const { afterRevision, includeMarkers = false, signal } = options;
+    const filter = filterToWire(options);
+    const connections = {
+      current: () => this.#connection,
+      renew: (stale) => this.#renew(stale),
+    };
+    return watchCollection(connections, filter, {
+      afterRevision:
+        afterRevision === undefined ? undefined : toUint64(afterRevision, 'afterRevision'),
+      includeMarkers: Boolean(includeMarkers),
+      signal: anySignal([signal, this.#closing.signal]),
+      backoff: new Backoff(this.#watchRetry, this.#random),
+      maxReconnects: this.#watchRetry.maxReconnects,
+      onRetry: this.#onRetry,
+    });
+  }
+
+  /**
    * Starts compiling `flowId` and resolves with the final Compile (a
    * terminal state: COMPLETED, FAILED with its errors, or TIMED_OUT).
    * Options: those of start(), and timeoutMs (all the time it may take;
    * beyond it the promise rejects with GatewayError DEADLINE_EXCEEDED).
    */
-  async startAndWait(flowId, { requestId, directives, timeoutMs, signal } = {}) {
+  async startAndWait(flowId, { requestId, directives, labels, timeoutMs, signal } = {}) {
     const timeout = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     const combined = anySignal([signal, timeout]);
     const timedOut = () => timeout?.aborted && !signal?.aborted && !this.#closing.signal.aborted;
     try {
-      const started = await this.start(flowId, { requestId, directives, signal: combined });
+      const started = await this.start(flowId, {
+        requestId,
+        directives,
+        labels,
+        signal: combined,
+      });
       if (isTerminal(started.state)) return started;
       let last = null;
       for await (const event of this.watch(started.name, { signal: combined })) last = event;
@@ -211,6 +332,45 @@ export class GatewayClient {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort(new GatewayError(Code.CANCELLED, 'the GatewayClient was closed'));
     this.#connection.stub.close();
+  }
+
+  // The ListCompilesRequest of list() and listPage() options.
+  #listRequest(options) {
+    const { pageSize = 0, pageToken = '' } = options;
+    if (!Number.isInteger(pageSize)) throw new TypeError('pageSize must be an integer');
+    if (pageSize < 0 || pageSize > INT32_MAX) {
+      throw new RangeError(`pageSize must be in [0, 2^31 - 1], got ${pageSize}`);
+    }
+    if (typeof pageToken !== 'string') throw new TypeError('pageToken must be a string');
+    return { filter: filterToWire(options), pageSize, pageToken };
+  }
+
+  async #listPageOf(request, signal) {
+    const backoff = new Backoff(this.#listRetry, this.#random);
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        return listPageFromWire(await this.#unary('ListCompiles', request, signal));
+      } catch (error) {
+        if (
+          !(error instanceof GatewayError) ||
+          !LIST_RETRYABLE_CODES.has(error.code) ||
+          attempt >= this.#listRetry.maxAttempts
+        ) {
+          throw error;
+        }
+        const delayMs = backoff.delayMs(attempt - 1);
+        this.#onRetry?.({
+          operation: 'list',
+          pageToken: request.pageToken,
+          attempt,
+          delayMs,
+          error,
+        });
+        if (!(await sleep(delayMs, anySignal([signal, this.#closing.signal])))) {
+          throw this.#abortError(signal);
+        }
+      }
+    }
   }
 
   #connect() {

@@ -1,14 +1,15 @@
 // The package's message types and their conversion from and to the wire
 // objects @grpc/proto-loader makes (see contract.js for its options).
 //
-// What a caller sees differs from the wire objects in four ways:
+// What a caller sees differs from the wire objects in five ways:
 // - enums by their short names: 'COMPLETED', not 'STATE_COMPLETED'; a value
 //   the package's copy of the contract does not know stays its number;
-// - uint64 sequences as BigInt: exact up to 2^64 - 1, where Number is exact
-//   only to 2^53 and the string loses ordering (a resume cursor that is off
-//   by one skips or repeats an event);
+// - uint64 sequences and revisions as BigInt: exact up to 2^64 - 1, where
+//   Number is exact only to 2^53 and the string loses ordering (a resume
+//   cursor that is off by one skips or repeats an event);
 // - Timestamps as Date (millisecond precision), Durations as milliseconds;
-// - directives as a plain JSON-like object instead of a google.protobuf.Struct.
+// - directives as a plain JSON-like object instead of a google.protobuf.Struct;
+// - labels as a plain object of strings, key to value.
 
 /** Compile states (cxone.compile.v1.State without the STATE_ prefix). */
 export const State = Object.freeze({
@@ -100,9 +101,53 @@ export function compileFromWire(compile) {
     warnings: compile.warnings.map(compileErrorFromWire),
     createTime: dateFromWire(compile.createTime),
     updateTime: dateFromWire(compile.updateTime),
+    labels: { ...compile.labels },
     revision: BigInt(compile.revision ?? 0),
   };
 }
+
+/** A ListCompilesResponse from its wire object: one page of a list. */
+export function listPageFromWire(response) {
+  return {
+    compiles: response.compiles.map(compileFromWire),
+    nextPageToken: response.nextPageToken,
+    revision: BigInt(response.revision ?? 0),
+  };
+}
+
+/**
+ * A WatchCompilesResponse from its wire object: the event (a marker has only
+ * its type), the compile as the event's commit left it (null on markers),
+ * the cursor to resume after and, where stated, the heartbeat interval.
+ */
+export function collectionMessageFromWire(message) {
+  const event = eventFromWire(message.event ?? EMPTY_WIRE_EVENT);
+  return {
+    event,
+    compile: message.compile ? compileFromWire(message.compile) : null,
+    resumeAfterRevision: BigInt(message.resumeAfterRevision ?? 0),
+    heartbeatIntervalMs: millisecondsFromWire(message.heartbeatInterval),
+  };
+}
+
+// What eventFromWire reads of a message without an event (never sent; a
+// broken peer): an UNSPECIFIED event with nothing in it.
+const EMPTY_WIRE_EVENT = Object.freeze({
+  sequence: '0',
+  type: 'EVENT_TYPE_UNSPECIFIED',
+  state: 'STATE_UNSPECIFIED',
+  previousState: 'STATE_UNSPECIFIED',
+  errors: [],
+  warnings: [],
+  time: null,
+  name: '',
+  upstreamStatus: '',
+  detail: '',
+  throttledUntil: null,
+  resumeAfterSequence: '0',
+  heartbeatInterval: null,
+  revision: '0',
+});
 
 /** A CompileEvent from its wire object. */
 export function eventFromWire(event) {
@@ -205,4 +250,93 @@ export function structToWire(object, path = 'directives') {
     fields[key] = valueToWire(value, `${path}.${key}`);
   }
   return { fields };
+}
+
+/**
+ * Labels (a plain object, key to string value) as the wire map. Only their
+ * types are checked here (TypeError naming the label); the gateway checks
+ * the Kubernetes syntax and limits, refusing a bad label with
+ * INVALID_ARGUMENT naming it and the rule.
+ */
+export function labelsToWire(labels) {
+  if (
+    labels === null ||
+    typeof labels !== 'object' ||
+    Array.isArray(labels) ||
+    !isPlainObject(labels)
+  ) {
+    throw new TypeError("labels must be a plain object of strings, e.g. { pipeline: 'checkout' }");
+  }
+  const wire = {};
+  for (const [key, value] of Object.entries(labels)) {
+    if (typeof value !== 'string') {
+      throw new TypeError(`labels["${key}"] must be a string, got ${typeof value}`);
+    }
+    wire[key] = value;
+  }
+  return wire;
+}
+
+const STATE_WIRE_NAMES = new Set(Object.values(State));
+
+function stateToWire(state, what) {
+  if (typeof state === 'string' && STATE_WIRE_NAMES.has(state)) {
+    return `${ENUM_PREFIXES.State}${state}`;
+  }
+  // A state this copy of the contract does not know, by its number.
+  if (Number.isInteger(state) && state >= 0) return state;
+  throw new TypeError(`${what} must be a State (e.g. State.QUEUED), got ${String(state)}`);
+}
+
+function timestampToWire(date, what) {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
+    throw new TypeError(`${what} must be a valid Date`);
+  }
+  const ms = date.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
+}
+
+/**
+ * The CompileFilter wire object of `filter` ({flowIds, states,
+ * labelSelector, createTimeFrom, createTimeTo}, each optional): states as
+ * State values, times as Dates. Throws TypeError for a value of the wrong
+ * type, naming it; what is well-typed but invalid (an unknown flow id
+ * syntax, a malformed selector) the gateway refuses with INVALID_ARGUMENT.
+ */
+export function filterToWire({
+  flowIds,
+  states,
+  labelSelector,
+  createTimeFrom,
+  createTimeTo,
+} = {}) {
+  const wire = {
+    flowIds: [],
+    states: [],
+    labelSelector: '',
+    createTimeFrom: null,
+    createTimeTo: null,
+  };
+  if (flowIds !== undefined) {
+    if (!Array.isArray(flowIds) || !flowIds.every((id) => typeof id === 'string')) {
+      throw new TypeError('flowIds must be an array of strings');
+    }
+    wire.flowIds = [...flowIds];
+  }
+  if (states !== undefined) {
+    if (!Array.isArray(states)) throw new TypeError('states must be an array of States');
+    wire.states = states.map((state, i) => stateToWire(state, `states[${i}]`));
+  }
+  if (labelSelector !== undefined) {
+    if (typeof labelSelector !== 'string') throw new TypeError('labelSelector must be a string');
+    wire.labelSelector = labelSelector;
+  }
+  if (createTimeFrom !== undefined) {
+    wire.createTimeFrom = timestampToWire(createTimeFrom, 'createTimeFrom');
+  }
+  if (createTimeTo !== undefined) {
+    wire.createTimeTo = timestampToWire(createTimeTo, 'createTimeTo');
+  }
+  return wire;
 }

@@ -10,8 +10,12 @@ import {
   ErrorCategory,
   EventType,
   State,
+  collectionMessageFromWire,
   compileFromWire,
   eventFromWire,
+  filterToWire,
+  labelsToWire,
+  listPageFromWire,
   structToWire,
   toUint64,
 } from '../src/messages.js';
@@ -84,6 +88,129 @@ describe('eventFromWire', () => {
     });
     assert.equal(compile.state, 42);
     assert.equal(compile.createTime, null);
+  });
+});
+
+function wireCompile(overrides = {}) {
+  return {
+    name: 'flows/f/compiles/c',
+    flowId: 'f',
+    compileId: 'c',
+    state: 'STATE_QUEUED',
+    upstreamStatus: 'QUEUED',
+    errors: [],
+    warnings: [],
+    createTime: { seconds: '1700000000', nanos: 0 },
+    updateTime: null,
+    labels: {},
+    revision: '0',
+    ...overrides,
+  };
+}
+
+describe('compileFromWire and the list and watch messages', () => {
+  it('gives labels as a plain object and revisions as BigInt, exact beyond 2^53', () => {
+    const page = listPageFromWire({
+      compiles: [wireCompile({ labels: { pipeline: 'checkout' }, revision: '9007199254740993' })],
+      nextPageToken: 'next',
+      revision: '18446744073709551615',
+    });
+    assert.equal(page.revision, 18446744073709551615n);
+    assert.equal(page.nextPageToken, 'next');
+    assert.deepEqual(page.compiles[0].labels, { pipeline: 'checkout' });
+    assert.equal(page.compiles[0].revision, 9007199254740993n);
+    assert.equal(page.compiles[0].state, State.QUEUED);
+  });
+
+  it('turns a WatchCompiles event into {event, compile, resumeAfterRevision}', () => {
+    const message = collectionMessageFromWire({
+      event: {
+        ...eventWire(),
+        type: 'EVENT_TYPE_STATE_CHANGED',
+        state: 'STATE_QUEUED',
+        revision: '9007199254740993',
+      },
+      compile: wireCompile(),
+      resumeAfterRevision: '9007199254740993',
+      heartbeatInterval: { seconds: '30', nanos: 0 },
+    });
+    assert.equal(message.event.revision, 9007199254740993n);
+    assert.equal(message.resumeAfterRevision, 9007199254740993n);
+    assert.equal(message.compile.name, 'flows/f/compiles/c');
+    assert.equal(message.heartbeatIntervalMs, 30_000);
+
+    const marker = collectionMessageFromWire({
+      event: { ...eventWire(), type: 'EVENT_TYPE_HEARTBEAT' },
+      compile: null,
+      resumeAfterRevision: '41',
+      heartbeatInterval: null,
+    });
+    assert.equal(marker.event.type, EventType.HEARTBEAT);
+    assert.equal(marker.compile, null);
+    assert.equal(marker.resumeAfterRevision, 41n);
+    assert.equal(marker.heartbeatIntervalMs, null);
+  });
+});
+
+function eventWire() {
+  return {
+    sequence: '0',
+    type: 'EVENT_TYPE_UNSPECIFIED',
+    state: 'STATE_UNSPECIFIED',
+    previousState: 'STATE_UNSPECIFIED',
+    errors: [],
+    warnings: [],
+    time: null,
+    name: '',
+    upstreamStatus: '',
+    detail: '',
+    throttledUntil: null,
+    resumeAfterSequence: '0',
+    heartbeatInterval: null,
+    revision: '0',
+  };
+}
+
+describe('filterToWire and labelsToWire', () => {
+  it('sends states by their full names and times as Timestamps', () => {
+    assert.deepEqual(
+      filterToWire({
+        flowIds: ['a', 'b'],
+        states: [State.FAILED, State.TIMED_OUT, 9],
+        labelSelector: 'pipeline=checkout',
+        createTimeFrom: new Date(1700000000123),
+        createTimeTo: new Date(-1),
+      }),
+      {
+        flowIds: ['a', 'b'],
+        states: ['STATE_FAILED', 'STATE_TIMED_OUT', 9],
+        labelSelector: 'pipeline=checkout',
+        createTimeFrom: { seconds: '1700000000', nanos: 123_000_000 },
+        createTimeTo: { seconds: '-1', nanos: 999_000_000 },
+      },
+    );
+    assert.deepEqual(filterToWire({}), {
+      flowIds: [],
+      states: [],
+      labelSelector: '',
+      createTimeFrom: null,
+      createTimeTo: null,
+    });
+  });
+
+  it('refuses values of the wrong type, naming them', () => {
+    assert.throws(() => filterToWire({ states: ['STATE_FAILED'] }), {
+      name: 'TypeError',
+      message: /^states\[0\] must be a State/,
+    });
+    assert.throws(() => filterToWire({ createTimeTo: new Date(Number.NaN) }), {
+      message: /^createTimeTo must be a valid Date/,
+    });
+    assert.throws(() => filterToWire({ flowIds: ['a', 1] }), TypeError);
+    assert.throws(() => filterToWire({ labelSelector: ['a'] }), TypeError);
+    assert.deepEqual(labelsToWire({ a: 'b', empty: '' }), { a: 'b', empty: '' });
+    assert.throws(() => labelsToWire({ a: 1 }), { message: /^labels\["a"\] must be a string/ });
+    assert.throws(() => labelsToWire(new Map()), TypeError);
   });
 });
 

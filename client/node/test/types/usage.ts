@@ -4,6 +4,8 @@ import {
   Code,
   type Compile,
   type CompileEvent,
+  type CompilesMessage,
+  type ListPage,
   GatewayClient,
   GatewayError,
   State,
@@ -17,15 +19,55 @@ export async function example(address: string): Promise<Compile> {
   const client = new GatewayClient(address, {
     startRetry: { maxAttempts: 5 },
     onRetry: (info) => {
-      if (info.operation === 'watch') console.error(info.reason, info.afterSequence);
-      else console.error(info.error.code, info.requestId);
+      switch (info.operation) {
+        case 'start':
+          console.error(info.error.code, info.requestId);
+          break;
+        case 'list':
+          console.error(info.error.code, info.pageToken);
+          break;
+        case 'watch':
+          console.error(info.reason, info.afterSequence);
+          break;
+        case 'watchCompiles':
+          console.error(info.reason, info.afterRevision);
+          break;
+      }
     },
   });
   try {
     const compile = await client.start('main-menu', {
       requestId: 'deploy-42',
       directives: { optimize: true, tags: ['a', null], nested: { level: 2 } },
+      labels: { pipeline: 'checkout', 'example.com/team': 'ivr' },
     });
+    const pipeline: string | undefined = compile.labels['pipeline'];
+    void pipeline;
+    const again: Compile = await client.lookup('deploy-42');
+    void again;
+    const first: ListPage = await client.listPage({
+      flowIds: ['main-menu'],
+      states: [State.COMPLETED, State.FAILED],
+      labelSelector: 'pipeline=checkout',
+      createTimeFrom: new Date(0),
+      pageSize: 50,
+    });
+    const cursor: bigint = first.revision;
+    for await (const listed of client.list({
+      labelSelector: 'pipeline',
+      pageToken: first.nextPageToken,
+    })) {
+      void listed.name;
+    }
+    for await (const message of client.watchCompiles({
+      labelSelector: 'pipeline=checkout',
+      afterRevision: cursor,
+    })) {
+      const { event, compile: changed }: CompilesMessage = message;
+      if (changed !== null && isTerminal(changed.state)) break;
+      const next: bigint = message.resumeAfterRevision + event.revision;
+      void next;
+    }
     let last: CompileEvent | undefined;
     for await (const event of client.watch(compile.name, {
       afterSequence: 3n,
@@ -66,6 +108,15 @@ export function misuse(client: GatewayClient): void {
   // @ts-expect-error: LOADER_OPTIONS are proto-loader Options
   const longs: number = LOADER_OPTIONS.longs;
   void longs;
+  // @ts-expect-error: labels are strings
+  void client.start('f', { labels: { commit: 42 } });
+  // @ts-expect-error: states are State values
+  void client.list({ states: ['STATE_FAILED'] });
+  // @ts-expect-error: times are Dates
+  void client.listPage({ createTimeTo: '2026-01-01' });
+  // @ts-expect-error: a list page's revision is a BigInt
+  const revision: number = ({} as ListPage).revision;
+  void revision;
   // @ts-expect-error: sequences are BigInt, not Number
   const sequence: number = ({} as CompileEvent).sequence;
   void sequence;
