@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "client/call_status.h"
+#include "client/collection_watch.h"
 #include "client/command_deadline.h"
 #include "client/compile_watch.h"
 #include "client/event_printer.h"
@@ -37,6 +38,10 @@ Usage:
                 [--directives JSON] [--label KEY=VALUE]...
   cxone-compile [--server HOST:PORT] [--json] watch (NAME | --flow FLOW_ID)
                 [--after-sequence N] [--timeout DURATION] [--max-reconnects N]
+  cxone-compile [--server HOST:PORT] [--json] watch
+                (--all | --label-selector SELECTOR) [--state STATE]...
+                [--after-revision N | --until-done] [--timeout DURATION]
+                [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get (NAME | --key REQUEST_ID)
   cxone-compile [--server HOST:PORT] [--json] list [--flow FLOW_ID]...
                 [--state STATE]... [--label-selector SELECTOR]
@@ -58,6 +63,15 @@ Commands:
                  instead of a snapshot.
   watch --flow FLOW_ID
                  The same for the newest compile of flow FLOW_ID.
+  watch --all    Print every event of every compile, compiles started later
+                 included, over one stream, from now (with --after-revision
+                 N: first every event after collection revision N that the
+                 gateway keeps) until --timeout. With --label-selector
+                 SELECTOR (as for list) instead of --all: of the compiles it
+                 matches; --state narrows either. With --until-done: first
+                 list the matching compiles, then watch until none is
+                 running, then print the totals; exit 1 if any FAILED, else
+                 4 if any TIMED_OUT, else 0.
   get NAME       Print the compile's current state.
   get --key REQUEST_ID
                  The same for the compile a start with --request-id
@@ -83,7 +97,10 @@ one line on stderr. If the gateway no longer has the missed events, the
 compile is fetched and printed, and the watch goes on from its current state.
 A watch gives up (exit 3) after --max-reconnects reconnects in a row that
 received nothing, and at once on errors that would recur (NOT_FOUND,
-PERMISSION_DENIED, ...). --timeout bounds it all.
+PERMISSION_DENIED, ...). --timeout bounds it all. A watch --all resumes after
+the last collection revision received; if the gateway no longer has the
+events after it, it lists the compiles again, prints those that changed
+meanwhile and goes on from the list's revision.
 
 Output: one line per event, e.g.
   flows/main-menu/compiles/c-1  #2  STATE_CHANGED  QUEUED -> IN_PROGRESS
@@ -93,7 +110,8 @@ and a summary line (`compile NAME COMPLETED`, `... FAILED with 3 errors`).
 With --json: one proto3 JSON object per line and nothing else: each event,
 including the SYNCED and HEARTBEAT markers (sequence 0) that the text output
 leaves out; the compile for get and start, and when a watch had to fetch it;
-each compile of a list.
+each compile of a list; for watch --all, each WatchCompilesResponse (event,
+compile and resumeAfterRevision), markers included.
 Errors go to stderr as `cxone-compile: CODE: message`.
 )";
 
@@ -111,6 +129,16 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
     command.AddInt("max-reconnects", &invocation.max_reconnects, {0, 1000000},
                    "Give up (exit 3) after this many reconnects in a row that "
                    "received nothing; 0 never reconnects.");
+  };
+  auto add_states = [&](FlagCommand& command) {
+    command.AddStrings("state", &invocation.states,
+                       "Only the compiles in this state (QUEUED, IN_PROGRESS, "
+                       "COMPLETED, FAILED, TIMED_OUT); once per state.");
+  };
+  auto add_label_selector = [&](FlagCommand& command) {
+    command.AddString("label-selector", &invocation.label_selector,
+                      "Only the compiles whose labels match this Kubernetes "
+                      "label selector, e.g. pipeline=checkout,tier!=canary.");
   };
   // Their --help is the program's: UsageHeader() describes all three.
   FlagCommand& start = flags.AddCommand("start", "");
@@ -138,6 +166,17 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
                {0, std::numeric_limits<int64_t>::max()},
                "Replay every event of NAME after sequence N (0: from the "
                "first) instead of starting with a snapshot.");
+  watch.AddBool("all", &invocation.all,
+                "Follow every compile (WatchCompiles) instead of NAME.");
+  add_label_selector(watch);
+  add_states(watch);
+  watch.AddInt("after-revision", &invocation.after_revision,
+               {0, std::numeric_limits<int64_t>::max()},
+               "With --all or --label-selector: replay every matching event "
+               "after collection revision N first (e.g. a list's).");
+  watch.AddBool("until-done", &invocation.until_done,
+                "With --all or --label-selector: list the matching compiles, "
+                "then watch until none is running.");
   add_timeout(watch);
   add_max_reconnects(watch);
 
@@ -152,16 +191,69 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
   list.AddStrings("flow", &invocation.flows,
                   "Only the compiles of this flow; once per flow (the "
                   "variable: comma-separated).");
-  list.AddStrings("state", &invocation.states,
-                  "Only the compiles in this state (QUEUED, IN_PROGRESS, "
-                  "COMPLETED, FAILED, TIMED_OUT); once per state.");
-  list.AddString("label-selector", &invocation.label_selector,
-                 "Only the compiles whose labels match this Kubernetes label "
-                 "selector, e.g. pipeline=checkout,tier!=canary.");
+  add_states(list);
+  add_label_selector(list);
   list.AddInt("page-size", &invocation.page_size, {1, 1000},
               "Compiles asked for per call; every page is printed.");
   add_timeout(list);
 }
+
+bool IsCollectionWatch(const Invocation& invocation) {
+  return invocation.command == "watch" &&
+         (invocation.all || !invocation.label_selector.empty());
+}
+
+namespace {
+
+// The checks of a watch's collection flags (--all, --label-selector,
+// --state, --after-revision, --until-done) against each other and against
+// NAME and --flow.
+absl::Status CheckWatchFlags(const Invocation& invocation) {
+  const bool collection = IsCollectionWatch(invocation);
+  if (!collection) {
+    const char* needs_collection = !invocation.states.empty() ? "--state"
+                                   : invocation.after_revision >= 0
+                                       ? "--after-revision"
+                                   : invocation.until_done ? "--until-done"
+                                                           : nullptr;
+    if (needs_collection != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("watch: ", needs_collection,
+                       " needs --all or --label-selector SELECTOR (it is a "
+                       "flag of the watch of many compiles)"));
+    }
+    return absl::OkStatus();
+  }
+  const char* one = invocation.all ? "--all" : "--label-selector";
+  if (invocation.all && !invocation.label_selector.empty()) {
+    return absl::InvalidArgumentError(
+        "watch: give --all (every compile) or --label-selector SELECTOR (the "
+        "compiles it matches), not both");
+  }
+  if (!invocation.argument.empty() || !invocation.flow.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "watch: ", one, " watches many compiles; give it, NAME or --flow "
+        "FLOW_ID, not several"));
+  }
+  if (invocation.after_sequence >= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "watch: --after-sequence needs NAME; with ", one,
+        " resume with --after-revision N"));
+  }
+  if (invocation.until_done && invocation.after_revision >= 0) {
+    return absl::InvalidArgumentError(
+        "watch: --until-done lists the compiles and watches from the list's "
+        "revision; it takes no --after-revision");
+  }
+  if (invocation.until_done && !invocation.states.empty()) {
+    return absl::InvalidArgumentError(
+        "watch: --until-done waits for compiles to finish, and --state would "
+        "drop them before they do; select them with --label-selector");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
                                      const GlobalFlags& globals,
@@ -174,6 +266,12 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
   }
   invocation.command = command.front();
   if (invocation.command == "list") return absl::OkStatus();
+  if (invocation.command == "watch") {
+    if (absl::Status checked = CheckWatchFlags(invocation); !checked.ok()) {
+      return checked;
+    }
+    if (IsCollectionWatch(invocation)) return absl::OkStatus();
+  }
   const char* what = invocation.command == "start" ? "FLOW_ID" : "NAME";
   if (invocation.command == "get" && !invocation.key.empty()) {
     if (!invocation.argument.empty()) {
@@ -193,7 +291,9 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
           invocation.argument, "\" and --flow ", invocation.flow, ")"));
     }
   } else if (invocation.argument.empty()) {
-    const char* instead = invocation.command == "watch" ? " (or --flow FLOW_ID)"
+    const char* instead = invocation.command == "watch"
+                              ? " (or --flow FLOW_ID, --all or "
+                                "--label-selector SELECTOR)"
                           : invocation.command == "get"
                               ? " (or --key REQUEST_ID)"
                               : "";
@@ -315,6 +415,7 @@ class CommandRunner {
 
   int Run() {
     if (invocation_.command == "start") return Start();
+    if (IsCollectionWatch(invocation_)) return WatchCollection();
     if (invocation_.command == "watch") {
       if (invocation_.argument.empty()) {
         if (absl::Status valid = ValidateFlowId(invocation_.flow);
@@ -441,14 +542,36 @@ class CommandRunner {
   }
 
   int Watch(const WatchTarget& target) {
+    return CompileWatch(connection_, printer_, err_, deadline_,
+                        ReconnectOptions())
+        .Follow(target);
+  }
+
+  // watch --all / --label-selector.
+  int WatchCollection() {
+    CollectionTarget target;
+    if (absl::Status parsed = ParseFilter(invocation_, &target.filter);
+        !parsed.ok()) {
+      return Fail(kExitUsage, parsed.message());
+    }
+    if (invocation_.after_revision >= 0) {
+      target.after_revision =
+          static_cast<uint64_t>(invocation_.after_revision);
+    }
+    target.until_done = invocation_.until_done;
+    return CollectionWatch(connection_, printer_, err_, deadline_,
+                           ReconnectOptions())
+        .Follow(target);
+  }
+
+  WatchOptions ReconnectOptions() const {
     WatchOptions options;
     options.max_reconnects = static_cast<int>(invocation_.max_reconnects);
     options.backoff = options_.reconnect_backoff;
     options.jitter_seed = options_.jitter_seed.has_value()
                               ? *options_.jitter_seed
                               : std::random_device()();
-    return CompileWatch(connection_, printer_, err_, deadline_, options)
-        .Follow(target);
+    return options;
   }
 
   // Prints a compile from start or get; its exit code is its state's for a

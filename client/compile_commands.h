@@ -55,6 +55,15 @@ struct Invocation {
   // --after-sequence: replay NAME's events after this one instead of
   // starting with a snapshot; -1 when not given.
   int64_t after_sequence = -1;
+  // --all: watch every compile (WatchCompiles) instead of NAME; so does
+  // --label-selector (below), for the compiles it matches.
+  bool all = false;
+  // --after-revision: with --all or --label-selector, replay the matching
+  // events after this collection revision first; -1 when not given.
+  int64_t after_revision = -1;
+  // --until-done: with --all or --label-selector, list the matching
+  // compiles, then watch until none is running.
+  bool until_done = false;
   // start only (flags of start alone, so that a CXONE_* variable set for
   // start does not break watch and get):
   // --wait: after starting, follow the compile like `watch`.
@@ -69,7 +78,8 @@ struct Invocation {
   // get only: --key: instead of NAME, the compile a start with this
   // request_id started (LookupCompile).
   std::string key;
-  // list only (a CompileFilter and the page size):
+  // list, and watch --all / --label-selector (a CompileFilter; the page
+  // size is list's):
   // --flow, repeatable: CompileFilter.flow_ids.
   std::vector<std::string> flows;
   // --state, repeatable: CompileFilter.states, by name (QUEUED, FAILED, …).
@@ -81,6 +91,10 @@ struct Invocation {
   int64_t page_size = 100;
 };
 
+// True when `invocation` is a watch of a collection (--all or
+// --label-selector) rather than of one compile.
+bool IsCollectionWatch(const Invocation& invocation);
+
 // Registers start, watch, get and list as commands of `flags` (the program),
 // with their flags and arguments over the fields of `invocation` (what holds
 // their defaults). The global flags are AddGlobalFlags()'.
@@ -90,7 +104,9 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation);
 // FlagParser::command() (its first word start, watch, get or list),
 // `globals` the global flags. InvalidArgument for a missing command or
 // argument, NAME and --flow both given to watch, or NAME and --key both
-// given to get.
+// given to get, or a collection watch's flags (--all, --label-selector,
+// --state, --after-revision, --until-done) mixed with NAME or --flow, or
+// with each other where they contradict.
 absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
                                      const GlobalFlags& globals,
                                      Invocation& invocation);

@@ -5,10 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "client/call_status.h"
 #include "client/exit_codes.h"
-#include "client/idle_watchdog.h"
 #include "grpcpp/support/sync_stream.h"
 
 namespace cxone::client {
@@ -17,30 +15,6 @@ namespace {
 namespace v1 = ::cxone::compile::v1;
 
 constexpr absl::string_view kProgram = "cxone-compile";
-
-// "1.2s" from a second up, "350ms" below.
-std::string FormatDelay(absl::Duration delay) {
-  if (delay >= absl::Seconds(1)) {
-    return absl::StrFormat("%.1fs", absl::ToDoubleSeconds(delay));
-  }
-  return absl::StrCat(absl::ToInt64Milliseconds(delay), "ms");
-}
-
-absl::Duration FromProto(const google::protobuf::Duration& duration) {
-  return absl::Seconds(duration.seconds()) +
-         absl::Nanoseconds(duration.nanos());
-}
-
-// Cancels a stream whose remaining events we do not want and waits for gRPC
-// to release it.
-void Abandon(grpc::ClientContext& context,
-             grpc::ClientReaderInterface<v1::CompileEvent>& stream) {
-  context.TryCancel();
-  v1::CompileEvent ignored;
-  while (stream.Read(&ignored)) {
-  }
-  stream.Finish().IgnoreError();
-}
 
 }  // namespace
 
@@ -51,8 +25,7 @@ CompileWatch::CompileWatch(CompileConnection& connection, EventPrinter& printer,
       printer_(printer),
       err_(err),
       deadline_(deadline),
-      options_(options),
-      backoff_(options.backoff, options.jitter_seed) {}
+      pacer_(err, deadline, options) {}
 
 int CompileWatch::Follow(const WatchTarget& target) {
   name_ = target.name;
@@ -61,7 +34,7 @@ int CompileWatch::Follow(const WatchTarget& target) {
   while (true) {
     StreamResult stream = ReadStream();
     if (stream.exit_code.has_value()) return *stream.exit_code;
-    if (stream.received) reconnects_without_message_ = 0;
+    if (stream.received) pacer_.Delivered();
 
     const grpc::Status& status = stream.status;
     std::string reason;
@@ -110,39 +83,19 @@ CompileWatch::StreamResult CompileWatch::ReadStream() {
   } else {
     request.set_flow_id(flow_id_);
   }
-
-  // Declared after the context, so destroyed (and joined) before it.
-  IdleWatchdog watchdog([&context] { context.TryCancel(); });
-  // Armed before the call: a stream that never delivers its first message
-  // (a wedged connection) is as dead as one that went silent later.
-  result.idle_limit = idle_limit_;
-  watchdog.Arm(idle_limit_);
-  std::unique_ptr<grpc::ClientReaderInterface<v1::CompileEvent>> stream =
-      connection_.stub()->WatchCompile(&context, request);
-  v1::CompileEvent event;
-  while (stream->Read(&event)) {
-    result.received = true;
-    const absl::Duration heartbeat = event.has_heartbeat_interval()
-                                         ? FromProto(event.heartbeat_interval())
-                                         : absl::ZeroDuration();
-    if (heartbeat > absl::ZeroDuration()) {
-      idle_limit_ = 2 * heartbeat;
-      result.idle_limit = idle_limit_;
-      watchdog.Arm(idle_limit_);
-    } else {
-      watchdog.Touch();
-    }
-    if (std::optional<int> code = Take(event); code.has_value()) {
-      watchdog.Shutdown();
-      Abandon(context, *stream);
-      result.exit_code = code;
-      return result;
-    }
-  }
-  watchdog.Shutdown();
-  result.status = stream->Finish();
-  result.idle = watchdog.fired() &&
-                result.status.error_code() == grpc::StatusCode::CANCELLED;
+  static_cast<GuardedStreamResult&>(result) =
+      ReadGuardedStream<v1::CompileEvent>(
+          context,
+          [&](grpc::ClientContext& call) {
+            return connection_.stub()->WatchCompile(&call, request);
+          },
+          [](const v1::CompileEvent& event) {
+            return event.has_heartbeat_interval()
+                       ? DurationFromProto(event.heartbeat_interval())
+                       : absl::ZeroDuration();
+          },
+          [this](const v1::CompileEvent& event) { return Take(event); },
+          idle_limit_);
   return result;
 }
 
@@ -201,7 +154,7 @@ CompileWatch::Recovery CompileWatch::Recover(const grpc::Status& why,
     }
     return recovery;
   }
-  reconnects_without_message_ = 0;
+  pacer_.Delivered();
 
   if (absl::Status printed = printer_.PrintCompile(compile); !printed.ok()) {
     recovery.exit_code = Fail(kExitGatewayError, printed.message());
@@ -226,28 +179,13 @@ CompileWatch::Recovery CompileWatch::Recover(const grpc::Status& why,
 }
 
 std::optional<int> CompileWatch::BeforeReconnect(absl::string_view reason) {
-  if (reconnects_without_message_ >= options_.max_reconnects) {
-    if (options_.max_reconnects <= 0) {
-      return Fail(kExitGatewayError, reason);
-    }
-    return Fail(kExitGatewayError,
-                absl::StrCat("stream broke (", reason, "); giving up after ",
-                             reconnects_without_message_,
-                             " reconnects in a row received nothing "
-                             "(--max-reconnects ",
-                             options_.max_reconnects, ")"));
-  }
-  const absl::Duration delay = backoff_.Delay(reconnects_without_message_);
-  ++reconnects_without_message_;
-  err_ << kProgram << ": stream broke (" << reason << "); reconnecting in "
-       << FormatDelay(delay);
+  std::string resume_point;
   if (resume_after_.has_value() && !name_.empty()) {
-    err_ << " after sequence " << *resume_after_;
+    resume_point = absl::StrCat(" after sequence ", *resume_after_);
   }
-  err_ << '\n';
-  err_.flush();
-  if (!deadline_.SleepFor(delay)) return TimedOut();
-  return std::nullopt;
+  std::optional<int> code = pacer_.BeforeReconnect(reason, resume_point);
+  if (code == kExitClientTimeout) return TimedOut();
+  return code;
 }
 
 std::string CompileWatch::DisplayName() const {

@@ -45,23 +45,14 @@
 #include "absl/strings/string_view.h"
 #include "client/command_deadline.h"
 #include "client/compile_connection.h"
+#include "client/guarded_stream.h"
 #include "client/event_printer.h"
-#include "common/backoff.h"
+#include "client/reconnect_pacer.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 
 namespace cxone::client {
-
-struct WatchOptions {
-  // Reconnects in a row that may receive nothing before the watch gives up;
-  // 0 never reconnects.
-  int max_reconnects = 50;
-  // Delays between reconnects.
-  BackoffPolicy backoff = {absl::Milliseconds(200), absl::Seconds(10)};
-  // Seed of the backoff's jitter.
-  uint64_t jitter_seed = 0;
-};
 
 // What to watch: exactly one of the two is set.
 struct WatchTarget {
@@ -97,19 +88,10 @@ class CompileWatch {
   int Follow(const WatchTarget& target);
 
  private:
-  // How one WatchCompile stream went.
-  struct StreamResult {
-    // Set when the watch is over (terminal event, or output failed).
-    std::optional<int> exit_code;
-    // How the stream ended, when it ended without a result.
-    grpc::Status status;
+  // How one WatchCompile stream went (see client/guarded_stream.h).
+  struct StreamResult : GuardedStreamResult {
     // Whether the request carried `after_sequence`.
     bool resumed = false;
-    // Whether any message (event or marker) arrived.
-    bool received = false;
-    // Whether the IdleWatchdog cancelled the stream, and after how long.
-    bool idle = false;
-    absl::Duration idle_limit;
   };
 
   // What recovering with GetCompile decided: the watch is over
@@ -139,8 +121,7 @@ class CompileWatch {
   EventPrinter& printer_;
   std::ostream& err_;
   const CommandDeadline& deadline_;
-  const WatchOptions options_;
-  Backoff backoff_;
+  ReconnectPacer pacer_;
 
   // The compile's name; empty while a watch by flow has received nothing.
   std::string name_;
@@ -153,8 +134,6 @@ class CompileWatch {
   absl::Duration idle_limit_ = absl::ZeroDuration();
   // The sequence of the last logged event printed.
   std::optional<uint64_t> last_printed_;
-  // Reconnects since a stream (or a GetCompile) last delivered anything.
-  int reconnects_without_message_ = 0;
 };
 
 }  // namespace cxone::client

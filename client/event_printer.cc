@@ -162,6 +162,13 @@ std::string FormatSummary(absl::string_view name, v1::State state,
   return line;
 }
 
+std::string FormatCollectionSummary(int completed, int failed,
+                                    int timed_out) {
+  return absl::StrCat(Plural(completed + failed + timed_out, "compile"), ": ",
+                      completed, " COMPLETED, ", failed, " FAILED, ",
+                      timed_out, " TIMED_OUT");
+}
+
 absl::StatusOr<std::string> ToJsonLine(
     const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
@@ -228,6 +235,18 @@ void EventPrinter::PrintSummary(absl::string_view name, v1::State state,
 void EventPrinter::PrintListSummary(int compile_count) {
   if (format_ == OutputFormat::kJson) return;
   PrintLines({Plural(compile_count, "compile")});
+}
+
+absl::Status EventPrinter::PrintCollectionMessage(
+    const v1::WatchCompilesResponse& message) {
+  if (format_ == OutputFormat::kJson) return PrintJson(message);
+  return PrintEvent(message.event());
+}
+
+void EventPrinter::PrintCollectionSummary(int completed, int failed,
+                                          int timed_out) {
+  if (format_ == OutputFormat::kJson) return;
+  PrintLines({FormatCollectionSummary(completed, failed, timed_out)});
 }
 
 absl::Status EventPrinter::PrintJson(const google::protobuf::Message& message) {

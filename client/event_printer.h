@@ -109,6 +109,10 @@ std::string FormatCompileLine(const v1::Compile& compile);
 std::string FormatSummary(absl::string_view name, v1::State state,
                           int error_count, int warning_count);
 
+// The closing line of `watch --until-done`, without newline:
+//   3 compiles: 2 COMPLETED, 1 FAILED, 0 TIMED_OUT
+std::string FormatCollectionSummary(int completed, int failed, int timed_out);
+
 // `message` as one line of proto3 JSON, without newline; enum values by
 // name, default-valued fields included.
 absl::StatusOr<std::string> ToJsonLine(
@@ -146,6 +150,16 @@ class EventPrinter {
   // Writes the closing line of a list, `3 compiles`, in human mode; nothing
   // in JSON mode, where every line is a compile.
   void PrintListSummary(int compile_count);
+
+  // Writes one message of a WatchCompiles stream: in human mode its event
+  // as PrintEvent() does (markers not at all); in JSON mode the whole
+  // message (event, compile, resume_after_revision), markers included.
+  absl::Status PrintCollectionMessage(
+      const v1::WatchCompilesResponse& message);
+
+  // Writes the closing line of a collection watch that waited for every
+  // compile to finish, in human mode: FormatCollectionSummary().
+  void PrintCollectionSummary(int completed, int failed, int timed_out);
 
  private:
   absl::Status PrintJson(const google::protobuf::Message& message);

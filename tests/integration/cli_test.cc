@@ -251,6 +251,49 @@ TEST_F(CliTest, ABadLabelIsAUsageErrorNamingItAndStartsNothing) {
   EXPECT_THAT(run.lines, ::testing::ElementsAre("0 compiles"));
 }
 
+TEST(CliCollectionWatch, UntilDoneWaitsForEveryCompileTheSelectorMatches) {
+  // Compiles that run 8 s: the watch lists them running, whatever the load.
+  testing::HarnessOptions options;
+  options.sim_args = {"--queued-ms=300", "--in-progress-ms=8000"};
+  auto harness = testing::GatewayHarness::Start(options);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  const std::string gateway = (*harness)->gateway_address();
+  StartWithCli(gateway, "main-menu", {"--label", "commit=3f2a9c"});
+  StartWithCli(gateway, "broken-refs", {"--label", "commit=3f2a9c"});
+  StartWithCli(gateway, "main-menu", {"--label", "commit=other"});
+
+  auto cli = testing::ChildProcess::Start(
+      CXONE_CLI_BINARY,
+      {"--server", gateway, "watch", "--label-selector", "commit=3f2a9c",
+       "--until-done", "--timeout", "60s"});
+  ASSERT_TRUE(cli.ok()) << cli.status();
+  // Once the watch has listed the two, a third joins: it is waited for too.
+  auto listed = (*cli)->WaitForLine(
+      [count = 0](const std::string& line) mutable {
+        return absl::StartsWith(line, "flows/") && ++count == 2;
+      },
+      absl::Seconds(30));
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  const std::string late =
+      StartWithCli(gateway, "late-flow", {"--label", "commit=3f2a9c"});
+
+  auto code = (*cli)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(code.ok()) << code.status();
+  (void)(*cli)->WaitForLine([](const std::string&) { return false; },
+                            absl::Seconds(2));
+  const std::vector<std::string> lines = (*cli)->Lines();
+  const std::string text = absl::StrJoin(lines, "\n");
+  EXPECT_EQ(*code, 1) << text;
+  EXPECT_THAT(lines, Contains("3 compiles: 2 COMPLETED, 1 FAILED, 0 TIMED_OUT"))
+      << text;
+  EXPECT_THAT(lines, Contains(absl::StrCat("compile ", late, " COMPLETED")))
+      << text;
+  EXPECT_THAT(lines, Contains(::testing::MatchesRegex(
+                         "broken-refs:[0-9]+:[0-9]+: error: reference: .*")))
+      << text;
+  EXPECT_THAT(text, Not(HasSubstr("commit=other")));
+}
+
 // What a --json watch printed: every logged event (markers and snapshots
 // left out) exactly once, in order, the last one COMPLETED.
 void ExpectEveryLoggedEventOnceEndingCompleted(
