@@ -6,8 +6,9 @@
 // carries `after_revision` = the last `resume_after_revision` received
 // (markers are bookmarks too), so a reconnect misses nothing and repeats
 // nothing; an event whose compile was already printed at or after its
-// revision (in an event or a list) is skipped all the same. Reconnecting is CompileWatch's (client/compile_watch.h): the same
-// retryable errors, IdleWatchdog, new connection after a silence, backoff,
+// revision (in an event or a list) is skipped all the same. Reconnecting is
+// CompileWatch's (client/compile_watch.h): the same retryable errors,
+// IdleWatchdog, new connection after a silence, backoff,
 // --max-reconnects and one line per reconnect on the error stream.
 //
 // When the gateway no longer has the events after the revision to resume

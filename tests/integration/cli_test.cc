@@ -263,9 +263,8 @@ TEST(CliCollectionWatch, UntilDoneWaitsForEveryCompileTheSelectorMatches) {
   StartWithCli(gateway, "main-menu", {"--label", "commit=other"});
 
   auto cli = testing::ChildProcess::Start(
-      CXONE_CLI_BINARY,
-      {"--server", gateway, "watch", "--label-selector", "commit=3f2a9c",
-       "--until-done", "--timeout", "60s"});
+      CXONE_CLI_BINARY, {"--server", gateway, "watch", "--label-selector",
+                         "commit=3f2a9c", "--until-done", "--timeout", "60s"});
   ASSERT_TRUE(cli.ok()) << cli.status();
   // Once the watch has listed the two, a third joins: it is waited for too.
   auto listed = (*cli)->WaitForLine(

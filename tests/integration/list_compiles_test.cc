@@ -22,38 +22,6 @@ using ::cxone::testing::MustStartCompile;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-absl::StatusOr<v1::ListCompilesResponse> List(
-    GatewayHarness& gateway, const v1::ListCompilesRequest& request) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  v1::ListCompilesResponse response;
-  grpc::Status status =
-      gateway.stub().ListCompiles(&context, request, &response);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
-  }
-  return response;
-}
-
-// Every page of `request`'s list; `between` runs after each page.
-std::vector<v1::Compile> ListAll(
-    GatewayHarness& gateway, v1::ListCompilesRequest request,
-    const std::function<void()>& between = [] {}) {
-  std::vector<v1::Compile> compiles;
-  for (int page = 0; page < 1000; ++page) {
-    absl::StatusOr<v1::ListCompilesResponse> response = List(gateway, request);
-    EXPECT_TRUE(response.ok()) << response.status();
-    if (!response.ok()) break;
-    compiles.insert(compiles.end(), response->compiles().begin(),
-                    response->compiles().end());
-    if (response->next_page_token().empty()) break;
-    request.set_page_token(response->next_page_token());
-    between();
-  }
-  return compiles;
-}
-
 std::vector<std::string> NamesOf(const std::vector<v1::Compile>& compiles) {
   std::vector<std::string> names;
   for (const v1::Compile& compile : compiles) names.push_back(compile.name());
@@ -87,14 +55,16 @@ TEST(ListCompiles, NewestFirstEachAsItsNewestEventLeftIt) {
 
   v1::ListCompilesRequest request;
   request.set_page_size(2);
-  absl::StatusOr<v1::ListCompilesResponse> first = List(*gateway, request);
+  absl::StatusOr<v1::ListCompilesResponse> first =
+      testing::ListPage(*gateway, request);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->compiles_size(), 2);
   EXPECT_FALSE(first->next_page_token().empty());
   // Nothing else happened since: the list reflects the newest event.
   EXPECT_EQ(first->revision(), newest_revision);
 
-  const std::vector<v1::Compile> all = ListAll(*gateway, request);
+  const std::vector<v1::Compile> all =
+      testing::ListAll(*gateway, request).compiles;
   std::vector<std::string> newest_first(started.rbegin(), started.rend());
   EXPECT_THAT(NamesOf(all), ElementsAreArray(newest_first));
   for (size_t i = 0; i < all.size(); ++i) {
@@ -107,11 +77,11 @@ TEST(ListCompiles, NewestFirstEachAsItsNewestEventLeftIt) {
   v1::ListCompilesRequest one_flow;
   one_flow.mutable_filter()->add_flow_ids("list-flow-3");
   one_flow.mutable_filter()->add_states(v1::STATE_COMPLETED);
-  EXPECT_THAT(NamesOf(ListAll(*gateway, one_flow)),
+  EXPECT_THAT(NamesOf(testing::ListAll(*gateway, one_flow).compiles),
               ElementsAreArray({started[3]}));
   v1::ListCompilesRequest none;
   none.mutable_filter()->add_states(v1::STATE_FAILED);
-  EXPECT_TRUE(ListAll(*gateway, none).empty());
+  EXPECT_TRUE(testing::ListAll(*gateway, none).compiles.empty());
 }
 
 TEST(ListCompiles, PagesStayValidWhileCompilesAreStarted) {
@@ -125,12 +95,13 @@ TEST(ListCompiles, PagesStayValidWhileCompilesAreStarted) {
   int added = 0;
   v1::ListCompilesRequest request;
   request.set_page_size(5);
-  const std::vector<v1::Compile> listed = ListAll(*gateway, request, [&] {
-    // Two new compiles between every two pages.
-    for (int j = 0; j < 2; ++j) {
-      MustStartCompile(*gateway, absl::StrCat("new-flow-", added++));
-    }
-  });
+  const std::vector<v1::Compile> listed =
+      testing::ListAll(*gateway, request, [&] {
+        // Two new compiles between every two pages.
+        for (int j = 0; j < 2; ++j) {
+          MustStartCompile(*gateway, absl::StrCat("new-flow-", added++));
+        }
+      }).compiles;
   // Exactly the compiles there before the first page: none twice, none
   // lost, none of the newer ones.
   const std::vector<std::string> names = NamesOf(listed);
@@ -146,7 +117,8 @@ TEST(ListCompiles, BadRequestsAreNamed) {
   MustStartCompile(*gateway, "broken-refs");
   auto expect_invalid = [&](const v1::ListCompilesRequest& request,
                             const std::string& message) {
-    absl::StatusOr<v1::ListCompilesResponse> response = List(*gateway, request);
+    absl::StatusOr<v1::ListCompilesResponse> response =
+        testing::ListPage(*gateway, request);
     ASSERT_FALSE(response.ok());
     EXPECT_TRUE(absl::IsInvalidArgument(response.status()))
         << response.status();
@@ -168,7 +140,8 @@ TEST(ListCompiles, BadRequestsAreNamed) {
   // A token is tied to its filter.
   v1::ListCompilesRequest paged;
   paged.set_page_size(1);
-  absl::StatusOr<v1::ListCompilesResponse> first = List(*gateway, paged);
+  absl::StatusOr<v1::ListCompilesResponse> first =
+      testing::ListPage(*gateway, paged);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_FALSE(first->next_page_token().empty());
   v1::ListCompilesRequest other_filter = paged;
@@ -184,14 +157,16 @@ TEST(ListCompiles, TheListAndItsRevisionSurviveARestart) {
     MustStartCompile(*gateway, absl::StrCat("restart-flow-", i));
   }
   v1::ListCompilesRequest request;
-  absl::StatusOr<v1::ListCompilesResponse> before = List(*gateway, request);
+  absl::StatusOr<v1::ListCompilesResponse> before =
+      testing::ListPage(*gateway, request);
   ASSERT_TRUE(before.ok()) << before.status();
   ASSERT_EQ(before->compiles_size(), 3);
   ASSERT_GT(before->revision(), 0u);
 
   ASSERT_TRUE(gateway->KillServer().ok());
   ASSERT_TRUE(gateway->RestartServer().ok());
-  absl::StatusOr<v1::ListCompilesResponse> after = List(*gateway, request);
+  absl::StatusOr<v1::ListCompilesResponse> after =
+      testing::ListPage(*gateway, request);
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_THAT(NamesOf({after->compiles().begin(), after->compiles().end()}),
               ElementsAreArray(NamesOf(

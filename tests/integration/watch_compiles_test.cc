@@ -27,15 +27,13 @@ using ::testing::HasSubstr;
 
 v1::ListCompilesResponse ListOnePage(GatewayHarness& gateway,
                                      const v1::CompileFilter& filter = {}) {
-  grpc::ClientContext context;
   v1::ListCompilesRequest request;
   *request.mutable_filter() = filter;
   request.set_page_size(1000);
-  v1::ListCompilesResponse response;
-  grpc::Status status =
-      gateway.stub().ListCompiles(&context, request, &response);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return response;
+  absl::StatusOr<v1::ListCompilesResponse> response =
+      testing::ListPage(gateway, request);
+  EXPECT_TRUE(response.ok()) << response.status();
+  return response.value_or(v1::ListCompilesResponse());
 }
 
 // A client-side cache fed by one WatchCompiles stream on its own thread.

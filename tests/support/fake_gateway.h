@@ -286,8 +286,10 @@ class FakeGateway final : public v1::CompileService::CallbackService {
     const size_t call = watch_requests_.size();
     watch_requests_.push_back(*request);
     watch_times_.push_back(std::chrono::steady_clock::now());
-    if (watches_.empty()) return new ScriptedStream<v1::CompileEvent>(WatchScript{});
-    return new ScriptedStream<v1::CompileEvent>(watches_[std::min(call, watches_.size() - 1)]);
+    if (watches_.empty())
+      return new ScriptedStream<v1::CompileEvent>(WatchScript{});
+    return new ScriptedStream<v1::CompileEvent>(
+        watches_[std::min(call, watches_.size() - 1)]);
   }
 
   grpc::ServerWriteReactor<v1::WatchCompilesResponse>* WatchCompiles(

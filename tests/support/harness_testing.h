@@ -3,11 +3,14 @@
 #ifndef CXONE_TESTS_SUPPORT_HARNESS_TESTING_H_
 #define CXONE_TESTS_SUPPORT_HARNESS_TESTING_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -66,6 +69,50 @@ inline std::vector<uint64_t> Sequences(
     sequences.push_back(event.sequence());
   }
   return sequences;
+}
+
+// One ListCompiles call (10 s deadline); the RPC's error as a Status.
+inline absl::StatusOr<compile::v1::ListCompilesResponse> ListPage(
+    GatewayHarness& gateway, const compile::v1::ListCompilesRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  compile::v1::ListCompilesResponse response;
+  grpc::Status status =
+      gateway.stub().ListCompiles(&context, request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return response;
+}
+
+// A whole list: every page's compiles in order, and the first page's
+// revision (what a watch of the list resumes from).
+struct Listing {
+  std::vector<compile::v1::Compile> compiles;
+  uint64_t revision = 0;
+};
+
+// Every page of `request`'s list (records a failure for a page that
+// fails); `between` runs after each page but the last.
+inline Listing ListAll(
+    GatewayHarness& gateway, compile::v1::ListCompilesRequest request,
+    const std::function<void()>& between = [] {}) {
+  Listing listing;
+  for (int page = 0; page < 1000; ++page) {
+    absl::StatusOr<compile::v1::ListCompilesResponse> response =
+        ListPage(gateway, request);
+    EXPECT_TRUE(response.ok()) << response.status();
+    if (!response.ok()) break;
+    if (page == 0) listing.revision = response->revision();
+    listing.compiles.insert(listing.compiles.end(),
+                            response->compiles().begin(),
+                            response->compiles().end());
+    if (response->next_page_token().empty()) break;
+    request.set_page_token(response->next_page_token());
+    between();
+  }
+  return listing;
 }
 
 }  // namespace cxone::testing

@@ -82,21 +82,20 @@ grpc::Status Unavailable() {
 // --- the command line ---
 
 TEST_F(CollectionWatchTest, CollectionFlagsThatContradictAreUsageErrors) {
-  const std::vector<std::pair<std::vector<std::string>, std::string>> cases =
-      {
-          {{"watch", "--all", NameOf("c-1")}, "not several"},
-          {{"watch", "--all", "--flow", "flow"}, "not several"},
-          {{"watch", "--all", "--label-selector", "a=b"}, "not both"},
-          {{"watch", "--state", "QUEUED"}, "--state needs --all"},
-          {{"watch", "--after-revision", "3"}, "--after-revision needs --all"},
-          {{"watch", "--until-done"}, "--until-done needs --all"},
-          {{"watch", "--all", "--until-done", "--after-revision", "3"},
-           "takes no --after-revision"},
-          {{"watch", "--all", "--until-done", "--state", "QUEUED"},
-           "--state would drop them"},
-          {{"watch", "--all", "--after-sequence", "3"},
-           "resume with --after-revision"},
-      };
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"watch", "--all", NameOf("c-1")}, "not several"},
+      {{"watch", "--all", "--flow", "flow"}, "not several"},
+      {{"watch", "--all", "--label-selector", "a=b"}, "not both"},
+      {{"watch", "--state", "QUEUED"}, "--state needs --all"},
+      {{"watch", "--after-revision", "3"}, "--after-revision needs --all"},
+      {{"watch", "--until-done"}, "--until-done needs --all"},
+      {{"watch", "--all", "--until-done", "--after-revision", "3"},
+       "takes no --after-revision"},
+      {{"watch", "--all", "--until-done", "--state", "QUEUED"},
+       "--state would drop them"},
+      {{"watch", "--all", "--after-sequence", "3"},
+       "resume with --after-revision"},
+  };
   for (const auto& [args, message] : cases) {
     EXPECT_EQ(Run(args), kExitUsage) << absl::StrJoin(args, " ");
     EXPECT_THAT(err_.str(), HasSubstr(message)) << absl::StrJoin(args, " ");
@@ -116,12 +115,11 @@ TEST_F(CollectionWatchTest, ABadSelectorOrStateIsRefusedBeforeAnyCall) {
 
 TEST_F(CollectionWatchTest, PrintsEveryCompilesEventsWithTheFilterAsked) {
   gateway_.SetCollectionWatches(
-      {{.events =
-            {WithInterval(CollectionMarker(v1::EVENT_TYPE_SYNCED, 4),
-                          absl::Seconds(5)),
-             Logged("c-1", 5, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
-             Logged("c-2", 6, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
-             Logged("c-1", 7, 2, v1::STATE_QUEUED, v1::STATE_COMPLETED)},
+      {{.events = {WithInterval(CollectionMarker(v1::EVENT_TYPE_SYNCED, 4),
+                                absl::Seconds(5)),
+                   Logged("c-1", 5, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
+                   Logged("c-2", 6, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
+                   Logged("c-1", 7, 2, v1::STATE_QUEUED, v1::STATE_COMPLETED)},
         .hang = true}});
 
   EXPECT_EQ(Run({"watch", "--label-selector", "pipeline=checkout", "--state",
@@ -148,9 +146,9 @@ TEST_F(CollectionWatchTest, PrintsEveryCompilesEventsWithTheFilterAsked) {
 
 TEST_F(CollectionWatchTest, AfterRevisionReplaysFromThere) {
   gateway_.SetCollectionWatches({{.hang = true}});
-  EXPECT_EQ(Run({"watch", "--all", "--after-revision", "7", "--timeout",
-                 "100ms"}),
-            kExitClientTimeout);
+  EXPECT_EQ(
+      Run({"watch", "--all", "--after-revision", "7", "--timeout", "100ms"}),
+      kExitClientTimeout);
   std::vector<v1::WatchCompilesRequest> requests =
       gateway_.collection_requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -158,12 +156,12 @@ TEST_F(CollectionWatchTest, AfterRevisionReplaysFromThere) {
   EXPECT_EQ(requests[0].filter().label_selector(), "");
 }
 
-TEST_F(CollectionWatchTest, AReconnectResumesAfterTheLastRevisionAndRepeatsNothing) {
+TEST_F(CollectionWatchTest,
+       AReconnectResumesAfterTheLastRevisionAndRepeatsNothing) {
   gateway_.SetCollectionWatches({
       {.events = {CollectionMarker(v1::EVENT_TYPE_SYNCED, 4),
                   Logged("c-1", 5, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
-                  Logged("c-1", 6, 2, v1::STATE_QUEUED,
-                         v1::STATE_IN_PROGRESS)},
+                  Logged("c-1", 6, 2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS)},
        .end = Unavailable()},
       // A gateway that replays one event too many: not printed again.
       {.events = {Logged("c-1", 6, 2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
@@ -193,9 +191,10 @@ TEST_F(CollectionWatchTest, AReconnectResumesAfterTheLastRevisionAndRepeatsNothi
                           "errors"));
   std::vector<std::string> err = ErrLines();
   ASSERT_EQ(err.size(), 3u) << err_.str();
-  EXPECT_THAT(err[0], MatchesRegex("cxone-compile: stream broke \\(UNAVAILABLE: "
-                                   "draining\\); reconnecting in [0-9]ms after "
-                                   "revision 6"));
+  EXPECT_THAT(err[0],
+              MatchesRegex("cxone-compile: stream broke \\(UNAVAILABLE: "
+                           "draining\\); reconnecting in [0-9]ms after "
+                           "revision 6"));
   EXPECT_THAT(err[1], HasSubstr("after revision 9"));
 }
 
@@ -207,13 +206,11 @@ TEST_F(CollectionWatchTest, ASilentStreamIsLeftForANewConnection) {
       // Nothing at all, as on a wedged connection: cancelled after the
       // limit the first stream stated.
       {.hang = true},
-      {.events = {Logged("c-1", 4, 1, v1::STATE_UNSPECIFIED,
-                         v1::STATE_QUEUED)},
+      {.events = {Logged("c-1", 4, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED)},
        .hang = true},
   });
 
-  EXPECT_EQ(Run({"watch", "--all", "--timeout", "1500ms"}),
-            kExitClientTimeout);
+  EXPECT_EQ(Run({"watch", "--all", "--timeout", "1500ms"}), kExitClientTimeout);
 
   std::vector<v1::WatchCompilesRequest> requests =
       gateway_.collection_requests();
@@ -223,13 +220,15 @@ TEST_F(CollectionWatchTest, ASilentStreamIsLeftForANewConnection) {
   EXPECT_THAT(ErrLines()[0],
               HasSubstr("no message for 200ms, twice the heartbeat interval"));
   EXPECT_GE(connected_to_.size(), 3u);
-  EXPECT_THAT(Lines(out_.str()),
-              ElementsAre("flows/flow/compiles/c-1  #1  STATE_CHANGED  QUEUED"));
+  EXPECT_THAT(
+      Lines(out_.str()),
+      ElementsAre("flows/flow/compiles/c-1  #1  STATE_CHANGED  QUEUED"));
 }
 
 TEST_F(CollectionWatchTest, FinalErrorsAndAnOkEndExitThree) {
   gateway_.SetCollectionWatches(
-      {{.end = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad filter")}});
+      {{.end =
+            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad filter")}});
   EXPECT_EQ(Run({"watch", "--all"}), kExitGatewayError);
   EXPECT_THAT(err_.str(), HasSubstr("INVALID_ARGUMENT: bad filter"));
 
@@ -242,8 +241,7 @@ TEST_F(CollectionWatchTest, FinalErrorsAndAnOkEndExitThree) {
 TEST_F(CollectionWatchTest, OutOfRangeListsAgainAndGoesOnFromTheListsRevision) {
   gateway_.SetCollectionWatches({
       {.events = {Logged("c-1", 5, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
-                  Logged("c-2", 6, 1, v1::STATE_UNSPECIFIED,
-                         v1::STATE_QUEUED)},
+                  Logged("c-2", 6, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED)},
        .end = grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
                            "revision 6 is no longer retained; the oldest is "
                            "90")},
@@ -277,14 +275,15 @@ TEST_F(CollectionWatchTest, UntilDoneListsThenWatchesUntilNoneRuns) {
   gateway_.SetList({Listed("c-1", v1::STATE_QUEUED, 3),
                     Listed("c-0", v1::STATE_COMPLETED, 2)});
   gateway_.SetListRevision(10);
-  gateway_.SetCollectionWatches({{
-      .events = {CollectionMarker(v1::EVENT_TYPE_SYNCED, 10),
-                 Logged("c-1", 11, 2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
-                 // Started after the list: it is waited for too.
-                 Logged("c-2", 12, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
-                 Logged("c-1", 13, 3, v1::STATE_IN_PROGRESS, v1::STATE_FAILED),
-                 Logged("c-2", 14, 2, v1::STATE_QUEUED, v1::STATE_COMPLETED)},
-      .hang = true}});
+  gateway_.SetCollectionWatches(
+      {{.events =
+            {CollectionMarker(v1::EVENT_TYPE_SYNCED, 10),
+             Logged("c-1", 11, 2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
+             // Started after the list: it is waited for too.
+             Logged("c-2", 12, 1, v1::STATE_UNSPECIFIED, v1::STATE_QUEUED),
+             Logged("c-1", 13, 3, v1::STATE_IN_PROGRESS, v1::STATE_FAILED),
+             Logged("c-2", 14, 2, v1::STATE_QUEUED, v1::STATE_COMPLETED)},
+        .hang = true}});
 
   EXPECT_EQ(Run({"watch", "--label-selector", "commit=3f2a9c", "--until-done",
                  "--timeout", "5s"}),
@@ -293,7 +292,8 @@ TEST_F(CollectionWatchTest, UntilDoneListsThenWatchesUntilNoneRuns) {
   EXPECT_THAT(
       Lines(out_.str()),
       ElementsAre(
-          "flows/flow/compiles/c-1  QUEUED", "flows/flow/compiles/c-0  COMPLETED",
+          "flows/flow/compiles/c-1  QUEUED",
+          "flows/flow/compiles/c-0  COMPLETED",
           "compile flows/flow/compiles/c-0 COMPLETED",
           "flows/flow/compiles/c-1  #2  STATE_CHANGED  QUEUED -> IN_PROGRESS",
           "flows/flow/compiles/c-2  #1  STATE_CHANGED  QUEUED",
@@ -318,12 +318,12 @@ TEST_F(CollectionWatchTest, UntilDoneSkipsEventsTheListAlreadyShowed) {
   gateway_.SetList({Listed("c-2", v1::STATE_QUEUED, 9),
                     Listed("c-1", v1::STATE_COMPLETED, 15)});
   gateway_.SetListRevision(10);
-  gateway_.SetCollectionWatches({{
-      .events = {Logged("c-1", 12, 2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
-                 Logged("c-1", 15, 3, v1::STATE_IN_PROGRESS,
-                        v1::STATE_COMPLETED),
-                 Logged("c-2", 16, 2, v1::STATE_QUEUED, v1::STATE_TIMED_OUT)},
-      .hang = true}});
+  gateway_.SetCollectionWatches(
+      {{.events =
+            {Logged("c-1", 12, 2, v1::STATE_QUEUED, v1::STATE_IN_PROGRESS),
+             Logged("c-1", 15, 3, v1::STATE_IN_PROGRESS, v1::STATE_COMPLETED),
+             Logged("c-2", 16, 2, v1::STATE_QUEUED, v1::STATE_TIMED_OUT)},
+        .hang = true}});
 
   EXPECT_EQ(Run({"watch", "--all", "--until-done", "--timeout", "5s"}),
             kExitGatewayTimedOut);
@@ -331,7 +331,8 @@ TEST_F(CollectionWatchTest, UntilDoneSkipsEventsTheListAlreadyShowed) {
   EXPECT_THAT(
       Lines(out_.str()),
       ElementsAre(
-          "flows/flow/compiles/c-2  QUEUED", "flows/flow/compiles/c-1  COMPLETED",
+          "flows/flow/compiles/c-2  QUEUED",
+          "flows/flow/compiles/c-1  COMPLETED",
           "compile flows/flow/compiles/c-1 COMPLETED",
           "flows/flow/compiles/c-2  #2  STATE_CHANGED  QUEUED -> TIMED_OUT",
           "compile flows/flow/compiles/c-2 TIMED_OUT (the gateway gave up; "
