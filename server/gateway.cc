@@ -246,7 +246,8 @@ absl::Status Gateway::ServeMetrics() {
   RegisterMetrics(*metrics_, {watchers_.get(), scheduler_.get(), budget_.get(),
                               http_.get(), tokens_.get(), starter_.get(),
                               &outcomes_, watch_dispatcher_.get(),
-                              group_commit_.get(), webhook_dispatcher_.get()});
+                              &collection_, group_commit_.get(),
+                              webhook_dispatcher_.get()});
   health_ = std::make_unique<HealthMonitor>(
       HealthMonitor::Probes{group_commit_ != nullptr
                                 ? std::function<bool()>([this] {

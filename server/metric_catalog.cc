@@ -5,7 +5,8 @@
 namespace cxone {
 
 void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
-  metrics.AddGauge("cxone_gateway_live_watchers", "Open WatchCompile streams.",
+  metrics.AddGauge("cxone_gateway_live_watchers",
+                   "Open WatchCompile and WatchCompiles streams.",
                    [w = from.watchers] { return w->size(); });
   metrics.AddGauge("cxone_gateway_live_compiles",
                    "Compiles being polled (not yet terminal).",
@@ -60,6 +61,41 @@ void RegisterMetrics(GatewayMetrics& metrics, const MetricSources& from) {
                         return GatewayMetrics::Samples{
                             {{}, static_cast<double>(d->events_sent())}};
                       });
+  metrics.AddGauge("cxone_gateway_collection_revision",
+                   "The collection revision ListCompiles reflects: every "
+                   "event up to it applied, none after.",
+                   [c = from.collection] {
+                     return static_cast<double>(c->revision());
+                   });
+  metrics.AddGauge("cxone_gateway_collection_compiles",
+                   "Compiles in the collection (ListCompiles over all).",
+                   [c = from.collection] {
+                     return static_cast<double>(c->size());
+                   });
+  metrics.AddGauge("cxone_gateway_collection_history_events",
+                   "Events the collection keeps for WatchCompiles to replay "
+                   "(at most --collection-history).",
+                   [c = from.collection] {
+                     return static_cast<double>(c->history_size());
+                   });
+  metrics.AddGauge("cxone_gateway_collection_pending_reports",
+                   "Event reports waiting for an earlier revision to be "
+                   "applied; above 0 for more than a moment, the collection "
+                   "revision is stuck.",
+                   [c = from.collection] {
+                     return static_cast<double>(c->pending_reports());
+                   });
+  metrics.AddGauge("cxone_gateway_collection_watchers",
+                   "Open WatchCompiles streams.", [c = from.collection] {
+                     return static_cast<double>(c->open_cursors());
+                   });
+  metrics.AddCounters(
+      "cxone_gateway_collection_events_sent_total",
+      "Logged events written to WatchCompiles streams.", {},
+      [d = from.watch_dispatcher] {
+        return GatewayMetrics::Samples{
+            {{}, static_cast<double>(d->collection_events_sent())}};
+      });
   if (from.journal != nullptr) {
     metrics.AddHistograms(
         "cxone_gateway_store_commit_duration_seconds",

@@ -5,6 +5,7 @@
 #define CXONE_SERVER_METRIC_CATALOG_H_
 
 #include "server/api/compile_service.h"
+#include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_starter.h"
 #include "server/jobs/poll_scheduler.h"
 #include "server/ops/compile_outcomes.h"
@@ -29,6 +30,7 @@ struct MetricSources {
   CompileStarter* starter;
   CompileOutcomes* outcomes;
   WatchDispatcher* watch_dispatcher;
+  CompileCollection* collection;
   GroupCommitter* journal;      // may be null
   WebhookDispatcher* webhooks;  // may be null
 };

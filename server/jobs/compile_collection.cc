@@ -233,6 +233,16 @@ size_t CompileCollection::size() const {
   return index_.size();
 }
 
+size_t CompileCollection::history_size() const {
+  absl::MutexLock lock(&mu_);
+  return history_.size();
+}
+
+size_t CompileCollection::pending_reports() const {
+  absl::MutexLock lock(&mu_);
+  return pending_.size();
+}
+
 CollectionPage CompileCollection::List(
     const CompileQuery& query, const std::optional<CollectionCursor>& after,
     size_t page_size) const {

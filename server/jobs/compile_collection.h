@@ -23,6 +23,7 @@
 #ifndef CXONE_SERVER_JOBS_COMPILE_COLLECTION_H_
 #define CXONE_SERVER_JOBS_COMPILE_COLLECTION_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -110,6 +111,20 @@ class CompileCollection final : public JobObserver {
   // Compiles in the collection (for tests and metrics).
   size_t size() const;
 
+  // For metrics: events the history holds (at most history_limit), and
+  // reports waiting for an earlier revision to arrive (a job that numbered
+  // events and never reports them would keep these, and revision(), stuck).
+  size_t history_size() const;
+  size_t pending_reports() const;
+
+  // WatchCompiles streams following the history: each opens a cursor when
+  // it starts and closes it when it ends (for metrics).
+  void OpenCursor() { open_cursors_.fetch_add(1, std::memory_order_relaxed); }
+  void CloseCursor() { open_cursors_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t open_cursors() const {
+    return open_cursors_.load(std::memory_order_relaxed);
+  }
+
   // The entry after revision `after` (the one numbered after + 1), if the
   // history has it. Otherwise, if `after` is at the current revision and
   // `listener` is non-null, registers it to be told once when an entry is
@@ -175,6 +190,7 @@ class CompileCollection final : public JobObserver {
   std::map<uint64_t, Pending> pending_ ABSL_GUARDED_BY(mu_);
   std::map<Key, Entry> index_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Key> keys_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> open_cursors_{0};
 };
 
 }  // namespace cxone

@@ -45,7 +45,9 @@ void CollectionWatchStream::RequestNextCall() {
 }
 
 void CollectionWatchStream::Unregister() {
-  if (listening_) host_->collection()->RemoveListener(this);
+  if (!listening_) return;
+  host_->collection()->RemoveListener(this);
+  host_->collection()->CloseCursor();
 }
 
 void CollectionWatchStream::DescribeForAudit(RpcAudit& /*audit*/) const {}
@@ -69,6 +71,7 @@ void CollectionWatchStream::Begin() {
     return;
   }
   listening_ = true;
+  host_->collection()->OpenCursor();
   // Before taking mu_ (see WatchStream::Begin).
   const bool registered = RegisterWithWatchers();
   const uint64_t now = host_->collection()->revision();
@@ -105,7 +108,7 @@ bool CollectionWatchStream::WriteNextItemLocked() {
     if (*next == nullptr) return false;
     cursor_ = (*next)->revision;
     if (!Matches(**next)) continue;
-    host_->CountEventSent();
+    host_->CountCollectionEventSent();
     grpc::Slice slices[2] = {SharedSlice(*std::move(next))};
     if (interval_stated_) {
       StartWriteLocked(grpc::ByteBuffer(slices, 1));

@@ -50,6 +50,9 @@ class WatchDispatcher final : public WatchStreamHost {
 
   // Logged events written to watchers so far, for metrics.
   int64_t events_sent() const { return events_sent_.load(); }
+  int64_t collection_events_sent() const {
+    return collection_events_sent_.load();
+  }
   WatchDispatcher(const WatchDispatcher&) = delete;
   WatchDispatcher& operator=(const WatchDispatcher&) = delete;
   // Shuts down if Shutdown() was not called. REQUIRES: the server is shut
@@ -92,6 +95,9 @@ class WatchDispatcher final : public WatchStreamHost {
   AuditLog* audit() const override { return service_->audit(); }
   void StreamCreated() override;
   void StreamEnded() override;
+  void CountCollectionEventSent() override {
+    collection_events_sent_.fetch_add(1, std::memory_order_relaxed);
+  }
   void CountEventSent() override {
     events_sent_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -107,6 +113,7 @@ class WatchDispatcher final : public WatchStreamHost {
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
   std::atomic<int64_t> events_sent_{0};
+  std::atomic<int64_t> collection_events_sent_{0};
 
   // Held across each request, so that none starts after StopAccepting().
   absl::Mutex accept_mu_ ABSL_ACQUIRED_BEFORE(count_mu_);

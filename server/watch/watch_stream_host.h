@@ -47,10 +47,12 @@ class WatchStreamHost {
   // May be null.
   virtual AuditLog* audit() const = 0;
 
-  // A stream came to be / deleted itself; a logged event was written.
+  // A stream came to be / deleted itself; a logged event was written to a
+  // WatchCompile / a WatchCompiles stream.
   virtual void StreamCreated() = 0;
   virtual void StreamEnded() = 0;
   virtual void CountEventSent() = 0;
+  virtual void CountCollectionEventSent() = 0;
 };
 
 }  // namespace cxone

@@ -204,6 +204,44 @@ TEST(WatchCompiles, ACursorBehindTheHistoryIsOutOfRangeNamingTheOldest) {
   EXPECT_THAT(status.error_message(), HasSubstr("list again"));
 }
 
+TEST(WatchCompiles, MetricsCountTheStreamsAndWhatTheyWereSent) {
+  std::unique_ptr<GatewayHarness> gateway = MustStart();
+  ASSERT_NE(gateway, nullptr);
+  auto metric = [&](const char* name) {
+    return gateway->Metric(name).value_or(-1);
+  };
+  const v1::ListCompilesResponse empty = ListOnePage(*gateway);
+  {
+    Informer first(*gateway, empty);
+    Informer second(*gateway, empty);
+    ASSERT_TRUE(WaitUntil(
+        [&] { return metric("cxone_gateway_collection_watchers") == 2; },
+        absl::Seconds(10)));
+    MustStartCompile(*gateway, "metered");
+    v1::ListCompilesResponse fresh;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          fresh = ListOnePage(*gateway);
+          return AllTerminal(fresh, 1) &&
+                 first.revision() == fresh.revision() &&
+                 second.revision() == fresh.revision();
+        },
+        absl::Seconds(30)));
+    const double revision = static_cast<double>(fresh.revision());
+    EXPECT_EQ(metric("cxone_gateway_collection_revision"), revision);
+    EXPECT_EQ(metric("cxone_gateway_collection_compiles"), 1);
+    EXPECT_EQ(metric("cxone_gateway_collection_history_events"), revision);
+    EXPECT_EQ(metric("cxone_gateway_collection_pending_reports"), 0);
+    EXPECT_EQ(metric("cxone_gateway_collection_events_sent_total"),
+              static_cast<double>(first.revisions_seen().size() +
+                                  second.revisions_seen().size()));
+    EXPECT_EQ(first.revisions_seen().size(), fresh.revision());
+  }
+  EXPECT_TRUE(WaitUntil(
+      [&] { return metric("cxone_gateway_collection_watchers") == 0; },
+      absl::Seconds(10)));
+}
+
 TEST(WatchCompiles, ABadFilterIsNamed) {
   std::unique_ptr<GatewayHarness> gateway = MustStart();
   ASSERT_NE(gateway, nullptr);
