@@ -5,26 +5,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpc/slice.h"
 #include "server/api/grpc_status.h"
 #include "server/api/request_decoder.h"
 
 namespace cxone {
-namespace {
-
-// A slice over an entry's bytes that keeps the entry alive for as long as
-// gRPC holds the slice: no copy per stream.
-grpc::Slice SharedSlice(SharedEntry entry) {
-  auto* holder = new SharedEntry(std::move(entry));
-  const std::string& wire = (*holder)->wire;
-  grpc_slice slice = grpc_slice_new_with_user_data(
-      const_cast<char*>(wire.data()), wire.size(),
-      [](void* user_data) { delete static_cast<SharedEntry*>(user_data); },
-      holder);
-  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
-}
-
-}  // namespace
 
 void CollectionWatchStream::Request(WatchStreamHost* host,
                                     grpc::ServerCompletionQueue* cq) {
@@ -109,17 +93,8 @@ bool CollectionWatchStream::WriteNextItemLocked() {
     cursor_ = (*next)->revision;
     if (!Matches(**next)) continue;
     host_->CountCollectionEventSent();
-    grpc::Slice slices[2] = {SharedSlice(*std::move(next))};
-    if (interval_stated_) {
-      StartWriteLocked(grpc::ByteBuffer(slices, 1));
-      return true;
-    }
-    // The first message states the heartbeat interval, appended to the
-    // shared bytes (protobuf reads concatenated encodings as one message).
-    compilev1::WatchCompilesResponse interval;
-    *interval.mutable_heartbeat_interval() = HeartbeatInterval();
-    slices[1] = grpc::Slice(interval.SerializeAsString());
-    StartWriteLocked(grpc::ByteBuffer(slices, 2));
+    StartSharedWriteLocked<compilev1::WatchCompilesResponse>(
+        SharedWireSlice(*std::move(next)));
     return true;
   }
 }

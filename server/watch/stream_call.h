@@ -24,10 +24,12 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpc/slice.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/async_stream.h"
 #include "server/api/rpc_audit.h"
@@ -36,6 +38,20 @@
 #include "server/watch/watcher_set.h"
 
 namespace cxone {
+
+// A slice over `shared->wire`, the bytes made once for every stream, that
+// keeps `shared` alive for as long as gRPC holds the slice: no copy per
+// stream, and no lifetime to get wrong. `Shared` is a std::shared_ptr to
+// something with a std::string `wire`.
+template <typename Shared>
+grpc::Slice SharedWireSlice(Shared shared) {
+  auto* holder = new Shared(std::move(shared));
+  const std::string& wire = (*holder)->wire;
+  grpc_slice slice = grpc_slice_new_with_user_data(
+      const_cast<char*>(wire.data()), wire.size(),
+      [](void* user_data) { delete static_cast<Shared*>(user_data); }, holder);
+  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
+}
 
 class StreamCall : public EventListener, public Watcher {
  public:
@@ -105,6 +121,24 @@ class StreamCall : public EventListener, public Watcher {
   // Starts the write of `message`. REQUIRES: no write in flight.
   void StartWriteLocked(grpc::ByteBuffer message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the write of the shared bytes `shared` (SharedWireSlice), a
+  // serialised `Message`. The first message of a stream states the
+  // heartbeat interval; shared bytes cannot change, so the field is
+  // appended to them as a second slice: protobuf reads concatenated
+  // encodings as one message. REQUIRES: no write in flight.
+  template <typename Message>
+  void StartSharedWriteLocked(grpc::Slice shared)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (interval_stated_) {
+      StartWriteLocked(grpc::ByteBuffer(&shared, 1));
+      return;
+    }
+    Message interval;
+    *interval.mutable_heartbeat_interval() = HeartbeatInterval();
+    grpc::Slice slices[2] = {std::move(shared),
+                             grpc::Slice(interval.SerializeAsString())};
+    StartWriteLocked(grpc::ByteBuffer(slices, 2));
+  }
   void WriteBytesLocked(std::string bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const grpc::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -4,27 +4,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "grpc/slice.h"
 #include "server/api/grpc_status.h"
 #include "server/api/request_decoder.h"
 #include "server/api/rpc_audit.h"
 
 namespace cxone {
-namespace {
-
-// A slice over a logged event's bytes that keeps the event alive for as
-// long as gRPC holds the slice: no copy, and no lifetime to get wrong.
-grpc::Slice SharedSlice(SharedEvent event) {
-  auto* holder = new SharedEvent(std::move(event));
-  const std::string& wire = (*holder)->wire;
-  grpc_slice slice = grpc_slice_new_with_user_data(
-      const_cast<char*>(wire.data()), wire.size(),
-      [](void* user_data) { delete static_cast<SharedEvent*>(user_data); },
-      holder);
-  return grpc::Slice(slice, grpc::Slice::STEAL_REF);
-}
-
-}  // namespace
 
 void WatchStream::Request(WatchStreamHost* host,
                           grpc::ServerCompletionQueue* cq) {
@@ -118,18 +102,8 @@ bool WatchStream::WriteNextItemLocked() {
   if (SharedEvent next = job_->NextEvent(cursor_, this)) {
     cursor_ = next->event.sequence();
     host_->CountEventSent();
-    grpc::Slice slices[2] = {SharedSlice(std::move(next))};
-    if (interval_stated_) {
-      StartWriteLocked(grpc::ByteBuffer(slices, 1));
-      return true;
-    }
-    // The first message of a stream states the heartbeat interval. A
-    // logged event's bytes are shared, so the field is appended to them:
-    // protobuf reads concatenated encodings as one message.
-    compilev1::CompileEvent interval;
-    *interval.mutable_heartbeat_interval() = HeartbeatInterval();
-    slices[1] = grpc::Slice(interval.SerializeAsString());
-    StartWriteLocked(grpc::ByteBuffer(slices, 2));
+    StartSharedWriteLocked<compilev1::CompileEvent>(
+        SharedWireSlice(std::move(next)));
     return true;
   }
   // Caught up with the log.
