@@ -11,12 +11,12 @@
 namespace cxone {
 namespace {
 
-// `compile` as the response's bytes.
-grpc::Status Respond(const compilev1::Compile& compile,
-                     grpc::ByteBuffer* response) {
+// `message` as the response's bytes.
+template <typename Message>
+grpc::Status Respond(const Message& message, grpc::ByteBuffer* response) {
   bool own_buffer = false;
-  return grpc::SerializationTraits<compilev1::Compile>::Serialize(
-      compile, response, &own_buffer);
+  return grpc::SerializationTraits<Message>::Serialize(message, response,
+                                                       &own_buffer);
 }
 
 // The page size a request asks for, checked: 100 when unset.
@@ -166,10 +166,7 @@ grpc::ServerUnaryReactor* CompileService::BatchStartCompiles(
       item->mutable_status()->set_code(status.error_code());
       item->mutable_status()->set_message(status.error_message());
     }
-    bool own_buffer = false;
-    const grpc::Status status = grpc::SerializationTraits<
-        compilev1::BatchStartCompilesResponse>::Serialize(answer, response,
-                                                          &own_buffer);
+    const grpc::Status status = Respond(answer, response);
     audit->Finish(status);
     reactor->Finish(status);
   });
@@ -217,10 +214,7 @@ grpc::ServerUnaryReactor* CompileService::ListCompiles(
   }();
   grpc::Status status = ToGrpcStatus(page.status(), *redactor_);
   if (page.ok()) {
-    bool own_buffer = false;
-    status =
-        grpc::SerializationTraits<compilev1::ListCompilesResponse>::Serialize(
-            *page, response, &own_buffer);
+    status = Respond(*page, response);
   }
   audit.Finish(status);
   reactor->Finish(status);

@@ -321,28 +321,55 @@ void ExpectEveryLoggedEventOnceEndingCompleted(
   EXPECT_EQ(last_state, "STATE_COMPLETED");
 }
 
-TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
+// A gateway whose compile "chatty" logs an event on every 30 ms poll for
+// `in_progress_ms`, behind a TcpProxy that the CLI connects through (the
+// test breaks or wedges its connections); `server_args` are added to the
+// gateway's.
+struct ProxiedGateway {
+  std::unique_ptr<testing::GatewayHarness> gateway;
+  std::unique_ptr<testing::TcpProxy> proxy;
+  std::string address() const {
+    return absl::StrCat("127.0.0.1:", proxy->port());
+  }
+};
+
+absl::StatusOr<ProxiedGateway> StartChattyBehindProxy(
+    int in_progress_ms, const std::vector<std::string>& server_args = {}) {
   testing::HarnessOptions options;
-  // A chatty compile: a new event on every 30 ms poll for 3 s.
-  options.sim_args = {"--queued-ms=100", "--in-progress-ms=3000",
+  options.sim_args = {"--queued-ms=100",
+                      absl::StrCat("--in-progress-ms=", in_progress_ms),
                       "--chatty-flows=chatty"};
   options.server_args.insert(
       options.server_args.end(),
       {"--poll-interval=30ms", "--min-poll-interval=30ms", "--upstream-rps=500",
        "--upstream-burst=50"});
+  options.server_args.insert(options.server_args.end(), server_args.begin(),
+                             server_args.end());
+  ProxiedGateway proxied;
   auto gateway = testing::GatewayHarness::Start(options);
-  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  if (!gateway.ok()) return gateway.status();
+  proxied.gateway = *std::move(gateway);
   int gateway_port = 0;
-  const std::string address = (*gateway)->gateway_address();
-  ASSERT_TRUE(
-      absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &gateway_port));
+  const std::string& address = proxied.gateway->gateway_address();
+  if (!absl::SimpleAtoi(address.substr(address.rfind(':') + 1),
+                        &gateway_port)) {
+    return absl::InternalError(absl::StrCat("no port in ", address));
+  }
   auto proxy = testing::TcpProxy::Start(gateway_port);
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  if (!proxy.ok()) return proxy.status();
+  proxied.proxy = *std::move(proxy);
+  return proxied;
+}
+
+TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
+  // A chatty compile: a new event on every 30 ms poll for 3 s.
+  auto proxied = StartChattyBehindProxy(3000);
+  ASSERT_TRUE(proxied.ok()) << proxied.status();
+  testing::TcpProxy* proxy = proxied->proxy.get();
 
   auto cli = testing::ChildProcess::Start(
-      CXONE_CLI_BINARY,
-      {"--server", absl::StrCat("127.0.0.1:", (*proxy)->port()), "--json",
-       "start", "chatty", "--wait", "--timeout", "60s"});
+      CXONE_CLI_BINARY, {"--server", proxied->address(), "--json", "start",
+                         "chatty", "--wait", "--timeout", "60s"});
   ASSERT_TRUE(cli.ok()) << cli.status();
   // Cut the connection twice while events flow: once a few events in, and
   // again after the first reconnect has delivered more.
@@ -355,7 +382,7 @@ TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
         },
         absl::Seconds(30));
     ASSERT_TRUE(more.ok()) << more.status();
-    (*proxy)->BreakAll();
+    proxy->BreakAll();
   }
   auto code = (*cli)->Wait(absl::Seconds(60));
   ASSERT_TRUE(code.ok()) << code.status();
@@ -363,7 +390,7 @@ TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
                             absl::Seconds(10));
   const std::vector<std::string> lines = (*cli)->Lines();
   EXPECT_EQ(*code, 0) << absl::StrJoin(lines, "\n");
-  EXPECT_GE((*proxy)->accepted(), 3);  // the first connection and two more
+  EXPECT_GE(proxy->accepted(), 3);  // the first connection and two more
 
   EXPECT_GE(absl::c_count_if(lines,
                              [](const std::string& line) {
@@ -374,30 +401,17 @@ TEST(CliReconnect, CutConnectionsMidStreamLoseAndRepeatNothing) {
 }
 
 TEST(CliReconnect, AWedgedConnectionIsLeftForANewOne) {
-  testing::HarnessOptions options;
   // A chatty compile for 4 s; heartbeats every 300 ms, so the CLI gives a
   // silent stream 600 ms.
-  options.sim_args = {"--queued-ms=100", "--in-progress-ms=4000",
-                      "--chatty-flows=chatty"};
-  options.server_args.insert(
-      options.server_args.end(),
-      {"--poll-interval=30ms", "--min-poll-interval=30ms", "--upstream-rps=500",
-       "--upstream-burst=50", "--heartbeat-interval=300ms"});
-  auto gateway = testing::GatewayHarness::Start(options);
-  ASSERT_TRUE(gateway.ok()) << gateway.status();
-  int gateway_port = 0;
-  const std::string address = (*gateway)->gateway_address();
-  ASSERT_TRUE(
-      absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &gateway_port));
-  auto proxy = testing::TcpProxy::Start(gateway_port);
-  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  auto proxied = StartChattyBehindProxy(4000, {"--heartbeat-interval=300ms"});
+  ASSERT_TRUE(proxied.ok()) << proxied.status();
+  testing::TcpProxy* proxy = proxied->proxy.get();
 
   // --timeout 20s is well under what the channel's keepalive needs to
   // notice the wedge (30 s + 10 s): only a new connection finishes in time.
   auto cli = testing::ChildProcess::Start(
-      CXONE_CLI_BINARY,
-      {"--server", absl::StrCat("127.0.0.1:", (*proxy)->port()), "--json",
-       "start", "chatty", "--wait", "--timeout", "20s"});
+      CXONE_CLI_BINARY, {"--server", proxied->address(), "--json", "start",
+                         "chatty", "--wait", "--timeout", "20s"});
   ASSERT_TRUE(cli.ok()) << cli.status();
   auto flowing = (*cli)->WaitForLine(
       [count = 0](const std::string& line) mutable {
@@ -407,10 +421,10 @@ TEST(CliReconnect, AWedgedConnectionIsLeftForANewOne) {
   ASSERT_TRUE(flowing.ok()) << flowing.status();
   // Twice: the second wedge hits the connection the first reconnect opened.
   for (int wedge = 0; wedge < 2; ++wedge) {
-    const int connections = (*proxy)->accepted();
-    (*proxy)->WedgeAll();
+    const int connections = proxy->accepted();
+    proxy->WedgeAll();
     ASSERT_TRUE(testing::WaitUntil(
-        [&] { return (*proxy)->accepted() > connections; }, absl::Seconds(10)))
+        [&] { return proxy->accepted() > connections; }, absl::Seconds(10)))
         << "no new connection after wedge " << wedge;
   }
   auto code = (*cli)->Wait(absl::Seconds(60));
