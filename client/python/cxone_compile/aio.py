@@ -27,11 +27,10 @@ import grpc.aio
 
 from cxone_compile import _calls
 from cxone_compile._calls import Directives, Labels, TimeBound
-from cxone_compile._collection_cursor import CollectionCursor
 from cxone_compile._connection import Connection, Lease
-from cxone_compile._watch_cursor import StreamCursor, WatchCursor
+from cxone_compile._watch_cursor import StreamCursor
 from cxone_compile.enums import State, is_terminal
-from cxone_compile.errors import GatewayError, describe
+from cxone_compile.errors import GatewayError
 from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
 from cxone_compile.v1 import compile_pb2
 
@@ -109,13 +108,7 @@ class AsyncClient:
                 )
                 if delay is None:
                     raise GatewayError.from_rpc_error(error) from error
-                logger.warning(
-                    "StartCompile %s (request_id %s) failed (%s); retrying in %.2fs",
-                    flow_id,
-                    request_id,
-                    describe(code, error.details()),
-                    delay,
-                )
+                _calls.log_start_retry(flow_id, request_id, code, error.details(), delay)
                 await asyncio.sleep(delay)
                 attempt += 1
 
@@ -126,7 +119,7 @@ class AsyncClient:
         try:
             async with self._lease() as lease:
                 return await lease.stub.GetCompile(
-                    compile_pb2.GetCompileRequest(name=name),
+                    _calls.get_request(name),
                     timeout=timeout,
                     metadata=self._metadata,
                 )
@@ -140,7 +133,7 @@ class AsyncClient:
         try:
             async with self._lease() as lease:
                 return await lease.stub.LookupCompile(
-                    compile_pb2.LookupCompileRequest(request_id=request_id),
+                    _calls.lookup_request(request_id),
                     timeout=timeout,
                     metadata=self._metadata,
                 )
@@ -160,11 +153,13 @@ class AsyncClient:
     ) -> AsyncIterator[compile_pb2.Compile]:
         """As :meth:`cxone_compile.Client.list`, an async iterator."""
         request = _calls.list_request(
-            _calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
-            page_size,
-            None,
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
+            page_size=page_size,
+            page_token=None,
         )
         return self._list_all(request, timeout)
 
@@ -182,11 +177,13 @@ class AsyncClient:
     ) -> compile_pb2.ListCompilesResponse:
         """As :meth:`cxone_compile.Client.list_page`."""
         request = _calls.list_request(
-            _calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
-            page_size,
-            page_token,
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
+            page_size=page_size,
+            page_token=page_token,
         )
         return await self._list_page(request, Deadline(timeout))
 
@@ -200,10 +197,9 @@ class AsyncClient:
         timeout: Optional[float] = None,
     ) -> AsyncIterator[compile_pb2.CompileEvent]:
         """As :meth:`cxone_compile.Client.watch`, an async iterator."""
-        _calls.check_watch_target(name, flow_id, after_sequence)
-        cursor = WatchCursor(
-            name=name or "",
-            flow_id=flow_id or "",
+        cursor = _calls.watch_cursor(
+            name=name,
+            flow_id=flow_id,
             after_sequence=after_sequence,
             include_markers=include_markers,
             retry=self._watch_retry,
@@ -226,11 +222,12 @@ class AsyncClient:
     ) -> AsyncIterator[compile_pb2.WatchCompilesResponse]:
         """As :meth:`cxone_compile.Client.watch_compiles`, an async iterator
         (OUT_OF_RANGE raises OutOfRangeError: list again)."""
-        _calls.check_after_revision(after_revision)
-        cursor = CollectionCursor(
-            compile_filter=_calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
+        cursor = _calls.collection_cursor(
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
             after_revision=after_revision,
             include_markers=include_markers,
             retry=self._watch_retry,
@@ -301,11 +298,7 @@ class AsyncClient:
                 )
                 if delay is None:
                     raise GatewayError.from_rpc_error(error) from error
-                logger.warning(
-                    "ListCompiles failed (%s); retrying in %.2fs",
-                    describe(code, error.details()),
-                    delay,
-                )
+                _calls.log_list_retry(code, error.details(), delay)
                 await asyncio.sleep(delay)
                 attempt += 1
 

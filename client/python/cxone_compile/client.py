@@ -34,12 +34,11 @@ import grpc
 
 from cxone_compile import _calls
 from cxone_compile._calls import Directives, Labels, TimeBound
-from cxone_compile._collection_cursor import CollectionCursor
 from cxone_compile._connection import Connection, Lease
 from cxone_compile._idle_watchdog import IdleWatchdog
-from cxone_compile._watch_cursor import StreamCursor, WatchCursor
+from cxone_compile._watch_cursor import StreamCursor
 from cxone_compile.enums import State, is_terminal
-from cxone_compile.errors import GatewayError, describe
+from cxone_compile.errors import GatewayError
 from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
 from cxone_compile.v1 import compile_pb2
 
@@ -153,13 +152,7 @@ class Client:
                 )
                 if delay is None:
                     raise GatewayError.from_rpc_error(error) from error
-                logger.warning(
-                    "StartCompile %s (request_id %s) failed (%s); retrying in %.2fs",
-                    flow_id,
-                    request_id,
-                    describe(code, error.details()),
-                    delay,
-                )
+                _calls.log_start_retry(flow_id, request_id, code, error.details(), delay)
                 time.sleep(delay)
                 attempt += 1
 
@@ -168,7 +161,7 @@ class Client:
         try:
             with self._lease() as lease:
                 return lease.stub.GetCompile(
-                    compile_pb2.GetCompileRequest(name=name),
+                    _calls.get_request(name),
                     timeout=timeout,
                     metadata=self._metadata,
                 )
@@ -187,7 +180,7 @@ class Client:
         try:
             with self._lease() as lease:
                 return lease.stub.LookupCompile(
-                    compile_pb2.LookupCompileRequest(request_id=request_id),
+                    _calls.lookup_request(request_id),
                     timeout=timeout,
                     metadata=self._metadata,
                 )
@@ -226,11 +219,13 @@ class Client:
         ``revision`` is the ``after_revision`` for ``watch_compiles``.
         """
         request = _calls.list_request(
-            _calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
-            page_size,
-            None,
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
+            page_size=page_size,
+            page_token=None,
         )
         return self._list_all(request, timeout)
 
@@ -260,11 +255,13 @@ class Client:
         and its retries.
         """
         request = _calls.list_request(
-            _calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
-            page_size,
-            page_token,
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
+            page_size=page_size,
+            page_token=page_token,
         )
         return self._list_page(request, Deadline(timeout))
 
@@ -291,10 +288,9 @@ class Client:
         ``timeout`` (seconds) bounds the whole watch: then
         DeadlineExceededError. Closing the iterator cancels the stream.
         """
-        _calls.check_watch_target(name, flow_id, after_sequence)
-        cursor = WatchCursor(
-            name=name or "",
-            flow_id=flow_id or "",
+        cursor = _calls.watch_cursor(
+            name=name,
+            flow_id=flow_id,
             after_sequence=after_sequence,
             include_markers=include_markers,
             retry=self._watch_retry,
@@ -344,11 +340,12 @@ class Client:
         revision. ``timeout`` (seconds) bounds the whole watch: then
         DeadlineExceededError. Closing the iterator cancels the stream.
         """
-        _calls.check_after_revision(after_revision)
-        cursor = CollectionCursor(
-            compile_filter=_calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
+        cursor = _calls.collection_cursor(
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
             after_revision=after_revision,
             include_markers=include_markers,
             retry=self._watch_retry,
@@ -424,11 +421,7 @@ class Client:
                 )
                 if delay is None:
                     raise GatewayError.from_rpc_error(error) from error
-                logger.warning(
-                    "ListCompiles failed (%s); retrying in %.2fs",
-                    describe(code, error.details()),
-                    delay,
-                )
+                _calls.log_list_retry(code, error.details(), delay)
                 time.sleep(delay)
                 attempt += 1
 
