@@ -1,11 +1,12 @@
 """What the sync and the async client share, so that each of them only
 does the I/O: the channel they make, every request they send (filters
 included), the cursors their watches start with, the retry decisions (and
-log lines) of a start and of a list page, and the final Compile of
-start_and_wait."""
+log lines) of a start and of a list page, the results of a batch start, and
+the final Compile of start_and_wait."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import random
@@ -17,7 +18,12 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from cxone_compile._collection_cursor import CollectionCursor
 from cxone_compile._watch_cursor import WatchCursor
 from cxone_compile.enums import State
-from cxone_compile.errors import RETRYABLE_LIST_CODES, RETRYABLE_START_CODES, describe
+from cxone_compile.errors import (
+    RETRYABLE_LIST_CODES,
+    RETRYABLE_START_CODES,
+    GatewayError,
+    describe,
+)
 from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry, backoff_delay
 from cxone_compile.v1 import compile_pb2
 
@@ -82,6 +88,72 @@ def start_request(
     if labels:
         request.labels.update(labels)
     return request
+
+
+@dataclasses.dataclass(frozen=True)
+class StartItem:
+    """One start of a ``batch_start``: the arguments ``start`` takes, with
+    their meaning (``request_id`` makes the item safe to retry: give every
+    item one)."""
+
+    flow_id: str
+    request_id: Optional[str] = None
+    directives: Optional[Directives] = None
+    labels: Optional[Labels] = None
+
+
+#: One item's outcome in a ``batch_start``: the compile it started (or
+#: attached to), or the GatewayError its ``start`` would have raised.
+BatchResult = Union[compile_pb2.Compile, GatewayError]
+
+
+def batch_request(items: Iterable[StartItem]) -> compile_pb2.BatchStartCompilesRequest:
+    """The BatchStartCompilesRequest of ``items``, each built as ``start``
+    builds its request: what ``start`` refuses before sending (a value of
+    the wrong type, directives JSON cannot carry) is the same TypeError or
+    ValueError, its message starting with the item's index. How many items
+    a batch may hold is the gateway's to say (INVALID_ARGUMENT)."""
+    if isinstance(items, (str, StartItem)):
+        raise TypeError(f"items must be a collection of StartItems, not a {type(items).__name__}")
+    request = compile_pb2.BatchStartCompilesRequest()
+    for index, item in enumerate(items):
+        if not isinstance(item, StartItem):
+            raise TypeError(f"items[{index}] must be a StartItem, not a {type(item).__name__}")
+        try:
+            built = start_request(item.flow_id, item.request_id, item.directives, item.labels)
+        except TypeError as error:
+            raise TypeError(f"items[{index}] (flow {item.flow_id!r}): {error}") from error
+        except ValueError as error:
+            raise ValueError(f"items[{index}] (flow {item.flow_id!r}): {error}") from error
+        request.requests.append(built)
+    return request
+
+
+def batch_results(
+    request: compile_pb2.BatchStartCompilesRequest,
+    response: compile_pb2.BatchStartCompilesResponse,
+) -> List[BatchResult]:
+    """One result per item of ``request``, in order: its Compile, or its
+    status as the GatewayError (subclass) of that code. An answer that does
+    not hold one result per item is a GatewayError UNKNOWN for the call."""
+    if len(response.results) != len(request.requests):
+        raise GatewayError.of(
+            grpc.StatusCode.UNKNOWN,
+            f"the gateway answered {len(response.results)} results for "
+            f"{len(request.requests)} items; look the keyed items up by request_id",
+        )
+    results: List[BatchResult] = []
+    for result in response.results:
+        which = result.WhichOneof("result")
+        if which == "compile":
+            results.append(result.compile)
+        elif which == "status":
+            results.append(GatewayError.from_status(result.status.code, result.status.message))
+        else:
+            results.append(
+                GatewayError.of(grpc.StatusCode.UNKNOWN, "the gateway sent no result for this item")
+            )
+    return results
 
 
 def compile_filter(

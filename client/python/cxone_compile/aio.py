@@ -8,7 +8,8 @@
 The behaviour (retries, resuming, errors, a new channel after a silent
 stream) is the sync client's: both drive the same cursors (WatchCursor,
 CollectionCursor) and Connection; ``list`` and ``watch_compiles`` are
-async iterators, ``list_page`` and ``lookup`` coroutines. A stream's silence is timed by ``asyncio.wait_for`` on each
+async iterators, ``list_page``, ``lookup`` and ``batch_start``
+coroutines. A stream's silence is timed by ``asyncio.wait_for`` on each
 read (the first included, with the limit the last stream stated) instead
 of a watchdog thread. Use one AsyncClient on one event loop.
 """
@@ -20,13 +21,13 @@ import contextlib
 import functools
 import logging
 import random
-from typing import Any, AsyncIterator, Callable, Iterable, Optional, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterable, List, Optional, TypeVar
 
 import grpc
 import grpc.aio
 
 from cxone_compile import _calls
-from cxone_compile._calls import Directives, Labels, TimeBound
+from cxone_compile._calls import BatchResult, Directives, Labels, StartItem, TimeBound
 from cxone_compile._connection import Connection, Lease
 from cxone_compile._watch_cursor import StreamCursor
 from cxone_compile.enums import State, is_terminal
@@ -111,6 +112,22 @@ class AsyncClient:
                 _calls.log_start_retry(flow_id, request_id, code, error.details(), delay)
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    async def batch_start(
+        self, items: Iterable[StartItem], *, timeout: Optional[float] = None
+    ) -> List[BatchResult]:
+        """As :meth:`cxone_compile.Client.batch_start`: per item, not
+        atomic; item errors are returned, call errors raised; no default
+        timeout."""
+        request = _calls.batch_request(items)
+        try:
+            async with self._lease() as lease:
+                response = await lease.stub.BatchStartCompiles(
+                    request, timeout=timeout, metadata=self._metadata
+                )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayError.from_rpc_error(error) from error
+        return _calls.batch_results(request, response)
 
     async def get(
         self, name: str, *, timeout: Optional[float] = None
