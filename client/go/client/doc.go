@@ -15,6 +15,10 @@
 //     may be wedged). The SYNCED and HEARTBEAT markers are hidden unless
 //     WithMarkers is given.
 //   - StartAndWait starts a compile and returns it in its terminal state.
+//   - BatchStart starts up to 1000 compiles (BatchItems: what Start takes)
+//     in one call and returns a BatchResult per item, in order: its
+//     Compile or its error. Per item, not atomic: give every item a
+//     request ID, so that retrying the batch is safe.
 //   - WithLabels labels a compile at its start; Lookup finds the compile a
 //     request ID started, for a caller that lost the answer.
 //   - List returns a Lister over every compile that matches a Filter

@@ -19,10 +19,13 @@ import (
 // errors.Is(err, context.DeadlineExceeded) holds too.
 type Error struct {
 	// The RPC: "StartCompile", "GetCompile", "LookupCompile",
-	// "ListCompiles", "WatchCompile" or "WatchCompiles".
+	// "ListCompiles", "WatchCompile", "WatchCompiles" or
+	// "BatchStartCompiles".
 	Op string
 	// What the call was about: the flow (StartCompile), the compile name,
-	// the request ID (LookupCompile) or the filter (Filter.String).
+	// the request ID (LookupCompile), the filter (Filter.String); for
+	// BatchStartCompiles the item (`items[3] main-menu`, in a BatchResult
+	// or for an item refused before sending) or the call (`20 items`).
 	Target string
 
 	status *status.Status

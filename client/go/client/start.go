@@ -68,19 +68,16 @@ func WithLabels(labels map[string]string) StartOption {
 // outcome of a lost answer is unknown, and a retry could start a second
 // compile.
 func (c *Client) Start(ctx context.Context, flowID string, opts ...StartOption) (*Compile, error) {
-	call := startCall{request: &compilev1.StartCompileRequest{FlowId: flowID}}
-	for _, opt := range opts {
-		opt(&call)
-	}
-	if call.err != nil {
-		return nil, callError(ctx, "StartCompile", flowID, call.err)
+	request, err := startRequest(flowID, opts)
+	if err != nil {
+		return nil, callError(ctx, "StartCompile", flowID, err)
 	}
 	for attempt := 0; ; attempt++ {
-		compile, err := c.rpc.StartCompile(ctx, call.request)
+		compile, err := c.rpc.StartCompile(ctx, request)
 		if err == nil {
 			return compile, nil
 		}
-		if call.request.RequestId == "" || !isRetryableStart(status.Code(err)) ||
+		if request.RequestId == "" || !isRetryableStart(status.Code(err)) ||
 			attempt+1 >= c.cfg.maxStartAttempts || ctx.Err() != nil {
 			return nil, callError(ctx, "StartCompile", flowID, err)
 		}
@@ -90,6 +87,21 @@ func (c *Client) Start(ctx context.Context, flowID string, opts ...StartOption) 
 			return nil, contextError(ctx, "StartCompile", flowID, err)
 		}
 	}
+}
+
+// startRequest is the StartCompileRequest of Start(flowID, opts...), or the
+// INVALID_ARGUMENT status error of an option that cannot be sent (directives
+// JSON cannot carry). What is well-typed but invalid (a flow ID or label the
+// gateway refuses) is the gateway's to say.
+func startRequest(flowID string, opts []StartOption) (*compilev1.StartCompileRequest, error) {
+	call := startCall{request: &compilev1.StartCompileRequest{FlowId: flowID}}
+	for _, opt := range opts {
+		opt(&call)
+	}
+	if call.err != nil {
+		return nil, call.err
+	}
+	return call.request, nil
 }
 
 // isRetryableStart: the gateway could not be reached or was overloaded.

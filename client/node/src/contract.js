@@ -13,9 +13,10 @@
 //   numbers, so that messages.js can strip the prefix;
 // - every scalar present with its default (defaults: true), so "" and 0
 //   arrive instead of undefined; unset messages arrive as null;
-// - no virtual oneof fields (oneofs: false): the contract's only oneofs are
+// - no virtual oneof fields (oneofs: false): the contract's oneofs are
 //   proto3 `optional` request fields, whose presence the encoder keeps by
-//   itself (an `afterSequence` that is present, even "0", is sent).
+//   itself (an `afterSequence` that is present, even "0", is sent), and
+//   BatchStartResult's `result`, whose unset member arrives as null.
 import { fileURLToPath } from 'node:url';
 
 import grpc from '@grpc/grpc-js';

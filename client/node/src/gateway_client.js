@@ -22,6 +22,10 @@
 //   with its compile, that resumes by itself from the collection revision
 //   and never ends by itself (see collection_watch.js); OUT_OF_RANGE means
 //   list again.
+// - batchStart(items, {timeoutMs, signal}) starts up to 1000 compiles in one
+//   call, each item what start takes, and resolves with a result per item
+//   in order: its Compile or its GatewayError (not thrown). Per item, not
+//   atomic: give every item a requestId so that retrying the batch is safe.
 // - startAndWait(flowId, {..., timeoutMs}) resolves with the final Compile.
 // - close() ends every watch quietly, cancels the calls in flight (their
 //   promises reject with GatewayError CANCELLED) and closes the connection.
@@ -42,14 +46,22 @@ import { watchCompile } from './compile_watch.js';
 import { contract } from './contract.js';
 import { Code, GatewayError, LIST_RETRYABLE_CODES, START_RETRYABLE_CODES } from './errors.js';
 import {
+  batchResultsFromWire,
   compileFromWire,
   filterToWire,
   isTerminal,
-  labelsToWire,
   listPageFromWire,
-  structToWire,
+  startRequestToWire,
   toUint64,
 } from './messages.js';
+
+// A batchStart's default deadline: callTimeoutMs (one start's worth,
+// waiting for the budget included) and this much per item. A batch lasts
+// as long as the account's rate budget needs — 1000 triggers take about
+// 20 s at 50 requests/s, 100 s at the gateway's default 10, longer when
+// other calls share it — so the deadline is a guard against a hung call
+// (1000 items: about 19 min), not a limit on a slow one.
+const BATCH_ITEM_ALLOWANCE_MS = 1_000;
 
 // The most compiles a ListCompiles page may be asked for is the gateway's
 // to say (1000 today: more is INVALID_ARGUMENT); the field is an int32.
@@ -91,7 +103,8 @@ export class GatewayClient {
    * `address` is "host:port". Options (all optional): credentials (grpc-js
    * ChannelCredentials; default insecure), channelOptions (grpc-js channel
    * options, merged over this package's), callTimeoutMs (deadline of each
-   * unary call attempt, default 150 s), startRetry {maxAttempts,
+   * unary call attempt, default 150 s; batchStart's is its own timeoutMs),
+   * startRetry {maxAttempts,
    * initialDelayMs, maxDelayMs}, listRetry (the same, for each page of a
    * list), watchRetry {maxReconnects, initialDelayMs, maxDelayMs} (for
    * watch and watchCompiles), random (() => [0, 1), the backoff's jitter),
@@ -133,16 +146,7 @@ export class GatewayClient {
    * find it by with list and watchCompiles), signal.
    */
   async start(flowId, { requestId, directives, labels, signal } = {}) {
-    if (typeof flowId !== 'string') throw new TypeError('flowId must be a string');
-    if (requestId !== undefined && typeof requestId !== 'string') {
-      throw new TypeError('requestId must be a string');
-    }
-    const request = {
-      flowId,
-      requestId: requestId ?? '',
-      directives: directives === undefined ? null : structToWire(directives),
-      labels: labels === undefined ? {} : labelsToWire(labels),
-    };
+    const request = startRequestToWire(flowId, { requestId, directives, labels });
     const retry = Boolean(requestId);
     const backoff = new Backoff(this.#startRetry, this.#random);
     for (let attempt = 1; ; ++attempt) {
@@ -164,6 +168,54 @@ export class GatewayClient {
         }
       }
     }
+  }
+
+  /**
+   * Starts many compiles in one call and resolves, when every item has its
+   * answer, with one result per item in the items' order: the Compile it
+   * started (or attached to), or the GatewayError its start would have
+   * rejected with — resolved in the array, not thrown. `items` is an array
+   * of 1 to 1000 {flowId, requestId, directives, labels}, each what start
+   * takes (the same type checks: a TypeError names the item's index, and
+   * nothing is sent).
+   *
+   * Per item, not atomic: each item is a start of its own (the same
+   * validation, idempotency and errors: a bad label or flow id is that
+   * item's INVALID_ARGUMENT), and one item's error leaves the others alone.
+   * A trigger CXone accepted cannot be taken back, so give every item a
+   * requestId: the same batch retried returns the compiles already started
+   * and triggers only the rest. A failure of the call itself rejects with
+   * a GatewayError (INVALID_ARGUMENT for no items or more than 1000,
+   * UNAVAILABLE, DEADLINE_EXCEEDED); such a call may have started any of
+   * its items. Nothing is retried by itself: retry the call, or the items
+   * that failed UNAVAILABLE or RESOURCE_EXHAUSTED, with the same keys.
+   *
+   * Options: timeoutMs (the call's deadline; by default callTimeoutMs and
+   * 1 s per item, since the gateway starts the items within the account's
+   * rate budget: about 20 s per 1000 at 50 requests/s), signal.
+   */
+  async batchStart(items, { timeoutMs, signal } = {}) {
+    if (!Array.isArray(items)) {
+      throw new TypeError('items must be an array of {flowId, requestId, directives, labels}');
+    }
+    const requests = items.map((item, index) => {
+      try {
+        if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+          throw new TypeError('must be an object {flowId, requestId, directives, labels}');
+        }
+        return startRequestToWire(item.flowId, item);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        const flow = typeof item?.flowId === 'string' ? ` (flow "${item.flowId}")` : '';
+        throw new TypeError(`items[${index}]${flow}: ${error.message}`, { cause: error });
+      }
+    });
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw new RangeError(`timeoutMs must be a non-negative number, got ${timeoutMs}`);
+    }
+    const deadlineMs = timeoutMs ?? this.#callTimeoutMs + BATCH_ITEM_ALLOWANCE_MS * items.length;
+    const response = await this.#unary('BatchStartCompiles', { requests }, signal, deadlineMs);
+    return batchResultsFromWire(response, requests.length);
   }
 
   /** Resolves with the compile named `name` as it is now. Options: signal. */
@@ -394,14 +446,14 @@ export class GatewayClient {
     return abortReason(this.#closing.signal);
   }
 
-  #unary(method, request, signal) {
+  #unary(method, request, signal, timeoutMs = this.#callTimeoutMs) {
     const abort = anySignal([signal, this.#closing.signal]);
     if (abort.aborted) return Promise.reject(this.#abortError(signal));
     return new Promise((resolve, reject) => {
       const onAbort = () => call.cancel();
       const call = this.#connection.stub[method](
         request,
-        { deadline: Date.now() + this.#callTimeoutMs },
+        { deadline: Date.now() + timeoutMs },
         (error, response) => {
           abort.removeEventListener('abort', onAbort);
           if (abort.aborted) reject(this.#abortError(signal));

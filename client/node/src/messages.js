@@ -1,7 +1,7 @@
 // The package's message types and their conversion from and to the wire
 // objects @grpc/proto-loader makes (see contract.js for its options).
 //
-// What a caller sees differs from the wire objects in five ways:
+// What a caller sees differs from the wire objects in these ways:
 // - enums by their short names: 'COMPLETED', not 'STATE_COMPLETED'; a value
 //   the package's copy of the contract does not know stays its number;
 // - uint64 sequences and revisions as BigInt: exact up to 2^64 - 1, where
@@ -9,7 +9,9 @@
 //   cursor that is off by one skips or repeats an event);
 // - Timestamps as Date (millisecond precision), Durations as milliseconds;
 // - directives as a plain JSON-like object instead of a google.protobuf.Struct;
-// - labels as a plain object of strings, key to value.
+// - labels as a plain object of strings, key to value;
+// - a batch item's ItemStatus as a GatewayError (code and message).
+import { Code, GatewayError } from './errors.js';
 
 /** Compile states (cxone.compile.v1.State without the STATE_ prefix). */
 export const State = Object.freeze({
@@ -113,6 +115,31 @@ export function listPageFromWire(response) {
     nextPageToken: response.nextPageToken,
     revision: BigInt(response.revision ?? 0),
   };
+}
+
+/**
+ * The results of a BatchStartCompilesResponse wire object for `count`
+ * items: per item, in order, its Compile or a GatewayError of its
+ * ItemStatus. An answer without one result per item is a GatewayError
+ * UNKNOWN, thrown: the call's, not an item's.
+ */
+export function batchResultsFromWire(response, count) {
+  if (response.results.length !== count) {
+    throw new GatewayError(
+      Code.UNKNOWN,
+      `the gateway answered ${response.results.length} results for ${count} items; ` +
+        'look the keyed items up by requestId',
+    );
+  }
+  return response.results.map((result) => {
+    if (result.compile) return compileFromWire(result.compile);
+    if (result.status) {
+      // Never OK, says the contract; a broken peer's OK is no success.
+      const { code, message } = result.status;
+      return new GatewayError(code === Code.OK ? Code.UNKNOWN : code, message);
+    }
+    return new GatewayError(Code.UNKNOWN, 'the gateway sent no result for this item');
+  });
 }
 
 /**
@@ -275,6 +302,26 @@ export function labelsToWire(labels) {
     wire[key] = value;
   }
   return wire;
+}
+
+/**
+ * The StartCompileRequest wire object of start(flowId, {requestId,
+ * directives, labels}): what start and each item of batchStart send.
+ * Throws TypeError for a value of the wrong type, naming it; what is
+ * well-typed but invalid (a flow id or label the gateway refuses) is the
+ * gateway's INVALID_ARGUMENT.
+ */
+export function startRequestToWire(flowId, { requestId, directives, labels } = {}) {
+  if (typeof flowId !== 'string') throw new TypeError('flowId must be a string');
+  if (requestId !== undefined && typeof requestId !== 'string') {
+    throw new TypeError('requestId must be a string');
+  }
+  return {
+    flowId,
+    requestId: requestId ?? '',
+    directives: directives === undefined ? null : structToWire(directives),
+    labels: labels === undefined ? {} : labelsToWire(labels),
+  };
 }
 
 const STATE_WIRE_NAMES = new Set(Object.values(State));

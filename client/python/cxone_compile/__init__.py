@@ -13,7 +13,8 @@
   ``start_and_wait``, ``list`` (every matching compile, newest first, page
   by page), ``list_page`` (one page with its revision) and
   ``watch_compiles`` (every matching compile's events from a revision,
-  resuming by itself).
+  resuming by itself), ``batch_start`` (up to 1000 :class:`StartItem`
+  starts in one call, a result per item: per item, not atomic).
 - :class:`GatewayError` with ``code`` (a ``grpc.StatusCode``) and
   ``message``, one subclass per documented code (NotFoundError, …).
 - :class:`State`, :class:`EventType`, :class:`ErrorCategory`: the
@@ -24,6 +25,7 @@
   message).
 """
 
+from cxone_compile._calls import BatchResult, StartItem
 from cxone_compile.client import Client
 from cxone_compile.enums import ErrorCategory, EventType, State
 from cxone_compile.errors import (
@@ -52,6 +54,7 @@ from cxone_compile.v1.compile_pb2 import (
 __all__ = [
     "AbortedError",
     "AlreadyExistsError",
+    "BatchResult",
     "Client",
     "Compile",
     "CompileError",
@@ -69,6 +72,7 @@ __all__ = [
     "PermissionDeniedError",
     "ResourceExhaustedError",
     "SourceLocation",
+    "StartItem",
     "StartRetry",
     "State",
     "UnavailableError",

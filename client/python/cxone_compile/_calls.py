@@ -1,20 +1,33 @@
-"""What the sync and the async client share besides the watch cursors: the
-channel they make, the requests (filters included), the retry decisions of
-a start and of a list page, and the final Compile of start_and_wait."""
+"""What the sync and the async client share, so that each of them only
+does the I/O: the channel they make, every request they send (filters
+included), the cursors their watches start with, the retry decisions (and
+log lines) of a start and of a list page, the results of a batch start, and
+the final Compile of start_and_wait."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import logging
 import random
 from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, cast
 
 import grpc
 from google.protobuf import struct_pb2, timestamp_pb2
 
+from cxone_compile._collection_cursor import CollectionCursor
+from cxone_compile._watch_cursor import WatchCursor
 from cxone_compile.enums import State
-from cxone_compile.errors import RETRYABLE_LIST_CODES, RETRYABLE_START_CODES
-from cxone_compile.retry import Deadline, ListRetry, StartRetry, backoff_delay
+from cxone_compile.errors import (
+    RETRYABLE_LIST_CODES,
+    RETRYABLE_START_CODES,
+    GatewayError,
+    describe,
+)
+from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry, backoff_delay
 from cxone_compile.v1 import compile_pb2
+
+logger = logging.getLogger("cxone_compile")
 
 Directives = Union[Mapping[str, Any], struct_pb2.Struct]
 Labels = Mapping[str, str]
@@ -77,6 +90,72 @@ def start_request(
     return request
 
 
+@dataclasses.dataclass(frozen=True)
+class StartItem:
+    """One start of a ``batch_start``: the arguments ``start`` takes, with
+    their meaning (``request_id`` makes the item safe to retry: give every
+    item one)."""
+
+    flow_id: str
+    request_id: Optional[str] = None
+    directives: Optional[Directives] = None
+    labels: Optional[Labels] = None
+
+
+#: One item's outcome in a ``batch_start``: the compile it started (or
+#: attached to), or the GatewayError its ``start`` would have raised.
+BatchResult = Union[compile_pb2.Compile, GatewayError]
+
+
+def batch_request(items: Iterable[StartItem]) -> compile_pb2.BatchStartCompilesRequest:
+    """The BatchStartCompilesRequest of ``items``, each built as ``start``
+    builds its request: what ``start`` refuses before sending (a value of
+    the wrong type, directives JSON cannot carry) is the same TypeError or
+    ValueError, its message starting with the item's index. How many items
+    a batch may hold is the gateway's to say (INVALID_ARGUMENT)."""
+    if isinstance(items, (str, StartItem)):
+        raise TypeError(f"items must be a collection of StartItems, not a {type(items).__name__}")
+    request = compile_pb2.BatchStartCompilesRequest()
+    for index, item in enumerate(items):
+        if not isinstance(item, StartItem):
+            raise TypeError(f"items[{index}] must be a StartItem, not a {type(item).__name__}")
+        try:
+            built = start_request(item.flow_id, item.request_id, item.directives, item.labels)
+        except TypeError as error:
+            raise TypeError(f"items[{index}] (flow {item.flow_id!r}): {error}") from error
+        except ValueError as error:
+            raise ValueError(f"items[{index}] (flow {item.flow_id!r}): {error}") from error
+        request.requests.append(built)
+    return request
+
+
+def batch_results(
+    request: compile_pb2.BatchStartCompilesRequest,
+    response: compile_pb2.BatchStartCompilesResponse,
+) -> List[BatchResult]:
+    """One result per item of ``request``, in order: its Compile, or its
+    status as the GatewayError (subclass) of that code. An answer that does
+    not hold one result per item is a GatewayError UNKNOWN for the call."""
+    if len(response.results) != len(request.requests):
+        raise GatewayError.of(
+            grpc.StatusCode.UNKNOWN,
+            f"the gateway answered {len(response.results)} results for "
+            f"{len(request.requests)} items; look the keyed items up by request_id",
+        )
+    results: List[BatchResult] = []
+    for result in response.results:
+        which = result.WhichOneof("result")
+        if which == "compile":
+            results.append(result.compile)
+        elif which == "status":
+            results.append(GatewayError.from_status(result.status.code, result.status.message))
+        else:
+            results.append(
+                GatewayError.of(grpc.StatusCode.UNKNOWN, "the gateway sent no result for this item")
+            )
+    return results
+
+
 def compile_filter(
     flow_ids: Iterable[str],
     states: Iterable[State],
@@ -119,16 +198,85 @@ def _timestamp(field: str, bound: TimeBound) -> timestamp_pb2.Timestamp:
 
 
 def list_request(
-    compile_filter: compile_pb2.CompileFilter,
+    *,
+    flow_ids: Iterable[str],
+    states: Iterable[State],
+    label_selector: str,
+    create_time_from: Optional[TimeBound],
+    create_time_to: Optional[TimeBound],
     page_size: Optional[int],
     page_token: Optional[str],
 ) -> compile_pb2.ListCompilesRequest:
-    request = compile_pb2.ListCompilesRequest(filter=compile_filter)
+    """The ListCompilesRequest of a ``list`` or ``list_page`` (the filter
+    arguments as ``compile_filter`` takes them)."""
+    request = compile_pb2.ListCompilesRequest(
+        filter=compile_filter(
+            flow_ids, states, label_selector, create_time_from, create_time_to
+        )
+    )
     if page_size is not None:
         request.page_size = page_size
     if page_token:
         request.page_token = page_token
     return request
+
+
+def get_request(name: str) -> compile_pb2.GetCompileRequest:
+    return compile_pb2.GetCompileRequest(name=name)
+
+
+def lookup_request(request_id: str) -> compile_pb2.LookupCompileRequest:
+    return compile_pb2.LookupCompileRequest(request_id=request_id)
+
+
+def watch_cursor(
+    *,
+    name: Optional[str],
+    flow_id: Optional[str],
+    after_sequence: Optional[int],
+    include_markers: bool,
+    retry: WatchRetry,
+    rng: random.Random,
+    timeout: Optional[float],
+) -> WatchCursor:
+    """The cursor of a ``watch``, its arguments checked."""
+    check_watch_target(name, flow_id, after_sequence)
+    return WatchCursor(
+        name=name or "",
+        flow_id=flow_id or "",
+        after_sequence=after_sequence,
+        include_markers=include_markers,
+        retry=retry,
+        rng=rng,
+        timeout=timeout,
+    )
+
+
+def collection_cursor(
+    *,
+    flow_ids: Iterable[str],
+    states: Iterable[State],
+    label_selector: str,
+    create_time_from: Optional[TimeBound],
+    create_time_to: Optional[TimeBound],
+    after_revision: Optional[int],
+    include_markers: bool,
+    retry: WatchRetry,
+    rng: random.Random,
+    timeout: Optional[float],
+) -> CollectionCursor:
+    """The cursor of a ``watch_compiles``, its arguments checked."""
+    check_after_revision(after_revision)
+    return CollectionCursor(
+        compile_filter=compile_filter(
+            flow_ids, states, label_selector, create_time_from, create_time_to
+        ),
+        after_revision=after_revision,
+        include_markers=include_markers,
+        retry=retry,
+        rng=rng,
+        timeout=timeout,
+    )
 
 
 def check_watch_target(
@@ -166,6 +314,22 @@ def start_retry_delay(
     return delay if deadline.allows(delay) else None
 
 
+def log_start_retry(
+    flow_id: str,
+    request_id: Optional[str],
+    code: grpc.StatusCode,
+    details: Optional[str],
+    delay: float,
+) -> None:
+    logger.warning(
+        "StartCompile %s (request_id %s) failed (%s); retrying in %.2fs",
+        flow_id,
+        request_id,
+        describe(code, details),
+        delay,
+    )
+
+
 def list_retry_delay(
     code: grpc.StatusCode,
     attempt: int,
@@ -180,6 +344,12 @@ def list_retry_delay(
         return None
     delay = backoff_delay(attempt - 1, policy.initial_delay, policy.max_delay, rng)
     return delay if deadline.allows(delay) else None
+
+
+def log_list_retry(code: grpc.StatusCode, details: Optional[str], delay: float) -> None:
+    logger.warning(
+        "ListCompiles failed (%s); retrying in %.2fs", describe(code, details), delay
+    )
 
 
 def final_compile(

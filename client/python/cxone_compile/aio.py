@@ -8,7 +8,8 @@
 The behaviour (retries, resuming, errors, a new channel after a silent
 stream) is the sync client's: both drive the same cursors (WatchCursor,
 CollectionCursor) and Connection; ``list`` and ``watch_compiles`` are
-async iterators, ``list_page`` and ``lookup`` coroutines. A stream's silence is timed by ``asyncio.wait_for`` on each
+async iterators, ``list_page``, ``lookup`` and ``batch_start``
+coroutines. A stream's silence is timed by ``asyncio.wait_for`` on each
 read (the first included, with the limit the last stream stated) instead
 of a watchdog thread. Use one AsyncClient on one event loop.
 """
@@ -20,18 +21,17 @@ import contextlib
 import functools
 import logging
 import random
-from typing import Any, AsyncIterator, Callable, Iterable, Optional, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterable, List, Optional, TypeVar
 
 import grpc
 import grpc.aio
 
 from cxone_compile import _calls
-from cxone_compile._calls import Directives, Labels, TimeBound
-from cxone_compile._collection_cursor import CollectionCursor
+from cxone_compile._calls import BatchResult, Directives, Labels, StartItem, TimeBound
 from cxone_compile._connection import Connection, Lease
-from cxone_compile._watch_cursor import StreamCursor, WatchCursor
+from cxone_compile._watch_cursor import StreamCursor
 from cxone_compile.enums import State, is_terminal
-from cxone_compile.errors import GatewayError, describe
+from cxone_compile.errors import GatewayError
 from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
 from cxone_compile.v1 import compile_pb2
 
@@ -109,15 +109,25 @@ class AsyncClient:
                 )
                 if delay is None:
                     raise GatewayError.from_rpc_error(error) from error
-                logger.warning(
-                    "StartCompile %s (request_id %s) failed (%s); retrying in %.2fs",
-                    flow_id,
-                    request_id,
-                    describe(code, error.details()),
-                    delay,
-                )
+                _calls.log_start_retry(flow_id, request_id, code, error.details(), delay)
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    async def batch_start(
+        self, items: Iterable[StartItem], *, timeout: Optional[float] = None
+    ) -> List[BatchResult]:
+        """As :meth:`cxone_compile.Client.batch_start`: per item, not
+        atomic; item errors are returned, call errors raised; no default
+        timeout."""
+        request = _calls.batch_request(items)
+        try:
+            async with self._lease() as lease:
+                response = await lease.stub.BatchStartCompiles(
+                    request, timeout=timeout, metadata=self._metadata
+                )
+        except grpc.aio.AioRpcError as error:
+            raise GatewayError.from_rpc_error(error) from error
+        return _calls.batch_results(request, response)
 
     async def get(
         self, name: str, *, timeout: Optional[float] = None
@@ -126,7 +136,7 @@ class AsyncClient:
         try:
             async with self._lease() as lease:
                 return await lease.stub.GetCompile(
-                    compile_pb2.GetCompileRequest(name=name),
+                    _calls.get_request(name),
                     timeout=timeout,
                     metadata=self._metadata,
                 )
@@ -140,7 +150,7 @@ class AsyncClient:
         try:
             async with self._lease() as lease:
                 return await lease.stub.LookupCompile(
-                    compile_pb2.LookupCompileRequest(request_id=request_id),
+                    _calls.lookup_request(request_id),
                     timeout=timeout,
                     metadata=self._metadata,
                 )
@@ -160,11 +170,13 @@ class AsyncClient:
     ) -> AsyncIterator[compile_pb2.Compile]:
         """As :meth:`cxone_compile.Client.list`, an async iterator."""
         request = _calls.list_request(
-            _calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
-            page_size,
-            None,
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
+            page_size=page_size,
+            page_token=None,
         )
         return self._list_all(request, timeout)
 
@@ -182,11 +194,13 @@ class AsyncClient:
     ) -> compile_pb2.ListCompilesResponse:
         """As :meth:`cxone_compile.Client.list_page`."""
         request = _calls.list_request(
-            _calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
-            page_size,
-            page_token,
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
+            page_size=page_size,
+            page_token=page_token,
         )
         return await self._list_page(request, Deadline(timeout))
 
@@ -200,10 +214,9 @@ class AsyncClient:
         timeout: Optional[float] = None,
     ) -> AsyncIterator[compile_pb2.CompileEvent]:
         """As :meth:`cxone_compile.Client.watch`, an async iterator."""
-        _calls.check_watch_target(name, flow_id, after_sequence)
-        cursor = WatchCursor(
-            name=name or "",
-            flow_id=flow_id or "",
+        cursor = _calls.watch_cursor(
+            name=name,
+            flow_id=flow_id,
             after_sequence=after_sequence,
             include_markers=include_markers,
             retry=self._watch_retry,
@@ -226,11 +239,12 @@ class AsyncClient:
     ) -> AsyncIterator[compile_pb2.WatchCompilesResponse]:
         """As :meth:`cxone_compile.Client.watch_compiles`, an async iterator
         (OUT_OF_RANGE raises OutOfRangeError: list again)."""
-        _calls.check_after_revision(after_revision)
-        cursor = CollectionCursor(
-            compile_filter=_calls.compile_filter(
-                flow_ids, states, label_selector, create_time_from, create_time_to
-            ),
+        cursor = _calls.collection_cursor(
+            flow_ids=flow_ids,
+            states=states,
+            label_selector=label_selector,
+            create_time_from=create_time_from,
+            create_time_to=create_time_to,
             after_revision=after_revision,
             include_markers=include_markers,
             retry=self._watch_retry,
@@ -301,11 +315,7 @@ class AsyncClient:
                 )
                 if delay is None:
                     raise GatewayError.from_rpc_error(error) from error
-                logger.warning(
-                    "ListCompiles failed (%s); retrying in %.2fs",
-                    describe(code, error.details()),
-                    delay,
-                )
+                _calls.log_list_retry(code, error.details(), delay)
                 await asyncio.sleep(delay)
                 attempt += 1
 

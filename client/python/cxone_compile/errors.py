@@ -41,6 +41,20 @@ class GatewayError(Exception):
         return subclass(message)
 
     @staticmethod
+    def from_status(code: int, message: str) -> "GatewayError":
+        """The error of a google.rpc.Status-like pair (a batch item's
+        ItemStatus): ``code`` as its number. A number gRPC does not know,
+        or OK (which an error never is), is UNKNOWN, the message saying
+        which number it was."""
+        status = _BY_NUMBER.get(code)
+        if status is None or status == grpc.StatusCode.OK:
+            number = f"status code {code}"
+            return GatewayError.of(
+                grpc.StatusCode.UNKNOWN, f"{number}: {message}" if message else number
+            )
+        return GatewayError.of(status, message)
+
+    @staticmethod
     def from_rpc_error(error: grpc.RpcError) -> "GatewayError":
         """The error a failed gRPC call stands for."""
         code = error.code() if hasattr(error, "code") else None
@@ -147,6 +161,8 @@ _BY_CODE: Dict[grpc.StatusCode, Type[_CodedError]] = {
         DeadlineExceededError,
     )
 }
+
+_BY_NUMBER: Dict[int, grpc.StatusCode] = {status.value[0]: status for status in grpc.StatusCode}
 
 # The endings of a watch stream that reconnecting may cure, as the CLI's
 # IsRetryableWatchError (client/call_status.cc): a connection or a gateway

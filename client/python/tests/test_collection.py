@@ -304,8 +304,9 @@ def readme_blocks() -> List[str]:
 
 
 def test_the_readme_lookup_list_and_informer_snippets_run_as_written(stack, capsys):
-    # The first is the deploy step test_gateway runs.
-    _, finding, informer = readme_blocks()
+    # The first is the deploy step test_gateway runs, the third the batch
+    # test_batch runs.
+    _, finding, _, informer = readme_blocks()
     with cxone_compile.Client(stack.gateway.address) as client:
         exec(compile(finding, "README.md", "exec"), {"client": client, "State": State})
         started = client.lookup("deploy-1234")

@@ -2,6 +2,7 @@
 // declarations must accept the package's documented use and refuse misuse.
 import {
   Code,
+  type BatchResult,
   type Compile,
   type CompileEvent,
   type CompilesMessage,
@@ -45,6 +46,22 @@ export async function example(address: string): Promise<Compile> {
     void pipeline;
     const again: Compile = await client.lookup('deploy-42');
     void again;
+    const results: BatchResult[] = await client.batchStart(
+      [
+        { flowId: 'main-menu', requestId: 'release-7/main-menu', labels: { release: '7' } },
+        { flowId: 'billing', requestId: 'release-7/billing', directives: { optimize: true } },
+      ],
+      { timeoutMs: 300_000 },
+    );
+    for (const result of results) {
+      if (result instanceof GatewayError) {
+        const code: number = result.code;
+        void code;
+      } else {
+        const name: string = result.name;
+        void name;
+      }
+    }
     const first: ListPage = await client.listPage({
       flowIds: ['main-menu'],
       states: [State.COMPLETED, State.FAILED],
@@ -110,6 +127,12 @@ export function misuse(client: GatewayClient): void {
   void longs;
   // @ts-expect-error: labels are strings
   void client.start('f', { labels: { commit: 42 } });
+  // @ts-expect-error: a batch item needs its flowId
+  void client.batchStart([{ requestId: 'k' }]);
+  // @ts-expect-error: batchStart takes items, not flow ids
+  void client.batchStart(['main-menu']);
+  // @ts-expect-error: an item's result may be an error, not only a Compile
+  void client.batchStart([{ flowId: 'f' }]).then((r: Compile[]) => r);
   // @ts-expect-error: states are State values
   void client.list({ states: ['STATE_FAILED'] });
   // @ts-expect-error: times are Dates
