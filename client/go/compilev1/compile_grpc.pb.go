@@ -65,6 +65,9 @@ type CompileServiceClient interface {
 	// with its compile by retention. So a client that lost the answer to its
 	// StartCompile (it crashed, say) finds the compile without starting
 	// another.
+	//
+	// Errors: NOT_FOUND (above), INVALID_ARGUMENT (`request_id` empty, longer
+	// than 256 bytes or starting with `~`, which no StartCompile accepts).
 	LookupCompile(ctx context.Context, in *LookupCompileRequest, opts ...grpc.CallOption) (*Compile, error)
 	// Lists the compiles the gateway knows that match a filter, newest
 	// (latest `create_time`) first, in pages.
@@ -304,6 +307,9 @@ type CompileServiceServer interface {
 	// with its compile by retention. So a client that lost the answer to its
 	// StartCompile (it crashed, say) finds the compile without starting
 	// another.
+	//
+	// Errors: NOT_FOUND (above), INVALID_ARGUMENT (`request_id` empty, longer
+	// than 256 bytes or starting with `~`, which no StartCompile accepts).
 	LookupCompile(context.Context, *LookupCompileRequest) (*Compile, error)
 	// Lists the compiles the gateway knows that match a filter, newest
 	// (latest `create_time`) first, in pages.

@@ -12,11 +12,14 @@ class CompileServiceStub(object):
     Errors (gRPC status codes):
     - INVALID_ARGUMENT: `flow_id` is empty or not `[A-Za-z0-9._-]{1,128}`
     (`.` and `..` are refused too), or `name` is malformed; `directives`
-    hold what JSON cannot carry (see StartCompileRequest.directives); or
-    the request cannot be decoded (not protobuf, a string that is not
-    UTF-8, nesting too deep). The message names the field.
+    hold what JSON cannot carry (see StartCompileRequest.directives); a
+    label breaks the label rules (StartCompileRequest.labels); a
+    `request_id` is longer than 256 bytes or starts with `~`; or the
+    request cannot be decoded (not protobuf, a string that is not UTF-8,
+    nesting too deep). The message names the field.
     - NOT_FOUND: no compile has that `name`, or CXone does not know the flow.
-    - ALREADY_EXISTS: `request_id` was already used for another flow.
+    - ALREADY_EXISTS: `request_id` was already used for another flow, or with
+    other labels.
     - PERMISSION_DENIED: CXone refused the call; the message names the missing
     OAuth scope (`flow:write` to start, `flow:read` to poll).
     - FAILED_PRECONDITION: CXone rejected the gateway's client credentials.
@@ -83,11 +86,14 @@ class CompileServiceServicer(object):
     Errors (gRPC status codes):
     - INVALID_ARGUMENT: `flow_id` is empty or not `[A-Za-z0-9._-]{1,128}`
     (`.` and `..` are refused too), or `name` is malformed; `directives`
-    hold what JSON cannot carry (see StartCompileRequest.directives); or
-    the request cannot be decoded (not protobuf, a string that is not
-    UTF-8, nesting too deep). The message names the field.
+    hold what JSON cannot carry (see StartCompileRequest.directives); a
+    label breaks the label rules (StartCompileRequest.labels); a
+    `request_id` is longer than 256 bytes or starts with `~`; or the
+    request cannot be decoded (not protobuf, a string that is not UTF-8,
+    nesting too deep). The message names the field.
     - NOT_FOUND: no compile has that `name`, or CXone does not know the flow.
-    - ALREADY_EXISTS: `request_id` was already used for another flow.
+    - ALREADY_EXISTS: `request_id` was already used for another flow, or with
+    other labels.
     - PERMISSION_DENIED: CXone refused the call; the message names the missing
     OAuth scope (`flow:write` to start, `flow:read` to poll).
     - FAILED_PRECONDITION: CXone rejected the gateway's client credentials.
@@ -168,6 +174,9 @@ class CompileServiceServicer(object):
         with its compile by retention. So a client that lost the answer to its
         StartCompile (it crashed, say) finds the compile without starting
         another.
+
+        Errors: NOT_FOUND (above), INVALID_ARGUMENT (`request_id` empty, longer
+        than 256 bytes or starting with `~`, which no StartCompile accepts).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -307,11 +316,14 @@ class CompileService(object):
     Errors (gRPC status codes):
     - INVALID_ARGUMENT: `flow_id` is empty or not `[A-Za-z0-9._-]{1,128}`
     (`.` and `..` are refused too), or `name` is malformed; `directives`
-    hold what JSON cannot carry (see StartCompileRequest.directives); or
-    the request cannot be decoded (not protobuf, a string that is not
-    UTF-8, nesting too deep). The message names the field.
+    hold what JSON cannot carry (see StartCompileRequest.directives); a
+    label breaks the label rules (StartCompileRequest.labels); a
+    `request_id` is longer than 256 bytes or starts with `~`; or the
+    request cannot be decoded (not protobuf, a string that is not UTF-8,
+    nesting too deep). The message names the field.
     - NOT_FOUND: no compile has that `name`, or CXone does not know the flow.
-    - ALREADY_EXISTS: `request_id` was already used for another flow.
+    - ALREADY_EXISTS: `request_id` was already used for another flow, or with
+    other labels.
     - PERMISSION_DENIED: CXone refused the call; the message names the missing
     OAuth scope (`flow:write` to start, `flow:read` to poll).
     - FAILED_PRECONDITION: CXone rejected the gateway's client credentials.
