@@ -3,8 +3,9 @@
 // through per-compile WatchCompile streams.
 //
 // Starts the real simulator and gateway on loopback and `compiles` (default
-// 1,000) labelled compiles through BatchStartCompiles; each logs three
-// events: QUEUED (its start), IN_PROGRESS, COMPLETED. The compiles leave
+// 1,000) labelled compiles through BatchStartCompiles — all at once, or
+// --start-rate per second; each logs three events: QUEUED (its start),
+// IN_PROGRESS, COMPLETED. The compiles leave
 // QUEUED at their own moments (each phase lasts up to --spread-ms longer,
 // drawn at random). `watchers` (default 100) controllers, each on its own
 // connection, watch them in one of two ways, each run on a fresh gateway
@@ -20,7 +21,8 @@
 // Prints, for each:
 //   - delivery latency p50/p99/max: the client's receive time minus the
 //     event's `time` (when the gateway observed the change), every live
-//     event at every watcher (target p99 <= 50 ms for the collection);
+//     event at every watcher (target p99 <= 50 ms for the collection),
+//     and split into the starts and the changes after them;
 //   - server CPU seconds (/proc/PID/stat) per 1,000 deliveries over the
 //     change phase — IN_PROGRESS and COMPLETED, the same 2 x compiles x
 //     watchers deliveries in both runs, every stream already open — gross
@@ -38,6 +40,7 @@
 // Usage: collection_watch_bench [--compiles=1000] [--watchers=100]
 //   [--mode=both|collection|per-compile] [--channels=0 (one per watcher)]
 //   [--queued-ms=AUTO] [--in-progress-ms=2000] [--spread-ms=10000]
+//   [--start-rate=0 (all at once)]
 //   [--poll-ms=1000] [--batch=2000] [--client-queues=8] [--watch-queues=8]
 //   [--time-limit-s=900]
 #include <unistd.h>
@@ -63,6 +66,7 @@ namespace {
 namespace v1 = ::cxone::compile::v1;
 using ::cxone::bench::CollectionWatch;
 using ::cxone::bench::Group;
+using ::cxone::bench::LatencyHistogram;
 using ::cxone::bench::Watch;
 using ::cxone::testing::GatewayHarness;
 using ::cxone::testing::ProcCpuSeconds;
@@ -79,6 +83,7 @@ struct Settings {
   int64_t queued_ms = 0;
   int64_t in_progress_ms = 2000;
   int64_t spread_ms = 10'000;
+  int64_t start_rate = 0;
   int64_t poll_ms = 1000;
   int64_t batch = 2000;
   int64_t client_queues = 8;
@@ -92,6 +97,7 @@ struct Run {
   bool complete = true;
   std::string failure;
   int64_t streams = 0;
+  double start_s = 0;  // the BatchStartCompiles calls
   double open_s = 0;
   double open_server_cpu_s = 0;
   double idle_cores = -1;  // -1: the quiet spell was too short to measure
@@ -141,14 +147,24 @@ cxone::testing::HarnessOptions Options(const Settings& settings) {
   return options;
 }
 
-// Starts compiles cw-0 … cw-(count-1), labelled, in batches; all of them
-// or the first error.
+// Starts compiles cw-0 … cw-(count-1), labelled, in batches: of 1000 as
+// fast as the gateway takes them, or with `per_second` > 0 one tenth of
+// that every 100 ms (smooth enough that the starts do not come as a burst
+// each second). All of them, or the first error.
 absl::StatusOr<std::vector<v1::Compile>> StartLabelled(
-    v1::CompileService::Stub& stub, int64_t count) {
+    v1::CompileService::Stub& stub, int64_t count, int64_t per_second) {
+  const int64_t batch =
+      per_second > 0 ? std::max<int64_t>(1, per_second / 10) : kMaxBatch;
+  const absl::Time begin = absl::Now();
   std::vector<v1::Compile> compiles;
-  for (int64_t first = 0; first < count; first += kMaxBatch) {
+  for (int64_t first = 0; first < count; first += batch) {
+    if (per_second > 0) {
+      // Compile `first` is due first / per_second seconds in.
+      absl::SleepFor(begin + absl::Seconds(1) * first / per_second -
+                     absl::Now());
+    }
     v1::BatchStartCompilesRequest request;
-    for (int64_t i = first; i < std::min(count, first + kMaxBatch); ++i) {
+    for (int64_t i = first; i < std::min(count, first + batch); ++i) {
       v1::StartCompileRequest* item = request.add_requests();
       item->set_flow_id(absl::StrCat("cw-", i));
       (*item->mutable_labels())[kLabelKey] = kLabelValue;
@@ -235,13 +251,15 @@ struct Bench {
     // The simulator times each compile from its trigger, which is after
     // this.
     const absl::Time sent = absl::Now();
-    auto started = StartLabelled(harness->stub(), settings.compiles);
+    auto started =
+        StartLabelled(harness->stub(), settings.compiles, settings.start_rate);
     if (!started.ok()) {
       run.Fail(
           absl::StrCat("BatchStartCompiles: ", started.status().ToString()));
       return false;
     }
     compiles = *std::move(started);
+    run.start_s = absl::ToDoubleSeconds(absl::Now() - sent);
     events_begin = sent + absl::Milliseconds(settings.queued_ms);
     return true;
   }
@@ -446,10 +464,13 @@ void Print(const Settings& settings, const std::vector<Run*>& runs) {
   std::printf(
       "collection_watch_bench: %ld compiles (3 logged events each: QUEUED at "
       "the start, IN_PROGRESS, COMPLETED) x %ld watchers, a connection "
-      "each; QUEUED %ld ms + up to %ld ms, IN_PROGRESS %ld-%ld ms; poll %ld "
-      "ms\n",
-      settings.compiles, settings.watchers, settings.queued_ms,
-      settings.spread_ms, settings.in_progress_ms,
+      "each; started %s; QUEUED %ld ms + up to %ld ms, IN_PROGRESS %ld-%ld "
+      "ms; poll %ld ms\n",
+      settings.compiles, settings.watchers,
+      settings.start_rate > 0
+          ? absl::StrCat(settings.start_rate, " per second").c_str()
+          : "all at once",
+      settings.queued_ms, settings.spread_ms, settings.in_progress_ms,
       settings.in_progress_ms + settings.spread_ms, settings.poll_ms);
   std::printf("  %-44s", "");
   for (const Run* run : runs) std::printf("%16s", run->mode.c_str());
@@ -464,6 +485,9 @@ void Print(const Settings& settings, const std::vector<Run*>& runs) {
   };
   row(
       "streams", [](const Run& r) { return absl::StrCat(r.streams); }, "");
+  row(
+      "the starts (BatchStartCompiles) took (s)",
+      [&](const Run& r) { return fixed(r.start_s, 1); }, "");
   row(
       "streams opened and synced in (s)",
       [&](const Run& r) { return fixed(r.open_s, 1); }, "");
@@ -489,6 +513,20 @@ void Print(const Settings& settings, const std::vector<Run*>& runs) {
   row(
       "delivery latency max (ms)",
       [&](const Run& r) { return fixed(r.group.latency.MaxMs(), 1); }, "");
+  auto latency = [&](const char* name, LatencyHistogram Group::*histogram,
+                     const std::string& target) {
+    row(
+        name,
+        [&](const Run& r) {
+          const LatencyHistogram& h = r.group.*histogram;
+          if (h.count() == 0) return std::string("-");
+          return absl::StrFormat("%.1f/%.1f/%.0f", h.PercentileMs(0.5),
+                                 h.PercentileMs(0.99), h.MaxMs());
+        },
+        target);
+  };
+  latency("  starts only, p50/p99/max (ms)", &Group::start_latency, "");
+  latency("  changes only, p50/p99/max (ms)", &Group::change_latency, "");
   row(
       "live deliveries timed",
       [](const Run& r) { return absl::StrCat(r.group.latency.count()); }, "");
@@ -588,6 +626,9 @@ int main(int argc, char** argv) {
   flags.AddInt("spread-ms", &settings.spread_ms, {0, 600'000},
                "each compile's QUEUED and IN_PROGRESS phases last up to this "
                "much longer, drawn at random");
+  flags.AddInt("start-rate", &settings.start_rate, {0, 1000},
+               "compiles started per second (a batch every 100 ms); 0: all at "
+               "once, as fast as the gateway starts them");
   flags.AddInt("poll-ms", &settings.poll_ms, {10, 10'000},
                "the gateway's poll intervals, in ms");
   flags.AddInt("batch", &settings.batch, {1, 1'000'000},

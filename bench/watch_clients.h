@@ -40,7 +40,11 @@ struct Group {
   std::atomic<int64_t> done{0};
   std::atomic<int64_t> failed{0};
   std::atomic<bool> open_complete{false};
-  LatencyHistogram latency;
+  LatencyHistogram latency;  // every live event
+  // The same, split: the events that start a compile (no previous state),
+  // and the changes after them.
+  LatencyHistogram start_latency;
+  LatencyHistogram change_latency;
   absl::Mutex mu;
   std::string first_error ABSL_GUARDED_BY(mu);
 
@@ -61,12 +65,17 @@ inline bool IsTerminal(v1::State state) {
          state == v1::STATE_TIMED_OUT;
 }
 
-// How late `event` arrived at `now`: from its `time` (when the gateway
-// observed the change), in microseconds.
-inline int64_t DelayMicros(const v1::CompileEvent& event, absl::Time now) {
+// Records into `group` how late the live `event` arrived at `now`: from
+// its `time` (when the gateway observed the change).
+inline void RecordDelay(const v1::CompileEvent& event, absl::Time now,
+                        Group& group) {
   const absl::Time observed = absl::FromUnixSeconds(event.time().seconds()) +
                               absl::Nanoseconds(event.time().nanos());
-  return absl::ToInt64Microseconds(now - observed);
+  const int64_t micros = absl::ToInt64Microseconds(now - observed);
+  group.latency.Record(micros);
+  (event.previous_state() == v1::STATE_UNSPECIFIED ? group.start_latency
+                                                   : group.change_latency)
+      .Record(micros);
 }
 
 // Counts a SYNCED (the first of a stream: `synced` says whether it came)
@@ -190,7 +199,7 @@ class Watch final : public AsyncReaderStream<v1::CompileEvent> {
       return;
     }
     if (synced_) {
-      group_->latency.Record(DelayMicros(event, now));
+      RecordDelay(event, now, *group_);
       group_->live_events.fetch_add(1, std::memory_order_relaxed);
       if (!group_->open_complete.load(std::memory_order_relaxed)) {
         group_->early_events.fetch_add(1, std::memory_order_relaxed);
@@ -271,7 +280,7 @@ class CollectionWatch final
     const v1::CompileEvent& event = message().event();
     if (CountMarker(event.type(), synced_, *group_)) return;
     if (synced_) {
-      group_->latency.Record(DelayMicros(event, now));
+      RecordDelay(event, now, *group_);
       group_->live_events.fetch_add(1, std::memory_order_relaxed);
     } else {
       group_->replayed.fetch_add(1, std::memory_order_relaxed);
