@@ -39,16 +39,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/bench_flags.h"
@@ -66,26 +63,6 @@ using ::cxone::bench::Watch;
 using ::cxone::testing::GatewayHarness;
 
 constexpr char kLiveWatchers[] = "cxone_gateway_live_watchers";
-
-// utime + stime of `pid`, in seconds.
-double ProcCpuSeconds(pid_t pid) {
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(stat)),
-                   std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return -1;
-  // After "pid (comm)": field 3 (state) is index 0, utime (14) index 11.
-  std::vector<std::string> fields =
-      absl::StrSplit(text.substr(paren + 2), ' ', absl::SkipEmpty());
-  int64_t utime = 0;
-  int64_t stime = 0;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return -1;
-  }
-  return static_cast<double>(utime + stime) /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 double SelfCpuSeconds() {
   rusage usage{};
@@ -250,24 +227,11 @@ int main(int argc, char** argv) {
   const pid_t server_pid = harness->server().pid();
   const pid_t self_pid = getpid();
 
-  // Channels: distinct channel args (and a local subchannel pool) so each
-  // is its own TCP connection.
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  std::vector<std::unique_ptr<v1::CompileService::Stub>> stubs;
-  for (int64_t i = 0; i < channel_count; ++i) {
-    grpc::ChannelArguments args;
-    args.SetInt("cxone.bench.channel", static_cast<int>(i));
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channels.push_back(grpc::CreateCustomChannel(
-        harness->gateway_address(), grpc::InsecureChannelCredentials(), args));
-    stubs.push_back(v1::CompileService::NewStub(channels.back()));
-  }
-  for (auto& channel : channels) {
-    if (!channel->WaitForConnected(
-            absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
-      fail("a channel did not connect");
-      return 1;
-    }
+  std::vector<std::unique_ptr<v1::CompileService::Stub>> stubs =
+      cxone::bench::ConnectedStubs(harness->gateway_address(), channel_count);
+  if (stubs.empty()) {
+    fail("a channel did not connect");
+    return 1;
   }
 
   // Start the two independence compiles together (identical timing, not
@@ -400,14 +364,14 @@ int main(int argc, char** argv) {
   // Idle: every stream open, the compiles QUEUED and still polled. The
   // server's CPU rate here is its cost of polling and of idle streams.
   const absl::Time idle_begin = absl::Now();
-  const double idle_cpu_begin = ProcCpuSeconds(server_pid);
+  const double idle_cpu_begin = cxone::testing::ProcCpuSeconds(server_pid);
 
   // Delivery phase: from just before the compiles leave QUEUED until every
   // scale watcher has its terminal event.
   absl::SleepFor(
       std::min(events_begin - absl::Milliseconds(200), run_deadline) -
       absl::Now());
-  const double server_cpu_before = ProcCpuSeconds(server_pid);
+  const double server_cpu_before = cxone::testing::ProcCpuSeconds(server_pid);
   const double idle_seconds = absl::ToDoubleSeconds(absl::Now() - idle_begin);
   const double idle_cores =
       idle_seconds >= 1 ? (server_cpu_before - idle_cpu_begin) / idle_seconds
@@ -424,7 +388,8 @@ int main(int argc, char** argv) {
   }
   const double delivery_seconds =
       absl::ToDoubleSeconds(absl::Now() - delivery_begin);
-  const double server_cpu = ProcCpuSeconds(server_pid) - server_cpu_before;
+  const double server_cpu =
+      cxone::testing::ProcCpuSeconds(server_pid) - server_cpu_before;
   const double client_cpu = SelfCpuSeconds() - client_cpu_before;
   const int64_t events_delivered =
       scale.live_events.load() + indep_one.live_events.load() +
@@ -571,21 +536,8 @@ int main(int argc, char** argv) {
 
   // Every watch must be done before it is destroyed: cancel the rest,
   // then stop the processes (which ends any call still open).
-  for (auto& watch : watches) {
-    if (!watch->done()) watch->Cancel();
-  }
-  auto all_done = [&] {
-    return std::all_of(watches.begin(), watches.end(),
-                       [](const auto& watch) { return watch->done(); });
-  };
-  if (!WaitUntil(all_done, absl::Now() + absl::Seconds(10))) {
-    harness.reset();
-    if (!WaitUntil(all_done, absl::Now() + absl::Seconds(20))) {
-      std::fprintf(stderr, "watch_scale_bench: streams still open at exit\n");
-      std::fflush(stderr);
-      std::_Exit(1);
-    }
-  }
+  cxone::bench::EndAll(
+      watches, [&harness] { harness.reset(); }, "watch_scale_bench");
   if (!complete) {
     std::fprintf(stderr, "watch_scale_bench: the run did not complete\n");
   }

@@ -26,6 +26,21 @@ absl::StatusOr<int> PortAfter(const std::string& line,
   return port;
 }
 
+// A unary call made by `call(context, &response)` with a deadline
+// `timeout` away: its response, or its status as an absl::Status.
+template <typename Response, typename Call>
+absl::StatusOr<Response> CallWithin(absl::Duration timeout, Call call) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  Response response;
+  const grpc::Status status = call(&context, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return response;
+}
+
 }  // namespace
 
 absl::StatusOr<RunningSimulator> StartSimulator(
@@ -192,32 +207,39 @@ std::vector<std::string> GatewayHarness::AllLogLines() const {
 absl::StatusOr<compile::v1::Compile> StartCompile(
     compile::v1::CompileService::Stub& stub,
     const compile::v1::StartCompileRequest& request) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(60));
-  compile::v1::Compile compile;
-  grpc::Status status = stub.StartCompile(&context, request, &compile);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
-  }
-  return compile;
+  return CallWithin<compile::v1::Compile>(
+      absl::Seconds(60), [&](grpc::ClientContext* context, auto* response) {
+        return stub.StartCompile(context, request, response);
+      });
 }
 
 absl::StatusOr<compile::v1::Compile> LookupCompile(
     compile::v1::CompileService::Stub& stub, const std::string& request_id) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
   compile::v1::LookupCompileRequest request;
   request.set_request_id(request_id);
-  compile::v1::Compile compile;
-  grpc::Status status = stub.LookupCompile(&context, request, &compile);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
-  }
-  return compile;
+  return CallWithin<compile::v1::Compile>(
+      absl::Seconds(10), [&](grpc::ClientContext* context, auto* response) {
+        return stub.LookupCompile(context, request, response);
+      });
+}
+
+absl::StatusOr<compile::v1::ListCompilesResponse> ListCompiles(
+    compile::v1::CompileService::Stub& stub,
+    const compile::v1::ListCompilesRequest& request, absl::Duration timeout) {
+  return CallWithin<compile::v1::ListCompilesResponse>(
+      timeout, [&](grpc::ClientContext* context, auto* response) {
+        return stub.ListCompiles(context, request, response);
+      });
+}
+
+absl::StatusOr<compile::v1::BatchStartCompilesResponse> BatchStartCompiles(
+    compile::v1::CompileService::Stub& stub,
+    const compile::v1::BatchStartCompilesRequest& request,
+    absl::Duration timeout) {
+  return CallWithin<compile::v1::BatchStartCompilesResponse>(
+      timeout, [&](grpc::ClientContext* context, auto* response) {
+        return stub.BatchStartCompiles(context, request, response);
+      });
 }
 
 std::vector<compile::v1::Compile> StartCompiles(

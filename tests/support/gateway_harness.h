@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/child_process.h"
@@ -116,6 +117,19 @@ absl::StatusOr<compile::v1::Compile> StartCompile(
 // The compile StartCompile bound `request_id` to (or the RPC's error).
 absl::StatusOr<compile::v1::Compile> LookupCompile(
     compile::v1::CompileService::Stub& stub, const std::string& request_id);
+
+// One page of compiles (or the RPC's error), within `timeout`.
+absl::StatusOr<compile::v1::ListCompilesResponse> ListCompiles(
+    compile::v1::CompileService::Stub& stub,
+    const compile::v1::ListCompilesRequest& request,
+    absl::Duration timeout = absl::Seconds(10));
+
+// A batch's results (or the call's error), within `timeout` (a batch takes
+// as long as the rate budget needs).
+absl::StatusOr<compile::v1::BatchStartCompilesResponse> BatchStartCompiles(
+    compile::v1::CompileService::Stub& stub,
+    const compile::v1::BatchStartCompilesRequest& request,
+    absl::Duration timeout = absl::Seconds(120));
 
 // Starts compiles of flows PREFIX-0 … PREFIX-(count-1), 32 at a time;
 // compile i is the i-th (empty where its start failed).
