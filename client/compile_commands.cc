@@ -231,14 +231,15 @@ absl::Status CheckWatchFlags(const Invocation& invocation) {
         "compiles it matches), not both");
   }
   if (!invocation.argument.empty() || !invocation.flow.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "watch: ", one, " watches many compiles; give it, NAME or --flow "
-        "FLOW_ID, not several"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("watch: ", one,
+                     " watches many compiles; give it, NAME or --flow "
+                     "FLOW_ID, not several"));
   }
   if (invocation.after_sequence >= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "watch: --after-sequence needs NAME; with ", one,
-        " resume with --after-revision N"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("watch: --after-sequence needs NAME; with ", one,
+                     " resume with --after-revision N"));
   }
   if (invocation.until_done && invocation.after_revision >= 0) {
     return absl::InvalidArgumentError(
@@ -291,12 +292,11 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
           invocation.argument, "\" and --flow ", invocation.flow, ")"));
     }
   } else if (invocation.argument.empty()) {
-    const char* instead = invocation.command == "watch"
-                              ? " (or --flow FLOW_ID, --all or "
-                                "--label-selector SELECTOR)"
-                          : invocation.command == "get"
-                              ? " (or --key REQUEST_ID)"
-                              : "";
+    const char* instead =
+        invocation.command == "watch" ? " (or --flow FLOW_ID, --all or "
+                                        "--label-selector SELECTOR)"
+        : invocation.command == "get" ? " (or --key REQUEST_ID)"
+                                      : "";
     return absl::InvalidArgumentError(
         absl::StrCat(invocation.command, ": missing ", what, instead));
   }
@@ -555,8 +555,7 @@ class CommandRunner {
       return Fail(kExitUsage, parsed.message());
     }
     if (invocation_.after_revision >= 0) {
-      target.after_revision =
-          static_cast<uint64_t>(invocation_.after_revision);
+      target.after_revision = static_cast<uint64_t>(invocation_.after_revision);
     }
     target.until_done = invocation_.until_done;
     return CollectionWatch(connection_, printer_, err_, deadline_,

@@ -162,11 +162,10 @@ std::string FormatSummary(absl::string_view name, v1::State state,
   return line;
 }
 
-std::string FormatCollectionSummary(int completed, int failed,
-                                    int timed_out) {
+std::string FormatCollectionSummary(int completed, int failed, int timed_out) {
   return absl::StrCat(Plural(completed + failed + timed_out, "compile"), ": ",
-                      completed, " COMPLETED, ", failed, " FAILED, ",
-                      timed_out, " TIMED_OUT");
+                      completed, " COMPLETED, ", failed, " FAILED, ", timed_out,
+                      " TIMED_OUT");
 }
 
 absl::StatusOr<std::string> ToJsonLine(

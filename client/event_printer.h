@@ -154,8 +154,7 @@ class EventPrinter {
   // Writes one message of a WatchCompiles stream: in human mode its event
   // as PrintEvent() does (markers not at all); in JSON mode the whole
   // message (event, compile, resume_after_revision), markers included.
-  absl::Status PrintCollectionMessage(
-      const v1::WatchCompilesResponse& message);
+  absl::Status PrintCollectionMessage(const v1::WatchCompilesResponse& message);
 
   // Writes the closing line of a collection watch that waited for every
   // compile to finish, in human mode: FormatCollectionSummary().
