@@ -53,9 +53,7 @@ int CollectionWatch::Follow(const CollectionTarget& target) {
     const grpc::Status& status = stream.status;
     std::string reason;
     if (stream.idle) {
-      reason = absl::StrCat("no message for ",
-                            absl::FormatDuration(stream.idle_limit),
-                            ", twice the heartbeat interval");
+      reason = SilenceReason(stream.idle_limit);
       // The stream is finished, so nothing uses the old stub any more.
       connection_.Replace();
     } else if (status.ok()) {
@@ -63,9 +61,6 @@ int CollectionWatch::Follow(const CollectionTarget& target) {
       return Fail(kExitGatewayError,
                   "the WatchCompiles stream ended without an error, which it "
                   "never does; the compiles' outcome is unknown");
-    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-               deadline_.Expired()) {
-      return TimedOut();
     } else if (status.error_code() == grpc::StatusCode::OUT_OF_RANGE &&
                resume_after_.has_value()) {
       err_ << kProgram << ": the gateway no longer has the events after "
@@ -79,10 +74,16 @@ int CollectionWatch::Follow(const CollectionTarget& target) {
         continue;
       }
       reason = *std::move(listed.retry_reason);
-    } else if (!IsRetryableWatchError(status.error_code())) {
-      return Fail(kExitGatewayError, DescribeStatus(status));
     } else {
-      reason = DescribeStatus(status);
+      switch (ClassifyCallFailure(status, deadline_)) {
+        case CallFailure::kClientTimeout:
+          return TimedOut();
+        case CallFailure::kFinal:
+          return Fail(kExitGatewayError, DescribeStatus(status));
+        case CallFailure::kRetryable:
+          reason = DescribeStatus(status);
+          break;
+      }
     }
     if (std::optional<int> code = pacer_.BeforeReconnect(reason, ResumePoint());
         code.has_value()) {
@@ -101,11 +102,6 @@ GuardedStreamResult CollectionWatch::ReadStream() {
       context,
       [&](grpc::ClientContext& call) {
         return connection_.stub()->WatchCompiles(&call, request);
-      },
-      [](const v1::WatchCompilesResponse& message) {
-        return message.has_heartbeat_interval()
-                   ? DurationFromProto(message.heartbeat_interval())
-                   : absl::ZeroDuration();
       },
       [this](const v1::WatchCompilesResponse& message) {
         return Take(message);
@@ -148,14 +144,17 @@ CollectionWatch::Relisted CollectionWatch::Relist() {
     grpc::Status status =
         connection_.stub()->ListCompiles(&context, request, &page);
     if (!status.ok()) {
-      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-          deadline_.Expired()) {
-        relisted.exit_code = TimedOut();
-      } else if (IsRetryableWatchError(status.error_code())) {
-        relisted.retry_reason =
-            absl::StrCat("ListCompiles: ", DescribeStatus(status));
-      } else {
-        relisted.exit_code = Fail(kExitGatewayError, DescribeStatus(status));
+      switch (ClassifyCallFailure(status, deadline_)) {
+        case CallFailure::kClientTimeout:
+          relisted.exit_code = TimedOut();
+          break;
+        case CallFailure::kRetryable:
+          relisted.retry_reason =
+              absl::StrCat("ListCompiles: ", DescribeStatus(status));
+          break;
+        case CallFailure::kFinal:
+          relisted.exit_code = Fail(kExitGatewayError, DescribeStatus(status));
+          break;
       }
       return relisted;
     }

@@ -39,18 +39,13 @@ int CompileWatch::Follow(const WatchTarget& target) {
     const grpc::Status& status = stream.status;
     std::string reason;
     if (stream.idle) {
-      reason = absl::StrCat("no message for ",
-                            absl::FormatDuration(stream.idle_limit),
-                            ", twice the heartbeat interval");
+      reason = SilenceReason(stream.idle_limit);
       // The stream is finished, so nothing uses the old stub any more.
       connection_.Replace();
     } else if (status.ok() && !stream.resumed) {
       // The API ends a stream with OK only after the terminal event; an OK
       // without one is a broken gateway, and nothing says the flow compiled.
       return NoResult();
-    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-               deadline_.Expired()) {
-      return TimedOut();
     } else if (status.ok() ||
                (status.error_code() == grpc::StatusCode::OUT_OF_RANGE &&
                 stream.resumed)) {
@@ -58,10 +53,16 @@ int CompileWatch::Follow(const WatchTarget& target) {
       if (recovery.exit_code.has_value()) return *recovery.exit_code;
       if (!recovery.retry_reason.has_value()) continue;  // from a snapshot
       reason = *std::move(recovery.retry_reason);
-    } else if (!IsRetryableWatchError(status.error_code())) {
-      return Fail(kExitGatewayError, DescribeStatus(status));
     } else {
-      reason = DescribeStatus(status);
+      switch (ClassifyCallFailure(status, deadline_)) {
+        case CallFailure::kClientTimeout:
+          return TimedOut();
+        case CallFailure::kFinal:
+          return Fail(kExitGatewayError, DescribeStatus(status));
+        case CallFailure::kRetryable:
+          reason = DescribeStatus(status);
+          break;
+      }
     }
     if (std::optional<int> code = BeforeReconnect(reason); code.has_value()) {
       return *code;
@@ -88,11 +89,6 @@ CompileWatch::StreamResult CompileWatch::ReadStream() {
           context,
           [&](grpc::ClientContext& call) {
             return connection_.stub()->WatchCompile(&call, request);
-          },
-          [](const v1::CompileEvent& event) {
-            return event.has_heartbeat_interval()
-                       ? DurationFromProto(event.heartbeat_interval())
-                       : absl::ZeroDuration();
           },
           [this](const v1::CompileEvent& event) { return Take(event); },
           idle_limit_);
@@ -142,15 +138,18 @@ CompileWatch::Recovery CompileWatch::Recover(const grpc::Status& why,
   grpc::Status status =
       connection_.stub()->GetCompile(&context, request, &compile);
   if (!status.ok()) {
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-        deadline_.Expired()) {
-      recovery.exit_code = TimedOut();
-    } else if (IsRetryableWatchError(status.error_code())) {
-      recovery.retry_reason =
-          absl::StrCat("GetCompile ", name_, " after ", DescribeStatus(why),
-                       ": ", DescribeStatus(status));
-    } else {
-      recovery.exit_code = Fail(kExitGatewayError, DescribeStatus(status));
+    switch (ClassifyCallFailure(status, deadline_)) {
+      case CallFailure::kClientTimeout:
+        recovery.exit_code = TimedOut();
+        break;
+      case CallFailure::kRetryable:
+        recovery.retry_reason =
+            absl::StrCat("GetCompile ", name_, " after ", DescribeStatus(why),
+                         ": ", DescribeStatus(status));
+        break;
+      case CallFailure::kFinal:
+        recovery.exit_code = Fail(kExitGatewayError, DescribeStatus(status));
+        break;
     }
     return recovery;
   }

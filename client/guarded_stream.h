@@ -48,17 +48,17 @@ inline absl::Duration DurationFromProto(
 
 // Opens the stream with `open(context)` and hands each message to `take`
 // until it returns an exit code (the stream is then cancelled and drained)
-// or the stream ends. `heartbeat_of(message)` is the interval a message
-// states, zero if none. `idle_limit` is the silence allowed before the
-// first message; it is updated to twice each interval stated, for the next
-// stream. `context` must be fresh and outlive the call.
+// or the stream ends. A message's `heartbeat_interval`, when set, is the
+// interval it states (CompileEvent and WatchCompilesResponse both carry
+// one). `idle_limit` is the silence allowed before the first message; it is
+// updated to twice each interval stated, for the next stream. `context`
+// must be fresh and outlive the call.
 template <typename Message>
 GuardedStreamResult ReadGuardedStream(
     grpc::ClientContext& context,
     absl::FunctionRef<std::unique_ptr<grpc::ClientReaderInterface<Message>>(
         grpc::ClientContext&)>
         open,
-    absl::FunctionRef<absl::Duration(const Message&)> heartbeat_of,
     absl::FunctionRef<std::optional<int>(const Message&)> take,
     absl::Duration& idle_limit) {
   GuardedStreamResult result;
@@ -69,7 +69,10 @@ GuardedStreamResult ReadGuardedStream(
   Message message;
   while (stream->Read(&message)) {
     result.received = true;
-    const absl::Duration heartbeat = heartbeat_of(message);
+    const absl::Duration heartbeat =
+        message.has_heartbeat_interval()
+            ? DurationFromProto(message.heartbeat_interval())
+            : absl::ZeroDuration();
     if (heartbeat > absl::ZeroDuration()) {
       idle_limit = 2 * heartbeat;
       result.idle_limit = idle_limit;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/call_status.h"
 #include "client/exit_codes.h"
 
 namespace cxone::client {
@@ -20,6 +21,21 @@ std::string FormatDelay(absl::Duration delay) {
 }
 
 }  // namespace
+
+CallFailure ClassifyCallFailure(const grpc::Status& status,
+                                const CommandDeadline& deadline) {
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+      deadline.Expired()) {
+    return CallFailure::kClientTimeout;
+  }
+  return IsRetryableWatchError(status.error_code()) ? CallFailure::kRetryable
+                                                    : CallFailure::kFinal;
+}
+
+std::string SilenceReason(absl::Duration idle_limit) {
+  return absl::StrCat("no message for ", absl::FormatDuration(idle_limit),
+                      ", twice the heartbeat interval");
+}
 
 ReconnectPacer::ReconnectPacer(std::ostream& err,
                                const CommandDeadline& deadline,

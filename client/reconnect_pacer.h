@@ -16,13 +16,32 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/command_deadline.h"
 #include "common/backoff.h"
+#include "grpcpp/support/status.h"
 
 namespace cxone::client {
+
+// How a failed call or stream bears on a reconnecting watch.
+enum class CallFailure {
+  // DEADLINE_EXCEEDED once the command's own deadline has passed: the
+  // --timeout, not the gateway.
+  kClientTimeout,
+  // An error worth reconnecting after (IsRetryableWatchError).
+  kRetryable,
+  // Anything else: it would recur, so the watch ends (exit 3).
+  kFinal,
+};
+CallFailure ClassifyCallFailure(const grpc::Status& status,
+                                const CommandDeadline& deadline);
+
+// The reconnect reason of a stream the IdleWatchdog cancelled after
+// `idle_limit` of silence.
+std::string SilenceReason(absl::Duration idle_limit);
 
 struct WatchOptions {
   // Reconnects in a row that may receive nothing before the watch gives up;
