@@ -4,19 +4,16 @@
 // resuming each time after the last revision it received. Its cache must
 // end equal to a fresh ListCompiles, every event seen exactly once, and
 // CXone asked to compile each flow once.
+#include "tests/support/informer.h"
+
 #include <map>
-#include <memory>
 #include <string>
-#include <thread>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/harness_testing.h"
@@ -27,106 +24,9 @@ namespace {
 
 namespace v1 = ::cxone::compile::v1;
 using ::cxone::testing::GatewayHarness;
+using ::cxone::testing::Informer;
 using ::cxone::testing::Listing;
 using ::cxone::testing::WaitUntil;
-
-// A cache fed by WatchCompiles on its own thread, reconnecting (to whatever
-// address the gateway has now) after every broken stream with
-// `after_revision` = the last `resume_after_revision` received.
-class ResumingInformer {
- public:
-  ResumingInformer(const Listing& listing, std::string address)
-      : address_(std::move(address)) {
-    for (const v1::Compile& compile : listing.compiles) {
-      cache_[compile.name()] = compile;
-    }
-    revision_ = listing.revision;
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~ResumingInformer() {
-    stop_.Notify();
-    {
-      absl::MutexLock lock(&mu_);
-      if (context_ != nullptr) context_->TryCancel();
-    }
-    thread_.join();
-  }
-  ResumingInformer(const ResumingInformer&) = delete;
-  ResumingInformer& operator=(const ResumingInformer&) = delete;
-
-  // Where the gateway listens after a restart.
-  void SetAddress(std::string address) {
-    absl::MutexLock lock(&mu_);
-    address_ = std::move(address);
-  }
-  uint64_t revision() const {
-    absl::MutexLock lock(&mu_);
-    return revision_;
-  }
-  std::map<std::string, v1::Compile> cache() const {
-    absl::MutexLock lock(&mu_);
-    return cache_;
-  }
-  // The revision of every event received, in order of arrival.
-  std::vector<uint64_t> revisions_seen() const {
-    absl::MutexLock lock(&mu_);
-    return seen_;
-  }
-  // How each stream ended (none ended while the informer ran on).
-  std::vector<grpc::Status> endings() const {
-    absl::MutexLock lock(&mu_);
-    return endings_;
-  }
-
- private:
-  void Run() {
-    while (!stop_.HasBeenNotified()) {
-      v1::WatchCompilesRequest request;
-      std::string address;
-      grpc::ClientContext context;
-      {
-        absl::MutexLock lock(&mu_);
-        // Checked under the lock the destructor cancels under: a stream
-        // opened after that would never be cancelled.
-        if (stop_.HasBeenNotified()) return;
-        request.set_after_revision(revision_);
-        address = address_;
-        context_ = &context;
-      }
-      auto stub = v1::CompileService::NewStub(
-          grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
-      auto reader = stub->WatchCompiles(&context, request);
-      v1::WatchCompilesResponse message;
-      while (reader->Read(&message)) Apply(message);
-      grpc::Status status = reader->Finish();
-      {
-        absl::MutexLock lock(&mu_);
-        context_ = nullptr;
-        endings_.push_back(status);
-      }
-      stop_.WaitForNotificationWithTimeout(absl::Milliseconds(50));
-    }
-  }
-
-  void Apply(const v1::WatchCompilesResponse& message) {
-    absl::MutexLock lock(&mu_);
-    revision_ = message.resume_after_revision();
-    if (!message.has_compile()) return;  // a marker
-    seen_.push_back(message.event().revision());
-    cache_[message.compile().name()] = message.compile();
-  }
-
-  absl::Notification stop_;
-  mutable absl::Mutex mu_;
-  std::string address_ ABSL_GUARDED_BY(mu_);
-  // The open stream's, for the destructor to cancel.
-  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::map<std::string, v1::Compile> cache_ ABSL_GUARDED_BY(mu_);
-  uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<uint64_t> seen_ ABSL_GUARDED_BY(mu_);
-  std::vector<grpc::Status> endings_ ABSL_GUARDED_BY(mu_);
-  std::thread thread_;
-};
 
 bool AllFinished(const Listing& listing, size_t count) {
   if (listing.compiles.size() != count) return false;
@@ -162,7 +62,7 @@ TEST(Informer, ListThenWatchAcrossTwoKillNinesEndsEqualToAFreshList) {
   start_wave(0);
   const Listing first = testing::ListAll(*gateway, EveryCompile());
   ASSERT_EQ(first.compiles.size(), static_cast<size_t>(kWave));
-  ResumingInformer informer(first, gateway->gateway_address());
+  Informer informer(first, gateway->gateway_address());
   start_wave(1);
   for (int kill = 0; kill < 2; ++kill) {
     // Wait until the informer is receiving, so each kill cuts a live stream.

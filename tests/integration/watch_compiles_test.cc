@@ -3,16 +3,15 @@
 // filter; a cursor behind the history is OUT_OF_RANGE naming the oldest.
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
 #include "tests/support/harness_testing.h"
+#include "tests/support/informer.h"
 #include "tests/support/wait_until.h"
 
 namespace cxone {
@@ -20,6 +19,7 @@ namespace {
 
 namespace v1 = ::cxone::compile::v1;
 using ::cxone::testing::GatewayHarness;
+using ::cxone::testing::Informer;
 using ::cxone::testing::MustStart;
 using ::cxone::testing::MustStartCompile;
 using ::cxone::testing::WaitUntil;
@@ -36,66 +36,10 @@ v1::ListCompilesResponse ListOnePage(GatewayHarness& gateway,
   return response.value_or(v1::ListCompilesResponse());
 }
 
-// A client-side cache fed by one WatchCompiles stream on its own thread.
-class Informer {
- public:
-  Informer(GatewayHarness& gateway, const v1::ListCompilesResponse& list,
-           const v1::CompileFilter& filter = {}) {
-    for (const v1::Compile& compile : list.compiles()) {
-      cache_[compile.name()] = compile;
-    }
-    revision_ = list.revision();
-    v1::WatchCompilesRequest request;
-    *request.mutable_filter() = filter;
-    request.set_after_revision(list.revision());
-    reader_ = gateway.stub().WatchCompiles(&context_, request);
-    thread_ = std::thread([this] { Read(); });
-  }
-  ~Informer() {
-    context_.TryCancel();
-    thread_.join();
-  }
-
-  uint64_t revision() const {
-    absl::MutexLock lock(&mu_);
-    return revision_;
-  }
-  std::map<std::string, v1::Compile> cache() const {
-    absl::MutexLock lock(&mu_);
-    return cache_;
-  }
-  std::vector<uint64_t> revisions_seen() const {
-    absl::MutexLock lock(&mu_);
-    return seen_;
-  }
-  std::vector<std::string> flows_seen() const {
-    absl::MutexLock lock(&mu_);
-    return flows_;
-  }
-
- private:
-  void Read() {
-    v1::WatchCompilesResponse message;
-    while (reader_->Read(&message)) {
-      absl::MutexLock lock(&mu_);
-      revision_ = message.resume_after_revision();
-      if (!message.has_compile()) continue;  // a marker
-      seen_.push_back(message.event().revision());
-      flows_.push_back(message.compile().flow_id());
-      cache_[message.compile().name()] = message.compile();
-    }
-    reader_->Finish().IgnoreError();
-  }
-
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReader<v1::WatchCompilesResponse>> reader_;
-  mutable absl::Mutex mu_;
-  std::map<std::string, v1::Compile> cache_ ABSL_GUARDED_BY(mu_);
-  uint64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<uint64_t> seen_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> flows_ ABSL_GUARDED_BY(mu_);
-  std::thread thread_;
-};
+// `list` as the starting point of an Informer.
+testing::Listing AsListing(const v1::ListCompilesResponse& list) {
+  return {{list.compiles().begin(), list.compiles().end()}, list.revision()};
+}
 
 std::map<std::string, v1::Compile> AsMap(const v1::ListCompilesResponse& list) {
   std::map<std::string, v1::Compile> compiles;
@@ -123,7 +67,7 @@ TEST(WatchCompiles, ListThenWatchEndsEqualToAFreshList) {
     MustStartCompile(*gateway, absl::StrCat("informer-", i));
   }
   const v1::ListCompilesResponse first = ListOnePage(*gateway);
-  Informer informer(*gateway, first);
+  Informer informer(AsListing(first), gateway->gateway_address());
   // Started after the list: the watch brings them.
   for (int i = 4; i < 8; ++i) {
     MustStartCompile(*gateway, absl::StrCat("informer-", i));
@@ -156,6 +100,8 @@ TEST(WatchCompiles, ListThenWatchEndsEqualToAFreshList) {
     EXPECT_EQ(seen[i], seen[i - 1] + 1) << "at " << i;
   }
   EXPECT_EQ(seen.back(), fresh.revision());
+  // One stream did it all: the informer never had to reconnect.
+  EXPECT_TRUE(informer.endings().empty());
 }
 
 TEST(WatchCompiles, AFilterSendsOnlyWhatMatchesAndBookmarksThePast) {
@@ -163,7 +109,8 @@ TEST(WatchCompiles, AFilterSendsOnlyWhatMatchesAndBookmarksThePast) {
   ASSERT_NE(gateway, nullptr);
   v1::CompileFilter only_b;
   only_b.add_flow_ids("flow-b");
-  Informer informer(*gateway, ListOnePage(*gateway, only_b), only_b);
+  Informer informer(AsListing(ListOnePage(*gateway, only_b)),
+                    gateway->gateway_address(), only_b);
   MustStartCompile(*gateway, "flow-a");
   MustStartCompile(*gateway, "flow-b");
   MustStartCompile(*gateway, "flow-c");
@@ -180,6 +127,7 @@ TEST(WatchCompiles, AFilterSendsOnlyWhatMatchesAndBookmarksThePast) {
   }
   EXPECT_FALSE(informer.flows_seen().empty());
   EXPECT_EQ(informer.cache().size(), 1u);
+  EXPECT_TRUE(informer.endings().empty());
 }
 
 TEST(WatchCompiles, ACursorBehindTheHistoryIsOutOfRangeNamingTheOldest) {
@@ -212,8 +160,8 @@ TEST(WatchCompiles, MetricsCountTheStreamsAndWhatTheyWereSent) {
   };
   const v1::ListCompilesResponse empty = ListOnePage(*gateway);
   {
-    Informer first(*gateway, empty);
-    Informer second(*gateway, empty);
+    Informer first(AsListing(empty), gateway->gateway_address());
+    Informer second(AsListing(empty), gateway->gateway_address());
     ASSERT_TRUE(WaitUntil(
         [&] { return metric("cxone_gateway_collection_watchers") == 2; },
         absl::Seconds(10)));
@@ -236,6 +184,8 @@ TEST(WatchCompiles, MetricsCountTheStreamsAndWhatTheyWereSent) {
               static_cast<double>(first.revisions_seen().size() +
                                   second.revisions_seen().size()));
     EXPECT_EQ(first.revisions_seen().size(), fresh.revision());
+    EXPECT_TRUE(first.endings().empty());
+    EXPECT_TRUE(second.endings().empty());
   }
   EXPECT_TRUE(WaitUntil(
       [&] { return metric("cxone_gateway_collection_watchers") == 0; },
