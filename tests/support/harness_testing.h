@@ -74,16 +74,7 @@ inline std::vector<uint64_t> Sequences(
 // One ListCompiles call (10 s deadline); the RPC's error as a Status.
 inline absl::StatusOr<compile::v1::ListCompilesResponse> ListPage(
     GatewayHarness& gateway, const compile::v1::ListCompilesRequest& request) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  compile::v1::ListCompilesResponse response;
-  grpc::Status status =
-      gateway.stub().ListCompiles(&context, request, &response);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
-  }
-  return response;
+  return ListCompiles(gateway.stub(), request);
 }
 
 // A whole list: every page's compiles in order, and the first page's
