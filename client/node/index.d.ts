@@ -305,7 +305,7 @@ export interface StartItem {
 export interface BatchStartOptions {
   /**
    * The call's deadline; default callTimeoutMs + 1000 per item (the batch
-   * lasts as long as the account's rate budget needs: about 20 s per 1000
+   * lasts as long as the account's rate budget needs: about 28 s per 1000
    * items at 50 requests/s).
    */
   timeoutMs?: number;

@@ -48,7 +48,7 @@ type BatchResult struct {
 // nothing is sent.
 //
 // The gateway starts the items a few at a time within the account's rate
-// budget, shared with every other start: a batch takes about 20 s per 1000
+// budget, shared with every other start: a batch takes about 28 s per 1000
 // items at 50 requests/s, more when the budget is busy. Give ctx a deadline
 // to match, not a single Start's.
 func (c *Client) BatchStart(ctx context.Context, items []BatchItem) ([]BatchResult, error) {

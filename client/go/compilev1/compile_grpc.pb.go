@@ -131,7 +131,8 @@ type CompileServiceClient interface {
 	// Items are started a few at a time, so a big batch shares the rate
 	// budget with single StartCompile calls instead of queueing ahead of
 	// them; the call takes as long as the budget needs (1000 triggers at 50
-	// requests/s: about 20 s), so give it a deadline to match.
+	// requests/s: about 22 s, about 28 s while the compiles it started are
+	// polled), so give it a deadline to match.
 	//
 	// Errors of the call itself: INVALID_ARGUMENT for no items or more than
 	// 1000 (the message says how many). Every other error is an item's.
@@ -373,7 +374,8 @@ type CompileServiceServer interface {
 	// Items are started a few at a time, so a big batch shares the rate
 	// budget with single StartCompile calls instead of queueing ahead of
 	// them; the call takes as long as the budget needs (1000 triggers at 50
-	// requests/s: about 20 s), so give it a deadline to match.
+	// requests/s: about 22 s, about 28 s while the compiles it started are
+	// polled), so give it a deadline to match.
 	//
 	// Errors of the call itself: INVALID_ARGUMENT for no items or more than
 	// 1000 (the message says how many). Every other error is an item's.

@@ -192,7 +192,7 @@ export class GatewayClient {
    *
    * Options: timeoutMs (the call's deadline; by default callTimeoutMs and
    * 1 s per item, since the gateway starts the items within the account's
-   * rate budget: about 20 s per 1000 at 50 requests/s), signal.
+   * rate budget: about 28 s per 1000 at 50 requests/s), signal.
    */
   async batchStart(items, { timeoutMs, signal } = {}) {
     if (!Array.isArray(items)) {

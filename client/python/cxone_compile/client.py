@@ -191,7 +191,7 @@ class Client:
 
         There is no default ``timeout`` (seconds): items are started a few
         at a time within the account's rate budget, shared with every other
-        start, so a batch takes about 20 s per 1000 items at 50 requests/s,
+        start, so a batch takes about 28 s per 1000 items at 50 requests/s,
         more when the budget is busy; give it a timeout to match.
         """
         request = _calls.batch_request(items)
