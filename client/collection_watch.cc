@@ -17,12 +17,33 @@ constexpr absl::string_view kProgram = "cxone-compile";
 
 }  // namespace
 
+absl::Status PrintingCollectionObserver::OnMessage(
+    const v1::WatchCompilesResponse& message) {
+  return printer_.PrintCollectionMessage(message);
+}
+
+absl::Status PrintingCollectionObserver::OnListed(const v1::Compile& compile) {
+  return printer_.PrintCompile(compile);
+}
+
+void PrintingCollectionObserver::OnFinished(absl::string_view name,
+                                            v1::State state, int error_count,
+                                            int warning_count) {
+  printer_.PrintSummary(name, state, error_count, warning_count);
+}
+
+void PrintingCollectionObserver::OnAllFinished(int completed, int failed,
+                                               int timed_out) {
+  printer_.PrintCollectionSummary(completed, failed, timed_out);
+}
+
 CollectionWatch::CollectionWatch(CompileConnection& connection,
-                                 EventPrinter& printer, std::ostream& err,
+                                 CollectionObserver& observer,
+                                 std::ostream& err,
                                  const CommandDeadline& deadline,
                                  const WatchOptions& options)
     : connection_(connection),
-      printer_(printer),
+      observer_(observer),
       err_(err),
       deadline_(deadline),
       pacer_(err, deadline, options) {}
@@ -43,7 +64,7 @@ int CollectionWatch::Follow(const CollectionTarget& target) {
         return *code == kExitClientTimeout ? TimedOut() : *code;
       }
     }
-    if (running_ == 0) return Outcome();
+    if (AllFinished()) return Outcome();
   }
   while (true) {
     GuardedStreamResult stream = ReadStream();
@@ -70,7 +91,7 @@ int CollectionWatch::Follow(const CollectionTarget& target) {
       Relisted listed = Relist();
       if (listed.exit_code.has_value()) return *listed.exit_code;
       if (!listed.retry_reason.has_value()) {
-        if (target_.until_done && running_ == 0) return Outcome();
+        if (target_.until_done && AllFinished()) return Outcome();
         continue;
       }
       reason = *std::move(listed.retry_reason);
@@ -119,15 +140,17 @@ std::optional<int> CollectionWatch::Take(
   if (!marker) resume = std::max(resume, event.revision());
   resume_after_ = std::max(resume_after_.value_or(0), resume);
 
-  if (!marker && Seen(event.name(), event.revision())) return std::nullopt;
-  if (absl::Status printed = printer_.PrintCollectionMessage(message);
-      !printed.ok()) {
-    return Fail(kExitGatewayError, printed.message());
+  if (!marker && (!Followed(event.name()) ||
+                  Seen(event.name(), event.revision()))) {
+    return std::nullopt;
+  }
+  if (absl::Status told = observer_.OnMessage(message); !told.ok()) {
+    return Fail(kExitGatewayError, told.message());
   }
   if (marker) return std::nullopt;
   Observe(event.name(), event.state(), event.revision(), event.errors_size(),
           event.warnings_size());
-  if (target_.until_done && running_ == 0) return Outcome();
+  if (target_.until_done && AllFinished()) return Outcome();
   return std::nullopt;
 }
 
@@ -164,15 +187,15 @@ CollectionWatch::Relisted CollectionWatch::Relist() {
     // its events come after that revision (see ListCompiles in the proto).
     if (!revision.has_value()) revision = page.revision();
     for (const v1::Compile& compile : page.compiles()) {
+      if (!Followed(compile.name())) continue;
       const auto known = compiles_.find(compile.name());
       if (known != compiles_.end() && known->second.state == compile.state()) {
         known->second.revision =
             std::max(known->second.revision, compile.revision());
         continue;
       }
-      if (absl::Status printed = printer_.PrintCompile(compile);
-          !printed.ok()) {
-        relisted.exit_code = Fail(kExitGatewayError, printed.message());
+      if (absl::Status told = observer_.OnListed(compile); !told.ok()) {
+        relisted.exit_code = Fail(kExitGatewayError, told.message());
         return relisted;
       }
       Observe(compile.name(), compile.state(), compile.revision(),
@@ -201,8 +224,18 @@ void CollectionWatch::Observe(const std::string& name, v1::State state,
   known.state = state;
   running_ += static_cast<int>(running) - static_cast<int>(was_running);
   if (!running && (inserted || was_running)) {
-    printer_.PrintSummary(name, state, error_count, warning_count);
+    if (!target_.names.empty()) ++names_finished_;
+    observer_.OnFinished(name, state, error_count, warning_count);
   }
+}
+
+bool CollectionWatch::Followed(const std::string& name) const {
+  return target_.names.empty() || target_.names.contains(name);
+}
+
+bool CollectionWatch::AllFinished() const {
+  if (target_.names.empty()) return running_ == 0;
+  return names_finished_ == static_cast<int>(target_.names.size());
 }
 
 int CollectionWatch::Outcome() {
@@ -219,7 +252,7 @@ int CollectionWatch::Outcome() {
       ++timed_out;
     }
   }
-  printer_.PrintCollectionSummary(completed, failed, timed_out);
+  observer_.OnAllFinished(completed, failed, timed_out);
   if (failed > 0) return kExitCompileFailed;
   if (timed_out > 0) return kExitGatewayTimedOut;
   return kExitCompleted;

@@ -25,6 +25,9 @@
 // started later — and ends once none is: exit 1 if any FAILED, else 4 if any
 // TIMED_OUT, else 0, after a totals line.
 //
+// What the watch sees goes to a CollectionObserver: `watch --all` prints it
+// (PrintingCollectionObserver), `gate` keeps a table of its flows.
+//
 // Thread-compatible: Follow() runs on the calling thread (plus one watchdog
 // thread per stream, joined before the stream ends) and may be called once.
 #ifndef CXONE_CLIENT_COLLECTION_WATCH_H_
@@ -36,6 +39,8 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "client/command_deadline.h"
 #include "client/compile_connection.h"
@@ -46,6 +51,42 @@
 #include "grpcpp/support/status.h"
 
 namespace cxone::client {
+
+// Told what a CollectionWatch sees, on the thread that runs Follow().
+class CollectionObserver {
+ public:
+  virtual ~CollectionObserver() = default;
+  // A message of the stream: a marker, or an event that is news (its
+  // compile was not yet seen at its revision) of a followed compile. An
+  // error ends the watch (exit 3) with its message.
+  virtual absl::Status OnMessage(
+      const compile::v1::WatchCompilesResponse& message) = 0;
+  // A followed compile that a list showed in a state not seen before.
+  virtual absl::Status OnListed(const compile::v1::Compile& compile) = 0;
+  // Compile `name` has just been seen to reach terminal `state`.
+  virtual void OnFinished(absl::string_view name, compile::v1::State state,
+                          int error_count, int warning_count) = 0;
+  // With `until_done`: no followed compile is running any more; the
+  // totals of those seen.
+  virtual void OnAllFinished(int completed, int failed, int timed_out) = 0;
+};
+
+// Writes what the watch sees with an EventPrinter: `watch --all`.
+class PrintingCollectionObserver : public CollectionObserver {
+ public:
+  // `printer` must outlive the observer.
+  explicit PrintingCollectionObserver(EventPrinter& printer)
+      : printer_(printer) {}
+  absl::Status OnMessage(
+      const compile::v1::WatchCompilesResponse& message) override;
+  absl::Status OnListed(const compile::v1::Compile& compile) override;
+  void OnFinished(absl::string_view name, compile::v1::State state,
+                  int error_count, int warning_count) override;
+  void OnAllFinished(int completed, int failed, int timed_out) override;
+
+ private:
+  EventPrinter& printer_;
+};
 
 // What to watch.
 struct CollectionTarget {
@@ -58,12 +99,17 @@ struct CollectionTarget {
   // REQUIRES: `filter` has no states (a compile leaving them would be
   // dropped before it finished).
   bool until_done = false;
+  // When not empty, only these compiles (by name) are followed: the others
+  // the filter matches are ignored, and `until_done` ends once each of
+  // these has been seen to finish (a compile a list does not show is
+  // still awaited).
+  absl::flat_hash_set<std::string> names;
 };
 
 class CollectionWatch {
  public:
   // All arguments must outlive the watch.
-  CollectionWatch(CompileConnection& connection, EventPrinter& printer,
+  CollectionWatch(CompileConnection& connection, CollectionObserver& observer,
                   std::ostream& err, const CommandDeadline& deadline,
                   const WatchOptions& options);
   CollectionWatch(const CollectionWatch&) = delete;
@@ -93,6 +139,10 @@ class CollectionWatch {
   // line when it has just finished.
   void Observe(const std::string& name, compile::v1::State state,
                uint64_t revision, int error_count, int warning_count);
+  // Whether `name` is one of the compiles followed.
+  bool Followed(const std::string& name) const;
+  // With `until_done`: whether no followed compile is running.
+  bool AllFinished() const;
   // The watch's result once no matching compile is running.
   int Outcome();
 
@@ -101,7 +151,7 @@ class CollectionWatch {
   int Fail(int exit_code, absl::string_view message);
 
   CompileConnection& connection_;
-  EventPrinter& printer_;
+  CollectionObserver& observer_;
   std::ostream& err_;
   const CommandDeadline& deadline_;
   ReconnectPacer pacer_;
@@ -121,6 +171,8 @@ class CollectionWatch {
   };
   absl::flat_hash_map<std::string, Known> compiles_;
   int running_ = 0;
+  // Of target_.names: how many have been seen to finish.
+  int names_finished_ = 0;
 };
 
 }  // namespace cxone::client

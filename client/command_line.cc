@@ -14,6 +14,7 @@ absl::StatusOr<ParsedCommandLine> ParseWholeCommandLine(
   FlagParser flags("CXONE_", UsageHeader());
   AddGlobalFlags(flags, globals);
   AddCompileCommands(flags, parsed.compile);
+  AddGateCommand(flags, parsed.gate);
   AddHealthCommand(flags);
   AddWebhooksCommands(flags, parsed.webhooks);
   if (absl::Status status = flags.Parse(args, env); !status.ok()) {
@@ -27,12 +28,15 @@ absl::StatusOr<ParsedCommandLine> ParseWholeCommandLine(
   parsed.command = flags.command();
   if (parsed.command.empty()) {
     return absl::InvalidArgumentError(
-        "missing command: start, watch, get, list, health or webhooks");
+        "missing command: start, watch, get, list, wait, gate, health or "
+        "webhooks");
   }
   absl::Status finished;
   if (parsed.command.front() == "health") {
     parsed.health.server = globals.server;
     parsed.health.json = globals.json;
+  } else if (parsed.command.front() == "gate") {
+    finished = FinishGateInvocation(globals, env, parsed.gate);
   } else if (parsed.command.front() == "webhooks") {
     finished =
         FinishWebhooksInvocation(parsed.command, globals, parsed.webhooks);
@@ -63,6 +67,10 @@ int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env,
   }
   if (command == "webhooks") {
     return RunWebhooks(parsed->webhooks, connect.webhooks, out, err);
+  }
+  if (command == "gate") {
+    CompileConnection connection(connect.compile, parsed->gate.server);
+    return RunGate(parsed->gate, connection, out, err, options);
   }
   CompileConnection connection(connect.compile, parsed->compile.server);
   return RunCommand(parsed->compile, connection, out, err, options);

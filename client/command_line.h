@@ -1,5 +1,5 @@
-// The whole cxone-compile command line: its commands (start, watch, get and
-// list in compile_commands.h; health in health_command.h; webhooks dead-letters
+// The whole cxone-compile command line: its commands (start, watch, get,
+// list and wait in compile_commands.h; gate in gate_command.h; health in health_command.h; webhooks dead-letters
 // and replay in webhook_commands.h), parsed by one FlagParser, and running
 // the one given.
 //
@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/compile_commands.h"
+#include "client/gate_command.h"
 #include "client/health_command.h"
 #include "client/webhook_commands.h"
 #include "common/flag_parser.h"
@@ -40,6 +41,7 @@ struct ParsedCommandLine {
   std::vector<std::string> command;
   // The invocation of that command (the others keep their defaults).
   Invocation compile;
+  GateInvocation gate;
   HealthInvocation health;
   WebhooksInvocation webhooks;
 };

@@ -16,6 +16,8 @@
 #include "client/compile_watch.h"
 #include "client/event_printer.h"
 #include "client/exit_codes.h"
+#include "client/reconnect_pacer.h"
+#include "client/start_request_flags.h"
 #include "common/label_selector.h"
 #include "common/labels.h"
 #include "common/resource_name.h"
@@ -27,6 +29,12 @@ namespace cxone::client {
 namespace {
 
 constexpr absl::string_view kProgram = "cxone-compile";
+
+// How often `wait --key` asks again while no start with the key is
+// recorded: soon at first (the start is usually a moment away), then at
+// most every 5 s.
+constexpr BackoffPolicy kNotStartedYetBackoff = {absl::Milliseconds(100),
+                                                 absl::Seconds(5)};
 
 constexpr absl::string_view kUsageHeader =
     R"(cxone-compile: start and follow NICE CXone flow compiles through
@@ -43,6 +51,12 @@ Usage:
                 [--after-revision N | --until-done] [--timeout DURATION]
                 [--max-reconnects N]
   cxone-compile [--server HOST:PORT] [--json] get (NAME | --key REQUEST_ID)
+  cxone-compile [--server HOST:PORT] [--json] wait --key REQUEST_ID
+                [--timeout DURATION] [--max-reconnects N]
+  cxone-compile [--server HOST:PORT] gate (FLOW_ID... | --flows-dir DIR
+                [--glob GLOB]) [--run-id ID] [--output FORMAT]
+                [--sarif-file F] [--junit-file F] [--json-file F]
+                [--progress MODE] [--timeout DURATION] ...
   cxone-compile [--server HOST:PORT] [--json] list [--flow FLOW_ID]...
                 [--state STATE]... [--label-selector SELECTOR]
                 [--page-size N] [--timeout DURATION]
@@ -77,6 +91,23 @@ Commands:
                  The same for the compile a start with --request-id
                  REQUEST_ID started: it finds that compile again without
                  starting another.
+  wait --key REQUEST_ID
+                 Wait for the compile a start with --request-id REQUEST_ID
+                 started — even if that start has not happened yet: it asks
+                 again with growing pauses until it has — then follow it as
+                 `watch` does; the same exit codes.
+  gate FLOW_ID...  The deploy gate: start every flow at once, follow them
+                 all over one stream (live progress on a terminal), print
+                 each result as it arrives, then the totals. With
+                 --flows-dir DIR: the flow of every DIR/FLOW_ID.json
+                 matching --glob (default *.json), errors printed at the
+                 file (DIR/main-menu.json:16:14: error: ...). Exit 1 if any
+                 FAILED, else 124 on --timeout or 3 if a result is unknown,
+                 else 4 if any TIMED_OUT, else 0. --output json, sarif,
+                 github or junit (and --sarif-file, --junit-file,
+                 --json-file) write the reports CI systems read. The run id
+                 (--run-id, $GITHUB_RUN_ID, $CI_PIPELINE_ID) makes a retried
+                 job attach to its compiles instead of starting them again.
   list           Print every compile the gateway knows, newest first, one
                  line each (name, state, labels), then their count; all
                  pages. Only those of a --flow (repeatable), in a --state
@@ -187,6 +218,12 @@ void AddCompileCommands(FlagParser& flags, Invocation& invocation) {
                 "started.");
   add_timeout(get);
 
+  FlagCommand& wait = flags.AddCommand("wait", "");
+  wait.AddString("key", &invocation.key,
+                 "The --request-id of the start whose compile to wait for.");
+  add_timeout(wait);
+  add_max_reconnects(wait);
+
   FlagCommand& list = flags.AddCommand("list", "");
   list.AddStrings("flow", &invocation.flows,
                   "Only the compiles of this flow; once per flow (the "
@@ -267,6 +304,12 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
   }
   invocation.command = command.front();
   if (invocation.command == "list") return absl::OkStatus();
+  if (invocation.command == "wait") {
+    if (invocation.key.empty()) {
+      return absl::InvalidArgumentError("wait: missing --key REQUEST_ID");
+    }
+    return absl::OkStatus();
+  }
   if (invocation.command == "watch") {
     if (absl::Status checked = CheckWatchFlags(invocation); !checked.ok()) {
       return checked;
@@ -304,66 +347,6 @@ absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
 }
 
 namespace {
-
-// Parses --directives. Struct's JSON parser is the one the gateway's peers
-// use, but the top-level check is ours: only an object makes sense as the
-// `directives` object CXone expects.
-absl::Status ParseDirectives(const std::string& json,
-                             google::protobuf::Struct* directives) {
-  absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(json);
-  if (trimmed.empty() || trimmed.front() != '{') {
-    return absl::InvalidArgumentError(
-        "--directives: expected a JSON object such as {\"debug\": true}");
-  }
-  auto status = google::protobuf::util::JsonStringToMessage(json, directives);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--directives: not a valid JSON object: ",
-                     status.message().ToString()));
-  }
-  return absl::OkStatus();
-}
-
-// Parses the --label values into `labels`: each KEY=VALUE (the first '='
-// splits), each key once, and the whole set by the gateway's own rules
-// (common/labels.h), so that a bad label is a usage error naming it rather
-// than a call the gateway refuses.
-absl::Status ParseLabels(
-    const std::vector<std::string>& given,
-    google::protobuf::Map<std::string, std::string>* labels) {
-  Labels parsed;
-  for (const std::string& label : given) {
-    const size_t equals = label.find('=');
-    if (equals == std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--label \"", label,
-          "\": expected KEY=VALUE, e.g. pipeline=checkout (VALUE may be "
-          "empty: KEY=)"));
-    }
-    const std::string key = label.substr(0, equals);
-    const std::string value = label.substr(equals + 1);
-    for (absl::Status valid :
-         {ValidateLabelKeySyntax(key), ValidateLabelValueSyntax(value)}) {
-      if (!valid.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--label \"", label, "\": ", valid.message()));
-      }
-    }
-    auto [it, inserted] = parsed.emplace(key, value);
-    if (!inserted) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--label ", key, " is given twice (", key, "=",
-                       it->second, " and ", label, "); a key has one value"));
-    }
-  }
-  // The limits on the set (how many, how many bytes).
-  if (absl::Status valid = ValidateLabels(parsed); !valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--label: ", valid.message()));
-  }
-  labels->insert(parsed.begin(), parsed.end());
-  return absl::OkStatus();
-}
 
 // The CompileFilter of list's flags, each checked as the gateway would:
 // flow ids, state names (any case), the label selector's syntax.
@@ -436,6 +419,7 @@ class CommandRunner {
     }
     if (invocation_.command == "get") return Get();
     if (invocation_.command == "list") return List();
+    if (invocation_.command == "wait") return WaitForKey();
     return Fail(kExitUsage,
                 absl::StrCat("unknown command \"", invocation_.command, "\""));
   }
@@ -508,6 +492,63 @@ class CommandRunner {
     return Report(compile);
   }
 
+  // wait --key: LookupCompile until the start with the key has been
+  // recorded (NOT_FOUND until then: asked again after a backoff delay, a
+  // line on stderr the first time), then a watch of its compile.
+  int WaitForKey() {
+    v1::LookupCompileRequest request;
+    request.set_request_id(invocation_.key);
+    WatchOptions reconnect = ReconnectOptions();
+    ReconnectPacer pacer(err_, deadline_, reconnect);
+    Backoff not_yet(kNotStartedYetBackoff, reconnect.jitter_seed);
+    int waits = 0;
+    while (true) {
+      grpc::ClientContext context;
+      deadline_.Apply(context);
+      v1::Compile compile;
+      grpc::Status status =
+          connection_.stub()->LookupCompile(&context, request, &compile);
+      if (status.ok()) {
+        if (absl::Status printed = printer_.PrintCompile(
+                compile, EventPrinter::Diagnostics::kNone);
+            !printed.ok()) {
+          return Fail(kExitGatewayError, printed.message());
+        }
+        return Watch(WatchTarget::Name(compile.name()));
+      }
+      const std::string awaited =
+          absl::StrCat("a compile with request_id ", invocation_.key,
+                       " was started");
+      if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+        pacer.Delivered();
+        if (waits == 0) {
+          err_ << kProgram << ": no compile was started with request_id "
+               << invocation_.key << " yet; waiting for one\n";
+          err_.flush();
+        }
+        if (!deadline_.SleepFor(not_yet.Delay(waits++))) {
+          return Fail(kExitClientTimeout, deadline_.ExpiredMessage(awaited));
+        }
+        continue;
+      }
+      switch (ClassifyCallFailure(status, deadline_)) {
+        case CallFailure::kClientTimeout:
+          return Fail(kExitClientTimeout, deadline_.ExpiredMessage(awaited));
+        case CallFailure::kFinal:
+          return Fail(kExitGatewayError, DescribeStatus(status));
+        case CallFailure::kRetryable:
+          break;
+      }
+      if (std::optional<int> code = pacer.BeforeReconnect(
+              absl::StrCat("LookupCompile: ", DescribeStatus(status)), "");
+          code.has_value()) {
+        return *code == kExitClientTimeout
+                   ? Fail(kExitClientTimeout, deadline_.ExpiredMessage(awaited))
+                   : *code;
+      }
+    }
+  }
+
   // Every page, each printed as it arrives (a long list starts at once);
   // the first call that fails ends the command, what was printed being the
   // newest part of the list.
@@ -558,7 +599,8 @@ class CommandRunner {
       target.after_revision = static_cast<uint64_t>(invocation_.after_revision);
     }
     target.until_done = invocation_.until_done;
-    return CollectionWatch(connection_, printer_, err_, deadline_,
+    PrintingCollectionObserver observer(printer_);
+    return CollectionWatch(connection_, observer, err_, deadline_,
                            ReconnectOptions())
         .Follow(target);
   }

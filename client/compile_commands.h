@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "client/compile_connection.h"
 #include "client/global_flags.h"
+#include "client/terminal.h"
 #include "common/backoff.h"
 #include "common/flag_parser.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
@@ -140,6 +141,13 @@ struct CommandOptions {
   // Seed of the reconnect jitter; unset draws one from std::random_device so
   // that CLIs disconnected together spread out.
   std::optional<uint64_t> jitter_seed;
+  // The terminals standard output and standard error are (TerminalOf), or
+  // nullopt for a pipe or a file: where `gate` draws live progress.
+  std::optional<TerminalSize> out_terminal;
+  std::optional<TerminalSize> err_terminal;
+  // The random run id of a gate run that has none from its flags or CI
+  // environment; unset draws one (RandomRunId).
+  std::optional<std::string> random_run_id;
 };
 
 // Runs `invocation` (which must not have `help` set) against `stub` and

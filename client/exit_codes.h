@@ -53,13 +53,16 @@ inline constexpr ExitCodeDoc kExitCodeDocs[] = {
     {kExitCompleted,
      "compile COMPLETED (get, or start without --wait: also still running; "
      "list: every page printed)"},
-    {kExitCompileFailed, "compile FAILED (errors printed)"},
+    {kExitCompileFailed,
+     "compile FAILED (errors printed); gate: any flow FAILED"},
     {kExitUsage, "usage error (unknown command, bad arguments or flags)"},
     {kExitGatewayError,
      "gateway or upstream error, the stream ended without a result, or "
-     "reconnecting gave up (--max-reconnects)"},
+     "reconnecting gave up (--max-reconnects); gate: none FAILED and a "
+     "result is unknown"},
     {kExitGatewayTimedOut,
-     "the gateway gave up on the compile (STATE_TIMED_OUT)"},
+     "the gateway gave up on the compile (STATE_TIMED_OUT); gate: any "
+     "TIMED_OUT, every other flow COMPLETED"},
     {kExitClientTimeout, "--timeout expired before the result arrived"},
 };
 

@@ -1,6 +1,8 @@
 // cxone-compile: the command-line client of cxone-compile-gateway. All logic
 // is in command_line.h and the commands it runs; main only wires the process
 // to them.
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 #include <string>
@@ -8,6 +10,7 @@
 
 #include "client/command_line.h"
 #include "client/gateway_channel.h"
+#include "client/terminal.h"
 #include "common/flag_parser.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 
@@ -28,7 +31,10 @@ int main(int argc, char** argv) {
       -> std::unique_ptr<WebhookService::StubInterface> {
     return WebhookService::NewStub(cxone::client::MakeGatewayChannel(server));
   };
+  cxone::client::CommandOptions options;
+  options.out_terminal = cxone::client::TerminalOf(STDOUT_FILENO);
+  options.err_terminal = cxone::client::TerminalOf(STDERR_FILENO);
   return cxone::client::RunCommandLine(cxone::ArgsOf(argc, argv),
                                        cxone::ProcessEnv(), connect, std::cout,
-                                       std::cerr);
+                                       std::cerr, options);
 }

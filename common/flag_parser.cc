@@ -191,6 +191,13 @@ void FlagCommand::AddArgument(std::string name, std::string* target) {
   app_->add_option(std::move(name), *target);
 }
 
+void FlagCommand::AddArguments(std::string name,
+                               std::vector<std::string>* target) {
+  app_->add_option(std::move(name), *target)
+      ->expected(0, CLI::detail::expected_max_vector_size)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 FlagCommand& FlagCommand::AddCommand(std::string word,
                                      std::string usage_header) {
   std::string path = path_.empty() ? word : absl::StrCat(path_, " ", word);

@@ -106,6 +106,9 @@ class FlagCommand {
   // A positional argument (FLOW_ID), in the order added; optional: the
   // caller checks whether it was given. Not read from the environment.
   void AddArgument(std::string name, std::string* target);
+  // Every remaining positional argument (FLOW_ID...), in order; none is
+  // allowed. After any AddArgument() of the same command.
+  void AddArguments(std::string name, std::vector<std::string>* target);
 
   // A command under this one, run as `... WORD [its flags]`. Its --help
   // prints `usage_header` and the flags, or, when the header is empty, the

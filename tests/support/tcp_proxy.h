@@ -39,6 +39,10 @@ class TcpProxy {
   // without closing it.
   void WedgeAll();
 
+  // Forwards the connections accepted from now on to `target_port` (a
+  // server restarted on a new port); open ones stay where they are.
+  void Retarget(int target_port);
+
   // Connections accepted so far.
   int accepted() const;
 
@@ -50,9 +54,9 @@ class TcpProxy {
 
   const int listen_fd_;
   const int port_;
-  const int target_port_;
   std::thread acceptor_;
   mutable absl::Mutex mu_;
+  int target_port_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int accepted_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<int> open_fds_ ABSL_GUARDED_BY(mu_);

@@ -68,7 +68,8 @@ TEST(CommandLine, AFlagsValueIsNeverTheCommand) {
   parsed = ParseWholeCommandLine({"--server", "gw:1"}, NoEnv());
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().message(),
-            "missing command: start, watch, get, list, health or webhooks");
+            "missing command: start, watch, get, list, wait, gate, health or "
+            "webhooks");
 }
 
 TEST(CommandLine, GlobalFlagsMayComeAfterTheCommandToo) {
@@ -147,11 +148,11 @@ TEST(CommandLine, AnUnknownCommandOrFlagIsNamed) {
   };
   for (const Case& c : std::vector<Case>{
            {{"compile", "flow"},
-            "unknown command \"compile\"; expected start, watch, get, list, "
-            "health or webhooks"},
+            "unknown command \"compile\"; expected start, watch, get, wait, "
+            "list, gate, health or webhooks"},
            {{"--server", "gw:1", "deploy"},
-            "unknown command \"deploy\"; expected start, watch, get, list, "
-            "health or webhooks"},
+            "unknown command \"deploy\"; expected start, watch, get, wait, "
+            "list, gate, health or webhooks"},
            {{"webhooks", "purge"},
             "webhooks: unknown command \"purge\"; expected dead-letters or "
             "replay"},
@@ -162,7 +163,7 @@ TEST(CommandLine, AnUnknownCommandOrFlagIsNamed) {
            {{"get", "flows/f/compiles/c", "--wait"},
             "--wait is a flag of start, not of get (see --help)"},
            {{"list", "--label", "a=b"},
-            "--label is a flag of start, not of list (see --help)"},
+            "--label is a flag of start or gate, not of list (see --help)"},
            {{"list", "main-menu"},
             "unexpected argument \"main-menu\" (see --help)"},
        }) {
@@ -192,8 +193,8 @@ TEST(CommandLine, ACommandsFlagMayComeBeforeItsWord) {
   parsed = ParseWholeCommandLine({"--timeout", "5m"}, NoEnv());
   ASSERT_FALSE(parsed.ok());
   EXPECT_EQ(parsed.status().message(),
-            "--timeout is a flag of start, watch, get or list: give that "
-            "command too (see --help)");
+            "--timeout is a flag of start, watch, get, wait, list or gate: "
+            "give that command too (see --help)");
 }
 
 // Every command's connector fails the test: a usage error or --help must

@@ -893,5 +893,25 @@ TEST(FlagParserConfigFile, HelpDoesNotReadIt) {
               HasSubstr("--config  [$CXONE_CONFIG]\n      settings file"));
 }
 
+TEST(FlagParser, ArgumentsTakeEveryRemainingWordAroundTheFlags) {
+  std::vector<std::string> flows;
+  bool wait = false;
+  FlagParser flags("CXONE_", "tool");
+  FlagCommand& gate = flags.AddCommand("gate", "");
+  gate.AddArguments("FLOW_ID", &flows);
+  gate.AddBool("wait", &wait, "Wait.");
+  absl::Status parsed =
+      flags.Parse({"gate", "a", "--wait", "b", "c"}, FakeEnv({}));
+  ASSERT_TRUE(parsed.ok()) << parsed;
+  EXPECT_EQ(flows, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(wait);
+
+  std::vector<std::string> none;
+  FlagParser empty("CXONE_", "tool");
+  empty.AddCommand("gate", "").AddArguments("FLOW_ID", &none);
+  ASSERT_TRUE(empty.Parse({"gate"}, FakeEnv({})).ok());
+  EXPECT_TRUE(none.empty());
+}
+
 }  // namespace
 }  // namespace cxone
