@@ -5,6 +5,7 @@
 // and with the CI snippets of the README run as they are.
 #include <cstdlib>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -339,6 +340,175 @@ TEST_F(GateTest, WaitKeyTimesOutWhenNoStartComes) {
   EXPECT_EQ(run.exit_code, 124) << run.Text();
   EXPECT_THAT(run.Text(), HasSubstr("--timeout 1s expired before a compile "
                                     "with request_id never was started"));
+}
+
+// The commands of the CI snippet `file` (examples/ci/, pasted in the
+// README), as YAML gives them: the GitHub Actions step "Compile flows", or
+// the script of GitLab job compile-flows.
+std::string SnippetCommands(const std::string& file) {
+  const std::string extract = R"(
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+if "jobs" in doc:
+    steps = doc["jobs"]["gate"]["steps"]
+    print([s for s in steps if s.get("name") == "Compile flows"][0]["run"])
+else:
+    print("\n".join(doc["compile-flows"]["script"]))
+)";
+  auto commands = RunProgram("/usr/bin/python3", {"-c", extract, file});
+  EXPECT_EQ(commands.exit_code, 0) << commands.Text();
+  return commands.Text();
+}
+
+// Runs the snippet's commands in a checkout-like directory holding the
+// example flows as flows/, with cxone-compile on PATH and `env` set;
+// returns that directory's path (in `dir`) and the outcome.
+testing::ChildProcess::Outcome RunSnippet(
+    const std::string& file, const std::string& gateway,
+    const testing::ScopedTempDir& dir,
+    std::vector<std::pair<std::string, std::string>> env) {
+  std::filesystem::copy(kFlowsDir, dir.path() + "/flows");
+  const std::string commands = SnippetCommands(file);
+  EXPECT_THAT(commands, HasSubstr("cxone-compile gate --flows-dir flows"));
+  const char* path = std::getenv("PATH");
+  env.push_back({"PATH", absl::StrCat(std::filesystem::path(CXONE_CLI_BINARY)
+                                          .parent_path()
+                                          .string(),
+                                      ":", path == nullptr ? "/usr/bin" : path)});
+  env.push_back({"CXONE_SERVER", gateway});
+  return RunProgram("/bin/bash",
+                    {"-eo", "pipefail", "-c",
+                     absl::StrCat("cd '", dir.path(), "'\n", commands)},
+                    env);
+}
+
+TEST_F(GateTest, TheReadmesCiSnippetsAreTheExamplesAndTheyRun) {
+  const std::string readme = ReadFile(std::string(CXONE_SOURCE_DIR) + "/README.md");
+  for (const char* example : {"github-actions.yml", "gitlab-ci.yml"}) {
+    const std::string text = ReadFile(
+        absl::StrCat(CXONE_SOURCE_DIR, "/examples/ci/", example));
+    ASSERT_FALSE(text.empty()) << example;
+    EXPECT_THAT(readme, HasSubstr(absl::StrCat("```yaml\n", text, "```")))
+        << "README.md must show examples/ci/" << example << " as it is";
+  }
+
+  testing::ScopedTempDir github;
+  const std::string summary = github.path() + "/step-summary.md";
+  auto actions = RunSnippet(
+      std::string(CXONE_SOURCE_DIR) + "/examples/ci/github-actions.yml",
+      gateway_->gateway_address(), github,
+      {{"GITHUB_RUN_ID", "9001"}, {"GITHUB_STEP_SUMMARY", summary}});
+  EXPECT_EQ(actions.exit_code, 1) << actions.Text();
+  EXPECT_THAT(actions.lines,
+              Contains(StartsWith("::error file=flows/broken-refs.json,line=16,"
+                                  "col=14,")));
+  EXPECT_THAT(ReadFile(summary), HasSubstr("2 of 3 flows FAILED"));
+  EXPECT_TRUE(std::filesystem::exists(github.path() + "/cxone-junit.xml"));
+  ExpectValidSarif(github.path() + "/cxone.sarif");
+
+  testing::ScopedTempDir gitlab;
+  auto pipeline = RunSnippet(
+      std::string(CXONE_SOURCE_DIR) + "/examples/ci/gitlab-ci.yml",
+      gateway_->gateway_address(), gitlab, {{"CI_PIPELINE_ID", "77"}});
+  EXPECT_EQ(pipeline.exit_code, 1) << pipeline.Text();
+  EXPECT_THAT(pipeline.lines,
+              Contains(StartsWith("flows/syntax-error.json:13:7: error: syntax:")));
+  const auto report =
+      nlohmann::json::parse(ReadFile(gitlab.path() + "/cxone.json"));
+  EXPECT_EQ(report["runId"], "77");
+  EXPECT_EQ(report["flows"][1]["requestId"], "gate/77/main-menu");
+  EXPECT_TRUE(std::filesystem::exists(gitlab.path() + "/cxone-junit.xml"));
+}
+
+// The screen `text` (tmux capture-pane) made comparable across runs: times
+// become "T", the gateway's address "GATEWAY", trailing blanks go, and the result groups (a result line and
+// its diagnostics), which arrive in whatever order the compiles finish,
+// are sorted.
+std::string NormalizedScreen(const std::string& text,
+                             const std::string& gateway) {
+  static const std::regex kDuration(R"( *\b\d+(\.\d| m \d\d) s\b)");
+  std::vector<std::string> lines;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    std::string line = std::regex_replace(std::string(raw), kDuration, " T");
+    if (size_t at = line.find(gateway); at != std::string::npos) {
+      line.replace(at, gateway.size(), "GATEWAY");
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(line);
+  }
+  while (!lines.empty() && lines.back().empty()) lines.pop_back();
+  // Group the result lines: each "FILE: STATE ..." and the "FILE:LINE..."
+  // lines after it.
+  std::vector<std::vector<std::string>> groups;
+  size_t first = 1;
+  size_t end = first;
+  while (end < lines.size() && absl::StartsWith(lines[end], "simulator/")) {
+    if (!absl::StartsWith(lines[end], "simulator/flows/") ||
+        !std::regex_search(lines[end], std::regex(R"(^\S+\.json:\d)"))) {
+      groups.emplace_back();
+    }
+    groups.back().push_back(lines[end]);
+    ++end;
+  }
+  std::sort(groups.begin(), groups.end());
+  std::vector<std::string> sorted(lines.begin(), lines.begin() + first);
+  for (const auto& group : groups) sorted.insert(sorted.end(), group.begin(), group.end());
+  sorted.insert(sorted.end(), lines.begin() + end, lines.end());
+  return absl::StrJoin(sorted, "\n") + "\n";
+}
+
+// The gate on a real terminal: tmux runs it in a 100 × 24 pane; the test
+// reads the screen while it runs (one live block, redrawn in place) and
+// compares the final screen with the one checked in.
+TEST_F(GateTest, OnATerminalTheProgressIsRedrawnInPlace) {
+  if (!std::filesystem::exists("/usr/bin/tmux")) {
+    if (InCi()) FAIL() << "tmux is missing (scripts/test installs it)";
+    GTEST_SKIP() << "tmux is missing (run scripts/test, which installs it)";
+  }
+  testing::ScopedTempDir dir;
+  const std::string socket = dir.path() + "/tmux.sock";
+  auto tmux = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-S", socket});
+    return RunProgram("/usr/bin/tmux", args);
+  };
+  const std::string command = absl::StrCat(
+      "cd ", CXONE_SOURCE_DIR, " && ", CXONE_CLI_BINARY, " --server ",
+      gateway_->gateway_address(),
+      " gate --flows-dir simulator/flows --run-id tty1; echo EXIT=$?; sleep 120");
+  ASSERT_EQ(tmux({"new-session", "-d", "-x", "100", "-y", "24", "-s", "gate",
+                  command})
+                .exit_code,
+            0);
+  std::string screen;
+  bool saw_running = false;
+  bool one_block_each_time = true;
+  const bool ended = testing::WaitUntil(
+      [&] {
+        auto capture = tmux({"capture-pane", "-p", "-J", "-t", "gate"});
+        screen = capture.Text();
+        const auto footers = absl::c_count_if(
+            capture.lines, [](const std::string& line) {
+              return absl::StartsWith(line, "3 flows: ");
+            });
+        if (footers > 1) one_block_each_time = false;
+        if (absl::StrContains(screen, " running  ·") &&
+            !absl::StrContains(screen, " 0 running")) {
+          saw_running = true;
+        }
+        if (absl::StrContains(screen, "EXIT=")) return true;
+        absl::SleepFor(absl::Milliseconds(100));  // a capture is a process
+        return false;
+      },
+      absl::Seconds(60));
+  tmux({"kill-server"});
+  ASSERT_TRUE(ended) << screen;
+  EXPECT_TRUE(saw_running) << "no capture showed the flows running";
+  EXPECT_TRUE(one_block_each_time) << screen;
+  EXPECT_THAT(screen, HasSubstr("EXIT=1"));
+  const std::string expected =
+      ReadFile(std::string(CXONE_SOURCE_DIR) + "/tests/integration/gate_tty_screen.txt");
+  EXPECT_EQ(NormalizedScreen(screen, gateway_->gateway_address()), expected) << "the screen as captured:\n"
+                                                << screen;
 }
 
 }  // namespace
