@@ -606,13 +606,7 @@ class CommandRunner {
   }
 
   WatchOptions ReconnectOptions() const {
-    WatchOptions options;
-    options.max_reconnects = static_cast<int>(invocation_.max_reconnects);
-    options.backoff = options_.reconnect_backoff;
-    options.jitter_seed = options_.jitter_seed.has_value()
-                              ? *options_.jitter_seed
-                              : std::random_device()();
-    return options;
+    return ReconnectOptionsOf(options_, invocation_.max_reconnects);
   }
 
   // Prints a compile from start or get; its exit code is its state's for a
@@ -685,6 +679,16 @@ absl::StatusOr<Invocation> ParseCommandLine(
 }
 
 std::string UsageHeader() { return std::string(kUsageHeader); }
+
+WatchOptions ReconnectOptionsOf(const CommandOptions& options,
+                                int64_t max_reconnects) {
+  WatchOptions watch;
+  watch.max_reconnects = static_cast<int>(max_reconnects);
+  watch.backoff = options.reconnect_backoff;
+  watch.jitter_seed = options.jitter_seed.has_value() ? *options.jitter_seed
+                                                      : std::random_device()();
+  return watch;
+}
 
 std::string WithExitCodes(std::string usage) {
   absl::StrAppend(&usage, "\nExit codes:\n");

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "client/compile_connection.h"
 #include "client/global_flags.h"
+#include "client/reconnect_pacer.h"
 #include "client/terminal.h"
 #include "common/backoff.h"
 #include "common/flag_parser.h"
@@ -149,6 +150,11 @@ struct CommandOptions {
   // environment; unset draws one (RandomRunId).
   std::optional<std::string> random_run_id;
 };
+
+// How a watch of a command reconnects: `options`' backoff and jitter seed
+// (a random seed when unset), and --max-reconnects.
+WatchOptions ReconnectOptionsOf(const CommandOptions& options,
+                                int64_t max_reconnects);
 
 // Runs `invocation` (which must not have `help` set) against `stub` and
 // returns the process exit code (an ExitCode). Results go to `out`; errors

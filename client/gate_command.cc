@@ -3,7 +3,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -148,7 +147,8 @@ class GateRunner {
                                flows->size(), flows->size() == 1 ? " flow" : " flows",
                                " through ", invocation_.server));
 
-    WatchOptions reconnect = ReconnectOptions();
+    const WatchOptions reconnect =
+        ReconnectOptionsOf(options_, invocation_.max_reconnects);
     ReconnectPacer pacer(err_, deadline_, reconnect);
     bool client_timed_out = false;
     std::optional<int> ended = StartAll(common, console, pacer);
@@ -378,16 +378,6 @@ class GateRunner {
     file << text;
     file.close();
     return !file.fail();
-  }
-
-  WatchOptions ReconnectOptions() const {
-    WatchOptions options;
-    options.max_reconnects = static_cast<int>(invocation_.max_reconnects);
-    options.backoff = options_.reconnect_backoff;
-    options.jitter_seed = options_.jitter_seed.has_value()
-                              ? *options_.jitter_seed
-                              : std::random_device()();
-    return options;
   }
 
   int Fail(int exit_code, absl::string_view message) {

@@ -78,6 +78,30 @@ TEST_F(GateCommandTest, StartsEveryFlowWithItsRunKeyAndLabelInOneBatch) {
   EXPECT_THAT(out_.str(), HasSubstr("gate: 2 flows: 2 COMPLETED, 0 FAILED"));
 }
 
+TEST_F(GateCommandTest, MoreThanAThousandFlowsGoInBatchesOfAThousand) {
+  std::vector<std::string> args = {"gate", "--run-id", "big", "--progress",
+                                   "none"};
+  std::vector<v1::Compile> listed;
+  for (int i = 0; i < 1001; ++i) {
+    args.push_back("f" + std::to_string(i));
+    listed.push_back(CompileIn("f" + std::to_string(i), v1::STATE_COMPLETED, 1));
+  }
+  gateway_.SetBatches({AllIn(v1::STATE_COMPLETED)});
+  gateway_.SetList(listed);
+  EXPECT_EQ(RunWhole(args), kExitCompleted) << err_.str();
+  const auto batches = gateway_.batch_requests();
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].requests_size(), 1000);
+  EXPECT_EQ(batches[1].requests_size(), 1);
+  EXPECT_EQ(batches[1].requests(0).request_id(), "gate/big/f1000");
+  // Too many flows for CompileFilter.flow_ids (100): the run's label alone.
+  const auto lists = gateway_.list_requests();
+  ASSERT_FALSE(lists.empty());
+  EXPECT_EQ(lists[0].filter().flow_ids_size(), 0);
+  EXPECT_EQ(lists[0].filter().label_selector(), "cxone-compile/gate-run=big");
+  EXPECT_THAT(out_.str(), HasSubstr("gate: 1001 flows: 1001 COMPLETED"));
+}
+
 TEST_F(GateCommandTest, ABrokenBatchAndItemsThatFailedForNowAreSentAgain) {
   FakeGateway::BatchAnswer unavailable =
       [](const v1::BatchStartCompilesRequest&,
