@@ -55,9 +55,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
     return failed("cannot recover the gateway's state", recovered);
   }
   if (absl::Status listening = gateway->Listen(); !listening.ok()) {
-    // The message says it all: "cannot listen on ADDRESS".
-    log.Error("cannot listen", {{"listen", config.listen}});
+    // The message says it all: "cannot listen on ADDRESS", or which TLS
+    // file is wrong.
+    log.Error("cannot listen",
+              {{"listen", config.listen},
+               {"error", std::string(listening.message())}});
     return listening;
+  }
+  if (config.insecure_listen && config.tls_cert_file.empty() &&
+      !IsLoopbackAddress(config.listen)) {
+    log.Warn("plaintext gRPC on an address other hosts can reach "
+             "(--insecure-listen): anyone who reaches it can start compiles "
+             "with the account's credentials",
+             {{"listen", config.listen}});
   }
   if (absl::Status metrics = gateway->ServeMetrics(); !metrics.ok()) {
     return failed("cannot serve metrics", metrics);
@@ -203,9 +213,18 @@ absl::Status Gateway::Listen() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (!config_.tls_cert_file.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
+        MakeTlsServerCredentials({config_.tls_cert_file, config_.tls_key_file,
+                                  config_.tls_client_ca_file,
+                                  config_.tls_reload_interval});
+    if (!tls.ok()) return tls.status();
+    credentials = *std::move(tls);
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
-                           &port_);
+  builder.AddListeningPort(config_.listen, credentials, &port_);
   builder.RegisterService(compile_service_.get());
   builder.RegisterService(webhook_service_.get());
   watch_dispatcher_ = std::make_unique<WatchDispatcher>(

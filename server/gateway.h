@@ -39,6 +39,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/api/compile_service.h"
 #include "server/api/open_calls.h"
+#include "server/api/tls_credentials.h"
 #include "server/api/webhook_service.h"
 #include "server/http/curl_http_client.h"
 #include "server/jobs/compile_collection.h"

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/redactor.h"
+#include "server/api/tls_credentials.h"
 
 namespace cxone {
 namespace {
@@ -26,6 +27,39 @@ constexpr char kUsage[] =
     "from the --config file (its client-secret-file, or its client-secret).\n"
     "It is never taken as a flag value, so it does not show in process\n"
     "listings, and it is never echoed.";
+
+// TLS needs both files; mTLS needs TLS; plaintext only on loopback unless
+// --insecure-listen says so.
+absl::Status CheckTransportSecurity(const ServerConfig& config) {
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert-file and --tls-key-file go together: give both (TLS) or "
+        "neither");
+  }
+  const bool tls = !config.tls_cert_file.empty();
+  if (!config.tls_client_ca_file.empty() && !tls) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca-file (mTLS) needs --tls-cert-file and --tls-key-file: "
+        "the gateway must present a certificate too");
+  }
+  if (config.insecure_listen) return absl::OkStatus();
+  if (!tls && !IsLoopbackAddress(config.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen ", config.listen,
+        " is reachable from other hosts, and without --tls-cert-file and "
+        "--tls-key-file anyone who reaches it could use the account's "
+        "credentials in plaintext: give them, listen on loopback, or say "
+        "--insecure-listen"));
+  }
+  if (!IsLoopbackAddress(config.metrics_listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--metrics-listen ", config.metrics_listen,
+        " is reachable from other hosts and /metrics is plaintext HTTP: "
+        "listen on loopback (and scrape through a proxy), or say "
+        "--insecure-listen"));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckHttpUrl(const std::string& flag, const std::string& url) {
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
@@ -57,6 +91,14 @@ nlohmann::json ServerConfig::ToJson() const {
       {"config", config_file},
       {"listen", listen},
       {"metrics_listen", metrics_listen},
+      {"tls", tls_cert_file.empty()              ? "off (plaintext)"
+              : tls_client_ca_file.empty() ? "TLS"
+                                           : "mTLS"},
+      {"tls_cert_file", tls_cert_file},
+      {"tls_key_file", tls_key_file},
+      {"tls_client_ca_file", tls_client_ca_file},
+      {"tls_reload_interval", absl::FormatDuration(tls_reload_interval)},
+      {"insecure_listen", insecure_listen},
       {"state_dir", state_dir},
       {"store", store},
       {"store_sync_every_commit", store_sync_every_commit},
@@ -128,6 +170,20 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddAddress("metrics-listen", &config.metrics_listen, PortUse::kListen,
                    "Prometheus /metrics address host:port (port 0 picks a "
                    "free port)");
+  flags.AddString("tls-cert-file", &config.tls_cert_file,
+                  "PEM certificate chain of the gRPC port: TLS (with "
+                  "--tls-key-file); reloaded when it changes");
+  flags.AddString("tls-key-file", &config.tls_key_file,
+                  "PEM private key of --tls-cert-file");
+  flags.AddString("tls-client-ca-file", &config.tls_client_ca_file,
+                  "PEM CA certificates: mTLS, every client must present a "
+                  "certificate they signed");
+  flags.AddDuration("tls-reload-interval", &config.tls_reload_interval,
+                    {absl::Seconds(1), absl::Hours(24)},
+                    "how often the TLS files are re-read for a rotation");
+  flags.AddBool("insecure-listen", &config.insecure_listen,
+                "allow plaintext gRPC and /metrics on an address other "
+                "hosts can reach (refused otherwise)");
   flags.AddString("state-dir", &config.state_dir,
                   "directory of the state store (created if missing)");
   flags.AddChoice("store", &config.store, {"sqlite", "memory"},
@@ -328,6 +384,9 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         Redactor::kMinSecretLength,
         " characters are required, so that redacting it from the logs "
         "cannot garble them"));
+  }
+  if (absl::Status tls = CheckTransportSecurity(config); !tls.ok()) {
+    return tls;
   }
   if (config.store == "sqlite" && config.state_dir.empty()) {
     return absl::InvalidArgumentError("--state-dir must not be empty");

@@ -27,6 +27,15 @@ struct ServerConfig {
   std::string config_file;
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";
+  // TLS on the gRPC port (server/api/tls_credentials.h): the certificate
+  // chain and key (both or neither), and the client CA that makes it mTLS.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  absl::Duration tls_reload_interval = absl::Seconds(10);
+  // Plaintext gRPC (and /metrics) on an address other hosts can reach:
+  // refused unless this says it is meant.
+  bool insecure_listen = false;
   // Where compiles, events and request_id keys are kept (SQLite).
   std::string state_dir = "./var/cxone-compile";
   // "sqlite", or "memory": nothing survives a restart (for comparisons).

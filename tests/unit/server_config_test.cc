@@ -1,4 +1,5 @@
 #include "server/server_config.h"
+#include "server/api/tls_credentials.h"
 
 #include <cstdio>
 #include <fstream>
@@ -287,6 +288,7 @@ TEST(ServerConfig, TheConfigFileAloneCanConfigureTheServer) {
                  "client-id = \"gateway\"\n"
                  "client-secret = \"from-the-config-file\"\n"
                  "listen = \"0.0.0.0:50052\"\n"
+                 "insecure-listen = true\n"
                  "poll-interval = \"250ms\"\n"
                  "max-inflight-requests = 4\n"
                  "store-sync-every-commit = true\n"
@@ -497,6 +499,53 @@ TEST(ServerConfig, TheClientSecretFollowsTheSamePrecedence) {
   ASSERT_FALSE(parsed.ok());
   EXPECT_THAT(parsed.status().message(),
               HasSubstr("give client-secret or client-secret-file, not both"));
+}
+
+TEST(ServerConfig, PlaintextOnlyWhereOnlyThisHostReaches) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;  // empty: accepted
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--listen", "127.0.0.1:1"}, ""},
+           {{"--listen", "[::1]:1"}, ""},
+           {{"--listen", "localhost:1"}, ""},
+           {{"--listen", "0.0.0.0:1"}, "--listen 0.0.0.0:1 is reachable"},
+           {{"--listen", "10.1.2.3:1"}, "--listen 10.1.2.3:1 is reachable"},
+           {{"--listen", "[::]:1"}, "--listen [::]:1 is reachable"},
+           {{"--listen", "0.0.0.0:1", "--insecure-listen"}, ""},
+           {{"--listen", "0.0.0.0:1", "--tls-cert-file", "c.pem",
+             "--tls-key-file", "k.pem"},
+            ""},
+           {{"--metrics-listen", "0.0.0.0:9464"},
+            "--metrics-listen 0.0.0.0:9464 is reachable"},
+           {{"--tls-cert-file", "c.pem"}, "go together"},
+           {{"--tls-key-file", "k.pem"}, "go together"},
+           {{"--tls-client-ca-file", "ca.pem"}, "(mTLS) needs --tls-cert-file"},
+       }) {
+    auto parsed = ParseServerConfig(c.args, Env(kMinimalEnv));
+    if (c.error.empty()) {
+      EXPECT_TRUE(parsed.ok()) << c.args[0] << ": " << parsed.status();
+    } else {
+      ASSERT_FALSE(parsed.ok()) << c.args[0];
+      EXPECT_THAT(std::string(parsed.status().message()),
+                  ::testing::HasSubstr(c.error));
+    }
+  }
+}
+
+TEST(ServerConfig, LoopbackAddresses) {
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:50051"));
+  EXPECT_TRUE(IsLoopbackAddress("127.8.9.10:0"));
+  EXPECT_TRUE(IsLoopbackAddress("[::1]:80"));
+  EXPECT_TRUE(IsLoopbackAddress("LOCALHOST:80"));
+  EXPECT_FALSE(IsLoopbackAddress("127.0.0.1.example.com:80"));
+  EXPECT_FALSE(IsLoopbackAddress("128.0.0.1:80"));
+  EXPECT_FALSE(IsLoopbackAddress("0.0.0.0:80"));
+  EXPECT_FALSE(IsLoopbackAddress("[::]:80"));
+  EXPECT_FALSE(IsLoopbackAddress("[::ffff:127.0.0.1]:80"));
+  EXPECT_FALSE(IsLoopbackAddress("gateway.internal:80"));
+  EXPECT_FALSE(IsLoopbackAddress(":80"));
 }
 
 }  // namespace
