@@ -25,6 +25,9 @@ absl::StatusOr<ParsedCommandLine> ParseWholeCommandLine(
     parsed.usage = WithExitCodes(flags.Usage());
     return parsed;
   }
+  if (absl::Status finished = FinishGlobalFlags(globals); !finished.ok()) {
+    return finished;
+  }
   parsed.command = flags.command();
   if (parsed.command.empty()) {
     return absl::InvalidArgumentError(
@@ -33,7 +36,7 @@ absl::StatusOr<ParsedCommandLine> ParseWholeCommandLine(
   }
   absl::Status finished;
   if (parsed.command.front() == "health") {
-    parsed.health.server = globals.server;
+    parsed.health.gateway = globals.endpoint;
     parsed.health.json = globals.json;
   } else if (parsed.command.front() == "gate") {
     finished = FinishGateInvocation(globals, env, parsed.gate);
@@ -69,10 +72,10 @@ int RunCommandLine(const std::vector<std::string>& args, const EnvLookup& env,
     return RunWebhooks(parsed->webhooks, connect.webhooks, out, err);
   }
   if (command == "gate") {
-    CompileConnection connection(connect.compile, parsed->gate.server);
+    CompileConnection connection(connect.compile, parsed->gate.gateway);
     return RunGate(parsed->gate, connection, out, err, options);
   }
-  CompileConnection connection(connect.compile, parsed->compile.server);
+  CompileConnection connection(connect.compile, parsed->compile.gateway);
   return RunCommand(parsed->compile, connection, out, err, options);
 }
 

@@ -296,7 +296,7 @@ absl::Status CheckWatchFlags(const Invocation& invocation) {
 absl::Status FinishCompileInvocation(const std::vector<std::string>& command,
                                      const GlobalFlags& globals,
                                      Invocation& invocation) {
-  invocation.server = globals.server;
+  invocation.gateway = globals.endpoint;
   invocation.json = globals.json;
   if (command.empty()) {
     return absl::InvalidArgumentError(
@@ -670,6 +670,9 @@ absl::StatusOr<Invocation> ParseCommandLine(
     invocation.help = true;
     return invocation;
   }
+  if (absl::Status finished = FinishGlobalFlags(globals); !finished.ok()) {
+    return finished;
+  }
   if (absl::Status finished =
           FinishCompileInvocation(flags.command(), globals, invocation);
       !finished.ok()) {
@@ -736,7 +739,7 @@ int RunCli(const std::vector<std::string>& args, const EnvLookup& env,
     out.flush();
     return kExitCompleted;
   }
-  CompileConnection connection(connect, invocation->server);
+  CompileConnection connection(connect, invocation->gateway);
   return RunCommand(*invocation, connection, out, err, options);
 }
 

@@ -34,8 +34,9 @@ namespace cxone::client {
 
 // What the command line asked for.
 struct Invocation {
-  // --server and --json, the global flags (client/global_flags.h).
-  std::string server = "127.0.0.1:50051";
+  // --server (with --tls-*) and --json, the global flags
+  // (client/global_flags.h).
+  GatewayEndpoint gateway;
   bool json = false;
   // --help: print UsageText() and do nothing else.
   bool help = false;

@@ -4,10 +4,11 @@
 
 namespace cxone::client {
 
-CompileConnection::CompileConnection(StubFactory connect, std::string server)
+CompileConnection::CompileConnection(StubFactory connect,
+                                     GatewayEndpoint endpoint)
     : connect_(std::move(connect)),
-      server_(std::move(server)),
-      owned_(connect_(server_)),
+      endpoint_(std::move(endpoint)),
+      owned_(connect_(endpoint_)),
       stub_(owned_.get()) {}
 
 CompileConnection::CompileConnection(
@@ -19,7 +20,7 @@ void CompileConnection::Replace() {
   // The old channel goes first: its wedged connection is not kept open
   // beside the new one.
   owned_.reset();
-  owned_ = connect_(server_);
+  owned_ = connect_(endpoint_);
   stub_ = owned_.get();
 }
 

@@ -18,19 +18,20 @@
 #include <memory>
 #include <string>
 
+#include "client/gateway_channel.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
 
 namespace cxone::client {
 
-// Makes the stub for gateway address `server`, on a channel of its own.
+// Makes the stub for the gateway at `endpoint`, on a channel of its own.
 using StubFactory =
     std::function<std::unique_ptr<compile::v1::CompileService::StubInterface>(
-        const std::string& server)>;
+        const GatewayEndpoint& endpoint)>;
 
 class CompileConnection {
  public:
-  // Connects to `server` with `connect` now and again at each Replace().
-  CompileConnection(StubFactory connect, std::string server);
+  // Connects to `endpoint` with `connect` now and again at each Replace().
+  CompileConnection(StubFactory connect, GatewayEndpoint endpoint);
   // Calls through `stub` and never replaces it: Replace() does nothing
   // (tests, and callers that own their channel). REQUIRES: non-null.
   explicit CompileConnection(compile::v1::CompileService::StubInterface* stub);
@@ -46,7 +47,7 @@ class CompileConnection {
 
  private:
   const StubFactory connect_;
-  const std::string server_;
+  const GatewayEndpoint endpoint_;
   std::unique_ptr<compile::v1::CompileService::StubInterface> owned_;
   compile::v1::CompileService::StubInterface* stub_;
 };

@@ -145,7 +145,7 @@ class GateRunner {
     run.started = absl::Now();
     console.Start(absl::StrCat("gate: run ", run_id, ": compiling ",
                                flows->size(), flows->size() == 1 ? " flow" : " flows",
-                               " through ", invocation_.server));
+                               " through ", invocation_.gateway.target));
 
     const WatchOptions reconnect =
         ReconnectOptionsOf(options_, invocation_.max_reconnects);
@@ -440,7 +440,7 @@ void AddGateCommand(FlagParser& flags, GateInvocation& invocation) {
 absl::Status FinishGateInvocation(const GlobalFlags& globals,
                                   const EnvLookup& env,
                                   GateInvocation& invocation) {
-  invocation.server = globals.server;
+  invocation.gateway = globals.endpoint;
   invocation.json = globals.json;
   if (invocation.flow_ids.empty() == invocation.flows_dir.empty()) {
     return absl::InvalidArgumentError(

@@ -39,7 +39,7 @@ namespace cxone::client {
 
 struct GateInvocation {
   // The global flags.
-  std::string server;
+  GatewayEndpoint gateway;
   bool json = false;
   // FLOW_ID...: the flows, by id.
   std::vector<std::string> flow_ids;

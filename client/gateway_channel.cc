@@ -1,13 +1,111 @@
 #include "client/gateway_channel.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/flag_checks.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 
 namespace cxone::client {
+namespace {
+
+absl::StatusOr<std::string> ReadPemFile(const char* flag,
+                                        const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " \"", path, "\": cannot read it"));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  if (!absl::StrContains(text.str(), "-----BEGIN ")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " \"", path, "\": not a PEM file"));
+  }
+  return text.str();
+}
+
+absl::Status CheckHostPort(const std::string& address, const std::string& what) {
+  std::string copy = address;
+  const std::string error = HostPort(PortUse::kConnect)(copy);
+  if (!error.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--server \"", what, "\": ", error,
+                     "; --server takes HOST:PORT, https://HOST[:PORT] or "
+                     "dns:///HOST:PORT"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<GatewayEndpoint> ResolveGatewayEndpoint(
+    const GatewayFlags& flags) {
+  GatewayEndpoint endpoint;
+  absl::string_view server = flags.server;
+  const bool files = !flags.tls_ca.empty() || !flags.tls_cert.empty() ||
+                     !flags.tls_key.empty();
+  if (absl::ConsumePrefix(&server, "https://")) {
+    server = absl::StripSuffix(server, "/");
+    std::string address(server);
+    const bool bracketed = !address.empty() && address.front() == '[';
+    const bool has_port = bracketed ? absl::StrContains(address, "]:")
+                                    : absl::StrContains(address, ':');
+    if (!has_port) address += ":443";
+    if (absl::Status valid = CheckHostPort(address, flags.server); !valid.ok()) {
+      return valid;
+    }
+    endpoint.target = address;
+    endpoint.tls = true;
+  } else if (absl::StartsWith(server, "dns:")) {
+    if (server.size() <= 4 || absl::EndsWith(server, "/")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server \"", flags.server,
+                       "\": a dns: target names a host (dns:///HOST:PORT)"));
+    }
+    endpoint.target = std::string(server);
+    endpoint.tls = files;
+  } else if (absl::StrContains(server, "://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--server \"", flags.server,
+        "\": the only schemes are https:// and dns: (plain HOST:PORT for "
+        "plaintext)"));
+  } else {
+    if (absl::Status valid = CheckHostPort(flags.server, flags.server);
+        !valid.ok()) {
+      return valid;
+    }
+    endpoint.target = flags.server;
+    endpoint.tls = files;
+  }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: the client certificate and "
+        "its key");
+  }
+  if (!flags.tls_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadPemFile("tls-ca", flags.tls_ca);
+    if (!ca.ok()) return ca.status();
+    endpoint.ca_pem = *std::move(ca);
+  }
+  if (!flags.tls_cert.empty()) {
+    absl::StatusOr<std::string> cert = ReadPemFile("tls-cert", flags.tls_cert);
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPemFile("tls-key", flags.tls_key);
+    if (!key.ok()) return key.status();
+    endpoint.cert_pem = *std::move(cert);
+    endpoint.key_pem = *std::move(key);
+  }
+  return endpoint;
+}
 
 std::shared_ptr<grpc::Channel> MakeGatewayChannel(
-    const std::string& address, const GatewayChannelOptions& options) {
+    const GatewayEndpoint& endpoint, const GatewayChannelOptions& options) {
   grpc::ChannelArguments args;
   args.SetInt(
       GRPC_ARG_KEEPALIVE_TIME_MS,
@@ -23,8 +121,23 @@ std::shared_ptr<grpc::Channel> MakeGatewayChannel(
   // connection back, wedged or not. CompileConnection::Replace() needs a
   // new connection, so each channel keeps its own.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (endpoint.tls) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = endpoint.ca_pem;
+    tls.pem_cert_chain = endpoint.cert_pem;
+    tls.pem_private_key = endpoint.key_pem;
+    credentials = grpc::SslCredentials(tls);
+  }
+  return grpc::CreateCustomChannel(endpoint.target, credentials, args);
+}
+
+std::shared_ptr<grpc::Channel> MakeGatewayChannel(
+    const std::string& target, const GatewayChannelOptions& options) {
+  GatewayEndpoint endpoint;
+  endpoint.target = target;
+  return MakeGatewayChannel(endpoint, options);
 }
 
 }  // namespace cxone::client

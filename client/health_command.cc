@@ -20,7 +20,7 @@ int RunHealth(const HealthInvocation& invocation,
               const HealthStubFactory& connect, std::ostream& out,
               std::ostream& err) {
   std::unique_ptr<grpc::health::v1::Health::StubInterface> stub =
-      connect(invocation.server);
+      connect(invocation.gateway);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <string>
 
+#include "client/gateway_channel.h"
 #include "common/flag_parser.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -18,12 +19,12 @@ namespace cxone::client {
 
 using HealthStubFactory =
     std::function<std::unique_ptr<grpc::health::v1::Health::StubInterface>(
-        const std::string& server)>;
+        const GatewayEndpoint& endpoint)>;
 
 // What the command line asked of `health`: only the global flags
 // (client/global_flags.h).
 struct HealthInvocation {
-  std::string server = "127.0.0.1:50051";
+  GatewayEndpoint gateway;
   bool json = false;
 };
 
@@ -31,7 +32,7 @@ struct HealthInvocation {
 // of its own.
 void AddHealthCommand(FlagParser& flags);
 
-// Asks the gateway at `invocation.server` (through `connect`) and prints the
+// Asks the gateway at `invocation.gateway` (through `connect`) and prints the
 // answer; returns the exit code.
 int RunHealth(const HealthInvocation& invocation,
               const HealthStubFactory& connect, std::ostream& out,

@@ -18,18 +18,19 @@ int main(int argc, char** argv) {
   using ::cxone::compile::v1::CompileService;
   using ::cxone::compile::v1::WebhookService;
   cxone::client::Connectors connect;
-  connect.compile = [](const std::string& server)
+  using cxone::client::GatewayEndpoint;
+  using cxone::client::MakeGatewayChannel;
+  connect.compile = [](const GatewayEndpoint& gateway)
       -> std::unique_ptr<CompileService::StubInterface> {
-    return CompileService::NewStub(cxone::client::MakeGatewayChannel(server));
+    return CompileService::NewStub(MakeGatewayChannel(gateway));
   };
-  connect.health = [](const std::string& server)
+  connect.health = [](const GatewayEndpoint& gateway)
       -> std::unique_ptr<grpc::health::v1::Health::StubInterface> {
-    return grpc::health::v1::Health::NewStub(
-        cxone::client::MakeGatewayChannel(server));
+    return grpc::health::v1::Health::NewStub(MakeGatewayChannel(gateway));
   };
-  connect.webhooks = [](const std::string& server)
+  connect.webhooks = [](const GatewayEndpoint& gateway)
       -> std::unique_ptr<WebhookService::StubInterface> {
-    return WebhookService::NewStub(cxone::client::MakeGatewayChannel(server));
+    return WebhookService::NewStub(MakeGatewayChannel(gateway));
   };
   cxone::client::CommandOptions options;
   options.out_terminal = cxone::client::TerminalOf(STDOUT_FILENO);

@@ -92,7 +92,7 @@ void AddWebhooksCommands(FlagParser& flags, WebhooksInvocation& invocation) {
 absl::Status FinishWebhooksInvocation(const std::vector<std::string>& command,
                                       const GlobalFlags& globals,
                                       WebhooksInvocation& invocation) {
-  invocation.server = globals.server;
+  invocation.gateway = globals.endpoint;
   invocation.json = globals.json;
   if (command.size() != 2) {
     return absl::InvalidArgumentError(
@@ -119,7 +119,7 @@ int RunWebhooks(const WebhooksInvocation& invocation,
     return kExitUsage;
   }
   std::unique_ptr<v1::WebhookService::StubInterface> stub =
-      connect(invocation.server);
+      connect(invocation.gateway);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "client/gateway_channel.h"
 #include "absl/status/status.h"
 #include "client/global_flags.h"
 #include "common/flag_parser.h"
@@ -29,12 +30,12 @@ namespace cxone::client {
 
 using WebhookStubFactory =
     std::function<std::unique_ptr<compile::v1::WebhookService::StubInterface>(
-        const std::string& server)>;
+        const GatewayEndpoint& endpoint)>;
 
 // What the command line asked of `webhooks`.
 struct WebhooksInvocation {
   // The global flags (client/global_flags.h).
-  std::string server = "127.0.0.1:50051";
+  GatewayEndpoint gateway;
   bool json = false;
   std::string command;  // dead-letters or replay
   std::string endpoint;

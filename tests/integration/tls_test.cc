@@ -201,6 +201,42 @@ TEST_F(TlsTest, RotatedFilesTakeEffectWithoutARestart) {
       gateway->server().Wait(absl::Milliseconds(1)).status()));
 }
 
+TEST_F(TlsTest, TheCliReachesAnMtlsGatewayWithItsFlagsOrTheirVariables) {
+  auto gateway = StartGateway(/*mtls=*/true);
+  ASSERT_NE(gateway, nullptr);
+  const std::string port =
+      gateway->gateway_address().substr(gateway->gateway_address().rfind(':') + 1);
+  auto cli = [](std::vector<std::string> args,
+                std::vector<std::pair<std::string, std::string>> env = {}) {
+    auto run = testing::ChildProcess::Run(CXONE_CLI_BINARY, args, env,
+                                          absl::Seconds(30));
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.value_or(testing::ChildProcess::Outcome{});
+  };
+  auto listed = cli({"--server", "127.0.0.1:" + port, "--tls-ca", ca_.cert_file,
+                     "--tls-cert", client_.cert_file, "--tls-key",
+                     client_.key_file, "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.Text();
+  EXPECT_THAT(listed.Text(), HasSubstr("0 compiles"));
+  // https:// names the host the certificate was issued to; the files come
+  // from the environment.
+  auto by_env = cli({"--server", "https://localhost:" + port, "list"},
+                    {{"CXONE_TLS_CA", ca_.cert_file},
+                     {"CXONE_TLS_CERT", client_.cert_file},
+                     {"CXONE_TLS_KEY", client_.key_file}});
+  EXPECT_EQ(by_env.exit_code, 0) << by_env.Text();
+  // Without a client certificate the handshake fails: the gateway is
+  // unreachable for this client (exit 3), nothing hangs.
+  auto anonymous = cli({"--server", "127.0.0.1:" + port, "--tls-ca",
+                        ca_.cert_file, "list", "--timeout", "10s"});
+  EXPECT_EQ(anonymous.exit_code, 3) << anonymous.Text();
+  EXPECT_THAT(anonymous.Text(), HasSubstr("UNAVAILABLE"));
+  // Plaintext to a TLS port fails the same way.
+  auto plaintext = cli({"--server", "127.0.0.1:" + port, "list", "--timeout",
+                        "10s"});
+  EXPECT_EQ(plaintext.exit_code, 3) << plaintext.Text();
+}
+
 // Starts the server alone with `args` (and what it needs to start) and
 // returns its outcome or, when it keeps running, the lines it printed by
 // then.

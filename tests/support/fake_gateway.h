@@ -448,10 +448,10 @@ class FakeGatewayCliTest : public ::testing::Test {
   std::vector<std::string> ErrLines() const { return Lines(err_.str()); }
 
   StubFactory Connect() {
-    return [this](const std::string& server)
+    return [this](const GatewayEndpoint& gateway)
                -> std::unique_ptr<v1::CompileService::StubInterface> {
-      connected_to_.push_back(server);
-      return v1::CompileService::NewStub(MakeGatewayChannel(server));
+      connected_to_.push_back(gateway.target);
+      return v1::CompileService::NewStub(MakeGatewayChannel(gateway));
     };
   }
 

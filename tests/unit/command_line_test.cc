@@ -34,7 +34,7 @@ TEST(CommandLine, AFlagsValueIsNeverTheCommand) {
   auto parsed = ParseWholeCommandLine({"--server", "gw:1", "health"}, NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->command, Words{"health"});
-  EXPECT_EQ(parsed->health.server, "gw:1");
+  EXPECT_EQ(parsed->health.gateway.target, "gw:1");
 
   parsed =
       ParseWholeCommandLine({"--server=gw:1", "--json", "health"}, NoEnv());
@@ -46,7 +46,7 @@ TEST(CommandLine, AFlagsValueIsNeverTheCommand) {
       {"--json", "--server", "gw:1", "webhooks", "dead-letters"}, NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->command, (Words{"webhooks", "dead-letters"}));
-  EXPECT_EQ(parsed->webhooks.server, "gw:1");
+  EXPECT_EQ(parsed->webhooks.gateway.target, "gw:1");
   EXPECT_TRUE(parsed->webhooks.json);
 
   parsed = ParseWholeCommandLine(
@@ -54,7 +54,7 @@ TEST(CommandLine, AFlagsValueIsNeverTheCommand) {
       NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->command, Words{"start"});
-  EXPECT_EQ(parsed->compile.server, "start:1");
+  EXPECT_EQ(parsed->compile.gateway.target, "start:1");
   EXPECT_EQ(parsed->compile.argument, "flow");
   EXPECT_EQ(parsed->compile.timeout, absl::Minutes(5));
   EXPECT_TRUE(parsed->compile.wait);
@@ -76,7 +76,7 @@ TEST(CommandLine, GlobalFlagsMayComeAfterTheCommandToo) {
   auto parsed =
       ParseWholeCommandLine({"health", "--server", "gw:1", "--json"}, NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->health.server, "gw:1");
+  EXPECT_EQ(parsed->health.gateway.target, "gw:1");
   EXPECT_TRUE(parsed->health.json);
 
   parsed = ParseWholeCommandLine({"webhooks", "--server", "gw:2", "replay",
@@ -84,7 +84,7 @@ TEST(CommandLine, GlobalFlagsMayComeAfterTheCommandToo) {
                                  NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->command, (Words{"webhooks", "replay"}));
-  EXPECT_EQ(parsed->webhooks.server, "gw:2");
+  EXPECT_EQ(parsed->webhooks.gateway.target, "gw:2");
   EXPECT_EQ(parsed->webhooks.compile, "flows/f/compiles/c");
   EXPECT_TRUE(parsed->webhooks.json);
 }
@@ -100,7 +100,7 @@ TEST(CommandLine, EachFlagOfTheCommandGivenIsReadFromItsVariable) {
                                  {"CXONE_TIMEOUT", "soon"},
                                  {"CXONE_FLOW", "bad/flow"}}));
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->webhooks.server, "gw:3");
+  EXPECT_EQ(parsed->webhooks.gateway.target, "gw:3");
   EXPECT_TRUE(parsed->webhooks.json);
   EXPECT_EQ(parsed->webhooks.limit, 7);
   EXPECT_EQ(parsed->webhooks.endpoint, "ci");
@@ -201,17 +201,17 @@ TEST(CommandLine, ACommandsFlagMayComeBeforeItsWord) {
 // never reach the gateway.
 Connectors NeverConnect() {
   Connectors connect;
-  connect.compile = [](const std::string&)
+  connect.compile = [](const GatewayEndpoint&)
       -> std::unique_ptr<compile::v1::CompileService::StubInterface> {
     ADD_FAILURE() << "connected";
     return nullptr;
   };
-  connect.health = [](const std::string&)
+  connect.health = [](const GatewayEndpoint&)
       -> std::unique_ptr<grpc::health::v1::Health::StubInterface> {
     ADD_FAILURE() << "connected";
     return nullptr;
   };
-  connect.webhooks = [](const std::string&)
+  connect.webhooks = [](const GatewayEndpoint&)
       -> std::unique_ptr<compile::v1::WebhookService::StubInterface> {
     ADD_FAILURE() << "connected";
     return nullptr;
@@ -264,7 +264,7 @@ TEST(CommandLine, ABadServerAddressIsAUsageErrorForEveryCommand) {
                              NeverConnect(), out, err),
               kExitUsage)
         << command;
-    EXPECT_THAT(err.str(), HasSubstr("--server: port 99999 is out of range"))
+    EXPECT_THAT(err.str(), HasSubstr("--server \"gw:99999\": port 99999 is out of range"))
         << command;
   }
 }

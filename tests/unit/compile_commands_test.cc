@@ -1183,13 +1183,13 @@ TEST(ParseCommandLine, FlagsMayComeAnywhere) {
   EXPECT_TRUE(parsed->json);
   EXPECT_TRUE(parsed->wait);
   EXPECT_EQ(parsed->timeout, absl::Minutes(5));
-  EXPECT_EQ(parsed->server, "gw:1");
+  EXPECT_EQ(parsed->gateway.target, "gw:1");
 }
 
 TEST(ParseCommandLine, Defaults) {
   absl::StatusOr<Invocation> parsed = ParseCommandLine({"get", kName}, NoEnv());
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->server, "127.0.0.1:50051");
+  EXPECT_EQ(parsed->gateway.target, "127.0.0.1:50051");
   EXPECT_FALSE(parsed->json);
   EXPECT_EQ(parsed->timeout, absl::ZeroDuration());
   EXPECT_EQ(parsed->max_reconnects, 50);
