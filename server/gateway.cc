@@ -41,6 +41,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
       AuditLog::Open(config.audit_log, &gateway->redactor_, &gateway->clock_);
   if (!audit.ok()) return failed("cannot open the audit log", audit.status());
   gateway->audit_ = *std::move(audit);
+  AuthenticatorConfig authentication;
+  authentication.client_certificates = !config.tls_client_ca_file.empty();
+  authentication.tokens_file = config.auth_tokens_file;
+  authentication.jwks_file = config.auth_jwks_file;
+  authentication.jwt = {config.auth_jwt_issuer, config.auth_jwt_audience,
+                        config.auth_jwt_clock_skew};
+  absl::StatusOr<std::unique_ptr<CallerAuthenticator>> authenticator =
+      CallerAuthenticator::Create(authentication, &gateway->clock_);
+  if (!authenticator.ok()) {
+    return failed("cannot read the callers' credentials",
+                  authenticator.status());
+  }
+  gateway->authenticator_ = *std::move(authenticator);
+  log.Info("caller identity", {{"from", gateway->authenticator_->Describe()}});
   gateway->job_observers_ =
       std::make_unique<JobObservers>(std::vector<JobObserver*>{
           gateway->audit_.get(), &gateway->outcomes_, &gateway->collection_});
@@ -201,10 +215,11 @@ absl::Status Gateway::Recover() {
 absl::Status Gateway::Listen() {
   compile_service_ = std::make_unique<CompileService>(
       starter_.get(), batches_.get(), &registry_, &collection_, &request_ids_,
-      &open_calls_, &redactor_, &log_, audit_.get());
+      &open_calls_, &redactor_, &log_, audit_.get(), authenticator_.get());
   webhook_service_ =
       std::make_unique<WebhookService>(&webhooks_, webhook_dispatcher_.get(),
-                                       &open_calls_, &redactor_, audit_.get());
+                                       &open_calls_, &redactor_, audit_.get(),
+                                       authenticator_.get());
 
   // health.proto is compiled into this binary so that reflection can
   // describe grpc.health.v1.Health; touching a descriptor keeps the linker

@@ -37,6 +37,7 @@
 #include "common/redactor.h"
 #include "common/worker_pool.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/caller_authenticator.h"
 #include "server/api/compile_service.h"
 #include "server/api/open_calls.h"
 #include "server/api/tls_credentials.h"
@@ -130,6 +131,8 @@ class Gateway {
   JsonLog log_;
   WebhooksConfig webhooks_;
   std::unique_ptr<AuditLog> audit_;
+  // Who calls: every service asks it first.
+  std::unique_ptr<CallerAuthenticator> authenticator_;
   // Every logged event: a state_change audit line, and how compiles end.
   CompileOutcomes outcomes_;
   // Every compile at each collection revision, for ListCompiles.

@@ -99,6 +99,11 @@ nlohmann::json ServerConfig::ToJson() const {
       {"tls_client_ca_file", tls_client_ca_file},
       {"tls_reload_interval", absl::FormatDuration(tls_reload_interval)},
       {"insecure_listen", insecure_listen},
+      {"auth_tokens_file", auth_tokens_file},
+      {"auth_jwks_file", auth_jwks_file},
+      {"auth_jwt_issuer", auth_jwt_issuer},
+      {"auth_jwt_audience", auth_jwt_audience},
+      {"auth_jwt_clock_skew", absl::FormatDuration(auth_jwt_clock_skew)},
       {"state_dir", state_dir},
       {"store", store},
       {"store_sync_every_commit", store_sync_every_commit},
@@ -184,6 +189,19 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddBool("insecure-listen", &config.insecure_listen,
                 "allow plaintext gRPC and /metrics on an address other "
                 "hosts can reach (refused otherwise)");
+  flags.AddString("auth-tokens-file", &config.auth_tokens_file,
+                  "static bearer tokens: one `NAME SHA256-HEX` a line (the "
+                  "tokens themselves are never stored)");
+  flags.AddString("auth-jwks-file", &config.auth_jwks_file,
+                  "JWKS (RSA and EC P-256 keys) that verifies bearer JWTs "
+                  "(RS256, ES256), offline");
+  flags.AddString("auth-jwt-issuer", &config.auth_jwt_issuer,
+                  "the `iss` a JWT must carry (with --auth-jwks-file)");
+  flags.AddString("auth-jwt-audience", &config.auth_jwt_audience,
+                  "the `aud` a JWT must name (with --auth-jwks-file)");
+  flags.AddDuration("auth-jwt-clock-skew", &config.auth_jwt_clock_skew,
+                    {absl::ZeroDuration(), absl::Minutes(10)},
+                    "clock difference allowed for a JWT's exp, nbf and iat");
   flags.AddString("state-dir", &config.state_dir,
                   "directory of the state store (created if missing)");
   flags.AddChoice("store", &config.store, {"sqlite", "memory"},
@@ -387,6 +405,19 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   }
   if (absl::Status tls = CheckTransportSecurity(config); !tls.ok()) {
     return tls;
+  }
+  const bool jwt_claims =
+      !config.auth_jwt_issuer.empty() || !config.auth_jwt_audience.empty();
+  if (!config.auth_jwks_file.empty() &&
+      (config.auth_jwt_issuer.empty() || config.auth_jwt_audience.empty())) {
+    return absl::InvalidArgumentError(
+        "--auth-jwks-file needs --auth-jwt-issuer and --auth-jwt-audience: a "
+        "JWT is only accepted from its issuer, for this gateway");
+  }
+  if (config.auth_jwks_file.empty() && jwt_claims) {
+    return absl::InvalidArgumentError(
+        "--auth-jwt-issuer and --auth-jwt-audience need --auth-jwks-file, "
+        "the keys that verify the JWTs");
   }
   if (config.store == "sqlite" && config.state_dir.empty()) {
     return absl::InvalidArgumentError("--state-dir must not be empty");

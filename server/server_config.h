@@ -36,6 +36,15 @@ struct ServerConfig {
   // Plaintext gRPC (and /metrics) on an address other hosts can reach:
   // refused unless this says it is meant.
   bool insecure_listen = false;
+  // Caller identity (server/api/caller_authenticator.h): static bearer
+  // tokens by their SHA-256, JWTs checked against a JWKS with this issuer
+  // and audience; mTLS client certificates whenever tls_client_ca_file is
+  // set. None of them: every caller is anonymous.
+  std::string auth_tokens_file;
+  std::string auth_jwks_file;
+  std::string auth_jwt_issuer;
+  std::string auth_jwt_audience;
+  absl::Duration auth_jwt_clock_skew = absl::Seconds(60);
   // Where compiles, events and request_id keys are kept (SQLite).
   std::string state_dir = "./var/cxone-compile";
   // "sqlite", or "memory": nothing survives a restart (for comparisons).

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/resource_name.h"
+#include "server/api/call_admission.h"
 #include "server/api/grpc_status.h"
 #include "server/api/page_token.h"
 #include "server/api/request_decoder.h"
@@ -67,7 +68,8 @@ CompileService::CompileService(CompileStarter* starter, BatchStarter* batches,
                                const CompileCollection* collection,
                                const RequestIdIndex* request_ids,
                                OpenCalls* calls, const Redactor* redactor,
-                               JsonLog* log, AuditLog* audit)
+                               JsonLog* log, AuditLog* audit,
+                               const CallerAuthenticator* authenticator)
     : starter_(starter),
       batches_(batches),
       registry_(registry),
@@ -76,7 +78,19 @@ CompileService::CompileService(CompileStarter* starter, BatchStarter* batches,
       calls_(calls),
       redactor_(redactor),
       log_(log),
-      audit_(audit) {}
+      audit_(audit),
+      authenticator_(authenticator) {}
+
+absl::StatusOr<Principal> CompileService::Authenticate(
+    const grpc::ServerContextBase& context) const {
+  return CallerOf(authenticator_, context);
+}
+
+bool CompileService::Admit(const grpc::ServerContextBase& context,
+                           RpcAudit& audit,
+                           grpc::ServerUnaryReactor* reactor) const {
+  return AdmitUnaryCall(authenticator_, context, *redactor_, audit, reactor);
+}
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
     const std::string& name) const {
@@ -108,6 +122,7 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   auto audit = std::make_shared<RpcAudit>(
       audit_, "/cxone.compile.v1.CompileService/StartCompile", *context);
+  if (!Admit(*context, *audit, reactor)) return reactor;
   auto finish = [this, reactor, response,
                  audit](absl::StatusOr<compilev1::Compile> compile) {
     grpc::Status status = ToGrpcStatus(compile.status(), *redactor_);
@@ -135,6 +150,7 @@ grpc::ServerUnaryReactor* CompileService::BatchStartCompiles(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   auto audit = std::make_shared<RpcAudit>(
       audit_, "/cxone.compile.v1.CompileService/BatchStartCompiles", *context);
+  if (!Admit(*context, *audit, reactor)) return reactor;
   auto fail = [&](const absl::Status& error) {
     const grpc::Status status = ToGrpcStatus(error, *redactor_);
     audit->Finish(status);
@@ -179,6 +195,7 @@ grpc::ServerUnaryReactor* CompileService::GetCompile(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/GetCompile",
                  *context);
+  if (!Admit(*context, audit, reactor)) return reactor;
   compilev1::GetCompileRequest parsed;
   absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
     absl::Status decoded = DecodeRequest(*request, &parsed);
@@ -204,6 +221,7 @@ grpc::ServerUnaryReactor* CompileService::ListCompiles(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/ListCompiles",
                  *context);
+  if (!Admit(*context, audit, reactor)) return reactor;
   compilev1::ListCompilesRequest parsed;
   absl::StatusOr<compilev1::ListCompilesResponse> page = [&] {
     absl::Status decoded = DecodeRequest(*request, &parsed);
@@ -227,6 +245,7 @@ grpc::ServerUnaryReactor* CompileService::LookupCompile(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/LookupCompile",
                  *context);
+  if (!Admit(*context, audit, reactor)) return reactor;
   compilev1::LookupCompileRequest parsed;
   absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
     absl::Status decoded = DecodeRequest(*request, &parsed);

@@ -22,7 +22,9 @@
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
+#include "server/api/caller_authenticator.h"
 #include "server/api/open_calls.h"
+#include "server/api/rpc_audit.h"
 #include "server/jobs/batch_starter.h"
 #include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_starter.h"
@@ -56,7 +58,13 @@ class CompileService final : public CompileServiceBase {
                  JobRegistry* registry, const CompileCollection* collection,
                  const RequestIdIndex* request_ids, OpenCalls* calls,
                  const Redactor* redactor, JsonLog* log,
-                 AuditLog* audit = nullptr);
+                 AuditLog* audit = nullptr,
+                 const CallerAuthenticator* authenticator = nullptr);
+
+  // The caller of `context` (anonymous without an authenticator), or
+  // Unauthenticated. Every call asks first, watches too.
+  absl::StatusOr<Principal> Authenticate(
+      const grpc::ServerContextBase& context) const;
 
   AuditLog* audit() const { return audit_; }
 
@@ -107,8 +115,15 @@ class CompileService final : public CompileServiceBase {
   const RequestIdIndex* const request_ids_;
   OpenCalls* const calls_;
   const Redactor* const redactor_;
+  // Authenticates the call of `context`: true, with the principal on
+  // `audit`, or false once `reactor` and `audit` have finished the call
+  // UNAUTHENTICATED.
+  bool Admit(const grpc::ServerContextBase& context, RpcAudit& audit,
+             grpc::ServerUnaryReactor* reactor) const;
+
   JsonLog* const log_;
   AuditLog* const audit_;
+  const CallerAuthenticator* const authenticator_;
 };
 
 }  // namespace cxone

@@ -27,6 +27,7 @@ void RpcAudit::Finish(const grpc::Status& status) {
   nlohmann::json fields = {
       {"method", method_},
       {"peer", peer_},
+      {"principal", principal_},
       {"code", absl::StatusCodeToString(
                    static_cast<absl::StatusCode>(status.error_code()))},
       {"latency_ms", absl::ToDoubleMilliseconds(log_->clock().Now() - start_)}};

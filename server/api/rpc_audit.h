@@ -1,5 +1,5 @@
 // RpcAudit: one RPC's line in the audit log — method, peer, the
-// `x-caller` metadata, what the call named, its code and latency —
+// authenticated principal, the self-declared `x-caller` metadata, what the call named, its code and latency —
 // made when the call arrives and written when it ends. The latency is
 // measured on the audit log's Clock.
 //
@@ -26,6 +26,10 @@ class RpcAudit {
   RpcAudit(AuditLog* log, std::string method,
            const grpc::ServerContextBase& context, absl::Time start);
 
+  // Who made the call (CallerAuthenticator's principal).
+  void set_principal(std::string principal) {
+    principal_ = std::move(principal);
+  }
   void set_flow_id(std::string flow_id) { flow_id_ = std::move(flow_id); }
   void set_compile(std::string compile) { compile_ = std::move(compile); }
 
@@ -37,6 +41,8 @@ class RpcAudit {
   const std::string method_;
   const std::string peer_;
   std::string caller_;
+  // "-" until authenticated: a line of a refused call names no one.
+  std::string principal_ = "-";
   std::string flow_id_;
   std::string compile_;
   const absl::Time start_;

@@ -1,5 +1,7 @@
 #include "server/api/webhook_service.h"
 
+#include "server/api/call_admission.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/quoted.h"
 #include "common/resource_name.h"
@@ -34,11 +36,16 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
 template <typename Request, typename Answer>
 grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                 OpenCalls* calls, const char* method,
-                                AuditLog* audit_log, const Redactor& redactor,
+                                AuditLog* audit_log,
+                                const CallerAuthenticator* authenticator,
+                                const Redactor& redactor,
                                 const grpc::ByteBuffer* request,
                                 grpc::ByteBuffer* response, Answer answer) {
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls);
   RpcAudit audit(audit_log, method, *context);
+  if (!AdmitUnaryCall(authenticator, *context, redactor, audit, reactor)) {
+    return reactor;
+  }
   Request parsed;
   grpc::Status status;
   if (absl::Status decoded = DecodeRequest(*request, &parsed); !decoded.ok()) {
@@ -64,12 +71,14 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
 
 WebhookService::WebhookService(const WebhooksConfig* config,
                                WebhookDispatcher* dispatcher, OpenCalls* calls,
-                               const Redactor* redactor, AuditLog* audit)
+                               const Redactor* redactor, AuditLog* audit,
+                               const CallerAuthenticator* authenticator)
     : config_(config),
       dispatcher_(dispatcher),
       calls_(calls),
       redactor_(redactor),
-      audit_(audit) {}
+      audit_(audit),
+      authenticator_(authenticator) {}
 
 absl::StatusOr<DeliveryFilter> WebhookService::FilterOf(
     const v1::DeadLetterSelector& selector) const {
@@ -111,7 +120,7 @@ grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
     grpc::ByteBuffer* response) {
   return Serve<v1::ListDeadLettersRequest>(
       context, calls_, "/cxone.compile.v1.WebhookService/ListDeadLetters",
-      audit_, *redactor_, request, response,
+      audit_, authenticator_, *redactor_, request, response,
       [this](const v1::ListDeadLettersRequest& parsed) {
         return List(parsed);
       });
@@ -122,7 +131,7 @@ grpc::ServerUnaryReactor* WebhookService::ReplayDeadLetters(
     grpc::ByteBuffer* response) {
   return Serve<v1::ReplayDeadLettersRequest>(
       context, calls_, "/cxone.compile.v1.WebhookService/ReplayDeadLetters",
-      audit_, *redactor_, request, response,
+      audit_, authenticator_, *redactor_, request, response,
       [this](const v1::ReplayDeadLettersRequest& parsed) {
         return Replay(parsed);
       });

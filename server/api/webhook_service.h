@@ -14,6 +14,7 @@
 #include "common/redactor.h"
 #include "cxone/compile/v1/webhooks.grpc.pb.h"
 #include "server/api/open_calls.h"
+#include "server/api/caller_authenticator.h"
 #include "server/ops/audit_log.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_dispatcher.h"
@@ -33,7 +34,8 @@ class WebhookService final : public WebhookServiceBase {
   // counts its calls.
   WebhookService(const WebhooksConfig* config, WebhookDispatcher* dispatcher,
                  OpenCalls* calls, const Redactor* redactor,
-                 AuditLog* audit = nullptr);
+                 AuditLog* audit = nullptr,
+                 const CallerAuthenticator* authenticator = nullptr);
 
   // A ListDeadLettersRequest in, a ListDeadLettersResponse out.
   grpc::ServerUnaryReactor* ListDeadLetters(
@@ -62,6 +64,7 @@ class WebhookService final : public WebhookServiceBase {
   OpenCalls* const calls_;
   const Redactor* const redactor_;
   AuditLog* const audit_;
+  const CallerAuthenticator* const authenticator_;
 };
 
 }  // namespace cxone

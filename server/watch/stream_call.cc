@@ -42,6 +42,15 @@ void StreamCall::OnCompletion(Op op, bool ok) {
     if (AuditLog* audit = host_->audit(); audit != nullptr) {
       arrived_ = audit->clock().Now();
     }
+    absl::StatusOr<Principal> caller = host_->Authenticate(context_);
+    if (!caller.ok()) {
+      // Nothing of the request is read for a caller who is no one.
+      absl::MutexLock lock(&mu_);
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                std::string(caller.status().message())));
+      return;
+    }
+    principal_ = caller->name;
     Begin();
   } else {
     absl::MutexLock lock(&mu_);
@@ -76,6 +85,7 @@ void StreamCall::OnCompletion(Op op, bool ok) {
   if (registered_) host_->watchers()->Remove(this);
   if (arrived_.has_value()) {
     RpcAudit audit(host_->audit(), method_, context_, *arrived_);
+    if (!principal_.empty()) audit.set_principal(principal_);
     DescribeForAudit(audit);
     absl::MutexLock lock(&mu_);
     audit.Finish(finished_ ? final_status_

@@ -168,6 +168,9 @@ class StreamCall : public EventListener, public Watcher {
   // When the call arrived (on the audit log's clock; none without a call or
   // an audit log), and how the stream ended: for the audit line.
   std::optional<absl::Time> arrived_;
+  // Who called (set on the queue's thread before Begin()); empty for a call
+  // refused UNAUTHENTICATED.
+  std::string principal_;
   bool registered_ = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
   // What the write in flight sends (the bytes are owned by its slices).

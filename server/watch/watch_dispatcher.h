@@ -86,6 +86,10 @@ class WatchDispatcher final : public WatchStreamHost {
                              void* tag) override;
   void RequestNextCollectionWatch(grpc::ServerCompletionQueue* cq) override;
   CompileCollection* collection() const override { return collection_; }
+  absl::StatusOr<Principal> Authenticate(
+      const grpc::ServerContextBase& context) const override {
+    return service_->Authenticate(context);
+  }
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
       const compilev1::WatchCompileRequest& request) const override {
     return service_->ResolveWatch(request);

@@ -12,6 +12,7 @@
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/caller_authenticator.h"
 #include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_job.h"
 #include "server/ops/audit_log.h"
@@ -38,6 +39,9 @@ class WatchStreamHost {
   virtual void RequestNextCollectionWatch(grpc::ServerCompletionQueue* cq) = 0;
   // What WatchCompiles streams follow.
   virtual CompileCollection* collection() const = 0;
+  // The caller of a watch, or Unauthenticated (the stream ends at once).
+  virtual absl::StatusOr<Principal> Authenticate(
+      const grpc::ServerContextBase& context) const = 0;
   // The job a request names, checked against retention; or the error.
   virtual absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
       const compilev1::WatchCompileRequest& request) const = 0;

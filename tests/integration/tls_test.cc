@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/support/gateway_harness.h"
@@ -158,6 +159,29 @@ TEST_F(TlsTest, MtlsLetsInOnlyAGoodClientCertificate) {
   }
   EXPECT_EQ(Call(address, {}, /*plaintext=*/true).error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(TlsTest, AClientCertificateNamesItsCallerOnTheAuditLine) {
+  auto gateway = StartGateway(/*mtls=*/true);
+  ASSERT_NE(gateway, nullptr);
+  auto plain = pki_.Issue(ca_, testing::TestPki::Client("plain", "build-agent-7"));
+  ASSERT_TRUE(plain.ok());
+  ASSERT_TRUE(Call(gateway->gateway_address(), {ca_.cert_file, client_}).ok());
+  ASSERT_TRUE(Call(gateway->gateway_address(), {ca_.cert_file, *plain}).ok());
+  std::vector<std::string> principals;
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    principals.clear();
+    for (const std::string& line : gateway->AllLogLines()) {
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      if (json.is_object() && json.value("audit", "") == "rpc") {
+        principals.push_back(json.value("principal", ""));
+      }
+    }
+    return principals.size() >= 2;
+  }));
+  // The SPIFFE id when the certificate has one, else its subject CN.
+  EXPECT_EQ(principals[0], "spiffe://example.org/ci/runner");
+  EXPECT_EQ(principals[1], "cn:build-agent-7");
 }
 
 TEST_F(TlsTest, RotatedFilesTakeEffectWithoutARestart) {
