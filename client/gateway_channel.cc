@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -10,6 +12,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "grpcpp/support/client_interceptor.h"
 
 namespace cxone::client {
 namespace {
@@ -101,8 +104,63 @@ absl::StatusOr<GatewayEndpoint> ResolveGatewayEndpoint(
     endpoint.cert_pem = *std::move(cert);
     endpoint.key_pem = *std::move(key);
   }
+  if (!flags.token_file.empty()) {
+    std::ifstream file(flags.token_file, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    const std::string token(absl::StripAsciiWhitespace(text.str()));
+    if (!file || token.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--token-file \"", flags.token_file, "\": cannot read a token from it"));
+    }
+    if (absl::c_any_of(token, [](char c) {
+          return static_cast<unsigned char>(c) < 0x21 || c == 0x7f;
+        })) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--token-file \"", flags.token_file,
+          "\": the token holds spaces or control characters"));
+    }
+    endpoint.bearer_token = token;
+  }
   return endpoint;
 }
+
+namespace {
+
+// Adds `authorization: Bearer TOKEN` to every call's metadata. An
+// interceptor rather than call credentials: gRPC sends call credentials
+// only over TLS, and a loopback gateway may be plaintext.
+class BearerTokenInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit BearerTokenInterceptor(const std::string& header) : header_(header) {}
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert({"authorization", header_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string& header_;
+};
+
+class BearerTokenInterceptors
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit BearerTokenInterceptors(const std::string& token)
+      : header_(absl::StrCat("Bearer ", token)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* /*info*/) override {
+    return new BearerTokenInterceptor(header_);
+  }
+
+ private:
+  const std::string header_;
+};
+
+}  // namespace
 
 std::shared_ptr<grpc::Channel> MakeGatewayChannel(
     const GatewayEndpoint& endpoint, const GatewayChannelOptions& options) {
@@ -130,7 +188,15 @@ std::shared_ptr<grpc::Channel> MakeGatewayChannel(
     tls.pem_private_key = endpoint.key_pem;
     credentials = grpc::SslCredentials(tls);
   }
-  return grpc::CreateCustomChannel(endpoint.target, credentials, args);
+  if (endpoint.bearer_token.empty()) {
+    return grpc::CreateCustomChannel(endpoint.target, credentials, args);
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<BearerTokenInterceptors>(endpoint.bearer_token));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      endpoint.target, credentials, args, std::move(interceptors));
 }
 
 std::shared_ptr<grpc::Channel> MakeGatewayChannel(

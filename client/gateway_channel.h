@@ -10,7 +10,9 @@
 // system's roots when none), and presents --tls-cert and --tls-key to a
 // gateway that asks for a client certificate (mTLS). The files are read
 // once, when the command line is checked: an unreadable one is a usage
-// error naming it (never its contents).
+// error naming it (never its contents). --token-file names a file holding a
+// bearer token for a gateway that identifies callers by token; it is sent
+// as `authorization: Bearer TOKEN` on every call.
 //
 // A watch may sit silent for minutes while CXone compiles, so the channel
 // sends HTTP/2 keepalive pings: a gateway that died or became unreachable
@@ -43,6 +45,8 @@ struct GatewayEndpoint {
   std::string ca_pem;
   std::string cert_pem;
   std::string key_pem;
+  // Sent as `authorization: Bearer TOKEN` on every call; empty: none.
+  std::string bearer_token;
 };
 
 // What the flags said; paths, not contents.
@@ -51,6 +55,9 @@ struct GatewayFlags {
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
+  // A file holding the bearer token (a flag would show in process
+  // listings).
+  std::string token_file;
 };
 
 // The endpoint `flags` name. InvalidArgument naming the flag for a

@@ -14,6 +14,9 @@ void AddGlobalFlags(FlagParser& flags, GlobalFlags& globals) {
                   "one (mTLS).");
   flags.AddString("tls-key", &globals.gateway.tls_key,
                   "PEM private key of --tls-cert.");
+  flags.AddString("token-file", &globals.gateway.token_file,
+                  "File holding a bearer token, sent on every call to a "
+                  "gateway that identifies callers by token.");
   flags.AddBool("json", &globals.json,
                 "Print proto3 JSON, one object per line, instead of text.");
 }

@@ -126,6 +126,36 @@ TEST(StaticTokens, OnlyAKnownTokenGetsInAndTheAuditNamesItsCaller) {
                                  "tok-not-known"));
 }
 
+TEST(StaticTokens, TheCliSendsTheTokenOfItsTokenFile) {
+  testing::ScopedTempDir dir;
+  const std::string tokens = dir.path() + "/tokens";
+  std::ofstream(tokens) << "deployer " << Sha256Hex(kDeployerToken) << "\n";
+  const std::string token_file = dir.path() + "/my-token";
+  std::ofstream(token_file) << kDeployerToken << "\n";
+  testing::HarnessOptions options;
+  options.server_args.push_back("--auth-tokens-file=" + tokens);
+  auto gateway = testing::GatewayHarness::Start(options);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  auto cli = [&](std::vector<std::string> args,
+                 std::vector<std::pair<std::string, std::string>> env = {}) {
+    args.insert(args.begin(), {"--server", (*gateway)->gateway_address()});
+    auto run = testing::ChildProcess::Run(CXONE_CLI_BINARY, args, env,
+                                          absl::Seconds(30));
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.value_or(testing::ChildProcess::Outcome{});
+  };
+  auto with_flag = cli({"--token-file", token_file, "list"});
+  EXPECT_EQ(with_flag.exit_code, 0) << with_flag.Text();
+  auto with_variable = cli({"gate", "main-menu", "--run-id", "tok"},
+                           {{"CXONE_TOKEN_FILE", token_file}});
+  EXPECT_EQ(with_variable.exit_code, 0) << with_variable.Text();
+  auto without = cli({"list"});
+  EXPECT_EQ(without.exit_code, 3) << without.Text();
+  EXPECT_THAT(without.Text(), HasSubstr("UNAUTHENTICATED"));
+  EXPECT_FALSE(absl::StrContains(with_flag.Text() + without.Text(),
+                                 kDeployerToken));
+}
+
 TEST(StaticTokens, ABadTokensFileFailsTheStartNamingTheLine) {
   testing::ScopedTempDir dir;
   const std::string tokens = dir.path() + "/tokens";
