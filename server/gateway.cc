@@ -90,7 +90,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
 }
 
 Gateway::Gateway(const ServerConfig& config, std::FILE* log_stream)
-    : config_(config), log_(log_stream, &clock_, &redactor_) {
+    : config_(config),
+      log_(log_stream, &clock_, &redactor_),
+      curl_(config.cxone_ca_file) {
   redactor_.AddPermanentSecret(config_.client_secret);
 }
 

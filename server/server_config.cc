@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/loopback.h"
 #include "common/redactor.h"
 #include "server/api/tls_credentials.h"
 
@@ -61,10 +62,32 @@ absl::Status CheckTransportSecurity(const ServerConfig& config) {
   return absl::OkStatus();
 }
 
-absl::Status CheckHttpUrl(const std::string& flag, const std::string& url) {
+absl::Status CheckHttpUrl(const std::string& flag, const std::string& url,
+                          bool insecure_upstream) {
   if (!absl::StartsWith(url, "http://") && !absl::StartsWith(url, "https://")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--", flag, " must be an http:// or https:// URL, got \"", url, "\""));
+  }
+  absl::string_view rest = url;
+  if (!absl::ConsumePrefix(&rest, "http://") || insecure_upstream) {
+    return absl::OkStatus();
+  }
+  absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != absl::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  std::string host;
+  if (absl::ConsumePrefix(&authority, "[")) {
+    host = std::string(authority.substr(0, authority.find(']')));
+  } else {
+    host = std::string(authority.substr(0, authority.find(':')));
+  }
+  if (!IsLoopbackHost(host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, " \"", url,
+        "\" is plain http:// to another host: the client secret and the "
+        "access tokens would cross the network unencrypted; use https://, "
+        "or say --insecure-upstream"));
   }
   return absl::OkStatus();
 }
@@ -99,6 +122,8 @@ nlohmann::json ServerConfig::ToJson() const {
       {"tls_client_ca_file", tls_client_ca_file},
       {"tls_reload_interval", absl::FormatDuration(tls_reload_interval)},
       {"insecure_listen", insecure_listen},
+      {"cxone_ca_file", cxone_ca_file},
+      {"insecure_upstream", insecure_upstream},
       {"auth_tokens_file", auth_tokens_file},
       {"auth_jwks_file", auth_jwks_file},
       {"auth_jwt_issuer", auth_jwt_issuer},
@@ -175,6 +200,12 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddAddress("metrics-listen", &config.metrics_listen, PortUse::kListen,
                    "Prometheus /metrics address host:port (port 0 picks a "
                    "free port)");
+  flags.AddString("cxone-ca-file", &config.cxone_ca_file,
+                  "PEM CA bundle that verifies CXone's TLS certificate "
+                  "(default: the system's)");
+  flags.AddBool("insecure-upstream", &config.insecure_upstream,
+                "allow a plain http:// --cxone-base-url or --token-url to a "
+                "host other than this one");
   flags.AddString("tls-cert-file", &config.tls_cert_file,
                   "PEM certificate chain of the gRPC port: TLS (with "
                   "--tls-key-file); reloaded when it changes");
@@ -342,7 +373,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
         "--cxone-base-url (or $CXONE_BASE_URL, or cxone-base-url in the "
         "--config file) is required");
   }
-  if (absl::Status url = CheckHttpUrl("cxone-base-url", config.cxone_base_url);
+  if (absl::Status url = CheckHttpUrl("cxone-base-url", config.cxone_base_url,
+                                     config.insecure_upstream);
       !url.ok()) {
     return url;
   }
@@ -352,7 +384,8 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   if (config.token_url.empty()) {
     config.token_url =
         absl::StrCat(config.cxone_base_url, "/api/v2/oauth/token");
-  } else if (absl::Status url = CheckHttpUrl("token-url", config.token_url);
+  } else if (absl::Status url = CheckHttpUrl("token-url", config.token_url,
+                                            config.insecure_upstream);
              !url.ok()) {
     return url;
   }

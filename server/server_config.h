@@ -60,6 +60,12 @@ struct ServerConfig {
   // Token requests failing this long make the gateway NOT_SERVING.
   absl::Duration auth_failure_window = absl::Minutes(2);
   std::string cxone_base_url;
+  // The PEM CA bundle that verifies CXone's (and the token endpoint's) TLS
+  // certificate instead of the system's. Verification is never off.
+  std::string cxone_ca_file;
+  // Allow an http:// base or token URL whose host is not loopback: the
+  // client secret and tokens would cross the network in the clear.
+  bool insecure_upstream = false;
   std::string token_url;  // default: base URL + /api/v2/oauth/token
   std::string client_id;
   std::string client_secret;  // from $CXONE_CLIENT_SECRET or the file

@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/loopback.h"
+#include "common/private_network.h"
 
 namespace cxone::http {
 namespace {
@@ -104,14 +105,19 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &AppendHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
-  if (request.refuse_loopback) {
+  if (!ca_file_.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file_.c_str());
+  if (request.refuse_loopback || request.refuse_private_network) {
     // Checked on the address actually connected to, after DNS: a name that
-    // resolves to 127.0.0.1 is refused as well as the literal.
+    // resolves to 127.0.0.1 (or 10.0.0.1) is refused as well as the literal.
+    curl_easy_setopt(curl, CURLOPT_PREREQDATA, &request);
     curl_easy_setopt(
         curl, CURLOPT_PREREQFUNCTION,
-        +[](void*, char* primary_ip, char*, int, int) -> int {
-          return IsLoopbackHost(primary_ip) ? CURL_PREREQFUNC_ABORT
-                                            : CURL_PREREQFUNC_OK;
+        +[](void* data, char* primary_ip, char*, int, int) -> int {
+          const auto* sent = static_cast<const HttpRequest*>(data);
+          const bool refused =
+              (sent->refuse_loopback && IsLoopbackHost(primary_ip)) ||
+              (sent->refuse_private_network && IsPrivateNetworkHost(primary_ip));
+          return refused ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
         });
   }
   if (request.method == "POST") {
@@ -152,11 +158,13 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
                      absl::FormatDuration(request.timeout),
                      began_sending ? " without an answer" : " connecting")));
   }
-  if (code == CURLE_ABORTED_BY_CALLBACK && request.refuse_loopback) {
-    return absl::UnavailableError(
-        absl::StrCat(request.method, " ", request.url,
-                     " refused: it resolves to a loopback address, which "
-                     "webhooks may reach only with allow_loopback"));
+  if (code == CURLE_ABORTED_BY_CALLBACK &&
+      (request.refuse_loopback || request.refuse_private_network)) {
+    return absl::UnavailableError(absl::StrCat(
+        request.method, " ", request.url,
+        " refused: it resolves to a loopback or private-network address, "
+        "which webhooks may reach only with allow_loopback or "
+        "allow_private_network"));
   }
   if (code != CURLE_OK) {
     return failed(absl::UnavailableError(

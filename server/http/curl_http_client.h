@@ -20,7 +20,9 @@ namespace cxone::http {
 
 class CurlHttpClient final : public HttpClient {
  public:
-  CurlHttpClient() = default;
+  // `ca_file`: the PEM CA bundle that verifies TLS servers instead of the
+  // system's; empty: the system's. Verification is never off.
+  explicit CurlHttpClient(std::string ca_file = "") : ca_file_(std::move(ca_file)) {}
   CurlHttpClient(const CurlHttpClient&) = delete;
   CurlHttpClient& operator=(const CurlHttpClient&) = delete;
   ~CurlHttpClient() override;
@@ -31,6 +33,7 @@ class CurlHttpClient final : public HttpClient {
   void* TakeHandle();
   void ReturnHandle(void* handle);
 
+  const std::string ca_file_;
   absl::Mutex mu_;
   std::vector<void*> idle_handles_ ABSL_GUARDED_BY(mu_);
 };

@@ -37,6 +37,9 @@ struct HttpRequest {
   // Refuse to connect to a loopback address, whatever the name resolved to
   // (the SSRF guard of webhook deliveries): Unavailable instead.
   bool refuse_loopback = false;
+  // The same for private and link-local networks (10/8, 172.16/12,
+  // 192.168/16, 169.254/16, 100.64/10, fc00::/7, fe80::/10).
+  bool refuse_private_network = false;
   // False for a request the server must receive at most once (a trigger):
   // it is sent on a fresh connection that is not kept, because an HTTP
   // client resends a request on its own when a kept-alive connection it

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/loopback.h"
+#include "common/private_network.h"
 #include "common/resource_name.h"
 #include "nlohmann/json.hpp"
 
@@ -201,7 +202,8 @@ absl::StatusOr<WebhookEndpointConfig> ParseEndpoint(const json& entry,
       "flow_ids",
       "ordered",
       "max_concurrency",
-      "timeout"};
+      "timeout",
+      "allow_private_network"};
   for (const auto& [key, value] : entry.items()) {
     if (!kKnown.contains(key)) {
       return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
@@ -221,6 +223,18 @@ absl::StatusOr<WebhookEndpointConfig> ParseEndpoint(const json& entry,
     return absl::InvalidArgumentError(
         "url: is a loopback address; set \"allow_loopback\": true to allow "
         "it");
+  }
+  if (entry.contains("allow_private_network")) {
+    if (!entry["allow_private_network"].is_boolean()) {
+      return absl::InvalidArgumentError(
+          "allow_private_network: must be true or false");
+    }
+    endpoint.allow_private_network = entry["allow_private_network"].get<bool>();
+  }
+  if (!endpoint.allow_private_network && IsPrivateNetworkHost(*host)) {
+    return absl::InvalidArgumentError(
+        "url: is a private-network or link-local address; set "
+        "\"allow_private_network\": true on this endpoint to allow it");
   }
   absl::StatusOr<std::optional<WebhookSecret>> secret =
       SecretField(entry, "secret", env);

@@ -15,7 +15,9 @@
 //       "flow_ids": ["main-menu"],         // default: every flow
 //       "ordered": false,                  // one at a time, in sequence order
 //       "max_concurrency": 4,              // deliveries in flight
-//       "timeout": "10s"                   // per attempt
+//       "timeout": "10s",                  // per attempt
+//       "allow_private_network": false     // deliveries to 10/8, 172.16/12,
+//                                          //   192.168/16, 169.254/16, …
 //     }]
 //   }
 //
@@ -52,6 +54,10 @@ struct WebhookEndpointConfig {
   bool ordered = false;
   int max_concurrency = 4;
   absl::Duration timeout = absl::Seconds(10);
+  // Deliveries may go to private and link-local networks
+  // (common/private_network.h); refused otherwise, whatever the URL's name
+  // resolves to.
+  bool allow_private_network = false;
 
   // Whether an event of `type` of a compile of `flow_id` goes here.
   bool Wants(compile::v1::EventType type, const std::string& flow_id) const;

@@ -192,6 +192,7 @@ void WebhookDispatcher::Attempt(Endpoint* endpoint, StoredDelivery delivery) {
   request.body = delivery.body;
   request.timeout = config.timeout;
   request.refuse_loopback = !config_->allow_loopback;
+  request.refuse_private_network = !config.allow_private_network;
   absl::StatusOr<http::HttpResponse> response = http_->Send(request);
   if (!response.ok()) {
     Settle(endpoint, std::move(delivery), Outcome::kRetry,
