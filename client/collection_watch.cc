@@ -160,6 +160,7 @@ CollectionWatch::Relisted CollectionWatch::Relist() {
   *request.mutable_filter() = target_.filter;
   request.set_page_size(1000);
   std::optional<uint64_t> revision;
+  absl::flat_hash_set<std::string> listed;
   do {
     grpc::ClientContext context;
     deadline_.Apply(context);
@@ -188,6 +189,7 @@ CollectionWatch::Relisted CollectionWatch::Relist() {
     if (!revision.has_value()) revision = page.revision();
     for (const v1::Compile& compile : page.compiles()) {
       if (!Followed(compile.name())) continue;
+      if (!target_.names.empty()) listed.insert(compile.name());
       const auto known = compiles_.find(compile.name());
       if (known != compiles_.end() && known->second.state == compile.state()) {
         known->second.revision =
@@ -204,6 +206,16 @@ CollectionWatch::Relisted CollectionWatch::Relist() {
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
   resume_after_ = revision;
+  if (target_.until_done) {
+    for (const std::string& name : target_.names) {
+      if (listed.contains(name) || vanished_.contains(name)) continue;
+      const auto known = compiles_.find(name);
+      if (known != compiles_.end() && IsTerminal(known->second.state)) continue;
+      vanished_.insert(name);
+      ++names_finished_;
+      observer_.OnVanished(name);
+    }
+  }
   return relisted;
 }
 

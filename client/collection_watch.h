@@ -69,6 +69,10 @@ class CollectionObserver {
   // With `until_done`: no followed compile is running any more; the
   // totals of those seen.
   virtual void OnAllFinished(int completed, int failed, int timed_out) = 0;
+  // With `until_done` and `names`: compile `name` is not in a full list of
+  // the matching compiles — the gateway no longer knows it (its state was
+  // lost) — so its end will never be seen; the watch stops waiting for it.
+  virtual void OnVanished(absl::string_view /*name*/) {}
 };
 
 // Writes what the watch sees with an EventPrinter: `watch --all`.
@@ -101,8 +105,9 @@ struct CollectionTarget {
   bool until_done = false;
   // When not empty, only these compiles (by name) are followed: the others
   // the filter matches are ignored, and `until_done` ends once each of
-  // these has been seen to finish (a compile a list does not show is
-  // still awaited).
+  // these has been seen to finish or has vanished (a list of the matching
+  // compiles does not show it: CollectionObserver::OnVanished). REQUIRES:
+  // every one of them matches `filter`.
   absl::flat_hash_set<std::string> names;
 };
 
@@ -171,8 +176,10 @@ class CollectionWatch {
   };
   absl::flat_hash_map<std::string, Known> compiles_;
   int running_ = 0;
-  // Of target_.names: how many have been seen to finish.
+  // Of target_.names: how many have been seen to finish or vanished, and
+  // which vanished.
   int names_finished_ = 0;
+  absl::flat_hash_set<std::string> vanished_;
 };
 
 }  // namespace cxone::client

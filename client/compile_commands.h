@@ -147,6 +147,10 @@ struct CommandOptions {
   // nullopt for a pipe or a file: where `gate` draws live progress.
   std::optional<TerminalSize> out_terminal;
   std::optional<TerminalSize> err_terminal;
+  // Their size at the moment of the call (a terminal is resized); unset:
+  // the size above, always.
+  std::function<std::optional<TerminalSize>()> out_terminal_now;
+  std::function<std::optional<TerminalSize>()> err_terminal_now;
   // The random run id of a gate run that has none from its flags or CI
   // environment; unset draws one (RandomRunId).
   std::optional<std::string> random_run_id;

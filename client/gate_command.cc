@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/call_status.h"
 #include "client/collection_watch.h"
@@ -87,6 +88,16 @@ class GateObserver : public CollectionObserver {
   void OnFinished(absl::string_view, v1::State, int, int) override {}
   void OnAllFinished(int, int, int) override {}
 
+  void OnVanished(absl::string_view name) override {
+    console_.Change([&](GateResults& results) {
+      if (GateFlowResult* flow = results.FindByName(name); flow != nullptr) {
+        results.StartFailed(*flow,
+                            absl::StrCat("the gateway no longer knows compile ",
+                                         name, " (was its state lost?)"));
+      }
+    });
+  }
+
  private:
   GateConsole& console_;
 };
@@ -121,13 +132,18 @@ class GateRunner {
         return Fail(kExitUsage, parsed.message());
       }
     }
+    for (const std::string& label : invocation_.labels) {
+      if (absl::StartsWith(label, absl::StrCat(kGateRunLabel, "="))) {
+        return Fail(kExitUsage,
+                    absl::StrCat("--label ", label, ": the gate sets ",
+                                 kGateRunLabel, " itself (to the run id)"));
+      }
+    }
     std::vector<std::string> labels = invocation_.labels;
     labels.push_back(absl::StrCat(kGateRunLabel, "=", run_id));
     if (absl::Status parsed = ParseLabels(labels, common.mutable_labels());
         !parsed.ok()) {
-      return Fail(kExitUsage,
-                  absl::StrCat(parsed.message(), " (the gate sets ",
-                               kGateRunLabel, " itself)"));
+      return Fail(kExitUsage, parsed.message());
     }
 
     const std::string output = OutputFormatName();
@@ -137,10 +153,21 @@ class GateRunner {
     const std::optional<TerminalSize>& terminal =
         text_on_out ? options_.out_terminal : options_.err_terminal;
     const ProgressMode mode = Mode(terminal.has_value());
+    const std::function<std::optional<TerminalSize>()>& terminal_now =
+        text_on_out ? options_.out_terminal_now : options_.err_terminal_now;
+    const TerminalSize initial = terminal.value_or(TerminalSize{});
+    auto size = [&terminal_now, initial] {
+      std::optional<TerminalSize> now =
+          terminal_now ? terminal_now() : std::nullopt;
+      return now.value_or(initial);
+    };
 
     GateResults results(run_id, *flows);
-    GateConsole console(mode, console_stream, terminal.value_or(TerminalSize{}),
-                        results, [] { return absl::Now(); });
+    GateConsole console(mode, console_stream, size, results,
+                        [] { return absl::Now(); });
+    // While a live block is drawn, messages of the start and the watch go
+    // above it, not through it.
+    std::ostream& errors = mode == ProgressMode::kTty ? console.notes() : err_;
     GateRunInfo run;
     run.started = absl::Now();
     console.Start(absl::StrCat("gate: run ", run_id, ": compiling ",
@@ -149,21 +176,18 @@ class GateRunner {
 
     const WatchOptions reconnect =
         ReconnectOptionsOf(options_, invocation_.max_reconnects);
-    ReconnectPacer pacer(err_, deadline_, reconnect);
-    bool client_timed_out = false;
-    std::optional<int> ended = StartAll(common, console, pacer);
-    if (ended.has_value()) {
-      client_timed_out = *ended == kExitClientTimeout;
-    } else {
-      const int watched = Follow(console, reconnect);
-      client_timed_out = watched == kExitClientTimeout;
-      if (watched == kExitClientTimeout || watched == kExitGatewayError) {
-        console.Change([&](GateResults& all) {
-          all.Abandon(watched == kExitClientTimeout
-                          ? deadline_.ExpiredMessage("it finished")
-                          : "the watch of the run failed (the error is above)");
-        });
-      }
+    ReconnectPacer pacer(errors, deadline_, reconnect);
+    const std::optional<int> ended = StartAll(common, console, pacer, errors);
+    const int code =
+        ended.has_value() ? *ended : Follow(console, reconnect, errors);
+    const bool client_timed_out = code == kExitClientTimeout;
+    if (code == kExitClientTimeout || code == kExitGatewayError) {
+      // Every flow not finished by now, started or not, is unknown.
+      console.Change([&](GateResults& all) {
+        all.Abandon(code == kExitClientTimeout
+                        ? deadline_.ExpiredMessage("it finished")
+                        : "the run ended before it finished (the error is above)");
+      });
     }
     run.ended = absl::Now();
     run.exit_code = results.ExitCode(client_timed_out);
@@ -187,7 +211,8 @@ class GateRunner {
   // Starts every flow; the exit code when the run must end before
   // watching (every start failed, or the --timeout expired).
   std::optional<int> StartAll(const v1::StartCompileRequest& common,
-                              GateConsole& console, ReconnectPacer& pacer) {
+                              GateConsole& console, ReconnectPacer& pacer,
+                              std::ostream& errors) {
     std::vector<std::string> pending;  // request ids
     std::vector<std::pair<std::string, std::string>> ids;  // request id, flow
     console.Change([&](GateResults& results) {
@@ -223,8 +248,8 @@ class GateRunner {
             case CallFailure::kFinal: {
               const std::string problem =
                   absl::StrCat("could not start: ", DescribeStatus(status));
-              err_ << kProgram << ": BatchStartCompiles: "
-                   << DescribeStatus(status) << '\n';
+              errors << kProgram << ": BatchStartCompiles: "
+                     << DescribeStatus(status) << '\n';
               // The flows started before go on; the rest are unknown.
               return Abandon(console, problem, kExitGatewayError);
             }
@@ -237,22 +262,34 @@ class GateRunner {
           }
         }
         if (response.results_size() != request.requests_size()) {
-          err_ << kProgram << ": BatchStartCompiles answered "
-               << response.results_size() << " results for "
-               << request.requests_size() << " starts\n";
+          errors << kProgram << ": BatchStartCompiles answered "
+                 << response.results_size() << " results for "
+                 << request.requests_size() << " starts\n";
           return Abandon(console,
                          "could not start: the gateway's answer was malformed",
                          kExitGatewayError);
         }
-        pacer.Delivered();
+        // Only an answer that settled a start resets the reconnects in a
+        // row: items failing for now again and again must run out of them.
+        bool settled = false;
         console.Change([&](GateResults& results) {
           for (int i = 0; i < response.results_size(); ++i) {
             const v1::BatchStartResult& result = response.results(i);
             const std::string& request_id = request.requests(i).request_id();
             GateFlowResult* flow = results.FindByRequestId(request_id);
             if (flow == nullptr) continue;
+            settled = settled || result.has_compile() ||
+                      !IsRetryableItem(result.status().code());
             if (result.has_compile()) {
               results.Started(*flow, result.compile());
+              // A compile another run started (the flow was compiling
+              // already) lacks this run's label: the run's stream must
+              // not select by it.
+              const auto label = result.compile().labels().find(kGateRunLabel);
+              if (label == result.compile().labels().end() ||
+                  label->second != results.run_id()) {
+                foreign_compiles_ = true;
+              }
             } else if (IsRetryableItem(result.status().code())) {
               retry.push_back(request_id);
               retry_reason = absl::StrCat(
@@ -268,6 +305,7 @@ class GateRunner {
             }
           }
         });
+        if (settled) pacer.Delivered();
       }
       pending = std::move(retry);
       if (pending.empty()) break;
@@ -315,7 +353,8 @@ class GateRunner {
   }
 
   // Follows every started compile to its end; the CollectionWatch's code.
-  int Follow(GateConsole& console, const WatchOptions& reconnect) {
+  int Follow(GateConsole& console, const WatchOptions& reconnect,
+             std::ostream& errors) {
     CollectionTarget target;
     absl::flat_hash_set<std::string> flow_ids;
     std::string run_id;
@@ -327,13 +366,19 @@ class GateRunner {
         flow_ids.insert(flow.flow.flow_id);
       }
     });
-    target.filter.set_label_selector(absl::StrCat(kGateRunLabel, "=", run_id));
+    // The run's label selects exactly its compiles, unless one was another
+    // run's; the flows then (when few enough for a filter), or everything,
+    // the names picking the run's own.
+    if (!foreign_compiles_) {
+      target.filter.set_label_selector(
+          absl::StrCat(kGateRunLabel, "=", run_id));
+    }
     if (flow_ids.size() <= kMaxFilterFlows) {
       for (const std::string& flow : flow_ids) target.filter.add_flow_ids(flow);
     }
     target.until_done = true;
     GateObserver observer(console);
-    return CollectionWatch(connection_, observer, err_, deadline_, reconnect)
+    return CollectionWatch(connection_, observer, errors, deadline_, reconnect)
         .Follow(target);
   }
 
@@ -349,6 +394,11 @@ class GateRunner {
     };
     out_ << render(output);
     out_.flush();
+    if (out_.fail()) {
+      err_ << kProgram << ": cannot write the " << output
+           << " report to standard output\n";
+      if (code == kExitCompleted) code = kExitGatewayError;
+    }
     const std::pair<const char*, const std::string*> files[] = {
         {"json", &invocation_.json_file},
         {"sarif", &invocation_.sarif_file},
@@ -367,6 +417,7 @@ class GateRunner {
                    FormatStepSummary(results, run), std::ios::app)) {
       err_ << kProgram << ": $GITHUB_STEP_SUMMARY "
            << invocation_.step_summary_file << ": cannot append to it\n";
+      if (code == kExitCompleted) code = kExitGatewayError;
     }
     err_.flush();
     return code;
@@ -392,6 +443,8 @@ class GateRunner {
   std::ostream& out_;
   std::ostream& err_;
   const CommandDeadline deadline_;
+  // Whether a start answered with a compile that is not this run's.
+  bool foreign_compiles_ = false;
 };
 
 }  // namespace
@@ -448,9 +501,11 @@ absl::Status FinishGateInvocation(const GlobalFlags& globals,
             ? "gate: missing FLOW_ID... or --flows-dir DIR"
             : "gate: give FLOW_ID... or --flows-dir DIR, not both");
   }
-  if (!invocation.flows_dir.empty() && invocation.glob.empty()) {
-    return absl::InvalidArgumentError("gate: --glob is empty");
+  if (!invocation.glob.empty() && invocation.flows_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "gate: --glob chooses files of --flows-dir DIR; give that too");
   }
+  if (invocation.glob.empty()) invocation.glob = "*.json";
   absl::StatusOr<std::string> run_id = ResolveRunId(invocation.run_id, env, "");
   if (!run_id.ok()) return run_id.status();
   invocation.run_id = *run_id;

@@ -45,7 +45,8 @@ struct GateInvocation {
   std::vector<std::string> flow_ids;
   // --flows-dir and --glob: instead, the files of a directory.
   std::string flows_dir;
-  std::string glob = "*.json";
+  // Empty: "*.json" (FinishGateInvocation sets it).
+  std::string glob;
   // --run-id; after FinishGateInvocation, also from $GITHUB_RUN_ID or
   // $CI_PIPELINE_ID (still empty: a random one at run time).
   std::string run_id;

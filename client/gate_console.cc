@@ -64,12 +64,23 @@ std::vector<std::string> ResultLines(const GateFlowResult& flow,
   return lines;
 }
 
+int GateConsole::NoteBuffer::overflow(int c) {
+  if (c == traits_type::eof()) return traits_type::not_eof(c);
+  if (c == '\n') {
+    console_->Note(line_);
+    line_.clear();
+  } else {
+    line_.push_back(static_cast<char>(c));
+  }
+  return c;
+}
+
 GateConsole::GateConsole(ProgressMode mode, std::ostream& out,
-                         TerminalSize size, GateResults& results,
-                         std::function<absl::Time()> now)
+                         std::function<TerminalSize()> size,
+                         GateResults& results, std::function<absl::Time()> now)
     : mode_(mode),
       out_(out),
-      size_(size),
+      size_(std::move(size)),
       now_(std::move(now)),
       results_(results),
       shown_state_(results.flows().size(), v1::STATE_UNSPECIFIED),
@@ -177,12 +188,14 @@ void GateConsole::WriteAbove(const std::vector<std::string>& lines) {
 void GateConsole::Redraw() {
   if (mode_ != ProgressMode::kTty) return;
   if (drawn_lines_ > 0) out_ << "\r\x1b[" << drawn_lines_ << "A\x1b[J";
-  const std::vector<std::string> block = LiveBlock(now_());
-  for (const std::string& line : block) out_ << Fit(line) << '\n';
+  const TerminalSize size = size_();
+  std::vector<std::string> block = LiveBlock(now_(), size.rows);
+  for (const std::string& line : block) out_ << Fit(line, size.columns) << '\n';
   drawn_lines_ = static_cast<int>(block.size());
 }
 
-std::vector<std::string> GateConsole::LiveBlock(absl::Time now) const {
+std::vector<std::string> GateConsole::LiveBlock(absl::Time now,
+                                                int rows) const {
   const std::vector<GateFlowResult>& flows = results_.flows();
   size_t id_width = 0;
   for (const GateFlowResult& flow : flows) {
@@ -192,8 +205,10 @@ std::vector<std::string> GateConsole::LiveBlock(absl::Time now) const {
   // Running flows first when not all fit: they are the ones still moving.
   std::vector<const GateFlowResult*> order;
   for (const GateFlowResult& flow : flows) order.push_back(&flow);
-  // The footer, and a line for the terminal's cursor after the block.
-  const size_t room = static_cast<size_t>(std::max(size_.rows - 2, 2));
+  // Rows for the block: one stays for the cursor after it. With fewer than
+  // three, the footer alone (a flow line and "... more" would not fit).
+  const size_t room = rows > 1 ? static_cast<size_t>(rows - 1) : 1;
+  if (room < 3) return {Footer(now)};
   const bool all_fit = flows.size() + 1 <= room;
   if (!all_fit) {
     std::stable_partition(order.begin(), order.end(),
@@ -223,7 +238,8 @@ std::vector<std::string> GateConsole::LiveBlock(absl::Time now) const {
   if (shown < order.size()) {
     size_t finished = 0;
     for (size_t i = shown; i < order.size(); ++i) finished += HasResult(*order[i]);
-    lines.push_back(absl::StrCat("  … ", Plural(order.size() - shown, "more flow"),
+    lines.push_back(absl::StrCat("  ... ",
+                                 Plural(order.size() - shown, "more flow"),
                                  " (", finished, " finished)"));
   }
   lines.push_back(Footer(now));
@@ -237,7 +253,7 @@ std::string GateConsole::Footer(absl::Time now) const {
       totals.failed, " FAILED, ", totals.timed_out, " TIMED_OUT, ",
       totals.running, " running");
   if (totals.unknown > 0) absl::StrAppend(&footer, ", ", totals.unknown, " unknown");
-  absl::StrAppend(&footer, "  ·  ", FormatElapsed(now - started_));
+  absl::StrAppend(&footer, " | ", FormatElapsed(now - started_));
   if (totals.running == 0) return footer;
   // ETA: the flows still running take as long as those that finished took
   // on average; nothing finished yet, nothing to go by.
@@ -250,18 +266,23 @@ std::string GateConsole::Footer(absl::Time now) const {
       ++finished;
     }
   }
-  if (finished == 0) return absl::StrCat(footer, "  ·  ETA unknown");
+  if (finished == 0) return absl::StrCat(footer, " | ETA unknown");
   const absl::Duration typical = sum / finished;
   for (const GateFlowResult& flow : results_.flows()) {
     if (HasResult(flow)) continue;
     longest_left = std::max(longest_left, typical - flow.Elapsed(now));
   }
-  return absl::StrCat(footer, "  ·  ETA ", FormatElapsed(longest_left));
+  // Past the typical time already: any moment now.
+  if (longest_left <= absl::ZeroDuration()) {
+    return absl::StrCat(footer, " | ETA soon");
+  }
+  return absl::StrCat(footer, " | ETA ", FormatElapsed(longest_left));
 }
 
-std::string GateConsole::Fit(std::string line) const {
-  // Columns are counted in code points (the ellipsis is one).
-  const size_t width = static_cast<size_t>(std::max(size_.columns - 1, 10));
+std::string GateConsole::Fit(std::string line, int columns) const {
+  // Columns are counted in code points: the block's own text is ASCII; a
+  // flow's problem text may not be.
+  const size_t width = static_cast<size_t>(std::max(columns - 1, 10));
   size_t code_points = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;

@@ -7,8 +7,13 @@
 //   elapsed, errors so far) and a footer with the totals, elapsed time and
 //   an ETA, redrawn in place (ANSI cursor-up and erase) on every change and
 //   twice a second, cut to the terminal's width (a wrapped line would break
-//   the cursor arithmetic) and height (running flows first, then "… N
-//   more"). It stays on screen, final, above the summary line.
+//   the cursor arithmetic) and height (running flows first, then "... N
+//   more"; on a terminal of three rows or fewer, the footer alone), both
+//   read again at every redraw, so that a resized terminal is followed. It
+//   stays on screen, final, above the summary line. Only ASCII is drawn in
+//   it, whose width every terminal agrees on. Anything else meant for the
+//   terminal while the block is drawn (a reconnect, an error) must go
+//   through notes(), which writes it above the block.
 // - kPlain: an append-only line per state change ("[ 1.2 s] main-menu
 //   QUEUED -> IN_PROGRESS"), for logs and pipes.
 // - kNone: only the results and the summary.
@@ -38,10 +43,12 @@ enum class ProgressMode { kTty, kPlain, kNone };
 
 class GateConsole {
  public:
-  // `out` and `results` must outlive the console; `now` is the wall clock
-  // (the gateway's create times are wall-clock times).
-  GateConsole(ProgressMode mode, std::ostream& out, TerminalSize size,
-              GateResults& results, std::function<absl::Time()> now);
+  // `out` and `results` must outlive the console; `size` says how large
+  // the terminal is now (kTty); `now` is the wall clock (the gateway's
+  // create times are wall-clock times).
+  GateConsole(ProgressMode mode, std::ostream& out,
+              std::function<TerminalSize()> size, GateResults& results,
+              std::function<absl::Time()> now);
   GateConsole(const GateConsole&) = delete;
   GateConsole& operator=(const GateConsole&) = delete;
   ~GateConsole();
@@ -56,6 +63,10 @@ class GateConsole {
   // A line of its own above the live block (e.g. a note on the batch).
   void Note(const std::string& line);
 
+  // A stream whose every line becomes a Note(): where the watch's and the
+  // start's messages go while a live block is drawn. Use from one thread.
+  std::ostream& notes() { return notes_; }
+
   // Stops the redraws, leaves the final live block on screen, and writes
   // `summary`. The console shows nothing after it.
   void Finish(const std::string& summary);
@@ -68,15 +79,28 @@ class GateConsole {
   void WriteAbove(const std::vector<std::string>& lines)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Redraw() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<std::string> LiveBlock(absl::Time now) const
+  std::vector<std::string> LiveBlock(absl::Time now, int rows) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string Footer(absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string Fit(std::string line) const;
+  std::string Fit(std::string line, int columns) const;
   void Tick();
+
+  // Turns what is written to it into Note() calls, a line at a time.
+  class NoteBuffer : public std::streambuf {
+   public:
+    explicit NoteBuffer(GateConsole* console) : console_(console) {}
+
+   protected:
+    int overflow(int c) override;
+
+   private:
+    GateConsole* const console_;
+    std::string line_;
+  };
 
   const ProgressMode mode_;
   std::ostream& out_;
-  const TerminalSize size_;
+  const std::function<TerminalSize()> size_;
   const std::function<absl::Time()> now_;
 
   absl::Mutex mu_;
@@ -91,6 +115,8 @@ class GateConsole {
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::thread ticker_;
+  NoteBuffer note_buffer_{this};
+  std::ostream notes_{&note_buffer_};
 };
 
 // The lines of one finished flow (or one whose result is unknown): its

@@ -8,6 +8,7 @@
 #include <random>
 #include <system_error>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -63,6 +64,7 @@ absl::StatusOr<std::vector<GateFlow>> FlowsInDirectory(
   while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
   const absl::string_view separator = prefix == "/" ? "" : "/";
   std::vector<GateFlow> flows;
+  absl::flat_hash_map<std::string, std::string> file_of_flow;
   for (const std::string& name : names) {
     const std::string file = absl::StrCat(prefix, separator, name);
     const std::string stem = fs::path(name).stem().string();
@@ -71,6 +73,11 @@ absl::StatusOr<std::vector<GateFlow>> FlowsInDirectory(
           file, ": its name does not give a valid flow id (the file of flow "
                 "FLOW_ID is FLOW_ID.json): ",
           valid.message()));
+    }
+    if (auto [it, inserted] = file_of_flow.emplace(stem, file); !inserted) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          it->second, " and ", file, " are both flow ", stem,
+          "; narrow --glob so that one file is each flow"));
     }
     flows.push_back(GateFlow{stem, file});
   }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -59,7 +60,7 @@ void Write(absl::string_view command, const std::vector<Annotation>& list,
         EscapeCommandData(absl::StrCat(
             list.size() - shown, " more ", plural,
             " are not annotated (GitHub shows 10 per step); every one is in "
-            "the job log and the step summary")),
+            "the job log")),
         "\n");
   }
 }
@@ -83,6 +84,9 @@ std::string EscapeCommandProperty(absl::string_view text) {
 }
 
 std::string FormatGithubAnnotations(const GateResults& results) {
+  // Flows without a result first: the 10 shown must never hide that one
+  // is unknown behind compile errors.
+  std::vector<Annotation> unknown;
   std::vector<Annotation> errors;
   std::vector<Annotation> warnings;
   for (const GateFlowResult& flow : results.flows()) {
@@ -97,19 +101,20 @@ std::string FormatGithubAnnotations(const GateResults& results) {
                           warning.message()});
     }
     if (!flow.terminal()) {
-      errors.push_back(
+      unknown.push_back(
           {Properties(flow, nullptr,
                       absl::StrCat(flow.flow.flow_id, ": result unknown")),
            flow.problem.empty() ? "the compile did not finish" : flow.problem});
     } else if (flow.state != v1::STATE_COMPLETED &&
                flow.state != v1::STATE_FAILED) {
-      errors.push_back(
+      unknown.push_back(
           {Properties(flow, nullptr,
                       absl::StrCat(flow.flow.flow_id, ": TIMED_OUT")),
            "the gateway gave up on the compile (CXone reported no change for "
            "its give-up timeout)"});
     }
   }
+  errors.insert(errors.begin(), unknown.begin(), unknown.end());
   std::string out;
   Write("error", errors, "errors", out);
   Write("warning", warnings, "warnings", out);
@@ -122,8 +127,11 @@ std::string FormatStepSummary(const GateResults& results,
   std::string outcome =
       totals.failed > 0
           ? absl::StrCat(totals.failed, " of ", totals.flows, " flows FAILED")
-      : run.exit_code != 0
+      : totals.unknown + totals.running > 0
           ? absl::StrCat("not every result is known (exit ", run.exit_code, ")")
+      : totals.timed_out > 0
+          ? absl::StrCat(totals.timed_out, " of ", totals.flows,
+                         " flows TIMED_OUT (the gateway gave up on them)")
           : absl::StrCat("all ", totals.flows, " flows COMPLETED");
   std::string out = absl::StrCat("### cxone-compile gate: ", outcome, "\n\n",
                                  FormatGateSummary(totals, run.ended - run.started),
@@ -143,7 +151,9 @@ std::string FormatStepSummary(const GateResults& results,
             : LocatedDiagnostic(flow, flow.errors.front(), Severity::kError);
     absl::StrAppend(
         &out, "| ", Cell(flow.flow.flow_id), " | ",
-        flow.flow.file.empty() ? "" : absl::StrCat("`", Cell(flow.flow.file), "`"),
+        flow.flow.file.empty() || absl::StrContains(flow.flow.file, '`')
+            ? Cell(flow.flow.file)
+            : absl::StrCat("`", Cell(flow.flow.file), "`"),
         " | ", mark, state, " | ", flow.errors.size(), " | ",
         flow.warnings.size(), " | ",
         flow.created.has_value() ? FormatElapsed(flow.Elapsed(run.ended)) : "",

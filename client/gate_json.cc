@@ -69,7 +69,8 @@ std::string FormatGateJson(const GateResults& results, const GateRunInfo& run) {
         {"warnings", totals.warnings}}},
       {"flows", std::move(flows)},
   };
-  return report.dump(2) + "\n";
+  // Paths are bytes, not always UTF-8: replace what is not, never abort.
+  return report.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace cxone::client

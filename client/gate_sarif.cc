@@ -35,7 +35,7 @@ constexpr Rule kRules[] = {
      "REFERENCE_ERROR)."},
     {"unknown", "FlowCompileProblem",
      "A problem CXone reported with a code this tool does not know."},
-    {"warning", "FlowWarning", "A warning CXone gave no category."},
+    {"warning", "FlowWarning", "A warning CXone reported about the flow."},
 };
 
 size_t RuleIndex(v1::ErrorCategory category) {
@@ -49,7 +49,7 @@ size_t RuleIndex(v1::ErrorCategory category) {
     case v1::ERROR_CATEGORY_UNKNOWN:
       return 3;
     default:
-      return 4;
+      return 3;  // an error of no category CXone gave is "unknown"
   }
 }
 
@@ -96,11 +96,10 @@ void AddResults(const GateFlowResult& flow,
                 Severity severity, std::map<std::string, int>& occurrences,
                 Json& results) {
   for (const v1::CompileError& diagnostic : diagnostics) {
-    const size_t rule = severity == Severity::kWarning &&
-                                diagnostic.category() ==
-                                    v1::ERROR_CATEGORY_UNSPECIFIED
-                            ? 4
-                            : RuleIndex(diagnostic.category());
+    // Warnings are the "warning" rule's, whatever CXone's code: the
+    // categories are of errors.
+    const size_t rule =
+        severity == Severity::kWarning ? 4 : RuleIndex(diagnostic.category());
     const std::string identity =
         absl::StrCat(flow.flow.flow_id, "\x1f", diagnostic.code(), "\x1f",
                      diagnostic.message());
@@ -200,7 +199,8 @@ std::string FormatSarif(const GateResults& results, const GateRunInfo& run) {
            {"results", std::move(sarif_results)},
        }})},
   };
-  return sarif.dump(2) + "\n";
+  // Paths are bytes, not always UTF-8: replace what is not, never abort.
+  return sarif.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace cxone::client

@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
   cxone::client::CommandOptions options;
   options.out_terminal = cxone::client::TerminalOf(STDOUT_FILENO);
   options.err_terminal = cxone::client::TerminalOf(STDERR_FILENO);
+  options.out_terminal_now = [] {
+    return cxone::client::TerminalOf(STDOUT_FILENO);
+  };
+  options.err_terminal_now = [] {
+    return cxone::client::TerminalOf(STDERR_FILENO);
+  };
   return cxone::client::RunCommandLine(cxone::ArgsOf(argc, argv),
                                        cxone::ProcessEnv(), connect, std::cout,
                                        std::cerr, options);

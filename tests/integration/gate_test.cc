@@ -127,6 +127,43 @@ TEST_F(GateTest, ARetriedRunAttachesToItsCompilesInsteadOfTriggering) {
   EXPECT_EQ(Triggers(*gateway_), 6);
 }
 
+TEST(GateConcurrent, TwoRunsOfTheSameFlowsBothEnd) {
+  // Regression: the second run attaches to the compiles the first started
+  // (CXone is compiling those flows already), which carry the first run's
+  // label; the second run's stream selected its own label, never saw them
+  // finish, and waited for ever.
+  testing::HarnessOptions options;
+  options.sim_args = {"--queued-ms=500", "--in-progress-ms=2500"};
+  auto harness = testing::GatewayHarness::Start(options);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  auto first = testing::ChildProcess::Start(
+      CXONE_CLI_BINARY, {"--server", (*harness)->gateway_address(), "gate",
+                         "--flows-dir", kFlowsDir, "--run-id", "one",
+                         "--timeout", "60s"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE((*first)
+                  ->WaitForLine(
+                      [](const std::string& line) {
+                        return absl::StrContains(line, "main-menu  QUEUED");
+                      },
+                      absl::Seconds(20))
+                  .ok());
+  auto second = Gate((*harness)->gateway_address(),
+                     {"--flows-dir", kFlowsDir, "--run-id", "two",
+                      "--progress", "none", "--timeout", "60s"});
+  EXPECT_EQ(second.exit_code, 1) << second.Text();
+  EXPECT_THAT(second.lines,
+              Contains(StartsWith("gate: 3 flows: 1 COMPLETED, 2 FAILED")));
+  auto code = (*first)->Wait(absl::Seconds(60));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  // The second run's triggers were answered 409 (already compiling): CXone
+  // compiled each flow once.
+  auto compiles = (*harness)->SimGet("/_sim/compiles");
+  ASSERT_TRUE(compiles.ok()) << compiles.status();
+  EXPECT_EQ(compiles->size(), 3u);
+}
+
 TEST_F(GateTest, AFlowCxoneDoesNotKnowLeavesItsResultUnknown) {
   testing::HarnessOptions options;
   options.sim_args.push_back("--not-found-flows=ghost");
@@ -491,7 +528,7 @@ TEST_F(GateTest, OnATerminalTheProgressIsRedrawnInPlace) {
               return absl::StartsWith(line, "3 flows: ");
             });
         if (footers > 1) one_block_each_time = false;
-        if (absl::StrContains(screen, " running  ·") &&
+        if (absl::StrContains(screen, " running | ") &&
             !absl::StrContains(screen, " 0 running")) {
           saw_running = true;
         }

@@ -24,13 +24,16 @@ using testing::Diagnostic;
 
 using GateCommandTest = FakeGatewayCliTest;
 
-// Answers every item with its flow's compile in `state`.
-FakeGateway::BatchAnswer AllIn(v1::State state) {
-  return [state](const v1::BatchStartCompilesRequest& request,
-                 v1::BatchStartCompilesResponse* response) {
+// Answers every item with its flow's compile in `state`, carrying the
+// item's labels as the gateway's does (unless `foreign`: the flow was
+// compiling already, for another run).
+FakeGateway::BatchAnswer AllIn(v1::State state, bool foreign = false) {
+  return [state, foreign](const v1::BatchStartCompilesRequest& request,
+                          v1::BatchStartCompilesResponse* response) {
     for (const v1::StartCompileRequest& item : request.requests()) {
-      *response->add_results()->mutable_compile() =
-          CompileIn(item.flow_id(), state, 1);
+      v1::Compile* compile = response->add_results()->mutable_compile();
+      *compile = CompileIn(item.flow_id(), state, 1);
+      if (!foreign) *compile->mutable_labels() = item.labels();
     }
     return grpc::Status::OK;
   };
@@ -100,6 +103,54 @@ TEST_F(GateCommandTest, MoreThanAThousandFlowsGoInBatchesOfAThousand) {
   EXPECT_EQ(lists[0].filter().flow_ids_size(), 0);
   EXPECT_EQ(lists[0].filter().label_selector(), "cxone-compile/gate-run=big");
   EXPECT_THAT(out_.str(), HasSubstr("gate: 1001 flows: 1001 COMPLETED"));
+}
+
+TEST_F(GateCommandTest, ACompileOfAnotherRunIsFollowedWithoutTheRunsLabel) {
+  // Regression: the run's stream selected its label, so a compile the
+  // batch attached to from another run (the flow was compiling already)
+  // was never seen to finish, and the gate waited for ever.
+  gateway_.SetBatches({AllIn(v1::STATE_QUEUED, /*foreign=*/true)});
+  gateway_.SetList({CompileIn("a", v1::STATE_COMPLETED, 2)});
+  EXPECT_EQ(RunWhole({"gate", "a", "--run-id", "r2", "--progress", "none",
+                      "--timeout", "20s"}),
+            kExitCompleted)
+      << err_.str();
+  const auto lists = gateway_.list_requests();
+  ASSERT_FALSE(lists.empty());
+  EXPECT_EQ(lists[0].filter().label_selector(), "");
+  EXPECT_THAT(lists[0].filter().flow_ids(), ::testing::ElementsAre("a"));
+}
+
+TEST_F(GateCommandTest, ACompileTheGatewayNoLongerKnowsIsUnknownNotAwaited) {
+  gateway_.SetBatches({AllIn(v1::STATE_QUEUED)});
+  gateway_.SetList({CompileIn("a", v1::STATE_COMPLETED, 1)});  // b is gone
+  EXPECT_EQ(RunWhole({"gate", "a", "b", "--run-id", "r3", "--progress", "none",
+                      "--timeout", "20s"}),
+            kExitGatewayError)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("b: result unknown: the gateway no longer "
+                                    "knows compile flows/b/compiles/c-b"));
+  EXPECT_TRUE(gateway_.collection_requests().empty());
+}
+
+TEST_F(GateCommandTest, StartsFailingForNowRunOutOfReconnectsWithBackoff) {
+  // Regression: every batch answer reset the reconnects in a row, so an
+  // item that failed for now was sent again for ever.
+  gateway_.SetBatches({[](const v1::BatchStartCompilesRequest& request,
+                          v1::BatchStartCompilesResponse* response) {
+    for (int i = 0; i < request.requests_size(); ++i) {
+      v1::BatchStartResult* result = response->add_results();
+      result->mutable_status()->set_code(
+          static_cast<int>(grpc::StatusCode::UNAVAILABLE));
+      result->mutable_status()->set_message("CXone answered 503");
+    }
+    return grpc::Status::OK;
+  }});
+  EXPECT_EQ(RunWhole({"gate", "a", "--run-id", "r4", "--progress", "none",
+                      "--max-reconnects", "3", "--timeout", "30s"}),
+            kExitGatewayError);
+  EXPECT_EQ(gateway_.batch_requests().size(), 4u);  // the first and 3 more
+  EXPECT_THAT(out_.str(), HasSubstr("a: result unknown: could not start"));
 }
 
 TEST_F(GateCommandTest, ABrokenBatchAndItemsThatFailedForNowAreSentAgain) {

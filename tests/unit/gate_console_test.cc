@@ -27,8 +27,9 @@ struct Console {
   explicit Console(ProgressMode mode, TerminalSize size = {80, 24},
                    std::vector<GateFlow> flows = {{"a", "flows/a.json"},
                                                   {"b", "flows/b.json"}})
-      : results("r", flows),
-        console(mode, out, size, results,
+      : size(size),
+        results("r", flows),
+        console(mode, out, [this] { return this->size; }, results,
                 [this] { return kRunStart + absl::Seconds(now_seconds); }) {}
   void Start(const std::string& flow, v1::State state, double seconds,
              std::vector<v1::CompileError> errors = {}) {
@@ -38,6 +39,7 @@ struct Console {
     });
   }
   double now_seconds = 0;
+  TerminalSize size;
   std::ostringstream out;
   GateResults results;
   GateConsole console;
@@ -94,7 +96,7 @@ TEST(GateConsole, TtyModeRedrawsTheBlockInPlaceAndLeavesItFinal) {
   EXPECT_THAT(lines[lines.size() - 3], HasSubstr("  b  COMPLETED       2.0 s"));
   EXPECT_THAT(lines[lines.size() - 2],
               HasSubstr("2 flows: 1 COMPLETED, 0 FAILED, 0 TIMED_OUT, 1 "
-                        "running  ·  3.0 s  ·  ETA 0.0 s"));
+                        "running | 3.0 s | ETA soon"));
   EXPECT_EQ(lines.back(), "the summary");
 }
 
@@ -107,8 +109,8 @@ TEST(GateConsole, TtyModeFitsTheTerminal) {
   c.console.Start("gate");
   c.console.Finish("done");
   const std::vector<std::string> lines = LinesOf(c.out.str());
-  // 10 rows: 6 flows, "… 24 more", the footer (and a row for the cursor).
-  EXPECT_THAT(lines, Contains(HasSubstr("… 24 more flows (0 finished)")));
+  // 10 rows: 7 flows, "... 23 more", the footer (and a row for the cursor).
+  EXPECT_THAT(lines, Contains(HasSubstr("... 23 more flows (0 finished)")));
   for (const std::string& line : lines) {
     size_t code_points = 0;
     for (char ch : line) code_points += (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
@@ -117,6 +119,32 @@ TEST(GateConsole, TtyModeFitsTheTerminal) {
       EXPECT_LE(code_points, 39u) << line;
     }
   }
+}
+
+TEST(GateConsoleSizes, AResizedTerminalIsFollowedAndATinyOneGetsTheFooter) {
+  Console c(ProgressMode::kTty, {80, 24});
+  c.console.Start("gate");
+  c.size = {80, 3};
+  c.Start("a", v1::STATE_QUEUED, 0);
+  c.console.Finish("done");
+  const std::vector<std::string> lines = LinesOf(c.out.str());
+  // The last redraw, on 3 rows: the footer alone, then the summary.
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_THAT(lines[lines.size() - 2], HasSubstr("2 flows: 0 COMPLETED"));
+  EXPECT_THAT(lines[lines.size() - 3], Not(HasSubstr("  a  QUEUED")));
+}
+
+TEST(GateConsoleNotes, NotesGoAboveTheBlockAndNeverThroughIt) {
+  Console c(ProgressMode::kTty);
+  c.console.Start("gate");
+  c.console.notes() << "cxone-compile: stream broke (UNAVAILABLE); reconnecting\n";
+  c.console.Finish("done");
+  const std::string text = c.out.str();
+  // The block was erased before the note and drawn again after it.
+  const size_t note = text.find("stream broke");
+  ASSERT_NE(note, std::string::npos);
+  EXPECT_NE(text.rfind("\x1b[J", note), std::string::npos);
+  EXPECT_NE(text.find("2 flows:", note), std::string::npos);
 }
 
 }  // namespace

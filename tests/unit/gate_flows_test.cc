@@ -72,6 +72,15 @@ TEST(GateFlows, NothingToCompileIsAnError) {
   EXPECT_THAT(missing.status().message(), HasSubstr("cannot read it"));
 }
 
+TEST(GateFlows, TwoFilesOfOneFlowAreRefused) {
+  cxone::testing::ScopedTempDir dir;
+  Touch(dir.path() + "/main-menu.json");
+  Touch(dir.path() + "/main-menu.yaml");
+  auto flows = FlowsInDirectory(dir.path(), "*");
+  ASSERT_FALSE(flows.ok());
+  EXPECT_THAT(flows.status().message(), HasSubstr("are both flow main-menu"));
+}
+
 TEST(GateFlows, IdsAreCheckedAndGivenOnce) {
   auto flows = FlowsFromIds({"a", "b"});
   ASSERT_TRUE(flows.ok());

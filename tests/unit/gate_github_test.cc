@@ -79,6 +79,33 @@ TEST(GateGithub, ExactlyTenAreAllShown) {
   EXPECT_THAT(lines[9], HasSubstr("problem 10"));
 }
 
+TEST(GateGithub, TheSummaryOfATimedOutRunSaysSo) {
+  GateResults results("r", {{"a", ""}, {"b", ""}});
+  results.Started(*results.FindByRequestId("gate/r/a"),
+                  testing::CompileIn("a", v1::STATE_TIMED_OUT, 1));
+  results.Started(*results.FindByRequestId("gate/r/b"),
+                  testing::CompileIn("b", v1::STATE_COMPLETED, 1));
+  EXPECT_THAT(FormatStepSummary(results, RunInfo(4)),
+              ::testing::StartsWith("### cxone-compile gate: 1 of 2 flows "
+                                    "TIMED_OUT"));
+}
+
+TEST(GateGithub, AnUnknownResultIsNeverHiddenBehindCompileErrors) {
+  std::vector<v1::CompileError> errors;
+  for (uint32_t i = 1; i <= 12; ++i) {
+    errors.push_back(Diagnostic(v1::ERROR_CATEGORY_SYNTAX, "SYNTAX_ERROR",
+                                "e" + std::to_string(i), i, 1));
+  }
+  GateResults results("r", {{"f", "f.json"}, {"g", "g.json"}});
+  results.Started(*results.FindByRequestId("gate/r/f"),
+                  testing::CompileIn("f", v1::STATE_FAILED, 1, errors));
+  results.StartFailed(*results.FindByRequestId("gate/r/g"), "could not start");
+  const std::vector<std::string> lines =
+      LinesOf(FormatGithubAnnotations(results));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_THAT(lines[0], HasSubstr("title=g%3A result unknown::could not start"));
+}
+
 TEST(GateGithub, TheStepSummaryTablesEveryFlow) {
   const std::string summary = FormatStepSummary(MixedRun(), RunInfo(1));
   EXPECT_THAT(summary, ::testing::StartsWith(

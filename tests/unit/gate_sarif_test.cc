@@ -100,6 +100,13 @@ TEST(GateSarif, AFlowGivenByIdHasOnlyALogicalLocation) {
   EXPECT_EQ(location["logicalLocations"][0]["name"], "main-menu");
 }
 
+TEST(GateSarif, APathThatIsNotUtf8IsReplacedNotFatal) {
+  GateResults results("r", {{"f", "bad\xff/f.json"}});
+  results.StartFailed(*results.FindByRequestId("gate/r/f"), "could not start");
+  const nlohmann::json sarif = Sarif(results);
+  EXPECT_EQ(sarif["runs"][0]["invocations"][0]["executionSuccessful"], false);
+}
+
 TEST(GateSarif, ArtifactUrisAreEncoded) {
   EXPECT_EQ(ArtifactUri("flows/main-menu.json"), "flows/main-menu.json");
   EXPECT_EQ(ArtifactUri("my flows/a#1.json"), "my%20flows/a%231.json");
