@@ -37,6 +37,16 @@ TEST(CurlHttpClient, RefusesALoopbackPeerWhenAsked) {
   absl::StatusOr<HttpResponse> allowed = http.Send(request);
   ASSERT_TRUE(allowed.ok()) << allowed.status();
   EXPECT_EQ(allowed->status_code, 204);
+
+  // Refusing private networks leaves loopback alone: each check is its
+  // own (and both read the request the connect-time check is given).
+  request.refuse_private_network = true;
+  absl::StatusOr<HttpResponse> loopback = http.Send(request);
+  ASSERT_TRUE(loopback.ok()) << loopback.status();
+  request.refuse_loopback = true;
+  absl::StatusOr<HttpResponse> both = http.Send(request);
+  ASSERT_FALSE(both.ok());
+  EXPECT_THAT(both.status().message(), HasSubstr("allow_private_network"));
 }
 
 // A socket listening on a free loopback port (written to `port`).

@@ -534,6 +534,29 @@ TEST(ServerConfig, PlaintextOnlyWhereOnlyThisHostReaches) {
   }
 }
 
+TEST(ServerConfig, PlainHttpUpstreamOnlyToThisHost) {
+  auto env = [](const std::string& base) {
+    std::map<std::string, std::string> values(kMinimalEnv.begin(),
+                                              kMinimalEnv.end());
+    values["CXONE_BASE_URL"] = base;
+    return Env(values);
+  };
+  EXPECT_TRUE(ParseServerConfig({}, env("http://127.0.0.1:8080")).ok());
+  EXPECT_TRUE(ParseServerConfig({}, env("http://[::1]:8080")).ok());
+  EXPECT_TRUE(ParseServerConfig({}, env("https://site.example")).ok());
+  auto refused = ParseServerConfig({}, env("http://site.example"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("plain http:// to another host"));
+  EXPECT_TRUE(
+      ParseServerConfig({"--insecure-upstream"}, env("http://site.example")).ok());
+  auto token = ParseServerConfig({"--token-url", "http://idp.example/token"},
+                                 env("https://site.example"));
+  ASSERT_FALSE(token.ok());
+  EXPECT_THAT(std::string(token.status().message()),
+              ::testing::HasSubstr("--token-url"));
+}
+
 TEST(ServerConfig, LoopbackAddresses) {
   EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:50051"));
   EXPECT_TRUE(IsLoopbackAddress("127.8.9.10:0"));

@@ -3,6 +3,8 @@
 #include <map>
 
 #include "common/loopback.h"
+#include "common/private_network.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -132,6 +134,40 @@ TEST(IsLoopbackHost, KnowsTheLoopbackSpellings) {
                            "128.0.0.1", "2001:db8::1"}) {
     EXPECT_FALSE(IsLoopbackHost(host)) << host;
   }
+}
+
+TEST(IsPrivateNetworkHost, KnowsThePrivateAndLinkLocalRanges) {
+  for (const char* host :
+       {"10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.254",
+        "192.168.1.1", "169.254.169.254", "100.64.0.1", "100.127.255.255",
+        "fc00::1", "fd12:3456::1", "fe80::1", "::ffff:10.1.2.3",
+        "::ffff:169.254.169.254"}) {
+    EXPECT_TRUE(IsPrivateNetworkHost(host)) << host;
+  }
+  for (const char* host :
+       {"8.8.8.8", "172.15.255.255", "172.32.0.1", "192.169.0.1",
+        "100.63.255.255", "100.128.0.1", "127.0.0.1", "2001:db8::1",
+        "hooks.example.com", "fec0::1", "::ffff:8.8.8.8"}) {
+    EXPECT_FALSE(IsPrivateNetworkHost(host)) << host;
+  }
+}
+
+TEST(WebhooksConfig, APrivateNetworkUrlNeedsItsEndpointsConsent) {
+  const std::string endpoint = R"("name": "internal", "secret": "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3")";
+  auto refused = Json(absl::StrCat(R"({"endpoints": [{"url": "http://169.254.169.254/latest", )",
+                                   endpoint, "}]}"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("private-network or link-local address"));
+  auto allowed = Json(absl::StrCat(
+      R"({"endpoints": [{"url": "https://10.0.0.7/hooks", "allow_private_network": true, )",
+      endpoint, "}]}"));
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_TRUE(allowed->endpoints[0].allow_private_network);
+  auto named = Json(absl::StrCat(R"({"endpoints": [{"url": "https://hooks.example.com", )",
+                                 endpoint, "}]}"));
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_FALSE(named->endpoints[0].allow_private_network);
 }
 
 }  // namespace
