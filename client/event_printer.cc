@@ -19,11 +19,11 @@ std::string OneLine(absl::string_view text) {
   return absl::StrReplaceAll(text, {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
 }
 
-std::string Plural(int count, absl::string_view noun) {
+}  // namespace
+
+std::string Plural(int64_t count, absl::string_view noun) {
   return absl::StrCat(count, " ", noun, count == 1 ? "" : "s");
 }
-
-}  // namespace
 
 bool IsTerminal(v1::State state) {
   return state == v1::STATE_COMPLETED || state == v1::STATE_FAILED ||

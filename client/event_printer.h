@@ -74,6 +74,9 @@ std::string EventTypeName(v1::EventType type);
 // CXone sent as a plain string carries.
 std::string CategoryWord(v1::ErrorCategory category);
 
+// "1 error", "3 errors": `count` and `noun`, plural when not 1.
+std::string Plural(int64_t count, absl::string_view noun);
+
 // One diagnostic line, without newline:
 //   FLOW_ID:LINE:COLUMN: SEVERITY: CATEGORY: message
 // with `:COLUMN` left out when the column is 0, `:LINE:COLUMN` left out when

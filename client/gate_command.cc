@@ -49,11 +49,6 @@ bool IsRetryableItem(int code) {
   }
 }
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) +
-         absl::Nanoseconds(timestamp.nanos());
-}
-
 // Feeds what the run's watch sees into the console's results.
 class GateObserver : public CollectionObserver {
  public:

@@ -18,10 +18,6 @@ constexpr absl::Duration kRedrawInterval = absl::Milliseconds(500);
 // The widest flow id column of the live block.
 constexpr size_t kMaxIdColumn = 40;
 
-std::string Plural(size_t count, absl::string_view word) {
-  return absl::StrCat(count, " ", word, count == 1 ? "" : "s");
-}
-
 // "QUEUED", "starting" (no answer to the start yet), "unknown".
 std::string ShownState(const GateFlowResult& flow) {
   if (flow.state != v1::STATE_UNSPECIFIED) return StateName(flow.state);

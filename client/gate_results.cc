@@ -14,15 +14,6 @@ namespace {
 
 namespace v1 = ::cxone::compile::v1;
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) +
-         absl::Nanoseconds(timestamp.nanos());
-}
-
-std::string Plural(int count, absl::string_view word) {
-  return absl::StrCat(count, " ", word, count == 1 ? "" : "s");
-}
-
 }  // namespace
 
 bool GateFlowResult::terminal() const { return IsTerminal(state); }
@@ -128,6 +119,11 @@ int GateResults::ExitCode(bool client_timed_out) const {
   }
   if (totals.timed_out > 0) return kExitGatewayTimedOut;
   return kExitCompleted;
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
 }
 
 std::string FormatElapsed(absl::Duration duration) {

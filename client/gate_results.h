@@ -113,6 +113,9 @@ class GateResults {
   absl::flat_hash_map<std::string, size_t> by_name_;
 };
 
+// `timestamp` as an absl::Time.
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+
 // "1 m 02 s", "3.4 s": a duration for people.
 std::string FormatElapsed(absl::Duration duration);
 

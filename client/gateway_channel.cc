@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/flag_checks.h"
+#include "common/flag_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -19,18 +20,13 @@ namespace {
 
 absl::StatusOr<std::string> ReadPemFile(const char* flag,
                                         const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " \"", path, "\": cannot read it"));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
-  if (!absl::StrContains(text.str(), "-----BEGIN ")) {
+  absl::StatusOr<std::string> text = ReadFlagFile(flag, path);
+  if (!text.ok()) return text;
+  if (!absl::StrContains(*text, "-----BEGIN ")) {
     return absl::InvalidArgumentError(
         absl::StrCat("--", flag, " \"", path, "\": not a PEM file"));
   }
-  return text.str();
+  return text;
 }
 
 absl::Status CheckHostPort(const std::string& address, const std::string& what) {

@@ -3,8 +3,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/algorithm/container.h"
@@ -15,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/flag_file.h"
 #include "grpc/grpc_security_constants.h"
 
 namespace cxone {
@@ -39,17 +38,6 @@ std::array<uint8_t, 32> Sha256(absl::string_view text) {
   EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(),
              nullptr);
   return digest;
-}
-
-absl::StatusOr<std::string> ReadFile(const char* flag, const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " \"", path, "\": cannot read it"));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
 }
 
 std::string PropertyOf(const grpc::AuthContext& auth, const char* name) {
@@ -119,7 +107,7 @@ absl::StatusOr<std::unique_ptr<CallerAuthenticator>> CallerAuthenticator::Create
     const AuthenticatorConfig& config, const Clock* clock) {
   std::vector<TokenDigest> tokens;
   if (!config.tokens_file.empty()) {
-    absl::StatusOr<std::string> text = ReadFile("auth-tokens-file", config.tokens_file);
+    absl::StatusOr<std::string> text = ReadFlagFile("auth-tokens-file", config.tokens_file);
     if (!text.ok()) return text.status();
     absl::StatusOr<std::vector<TokenDigest>> parsed = ParseTokenFile(*text);
     if (!parsed.ok()) {
@@ -135,7 +123,7 @@ absl::StatusOr<std::unique_ptr<CallerAuthenticator>> CallerAuthenticator::Create
   }
   std::unique_ptr<JwtVerifier> jwt;
   if (!config.jwks_file.empty()) {
-    absl::StatusOr<std::string> text = ReadFile("auth-jwks-file", config.jwks_file);
+    absl::StatusOr<std::string> text = ReadFlagFile("auth-jwks-file", config.jwks_file);
     if (!text.ok()) return text.status();
     absl::StatusOr<std::unique_ptr<JwtVerifier>> verifier =
         JwtVerifier::FromJwks(*text, config.jwt);

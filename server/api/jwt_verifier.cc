@@ -38,6 +38,23 @@ struct BnDeleter {
   void operator()(BIGNUM* bn) const { BN_free(bn); }
 };
 
+// The public key of type `type` ("RSA", "EC") that `builder`'s parameters
+// describe, or null; frees `builder`.
+Pkey PublicKeyFrom(const char* type, OSSL_PARAM_BLD* builder) {
+  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(builder);
+  EVP_PKEY_CTX* context = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  EVP_PKEY* key = nullptr;
+  if (params == nullptr || context == nullptr ||
+      EVP_PKEY_fromdata_init(context) != 1 ||
+      EVP_PKEY_fromdata(context, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    key = nullptr;
+  }
+  EVP_PKEY_CTX_free(context);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(builder);
+  return Pkey(key);
+}
+
 // An RSA public key from the JWK's n and e.
 Pkey RsaKey(const std::string& n, const std::string& e) {
   std::unique_ptr<BIGNUM, BnDeleter> modulus(BN_bin2bn(
@@ -52,17 +69,7 @@ Pkey RsaKey(const std::string& n, const std::string& e) {
   OSSL_PARAM_BLD* builder = OSSL_PARAM_BLD_new();
   OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_N, modulus.get());
   OSSL_PARAM_BLD_push_BN(builder, OSSL_PKEY_PARAM_RSA_E, exponent.get());
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(builder);
-  EVP_PKEY_CTX* context = EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr);
-  EVP_PKEY* key = nullptr;
-  if (context == nullptr || EVP_PKEY_fromdata_init(context) != 1 ||
-      EVP_PKEY_fromdata(context, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    key = nullptr;
-  }
-  EVP_PKEY_CTX_free(context);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(builder);
-  return Pkey(key);
+  return PublicKeyFrom("RSA", builder);
 }
 
 // An EC P-256 public key from the JWK's x and y (32 bytes each).
@@ -74,17 +81,7 @@ Pkey EcKey(const std::string& x, const std::string& y) {
                                   "prime256v1", 0);
   OSSL_PARAM_BLD_push_octet_string(builder, OSSL_PKEY_PARAM_PUB_KEY,
                                    point.data(), point.size());
-  OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(builder);
-  EVP_PKEY_CTX* context = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
-  EVP_PKEY* key = nullptr;
-  if (context == nullptr || EVP_PKEY_fromdata_init(context) != 1 ||
-      EVP_PKEY_fromdata(context, &key, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    key = nullptr;
-  }
-  EVP_PKEY_CTX_free(context);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(builder);
-  return Pkey(key);
+  return PublicKeyFrom("EC", builder);
 }
 
 // An ES256 signature (r || s, 32 bytes each) as the DER OpenSSL verifies.

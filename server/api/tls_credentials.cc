@@ -6,31 +6,17 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/flag_file.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 
 namespace cxone {
 namespace {
-
-absl::StatusOr<std::string> ReadPem(const std::string& flag,
-                                    const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " \"", path, "\": cannot read it"));
-  }
-  std::stringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 struct BioDeleter {
   void operator()(BIO* bio) const { BIO_free(bio); }
@@ -56,9 +42,9 @@ std::unique_ptr<X509, X509Deleter> FirstCertificate(const std::string& pem) {
 
 absl::Status CheckFiles(const TlsServerFiles& files, std::string* cert_pem,
                         std::string* key_pem) {
-  absl::StatusOr<std::string> cert = ReadPem("tls-cert-file", files.cert_file);
+  absl::StatusOr<std::string> cert = ReadFlagFile("tls-cert-file", files.cert_file);
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("tls-key-file", files.key_file);
+  absl::StatusOr<std::string> key = ReadFlagFile("tls-key-file", files.key_file);
   if (!key.ok()) return key.status();
   auto certificate = FirstCertificate(*cert);
   ERR_clear_error();
@@ -86,7 +72,7 @@ absl::Status CheckFiles(const TlsServerFiles& files, std::string* cert_pem,
   }
   if (!files.client_ca_file.empty()) {
     absl::StatusOr<std::string> ca =
-        ReadPem("tls-client-ca-file", files.client_ca_file);
+        ReadFlagFile("tls-client-ca-file", files.client_ca_file);
     if (!ca.ok()) return ca.status();
     auto authority = FirstCertificate(*ca);
     ERR_clear_error();
