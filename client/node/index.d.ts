@@ -260,8 +260,72 @@ export type RetryInfo =
       afterRevision: bigint | undefined;
     };
 
-export interface GatewayClientOptions {
-  /** Default: grpc.credentials.createInsecure(). */
+/** What the CLI's --tls-ca, --tls-cert, --tls-key and --token-file say. */
+export interface EndpointOptions {
+  /** File of PEM CAs that verify the gateway (TLS); default the system's. */
+  tlsCa?: string;
+  /** File: the PEM client certificate, for mTLS; needs tlsKey. */
+  tlsCert?: string;
+  /** File: the PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** Sent as `authorization: Bearer TOKEN` on every call. */
+  token?: string;
+  /** A file holding the token (instead of token). */
+  tokenFile?: string;
+}
+
+export interface ResolveEndpointOptions extends EndpointOptions {
+  /** Each option not given comes from its CXONE_* variable here (e.g. process.env). */
+  env?: Record<string, string | undefined>;
+  /** What errors call `server`; default "server". */
+  serverName?: string;
+}
+
+/** A server, TLS file or token the client cannot use; names the option, never a secret. */
+export declare class EndpointError extends Error {
+  constructor(message: string);
+}
+
+/** A resolved endpoint; the key and the token never show. */
+export declare class GatewayEndpoint {
+  readonly target: string;
+  readonly tls: boolean;
+  readonly caPem: Buffer | null;
+  readonly certPem: Buffer | null;
+  readonly hasToken: boolean;
+  channelCredentials(): ChannelCredentials;
+  toJSON(): Record<string, unknown>;
+}
+
+/** The CLI's variables: CXONE_SERVER, CXONE_TLS_CA, CXONE_TLS_CERT, CXONE_TLS_KEY, CXONE_TOKEN_FILE. */
+export declare const ENV: Readonly<{
+  server: string;
+  tlsCa: string;
+  tlsCert: string;
+  tlsKey: string;
+  tokenFile: string;
+}>;
+export declare const DEFAULT_SERVER: string;
+
+/**
+ * `server`: HOST:PORT, https://HOST[:PORT] (TLS) or dns:///HOST:PORT, by the
+ * CLI's rules. Throws EndpointError.
+ */
+export declare function resolveEndpoint(
+  server?: string,
+  options?: ResolveEndpointOptions,
+): GatewayEndpoint;
+
+export interface ConnectOptions extends GatewayClientOptions {
+  /** Where the CXONE_* variables are read; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** A client of the gateway the CLI would call: the options, else the CLI's CXONE_* variables. */
+export declare function connect(server?: string, options?: ConnectOptions): GatewayClient;
+
+export interface GatewayClientOptions extends EndpointOptions {
+  /** Instead of the tls* options; default grpc.credentials.createInsecure(). */
   credentials?: ChannelCredentials;
   /** grpc-js channel options, merged over the package's. */
   channelOptions?: ChannelOptions;
@@ -333,7 +397,8 @@ export interface StartAndWaitOptions extends StartOptions {
 }
 
 export declare class GatewayClient {
-  constructor(address: string, options?: GatewayClientOptions);
+  /** address: HOST:PORT, https://HOST[:PORT], dns:///HOST:PORT or a GatewayEndpoint. */
+  constructor(address: string | GatewayEndpoint, options?: GatewayClientOptions);
   readonly address: string;
   start(flowId: string, options?: StartOptions): Promise<Compile>;
   /**

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"os"
 	"time"
 
 	"github.com/cxone-compile-gateway/client/go/compilev1"
@@ -47,6 +48,7 @@ type Retry struct {
 type config struct {
 	dialOptions      []grpc.DialOption
 	creds            credentials.TransportCredentials
+	endpoint         EndpointOptions
 	initialDelay     time.Duration
 	maxDelay         time.Duration
 	seed             int64
@@ -59,11 +61,37 @@ type config struct {
 // Option configures a Client.
 type Option func(*config)
 
-// WithTransportCredentials makes New use TLS (or other credentials)
-// instead of a plaintext connection. The gateway itself serves plaintext,
-// meant for a trusted network or behind a TLS-terminating proxy.
+// WithTransportCredentials makes New use these credentials (TLS of your
+// own making, say) instead of a plaintext connection or the WithTLSCA and
+// WithClientCertificate files, which cannot be given with it.
 func WithTransportCredentials(creds credentials.TransportCredentials) Option {
 	return func(c *config) { c.creds = creds }
+}
+
+// WithTLSCA makes the connection TLS, the gateway's certificate verified
+// against the PEM CAs in file (read by New) instead of the system's roots:
+// the CLI's --tls-ca.
+func WithTLSCA(file string) Option {
+	return func(c *config) { c.endpoint.TLSCA = file }
+}
+
+// WithClientCertificate makes the connection TLS and presents the PEM
+// certificate in certFile, with its key in keyFile (both read by New), to
+// a gateway that requires one (mTLS): the CLI's --tls-cert and --tls-key.
+func WithClientCertificate(certFile, keyFile string) Option {
+	return func(c *config) { c.endpoint.TLSCert, c.endpoint.TLSKey = certFile, keyFile }
+}
+
+// WithToken sends `authorization: Bearer TOKEN` on every call, for a
+// gateway that identifies callers by token (a static token or a JWT).
+func WithToken(token string) Option {
+	return func(c *config) { c.endpoint.Token = token }
+}
+
+// WithTokenFile is WithToken with the token read (by New) from file,
+// surrounding whitespace trimmed: the CLI's --token-file.
+func WithTokenFile(file string) Option {
+	return func(c *config) { c.endpoint.TokenFile = file }
 }
 
 // WithDialOptions adds options to New's grpc.Dial (after the client's own:
@@ -133,9 +161,15 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// New returns a client of the gateway at addr (HOST:PORT or any gRPC
-// target). It connects lazily: an unreachable gateway makes the first call
-// fail UNAVAILABLE (or, with a request ID, retry), not New.
+// New returns a client of the gateway at addr: HOST:PORT (plaintext unless
+// WithTLSCA, WithClientCertificate or WithTransportCredentials is given),
+// https://HOST[:PORT] (TLS, port 443 by default) or a gRPC target URI
+// such as dns:///HOST:PORT, by the CLI's rules (ResolveEndpoint). It reads
+// no environment variable (Connect does). A malformed addr, or a TLS or
+// token file that cannot be used, is an *EndpointError naming it. It
+// connects lazily: an unreachable gateway (or a refused TLS handshake)
+// makes the first call fail UNAVAILABLE (or, with a request ID, retry),
+// not New.
 //
 // A watch stream silent for twice its heartbeat interval may be on a
 // wedged connection (a proxy or NAT that stopped forwarding while TCP
@@ -147,7 +181,39 @@ func newConfig(opts []Option) config {
 // connection they end when keepalive closes it, or with their context);
 // the old ClientConn is closed after the last of them ends.
 func New(addr string, opts ...Option) (*Client, error) {
+	return newDialed(addr, "address", true, newConfig(opts))
+}
+
+// Connect returns a client of the gateway the CLI would call: server
+// ("" for $CXONE_SERVER, else DefaultServer) and each of WithTLSCA,
+// WithClientCertificate and WithTokenFile not given come from the CLI's
+// environment variables, as cxone-compile's flags do: $CXONE_TLS_CA,
+// $CXONE_TLS_CERT, $CXONE_TLS_KEY, $CXONE_TOKEN_FILE (not read with
+// WithToken; the TLS ones not with WithTransportCredentials). Otherwise
+// as New.
+func Connect(server string, opts ...Option) (*Client, error) {
 	cfg := newConfig(opts)
+	cfg.endpoint.LookupEnv = func(name string) (string, bool) {
+		if cfg.creds != nil && (name == EnvTLSCA || name == EnvTLSCert || name == EnvTLSKey) {
+			return "", false
+		}
+		return os.LookupEnv(name)
+	}
+	return newDialed(server, "server", false, cfg)
+}
+
+func newDialed(addr, addrName string, required bool, cfg config) (*Client, error) {
+	endpoint, err := resolveEndpoint(addr, addrName, required, cfg.endpoint)
+	if err != nil {
+		return nil, err
+	}
+	creds := endpoint.transportCredentials()
+	if cfg.creds != nil {
+		if len(endpoint.CAPEM) > 0 || len(endpoint.CertPEM) > 0 {
+			return nil, endpointError("give WithTransportCredentials or WithTLSCA and WithClientCertificate, not both")
+		}
+		creds = cfg.creds
+	}
 	dial := []grpc.DialOption{
 		// A watch may sit silent for minutes while CXone compiles: pings
 		// notice a gateway that vanished without closing the connection.
@@ -165,22 +231,27 @@ func New(addr string, opts ...Option) (*Client, error) {
 			MinConnectTimeout: 5 * time.Second,
 		}),
 	}
-	if cfg.creds != nil {
-		dial = append(dial, grpc.WithTransportCredentials(cfg.creds))
+	if creds != nil {
+		dial = append(dial, grpc.WithTransportCredentials(creds))
 	} else {
 		dial = append(dial, grpc.WithInsecure())
 	}
+	if endpoint.token != "" {
+		dial = append(dial, grpc.WithPerRPCCredentials(bearerToken{header: "Bearer " + endpoint.token}))
+	}
 	dial = append(dial, cfg.dialOptions...)
-	redial := func() (*grpc.ClientConn, error) { return grpc.Dial(addr, dial...) }
+	target := endpoint.Target
+	redial := func() (*grpc.ClientConn, error) { return grpc.Dial(target, dial...) }
 	conn, err := redial()
 	if err != nil {
-		return nil, callError(context.Background(), "Dial", addr, err)
+		return nil, callError(context.Background(), "Dial", target, err)
 	}
 	return newClient(newOwnedConnection(conn, redial), cfg), nil
 }
 
 // NewWithConn returns a client that calls over conn, which the caller
-// owns (Close leaves it open). Dial options in opts are ignored.
+// owns (Close leaves it open). Dial options in opts are ignored, and so
+// are the TLS and token options: dial conn with them yourself.
 //
 // Unlike New's, conn cannot be replaced: after a silent stream the watch
 // resumes over conn, on the same connection, which on a wedged one hangs

@@ -31,6 +31,12 @@
 //     does, from the last message's resume_after_revision; OUT_OF_RANGE
 //     ends it (list again).
 //
+// New takes the CLI's server forms (HOST:PORT, https://HOST[:PORT],
+// dns:///HOST:PORT) and TLS, mTLS and bearer-token options (WithTLSCA,
+// WithClientCertificate, WithToken, WithTokenFile); Connect also reads the
+// CLI's CXONE_* environment variables. A mistake in them is an
+// *EndpointError.
+//
 // Every error a method returns is an *Error, which carries the gRPC status:
 // status.Code(err) and status.Convert(err) work on it directly. grpc-go
 // 1.33 (Debian 12's) does not unwrap errors, so wrapping one with

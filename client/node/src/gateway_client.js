@@ -44,6 +44,7 @@ import { Backoff } from './backoff.js';
 import { watchCollection } from './collection_watch.js';
 import { watchCompile } from './compile_watch.js';
 import { contract } from './contract.js';
+import { EndpointError, ENV, GatewayEndpoint, resolveEndpoint } from './endpoint.js';
 import { Code, GatewayError, LIST_RETRYABLE_CODES, START_RETRYABLE_CODES } from './errors.js';
 import {
   batchResultsFromWire,
@@ -85,9 +86,58 @@ const DEFAULTS = Object.freeze({
   }),
 });
 
+// The GatewayEndpoint a GatewayClient's constructor was given or names.
+function endpointOf(address, options) {
+  const { credentials, tlsCa, tlsCert, tlsKey, token, tokenFile } = options;
+  let tlsGiven = Boolean(tlsCa || tlsCert || tlsKey);
+  let endpoint;
+  if (address instanceof GatewayEndpoint) {
+    if (tlsGiven || token != null || tokenFile != null) {
+      throw new EndpointError(
+        'GatewayClient: a GatewayEndpoint is resolved already; give its TLS and token options to resolveEndpoint',
+      );
+    }
+    endpoint = address;
+    tlsGiven = Boolean(endpoint.caPem || endpoint.certPem);
+  } else {
+    if (typeof address !== 'string' || address === '') {
+      throw new TypeError(
+        'GatewayClient needs an address: "host:port", "https://host[:port]" or "dns:///host:port"',
+      );
+    }
+    endpoint = resolveEndpoint(address, { tlsCa, tlsCert, tlsKey, token, tokenFile, serverName: 'address' });
+  }
+  if (credentials != null && tlsGiven) {
+    throw new EndpointError('GatewayClient: give credentials or tlsCa, tlsCert and tlsKey, not both');
+  }
+  return endpoint;
+}
+
+/**
+ * A GatewayClient of the gateway the CLI would call: `server` and the
+ * options tlsCa, tlsCert, tlsKey and tokenFile not given come from the
+ * CLI's variables in options.env (default process.env): $CXONE_SERVER (else
+ * 127.0.0.1:50051), $CXONE_TLS_CA, $CXONE_TLS_CERT, $CXONE_TLS_KEY,
+ * $CXONE_TOKEN_FILE (not read when `token` is given; nor are the TLS ones
+ * with `credentials`). The other options are the GatewayClient's. Throws
+ * EndpointError as the constructor does.
+ */
+export function connect(server, options = {}) {
+  const { env = process.env, tlsCa, tlsCert, tlsKey, token, tokenFile, ...rest } = options;
+  let lookup = env;
+  if (rest.credentials != null) {
+    lookup = { ...env };
+    for (const variable of [ENV.tlsCa, ENV.tlsCert, ENV.tlsKey]) delete lookup[variable];
+  }
+  const endpoint = resolveEndpoint(server, { tlsCa, tlsCert, tlsKey, token, tokenFile, env: lookup });
+  return new GatewayClient(endpoint, rest);
+}
+
 export class GatewayClient {
   #address;
   #credentials;
+  // The token's: `authorization` on every call.
+  #interceptors;
   #channelOptions;
   #callTimeoutMs;
   #startRetry;
@@ -100,8 +150,18 @@ export class GatewayClient {
   #closing = new AbortController();
 
   /**
-   * `address` is "host:port". Options (all optional): credentials (grpc-js
-   * ChannelCredentials; default insecure), channelOptions (grpc-js channel
+   * `address` is "host:port" (plaintext unless a tls* option or
+   * credentials are given), "https://host[:port]" (TLS, port 443 by
+   * default), a gRPC target URI such as "dns:///host:port", or a
+   * GatewayEndpoint from resolveEndpoint. No environment variable is read:
+   * connect() reads the CLI's. Options (all optional): tlsCa (a file of PEM
+   * CAs that verify the gateway; default the system's), tlsCert and tlsKey
+   * (files: a client certificate and its key, for mTLS), token or tokenFile
+   * (a bearer token, or the file holding one, sent as `authorization:
+   * Bearer TOKEN` on every call) — see endpoint.js for the rules; a
+   * mistake throws EndpointError naming the option — credentials (grpc-js
+   * ChannelCredentials, instead of the tls* options; default insecure),
+   * channelOptions (grpc-js channel
    * options, merged over this package's), callTimeoutMs (deadline of each
    * unary call attempt, default 150 s; batchStart's is its own timeoutMs),
    * startRetry {maxAttempts,
@@ -113,11 +173,10 @@ export class GatewayClient {
    * reconnect; for logging).
    */
   constructor(address, options = {}) {
-    if (typeof address !== 'string' || address === '') {
-      throw new TypeError('GatewayClient needs an address, "host:port"');
-    }
-    this.#address = address;
-    this.#credentials = options.credentials ?? grpc.credentials.createInsecure();
+    const endpoint = endpointOf(address, options);
+    this.#address = endpoint.target;
+    this.#credentials = options.credentials ?? endpoint.channelCredentials();
+    this.#interceptors = endpoint.interceptors();
     this.#channelOptions = { ...DEFAULTS.channelOptions, ...options.channelOptions };
     this.#callTimeoutMs = options.callTimeoutMs ?? DEFAULTS.callTimeoutMs;
     this.#startRetry = { ...DEFAULTS.startRetry, ...options.startRetry };
@@ -426,8 +485,12 @@ export class GatewayClient {
   }
 
   #connect() {
+    const options = { ...this.#channelOptions };
+    if (this.#interceptors.length > 0) {
+      options.interceptors = [...(options.interceptors ?? []), ...this.#interceptors];
+    }
     return {
-      stub: new contract.CompileService(this.#address, this.#credentials, this.#channelOptions),
+      stub: new contract.CompileService(this.#address, this.#credentials, options),
     };
   }
 

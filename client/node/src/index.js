@@ -1,6 +1,7 @@
 // cxone-compile-gateway-client: the Node client of cxone-compile-gateway.
 // See ../README.md and ../index.d.ts.
-export { GatewayClient } from './gateway_client.js';
+export { GatewayClient, connect } from './gateway_client.js';
+export { DEFAULT_SERVER, ENV, EndpointError, GatewayEndpoint, resolveEndpoint } from './endpoint.js';
 export { Code, GatewayError, codeName } from './errors.js';
 export { ErrorCategory, EventType, State, isMarker, isTerminal } from './messages.js';
 export { LOADER_OPTIONS, PROTO_DIR, contract } from './contract.js';

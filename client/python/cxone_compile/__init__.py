@@ -15,6 +15,11 @@
   ``watch_compiles`` (every matching compile's events from a revision,
   resuming by itself), ``batch_start`` (up to 1000 :class:`StartItem`
   starts in one call, a result per item: per item, not atomic).
+- :func:`connect` (``cxone_compile.aio.connect``): a client of the
+  gateway the CLI would call, from ``server`` (``HOST:PORT``,
+  ``https://HOST[:PORT]``, ``dns:///HOST:PORT``), ``tls_ca``,
+  ``tls_cert``, ``tls_key``, ``token``/``token_file`` and the CLI's
+  ``CXONE_*`` environment variables (see :mod:`cxone_compile.endpoint`).
 - :class:`GatewayError` with ``code`` (a ``grpc.StatusCode``) and
   ``message``, one subclass per documented code (NotFoundError, …).
 - :class:`State`, :class:`EventType`, :class:`ErrorCategory`: the
@@ -26,7 +31,8 @@
 """
 
 from cxone_compile._calls import BatchResult, StartItem
-from cxone_compile.client import Client
+from cxone_compile.client import Client, connect
+from cxone_compile.endpoint import EndpointError, GatewayEndpoint, resolve_endpoint
 from cxone_compile.enums import ErrorCategory, EventType, State
 from cxone_compile.errors import (
     AbortedError,
@@ -39,6 +45,7 @@ from cxone_compile.errors import (
     OutOfRangeError,
     PermissionDeniedError,
     ResourceExhaustedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from cxone_compile.retry import ListRetry, StartRetry, WatchRetry
@@ -60,9 +67,11 @@ __all__ = [
     "CompileError",
     "CompileEvent",
     "DeadlineExceededError",
+    "EndpointError",
     "ErrorCategory",
     "EventType",
     "FailedPreconditionError",
+    "GatewayEndpoint",
     "GatewayError",
     "InvalidArgumentError",
     "ListCompilesResponse",
@@ -75,7 +84,10 @@ __all__ = [
     "StartItem",
     "StartRetry",
     "State",
+    "UnauthenticatedError",
     "UnavailableError",
     "WatchCompilesResponse",
     "WatchRetry",
+    "connect",
+    "resolve_endpoint",
 ]

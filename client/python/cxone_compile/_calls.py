@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import os
 import random
 from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union, cast
 
@@ -17,6 +18,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from cxone_compile._collection_cursor import CollectionCursor
 from cxone_compile._watch_cursor import WatchCursor
+from cxone_compile.endpoint import TLS_ENV_VARS, EndpointError, GatewayEndpoint, resolve_endpoint
 from cxone_compile.enums import State
 from cxone_compile.errors import (
     RETRYABLE_LIST_CODES,
@@ -66,10 +68,87 @@ def open_channel(
     return channels.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
 
 
-def metadata_of(caller: Optional[str]) -> Optional[Metadata]:
+def plan_channel(
+    client: str,
+    address: Union[str, GatewayEndpoint, None],
+    channel: Any,
+    credentials: Optional[grpc.ChannelCredentials],
+    tls_ca: Optional[str],
+    tls_cert: Optional[str],
+    tls_key: Optional[str],
+    token: Optional[str],
+    token_file: Optional[str],
+) -> Tuple[Optional[str], Optional[grpc.ChannelCredentials], Metadata]:
+    """What a client's constructor was given, checked: the target to open
+    channels to (None with the caller's ``channel``), their credentials
+    (None: plaintext) and the token's ``authorization`` metadata (empty
+    without one). Raises ValueError for neither or both of ``address``
+    and ``channel``, EndpointError (a ValueError) for what
+    resolve_endpoint refuses and for TLS options beside ``credentials``
+    or a ``channel``."""
+    if (address is None) == (channel is None):
+        raise ValueError(f"{client}: give exactly one of address and channel")
+    tls_given = bool(tls_ca or tls_cert or tls_key)
+    if channel is not None:
+        if tls_given or credentials is not None:
+            raise EndpointError(
+                f"{client}: a channel you give has its own credentials; "
+                "tls_ca, tls_cert, tls_key and credentials go with an address"
+            )
+        return None, None, resolve_endpoint(token=token, token_file=token_file).authorization()
+    if isinstance(address, GatewayEndpoint):
+        if tls_given or token is not None or token_file is not None:
+            raise EndpointError(
+                f"{client}: a GatewayEndpoint is resolved already; give its TLS "
+                "and token options to resolve_endpoint"
+            )
+        endpoint = address
+        tls_given = bool(endpoint.ca_pem or endpoint.cert_pem)
+    else:
+        endpoint = resolve_endpoint(
+            address,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            token=token,
+            token_file=token_file,
+            server_name="address",
+        )
+    if credentials is not None:
+        if tls_given:
+            raise EndpointError(
+                f"{client}: give credentials or tls_ca, tls_cert and tls_key, not both"
+            )
+        return endpoint.target, credentials, endpoint.authorization()
+    return endpoint.target, endpoint.channel_credentials(), endpoint.authorization()
+
+
+def connect_endpoint(
+    server: Optional[str],
+    tls_ca: Optional[str],
+    tls_cert: Optional[str],
+    tls_key: Optional[str],
+    token: Optional[str],
+    token_file: Optional[str],
+    environ: Optional[Mapping[str, str]],
+    options: Mapping[str, Any],
+) -> GatewayEndpoint:
+    """The endpoint of cxone_compile.connect and cxone_compile.aio.connect."""
+    if "channel" in options:
+        raise TypeError("connect() opens its own channel: give Client a channel instead")
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    if options.get("credentials") is not None:
+        env = {name: value for name, value in env.items() if name not in TLS_ENV_VARS}
+    return resolve_endpoint(server, tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key,
+                            token=token, token_file=token_file, environ=env)
+
+
+def metadata_of(caller: Optional[str], authorization: Metadata = ()) -> Optional[Metadata]:
     """The metadata every call carries: the caller's name as ``x-caller``
-    (the gateway's audit log records it)."""
-    return (("x-caller", caller),) if caller else None
+    (the gateway's audit log records it) and the bearer token's
+    ``authorization``."""
+    metadata = ((("x-caller", caller),) if caller else ()) + authorization
+    return metadata or None
 
 
 def start_request(

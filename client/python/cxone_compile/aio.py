@@ -21,7 +21,7 @@ import contextlib
 import functools
 import logging
 import random
-from typing import Any, AsyncIterator, Callable, Iterable, List, Optional, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterable, List, Mapping, Optional, TypeVar, Union
 
 import grpc
 import grpc.aio
@@ -30,6 +30,7 @@ from cxone_compile import _calls
 from cxone_compile._calls import BatchResult, Directives, Labels, StartItem, TimeBound
 from cxone_compile._connection import Connection, Lease
 from cxone_compile._watch_cursor import StreamCursor
+from cxone_compile.endpoint import GatewayEndpoint
 from cxone_compile.enums import State, is_terminal
 from cxone_compile.errors import GatewayError
 from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
@@ -47,25 +48,30 @@ class AsyncClient:
 
     def __init__(
         self,
-        address: Optional[str] = None,
+        address: Union[str, GatewayEndpoint, None] = None,
         *,
         channel: Optional[grpc.aio.Channel] = None,
         credentials: Optional[grpc.ChannelCredentials] = None,
+        tls_ca: Optional[str] = None,
+        tls_cert: Optional[str] = None,
+        tls_key: Optional[str] = None,
+        token: Optional[str] = None,
+        token_file: Optional[str] = None,
         caller: Optional[str] = None,
         start_retry: StartRetry = StartRetry(),
         watch_retry: WatchRetry = WatchRetry(),
         list_retry: ListRetry = ListRetry(),
         rng: Optional[random.Random] = None,
     ) -> None:
-        if (address is None) == (channel is None):
-            raise ValueError("AsyncClient: give exactly one of address and channel")
-        if channel is None:
-            assert address is not None
-            reopen = functools.partial(_calls.open_channel, grpc.aio, address, credentials)
+        target, credentials, authorization = _calls.plan_channel(
+            "AsyncClient", address, channel, credentials, tls_ca, tls_cert, tls_key, token, token_file
+        )
+        if target is not None:
+            reopen = functools.partial(_calls.open_channel, grpc.aio, target, credentials)
             self._connection = Connection(reopen(), reopen)
         else:
             self._connection = Connection(channel, None)
-        self._metadata = _calls.metadata_of(caller)
+        self._metadata = _calls.metadata_of(caller, authorization)
         self._start_retry = start_retry
         self._watch_retry = watch_retry
         self._list_retry = list_retry
@@ -388,3 +394,23 @@ async def _close(channel: Optional[Any]) -> None:
 
 
 __all__ = ["AsyncClient"]
+
+
+def connect(
+    server: Optional[str] = None,
+    *,
+    tls_ca: Optional[str] = None,
+    tls_cert: Optional[str] = None,
+    tls_key: Optional[str] = None,
+    token: Optional[str] = None,
+    token_file: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+    **options: Any,
+) -> AsyncClient:
+    """An :class:`AsyncClient` of the gateway the CLI would call, from the
+    arguments and the CLI's environment variables as
+    :func:`cxone_compile.connect` says."""
+    endpoint = _calls.connect_endpoint(
+        server, tls_ca, tls_cert, tls_key, token, token_file, environ, options
+    )
+    return AsyncClient(endpoint, **options)

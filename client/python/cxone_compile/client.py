@@ -33,7 +33,7 @@ import functools
 import logging
 import random
 import time
-from typing import Any, Callable, Iterable, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, TypeVar, Union
 
 import grpc
 
@@ -42,6 +42,7 @@ from cxone_compile._calls import BatchResult, Directives, Labels, StartItem, Tim
 from cxone_compile._connection import Connection, Lease
 from cxone_compile._idle_watchdog import IdleWatchdog
 from cxone_compile._watch_cursor import StreamCursor
+from cxone_compile.endpoint import GatewayEndpoint
 from cxone_compile.enums import State, is_terminal
 from cxone_compile.errors import GatewayError
 from cxone_compile.retry import Deadline, ListRetry, StartRetry, WatchRetry
@@ -55,9 +56,18 @@ logger = logging.getLogger("cxone_compile")
 class Client:
     """A client of one gateway.
 
-    Made from ``address`` (``HOST:PORT`` or any gRPC target; a plaintext
-    channel unless ``credentials`` are given) or from a ``channel`` the
-    caller owns. ``caller`` is sent as ``x-caller`` metadata on every call.
+    Made from ``address`` or from a ``channel`` the caller owns.
+    ``address`` is ``HOST:PORT`` (plaintext unless a ``tls_*`` option or
+    ``credentials`` are given), ``https://HOST[:PORT]`` (TLS, port 443 by
+    default), a gRPC target URI such as ``dns:///HOST:PORT``, or a resolved
+    :class:`~cxone_compile.GatewayEndpoint`. ``tls_ca`` (PEM CAs that verify
+    the gateway; the system's by default), ``tls_cert`` and ``tls_key`` (a
+    client certificate, for mTLS) are files, read now; ``token`` or the
+    ``token_file`` holding one is sent as ``authorization: Bearer TOKEN``
+    on every call (the rules: :mod:`cxone_compile.endpoint`; a mistake is
+    an :class:`~cxone_compile.EndpointError` naming the option). No
+    environment variable is read: :func:`cxone_compile.connect` reads the
+    CLI's. ``caller`` is sent as ``x-caller`` metadata on every call.
     ``start_retry``, ``watch_retry`` and ``list_retry`` say how starts,
     watches and list pages retry; ``rng`` seeds the backoff's jitter.
 
@@ -79,25 +89,30 @@ class Client:
 
     def __init__(
         self,
-        address: Optional[str] = None,
+        address: Union[str, GatewayEndpoint, None] = None,
         *,
         channel: Optional[grpc.Channel] = None,
         credentials: Optional[grpc.ChannelCredentials] = None,
+        tls_ca: Optional[str] = None,
+        tls_cert: Optional[str] = None,
+        tls_key: Optional[str] = None,
+        token: Optional[str] = None,
+        token_file: Optional[str] = None,
         caller: Optional[str] = None,
         start_retry: StartRetry = StartRetry(),
         watch_retry: WatchRetry = WatchRetry(),
         list_retry: ListRetry = ListRetry(),
         rng: Optional[random.Random] = None,
     ) -> None:
-        if (address is None) == (channel is None):
-            raise ValueError("Client: give exactly one of address and channel")
-        if channel is None:
-            assert address is not None
-            reopen = functools.partial(_calls.open_channel, grpc, address, credentials)
+        target, credentials, authorization = _calls.plan_channel(
+            "Client", address, channel, credentials, tls_ca, tls_cert, tls_key, token, token_file
+        )
+        if target is not None:
+            reopen = functools.partial(_calls.open_channel, grpc, target, credentials)
             self._connection = Connection(reopen(), reopen)
         else:
             self._connection = Connection(channel, None)
-        self._metadata = _calls.metadata_of(caller)
+        self._metadata = _calls.metadata_of(caller, authorization)
         self._start_retry = start_retry
         self._watch_retry = watch_retry
         self._list_retry = list_retry
@@ -546,4 +561,29 @@ def _close(channel: Optional[Any]) -> None:
         channel.close()
 
 
-__all__ = ["Client"]
+def connect(
+    server: Optional[str] = None,
+    *,
+    tls_ca: Optional[str] = None,
+    tls_cert: Optional[str] = None,
+    tls_key: Optional[str] = None,
+    token: Optional[str] = None,
+    token_file: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+    **options: Any,
+) -> Client:
+    """A :class:`Client` of the gateway the CLI would call: each of
+    ``server``, ``tls_ca``, ``tls_cert``, ``tls_key`` and ``token_file``
+    that is not given comes from the CLI's variable in ``environ``
+    (default ``os.environ``): ``$CXONE_SERVER`` (else 127.0.0.1:50051),
+    ``$CXONE_TLS_CA``, ``$CXONE_TLS_CERT``, ``$CXONE_TLS_KEY``,
+    ``$CXONE_TOKEN_FILE`` (not read when ``token`` is given; nor are the
+    TLS variables with ``credentials``). ``options`` are the Client's
+    other keyword arguments. Raises EndpointError as Client does."""
+    endpoint = _calls.connect_endpoint(
+        server, tls_ca, tls_cert, tls_key, token, token_file, environ, options
+    )
+    return Client(endpoint, **options)
+
+
+__all__ = ["Client", "connect"]

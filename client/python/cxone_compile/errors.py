@@ -104,6 +104,15 @@ class PermissionDeniedError(_CodedError):
     CODE = grpc.StatusCode.PERMISSION_DENIED
 
 
+class UnauthenticatedError(_CodedError):
+    """UNAUTHENTICATED: the gateway identifies callers (by bearer token,
+    JWT or client certificate) and the call had no identity it accepts;
+    the message says what to send (``token=``, ``token_file=``,
+    ``tls_cert=``)."""
+
+    CODE = grpc.StatusCode.UNAUTHENTICATED
+
+
 class FailedPreconditionError(_CodedError):
     """FAILED_PRECONDITION: CXone rejected the gateway's client credentials
     (or, for webhooks, none are configured)."""
@@ -153,6 +162,7 @@ _BY_CODE: Dict[grpc.StatusCode, Type[_CodedError]] = {
         NotFoundError,
         AlreadyExistsError,
         PermissionDeniedError,
+        UnauthenticatedError,
         FailedPreconditionError,
         AbortedError,
         OutOfRangeError,

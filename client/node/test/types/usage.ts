@@ -8,6 +8,9 @@ import {
   type CompilesMessage,
   type ListPage,
   GatewayClient,
+  EndpointError,
+  connect,
+  resolveEndpoint,
   GatewayError,
   State,
   EventType,
@@ -143,4 +146,18 @@ export function misuse(client: GatewayClient): void {
   // @ts-expect-error: sequences are BigInt, not Number
   const sequence: number = ({} as CompileEvent).sequence;
   void sequence;
+}
+
+export function tlsAndTokens(caFile: string): GatewayClient {
+  const endpoint = resolveEndpoint('https://gw.example.com', { tlsCa: caFile, env: process.env });
+  const target: string = endpoint.target;
+  void target;
+  new GatewayClient(endpoint).close();
+  try {
+    // @ts-expect-error: the TLS files are paths, not Buffers
+    new GatewayClient('gw:443', { tlsCa: Buffer.from('') });
+  } catch (error) {
+    if (!(error instanceof EndpointError)) throw error;
+  }
+  return connect(undefined, { tokenFile: '/run/secrets/token', callTimeoutMs: 5_000 });
 }
