@@ -2,7 +2,7 @@
 
 namespace cxone {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads) : thread_count_(std::max(1, threads)) {
   for (int i = 0; i < std::max(1, threads); ++i) {
     threads_.emplace_back([this] { Run(); });
   }

@@ -33,6 +33,9 @@ class WorkerPool {
   // Tasks queued and not yet started.
   size_t queued() const;
 
+  // How many threads run tasks.
+  int threads() const { return thread_count_; }
+
  private:
   void Run();
 
@@ -40,6 +43,7 @@ class WorkerPool {
   std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
+  const int thread_count_;
 };
 
 }  // namespace cxone

@@ -5,7 +5,9 @@
 #include <optional>
 #include <random>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/quoted.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -55,9 +57,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Create(
   }
   gateway->authenticator_ = *std::move(authenticator);
   log.Info("caller identity", {{"from", gateway->authenticator_->Describe()}});
+  if (absl::Status loaded = gateway->LoadPolicy(); !loaded.ok()) {
+    return failed("cannot read the tenant policy", loaded);
+  }
   gateway->job_observers_ =
       std::make_unique<JobObservers>(std::vector<JobObserver*>{
-          gateway->audit_.get(), &gateway->outcomes_, &gateway->collection_});
+          gateway->audit_.get(), &gateway->outcomes_, &gateway->collection_,
+          gateway->tenant_usage_.get()});
   // The state store first: a gateway that cannot keep its promises after a
   // restart should not start at all. The store's errors name it.
   if (absl::Status opened = gateway->OpenStore(); !opened.ok()) {
@@ -114,6 +120,42 @@ absl::Status Gateway::LoadWebhooks() {
   return absl::OkStatus();
 }
 
+absl::Status Gateway::LoadPolicy() {
+  if (!config_.policy_file.empty()) {
+    absl::StatusOr<std::unique_ptr<TenantPolicy>> loaded =
+        TenantPolicy::Load(config_.policy_file);
+    if (!loaded.ok()) return loaded.status();
+    policy_ = *std::move(loaded);
+  }
+  access_ = std::make_unique<AccessControl>(authenticator_.get(), policy_.get());
+  const TenantPolicy& policy = access_->policy();
+  for (const WebhookEndpointConfig& endpoint : webhooks_.endpoints) {
+    if (policy.multi_tenant() && policy.Find(endpoint.tenant) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "webhook endpoint ", Quoted(endpoint.name),
+          endpoint.tenant.empty()
+              ? " names no tenant; with --policy-file each endpoint names "
+                "the tenant whose compiles it receives"
+              : absl::StrCat(" names tenant ", Quoted(endpoint.tenant),
+                             ", which the policy file does not have")));
+    }
+    if (!policy.multi_tenant() && !endpoint.tenant.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "webhook endpoint ", Quoted(endpoint.name), " names tenant ",
+          Quoted(endpoint.tenant), " but there is no --policy-file"));
+    }
+  }
+  tenant_usage_ = std::make_unique<TenantUsage>(&policy, &clock_);
+  if (policy.multi_tenant()) {
+    log_.Info("tenants", {{"policy_file", config_.policy_file},
+                          {"tenants", policy.tenants().size()}});
+  } else {
+    log_.Info("tenants: none (no --policy-file): one tenant, every caller "
+              "may start, watch and administer every compile");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Gateway::OpenStore() {
   if (config_.store != "sqlite") return absl::OkStatus();
   SqliteStoreOptions options;
@@ -162,13 +204,19 @@ void Gateway::BuildUpstream() {
 }
 
 void Gateway::BuildJobs() {
+  // Each tenant's share of the budget: of the polls and of the starts.
+  absl::flat_hash_map<std::string, double> weights;
+  for (const std::unique_ptr<TenantConfig>& tenant :
+       access_->policy().tenants()) {
+    weights[tenant->name] = tenant->weight;
+  }
   poll_workers_ = std::make_unique<WorkerPool>(
       static_cast<int>(config_.polling.max_outstanding_polls));
   workers_ =
       std::make_unique<WorkerPool>(static_cast<int>(config_.upstream_workers));
   scheduler_ = std::make_unique<PollScheduler>(
       config_.polling, cxone_.get(), budget_.get(), poll_workers_.get(),
-      &clock_, &log_);
+      &clock_, &log_, weights);
   budget_->AddPauseListener(scheduler_.get());
   sweeper_ = std::make_unique<RetentionSweeper>(
       config_.retention,
@@ -179,12 +227,12 @@ void Gateway::BuildJobs() {
   starter_ = std::make_unique<CompileStarter>(
       cxone_.get(), &registry_, &request_ids_, scheduler_.get(), workers_.get(),
       &clock_, &log_, config_.lifecycle, config_.max_pending_starts, journal_,
-      job_observers_.get());
+      job_observers_.get(), weights);
   // As many of a batch's items at once as there are workers to trigger
   // them: enough to keep the budget busy, and a single StartCompile waits
   // behind no more than that per batch.
   batches_ = std::make_unique<BatchStarter>(
-      starter_.get(), static_cast<int>(config_.upstream_workers));
+      static_cast<int>(config_.upstream_workers));
 }
 
 absl::Status Gateway::Recover() {
@@ -194,6 +242,7 @@ absl::Status Gateway::Recover() {
       store_.get(), journal_, config_.lifecycle, clock_.Now(), &registry_,
       &request_ids_,
       [this](std::shared_ptr<CompileJob> job) {
+        tenant_usage_->Track(*job);
         scheduler_->Track(std::move(job));
       },
       job_observers_.get());
@@ -217,11 +266,11 @@ absl::Status Gateway::Recover() {
 absl::Status Gateway::Listen() {
   compile_service_ = std::make_unique<CompileService>(
       starter_.get(), batches_.get(), &registry_, &collection_, &request_ids_,
-      &open_calls_, &redactor_, &log_, audit_.get(), authenticator_.get());
-  webhook_service_ =
-      std::make_unique<WebhookService>(&webhooks_, webhook_dispatcher_.get(),
-                                       &open_calls_, &redactor_, audit_.get(),
-                                       authenticator_.get());
+      &open_calls_, &redactor_, &log_, access_.get(), audit_.get(),
+      tenant_usage_.get());
+  webhook_service_ = std::make_unique<WebhookService>(
+      &webhooks_, webhook_dispatcher_.get(), &open_calls_, &redactor_,
+      access_.get(), audit_.get());
 
   // health.proto is compiled into this binary so that reflection can
   // describe grpc.health.v1.Health; touching a descriptor keeps the linker
@@ -246,7 +295,13 @@ absl::Status Gateway::Listen() {
   builder.RegisterService(webhook_service_.get());
   watch_dispatcher_ = std::make_unique<WatchDispatcher>(
       compile_service_.get(), watchers_.get(), &collection_, &redactor_,
-      &clock_, &builder, static_cast<int>(config_.watch_queues));
+      &clock_, &builder, static_cast<int>(config_.watch_queues),
+      config_.max_watches_per_connection);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(config_.max_receive_message_bytes));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(config_.max_streams_per_connection));
   // A second gateway given a taken address must fail, not share the port
   // with the first (gRPC sets SO_REUSEPORT by default): each has its own
   // state, and clients would reach either at random.

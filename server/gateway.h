@@ -37,7 +37,10 @@
 #include "common/redactor.h"
 #include "common/worker_pool.h"
 #include "grpcpp/grpcpp.h"
+#include "server/api/access_control.h"
 #include "server/api/caller_authenticator.h"
+#include "server/api/tenant_policy.h"
+#include "server/api/tenant_usage.h"
 #include "server/api/compile_service.h"
 #include "server/api/open_calls.h"
 #include "server/api/tls_credentials.h"
@@ -116,6 +119,9 @@ class Gateway {
 
   // Create()'s steps, in order; each logs what failed.
   absl::Status LoadWebhooks();
+  // Reads --policy-file and checks each webhook endpoint's tenant against
+  // it.
+  absl::Status LoadPolicy();
   absl::Status OpenStore();
   void BuildUpstream();
   void BuildJobs();
@@ -133,6 +139,11 @@ class Gateway {
   std::unique_ptr<AuditLog> audit_;
   // Who calls: every service asks it first.
   std::unique_ptr<CallerAuthenticator> authenticator_;
+  // Tenants (null without --policy-file), and what each may do.
+  std::unique_ptr<TenantPolicy> policy_;
+  std::unique_ptr<AccessControl> access_;
+  // What each tenant uses of its quotas.
+  std::unique_ptr<TenantUsage> tenant_usage_;
   // Every logged event: a state_change audit line, and how compiles end.
   CompileOutcomes outcomes_;
   // Every compile at each collection revision, for ListCompiles.

@@ -129,6 +129,7 @@ nlohmann::json ServerConfig::ToJson() const {
       {"auth_jwt_issuer", auth_jwt_issuer},
       {"auth_jwt_audience", auth_jwt_audience},
       {"auth_jwt_clock_skew", absl::FormatDuration(auth_jwt_clock_skew)},
+      {"policy_file", policy_file},
       {"state_dir", state_dir},
       {"store", store},
       {"store_sync_every_commit", store_sync_every_commit},
@@ -169,6 +170,9 @@ nlohmann::json ServerConfig::ToJson() const {
       {"drain_timeout", absl::FormatDuration(drain_timeout)},
       {"upstream_workers", upstream_workers},
       {"watch_queues", watch_queues},
+      {"max_receive_message_bytes", max_receive_message_bytes},
+      {"max_streams_per_connection", max_streams_per_connection},
+      {"max_watches_per_connection", max_watches_per_connection},
       {"collection_history", collection_history},
       {"shutdown_grace", absl::FormatDuration(shutdown_grace)},
   };
@@ -233,6 +237,10 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddDuration("auth-jwt-clock-skew", &config.auth_jwt_clock_skew,
                     {absl::ZeroDuration(), absl::Minutes(10)},
                     "clock difference allowed for a JWT's exp, nbf and iat");
+  flags.AddString("policy-file", &config.policy_file,
+                  "tenants: which principals act for each, with which roles "
+                  "(start, watch, admin), and its quotas (JSON); without "
+                  "it one tenant, every caller with every role");
   flags.AddString("state-dir", &config.state_dir,
                   "directory of the state store (created if missing)");
   flags.AddChoice("store", &config.store, {"sqlite", "memory"},
@@ -348,6 +356,18 @@ absl::StatusOr<ParsedServerConfig> ParseServerConfig(
   flags.AddInt("upstream-workers", &config.upstream_workers, {1, 2048},
                "threads starting compiles upstream (polls have their own, "
                "one per --max-inflight-requests)");
+  flags.AddInt("max-receive-message-bytes", &config.max_receive_message_bytes,
+               {1024, 64 * 1024 * 1024},
+               "the largest request message accepted (RESOURCE_EXHAUSTED "
+               "beyond)");
+  flags.AddInt("max-streams-per-connection",
+               &config.max_streams_per_connection, {1, 1'000'000},
+               "HTTP/2 streams one client connection may have open at once "
+               "(more wait in the client)");
+  flags.AddInt("max-watches-per-connection",
+               &config.max_watches_per_connection, {1, 1'000'000},
+               "watch streams one client connection may have open "
+               "(RESOURCE_EXHAUSTED beyond)");
   flags.AddInt("watch-queues", &config.watch_queues, {1, 64},
                "completion queues (one thread each) serving WatchCompile "
                "streams");

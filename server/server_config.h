@@ -45,6 +45,10 @@ struct ServerConfig {
   std::string auth_jwt_issuer;
   std::string auth_jwt_audience;
   absl::Duration auth_jwt_clock_skew = absl::Seconds(60);
+  // Tenants, their members' roles, quotas and budget weights
+  // (server/api/tenant_policy.h); empty: one tenant, every caller with
+  // every role.
+  std::string policy_file;
   // Where compiles, events and request_id keys are kept (SQLite).
   std::string state_dir = "./var/cxone-compile";
   // "sqlite", or "memory": nothing survives a restart (for comparisons).
@@ -90,6 +94,12 @@ struct ServerConfig {
   // Completion queues (one thread each) serving WatchCompile; more queues
   // make each completion cheaper with many watches (watch_dispatcher.h).
   int64_t watch_queues = 8;
+  // Input limits: the largest request message gRPC accepts; HTTP/2 streams
+  // one client connection may have open at once; watches among them (the
+  // rest stay free for unary calls).
+  int64_t max_receive_message_bytes = 4 * 1024 * 1024;
+  int64_t max_streams_per_connection = 10'000;
+  int64_t max_watches_per_connection = 5'000;
   // Events (of every compile) WatchCompiles can replay; a watch further
   // behind ends OUT_OF_RANGE and lists again.
   int64_t collection_history = 10'000;

@@ -4,25 +4,21 @@
 
 namespace cxone {
 
-absl::StatusOr<Principal> CallerOf(const CallerAuthenticator* authenticator,
-                                   const grpc::ServerContextBase& context) {
-  if (authenticator == nullptr) return Principal{"anonymous"};
-  return authenticator->Authenticate(context);
-}
-
-bool AdmitUnaryCall(const CallerAuthenticator* authenticator,
-                    const grpc::ServerContextBase& context,
-                    const Redactor& redactor, RpcAudit& audit,
-                    grpc::ServerUnaryReactor* reactor) {
-  absl::StatusOr<Principal> caller = CallerOf(authenticator, context);
-  if (caller.ok()) {
-    audit.set_principal(caller->name);
-    return true;
-  }
+std::optional<Caller> AdmitUnaryCall(const AccessControl& access, Role role,
+                                     const grpc::ServerContextBase& context,
+                                     const Redactor& redactor, RpcAudit& audit,
+                                     grpc::ServerUnaryReactor* reactor) {
+  absl::StatusOr<Caller> caller = [&]() -> absl::StatusOr<Caller> {
+    absl::StatusOr<Principal> principal = access.Authenticate(context);
+    if (!principal.ok()) return principal.status();
+    audit.set_principal(principal->name);
+    return access.AdmitPrincipal(principal->name, role);
+  }();
+  if (caller.ok()) return *std::move(caller);
   const grpc::Status status = ToGrpcStatus(caller.status(), redactor);
   audit.Finish(status);
   reactor->Finish(status);
-  return false;
+  return std::nullopt;
 }
 
 }  // namespace cxone

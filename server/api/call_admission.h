@@ -1,29 +1,25 @@
-// Admitting a call: who makes it (CallerAuthenticator), written on its
-// audit line — or, when the caller cannot say, the call finished
-// UNAUTHENTICATED before anything else of it is read.
+// Admitting a unary call: who makes it, written on its audit line, and
+// whether it may (AccessControl) — or, when it may not, the call finished
+// UNAUTHENTICATED or PERMISSION_DENIED before anything else of it is read.
 #ifndef CXONE_SERVER_API_CALL_ADMISSION_H_
 #define CXONE_SERVER_API_CALL_ADMISSION_H_
 
-#include "absl/status/statusor.h"
+#include <optional>
+
 #include "common/redactor.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
-#include "server/api/caller_authenticator.h"
+#include "server/api/access_control.h"
 #include "server/api/rpc_audit.h"
 
 namespace cxone {
 
-// The caller of `context`: `authenticator`'s answer, or anonymous when
-// there is none (authentication off).
-absl::StatusOr<Principal> CallerOf(const CallerAuthenticator* authenticator,
-                                   const grpc::ServerContextBase& context);
-
-// True, with the principal on `audit`; or false once `audit` and
-// `reactor` have finished the call UNAUTHENTICATED.
-bool AdmitUnaryCall(const CallerAuthenticator* authenticator,
-                    const grpc::ServerContextBase& context,
-                    const Redactor& redactor, RpcAudit& audit,
-                    grpc::ServerUnaryReactor* reactor);
+// The caller, with its principal on `audit`; or nullopt once `audit` and
+// `reactor` have finished the call with the refusal.
+std::optional<Caller> AdmitUnaryCall(const AccessControl& access, Role role,
+                                     const grpc::ServerContextBase& context,
+                                     const Redactor& redactor, RpcAudit& audit,
+                                     grpc::ServerUnaryReactor* reactor);
 
 }  // namespace cxone
 

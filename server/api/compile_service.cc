@@ -34,13 +34,15 @@ absl::StatusOr<size_t> PageSizeOf(
                                                       : request.page_size());
 }
 
-// The page `request` asks for, or why it cannot be given.
+// The page `request` of a caller of `tenant` asks for, or why it cannot be
+// given.
 absl::StatusOr<compilev1::ListCompilesResponse> ListPage(
-    const CompileCollection& collection,
+    const CompileCollection& collection, const std::string& tenant,
     const compilev1::ListCompilesRequest& request) {
   absl::StatusOr<CompileQuery> query =
       CompileQuery::FromFilter(request.filter());
   if (!query.ok()) return query.status();
+  query->RestrictToTenant(tenant);
   absl::StatusOr<size_t> page_size = PageSizeOf(request);
   if (!page_size.ok()) return page_size.status();
   const std::string fingerprint = query->Fingerprint();
@@ -68,8 +70,8 @@ CompileService::CompileService(CompileStarter* starter, BatchStarter* batches,
                                const CompileCollection* collection,
                                const RequestIdIndex* request_ids,
                                OpenCalls* calls, const Redactor* redactor,
-                               JsonLog* log, AuditLog* audit,
-                               const CallerAuthenticator* authenticator)
+                               JsonLog* log, const AccessControl* access,
+                               AuditLog* audit, TenantUsage* usage)
     : starter_(starter),
       batches_(batches),
       registry_(registry),
@@ -78,26 +80,22 @@ CompileService::CompileService(CompileStarter* starter, BatchStarter* batches,
       calls_(calls),
       redactor_(redactor),
       log_(log),
+      access_(access),
       audit_(audit),
-      authenticator_(authenticator) {}
+      usage_(usage) {}
 
-absl::StatusOr<Principal> CompileService::Authenticate(
-    const grpc::ServerContextBase& context) const {
-  return CallerOf(authenticator_, context);
-}
-
-bool CompileService::Admit(const grpc::ServerContextBase& context,
-                           RpcAudit& audit,
-                           grpc::ServerUnaryReactor* reactor) const {
-  return AdmitUnaryCall(authenticator_, context, *redactor_, audit, reactor);
+std::optional<Caller> CompileService::Admit(
+    const grpc::ServerContextBase& context, Role role, RpcAudit& audit,
+    grpc::ServerUnaryReactor* reactor) const {
+  return AdmitUnaryCall(*access_, role, context, *redactor_, audit, reactor);
 }
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
-    const std::string& name) const {
+    const Caller& caller, const std::string& name) const {
   absl::StatusOr<CompileName> parsed = CompileName::Parse(name);
   if (!parsed.ok()) return parsed.status();
   std::shared_ptr<CompileJob> job = registry_->Find(parsed->ToString());
-  if (job == nullptr) {
+  if (job == nullptr || job->tenant() != caller.tenant_name()) {
     return absl::NotFoundError(absl::StrCat("no compile named \"", name,
                                             "\" is known to this gateway"));
   }
@@ -105,7 +103,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindJob(
 }
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindByRequestId(
-    const std::string& request_id) const {
+    const Caller& caller, const std::string& request_id) const {
   if (request_id.empty()) {
     return absl::InvalidArgumentError(
         "request_id is required: the request_id a StartCompile was given");
@@ -113,7 +111,36 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::FindByRequestId(
   if (absl::Status valid = ValidateRequestId(request_id); !valid.ok()) {
     return valid;
   }
-  return request_ids_->Find(request_id);
+  return request_ids_->Find(RequestIdKey(caller.tenant_name(), request_id));
+}
+
+void CompileService::StartOne(const Caller& caller,
+                              const compilev1::StartCompileRequest& request,
+                              CompileStarter::Done done) {
+  if (!caller.tenant->MayCompile(request.flow_id())) {
+    done(absl::PermissionDeniedError(absl::StrCat(
+        "tenant \"", caller.tenant_name(), "\" may not compile flow \"",
+        request.flow_id(), "\" (see its flows in the policy file)")));
+    return;
+  }
+  std::shared_ptr<TenantUsage::StartTicket> ticket;
+  if (usage_ != nullptr) {
+    absl::StatusOr<std::shared_ptr<TenantUsage::StartTicket>> admitted =
+        usage_->AdmitStart(*caller.tenant);
+    if (!admitted.ok()) {
+      done(admitted.status());
+      return;
+    }
+    ticket = *std::move(admitted);
+  }
+  // The ticket is held until the start is answered: by then a compile it
+  // started counts as live.
+  starter_->Start(request, caller.tenant_name(),
+                  [done = std::move(done), ticket = std::move(ticket)](
+                      absl::StatusOr<compilev1::Compile> compile) mutable {
+                    done(std::move(compile));
+                    ticket.reset();
+                  });
 }
 
 grpc::ServerUnaryReactor* CompileService::StartCompile(
@@ -122,7 +149,8 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   auto audit = std::make_shared<RpcAudit>(
       audit_, "/cxone.compile.v1.CompileService/StartCompile", *context);
-  if (!Admit(*context, *audit, reactor)) return reactor;
+  std::optional<Caller> caller = Admit(*context, Role::kStart, *audit, reactor);
+  if (!caller.has_value()) return reactor;
   auto finish = [this, reactor, response,
                  audit](absl::StatusOr<compilev1::Compile> compile) {
     grpc::Status status = ToGrpcStatus(compile.status(), *redactor_);
@@ -139,7 +167,7 @@ grpc::ServerUnaryReactor* CompileService::StartCompile(
     return reactor;
   }
   audit->set_flow_id(parsed.flow_id());
-  starter_->Start(parsed, std::move(finish));
+  StartOne(*caller, parsed, std::move(finish));
   return reactor;
 }
 
@@ -150,7 +178,8 @@ grpc::ServerUnaryReactor* CompileService::BatchStartCompiles(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   auto audit = std::make_shared<RpcAudit>(
       audit_, "/cxone.compile.v1.CompileService/BatchStartCompiles", *context);
-  if (!Admit(*context, *audit, reactor)) return reactor;
+  std::optional<Caller> caller = Admit(*context, Role::kStart, *audit, reactor);
+  if (!caller.has_value()) return reactor;
   auto fail = [&](const absl::Status& error) {
     const grpc::Status status = ToGrpcStatus(error, *redactor_);
     audit->Finish(status);
@@ -169,8 +198,14 @@ grpc::ServerUnaryReactor* CompileService::BatchStartCompiles(
   std::vector<compilev1::StartCompileRequest> items(
       std::make_move_iterator(parsed.mutable_requests()->begin()),
       std::make_move_iterator(parsed.mutable_requests()->end()));
-  batches_->Start(std::move(items), [this, reactor, response,
-                                     audit](BatchStarter::Results results) {
+  auto start_item = [this, caller = *caller](
+                        const compilev1::StartCompileRequest& item,
+                        CompileStarter::Done done) {
+    StartOne(caller, item, std::move(done));
+  };
+  batches_->Start(std::move(items), std::move(start_item),
+                  [this, reactor, response,
+                   audit](BatchStarter::Results results) {
     compilev1::BatchStartCompilesResponse answer;
     for (absl::StatusOr<compilev1::Compile>& result : results) {
       compilev1::BatchStartResult* item = answer.add_results();
@@ -195,14 +230,15 @@ grpc::ServerUnaryReactor* CompileService::GetCompile(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/GetCompile",
                  *context);
-  if (!Admit(*context, audit, reactor)) return reactor;
+  std::optional<Caller> caller = Admit(*context, Role::kWatch, audit, reactor);
+  if (!caller.has_value()) return reactor;
   compilev1::GetCompileRequest parsed;
   absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
     absl::Status decoded = DecodeRequest(*request, &parsed);
     if (!decoded.ok())
       return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
     audit.set_compile(parsed.name());
-    return FindJob(parsed.name());
+    return FindJob(*caller, parsed.name());
   }();
   grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
   if (job.ok()) {
@@ -221,14 +257,15 @@ grpc::ServerUnaryReactor* CompileService::ListCompiles(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/ListCompiles",
                  *context);
-  if (!Admit(*context, audit, reactor)) return reactor;
+  std::optional<Caller> caller = Admit(*context, Role::kWatch, audit, reactor);
+  if (!caller.has_value()) return reactor;
   compilev1::ListCompilesRequest parsed;
   absl::StatusOr<compilev1::ListCompilesResponse> page = [&] {
     absl::Status decoded = DecodeRequest(*request, &parsed);
     if (!decoded.ok()) {
       return absl::StatusOr<compilev1::ListCompilesResponse>(decoded);
     }
-    return ListPage(*collection_, parsed);
+    return ListPage(*collection_, caller->tenant_name(), parsed);
   }();
   grpc::Status status = ToGrpcStatus(page.status(), *redactor_);
   if (page.ok()) {
@@ -245,13 +282,14 @@ grpc::ServerUnaryReactor* CompileService::LookupCompile(
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls_);
   RpcAudit audit(audit_, "/cxone.compile.v1.CompileService/LookupCompile",
                  *context);
-  if (!Admit(*context, audit, reactor)) return reactor;
+  std::optional<Caller> caller = Admit(*context, Role::kWatch, audit, reactor);
+  if (!caller.has_value()) return reactor;
   compilev1::LookupCompileRequest parsed;
   absl::StatusOr<std::shared_ptr<CompileJob>> job = [&] {
     absl::Status decoded = DecodeRequest(*request, &parsed);
     if (!decoded.ok())
       return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
-    return FindByRequestId(parsed.request_id());
+    return FindByRequestId(*caller, parsed.request_id());
   }();
   grpc::Status status = ToGrpcStatus(job.status(), *redactor_);
   if (job.ok()) {
@@ -266,7 +304,7 @@ grpc::ServerUnaryReactor* CompileService::LookupCompile(
 }
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::ResolveWatch(
-    const compilev1::WatchCompileRequest& request) const {
+    const Caller& caller, const compilev1::WatchCompileRequest& request) const {
   if (!request.name().empty() && !request.flow_id().empty()) {
     return absl::InvalidArgumentError("set either name or flow_id, not both");
   }
@@ -280,7 +318,7 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::ResolveWatch(
           "flow_id may name a newer one");
     }
     std::shared_ptr<CompileJob> job =
-        registry_->NewestOfFlow(request.flow_id());
+        registry_->NewestOfFlow(request.flow_id(), caller.tenant_name());
     if (job == nullptr) {
       return absl::NotFoundError(absl::StrCat("no compile of flow \"",
                                               request.flow_id(),
@@ -291,7 +329,8 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileService::ResolveWatch(
   if (request.name().empty()) {
     return absl::InvalidArgumentError("name or flow_id is required");
   }
-  absl::StatusOr<std::shared_ptr<CompileJob>> found = FindJob(request.name());
+  absl::StatusOr<std::shared_ptr<CompileJob>> found =
+      FindJob(caller, request.name());
   if (!found.ok()) return found.status();
   if (request.has_after_sequence()) {
     absl::Status retained = (*found)->CheckRetained(request.after_sequence());

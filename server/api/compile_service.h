@@ -8,6 +8,11 @@
 // Requests arrive as raw bytes and are decoded by DecodeRequest
 // (request_decoder.h): a request that cannot be decoded is answered
 // INVALID_ARGUMENT naming the problem, and audited, like any other.
+// Every call is admitted first (AccessControl: who calls, for which tenant,
+// with which role); a caller sees only its tenant's compiles — another
+// tenant's is NOT_FOUND, as a name nobody knows — and its starts are
+// admitted against its tenant's quotas (TenantUsage) and flows.
+//
 // WatchCompile is served on the async API by the WatchDispatcher
 // (watch_dispatcher.h says why), which asks this service what a request names
 // (ResolveWatch).
@@ -17,12 +22,14 @@
 #define CXONE_SERVER_API_COMPILE_SERVICE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/json_log.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.grpc.pb.h"
-#include "server/api/caller_authenticator.h"
+#include "server/api/access_control.h"
+#include "server/api/tenant_usage.h"
 #include "server/api/open_calls.h"
 #include "server/api/rpc_audit.h"
 #include "server/jobs/batch_starter.h"
@@ -53,19 +60,17 @@ using CompileServiceBase =
 class CompileService final : public CompileServiceBase {
  public:
   // All pointers must outlive the service; `calls` counts its calls.
-  // `audit` may be null.
+  // `audit` and `usage` may be null (no audit log; no quotas).
   CompileService(CompileStarter* starter, BatchStarter* batches,
                  JobRegistry* registry, const CompileCollection* collection,
                  const RequestIdIndex* request_ids, OpenCalls* calls,
                  const Redactor* redactor, JsonLog* log,
-                 AuditLog* audit = nullptr,
-                 const CallerAuthenticator* authenticator = nullptr);
+                 const AccessControl* access, AuditLog* audit = nullptr,
+                 TenantUsage* usage = nullptr);
 
-  // The caller of `context` (anonymous without an authenticator), or
-  // Unauthenticated. Every call asks first, watches too.
-  absl::StatusOr<Principal> Authenticate(
-      const grpc::ServerContextBase& context) const;
-
+  const AccessControl& access() const { return *access_; }
+  // Null without quotas.
+  TenantUsage* usage() const { return usage_; }
   AuditLog* audit() const { return audit_; }
 
   // A StartCompileRequest in, a Compile out.
@@ -94,19 +99,29 @@ class CompileService final : public CompileServiceBase {
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override;
 
-  // The job a WatchCompile request names (by name or by flow), checked
-  // against retention; or InvalidArgument, NotFound, OutOfRange.
+  // The job a WatchCompile request of `caller` names (by name or by
+  // flow), checked against retention; or InvalidArgument, NotFound,
+  // OutOfRange.
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
+      const Caller& caller,
       const compilev1::WatchCompileRequest& request) const;
 
  private:
-  // The job named `name`, or an error Status (InvalidArgument, NotFound).
+  // The job named `name` if `caller` may see it, or an error Status
+  // (InvalidArgument, NotFound: the same for another tenant's compile as
+  // for one that does not exist).
   absl::StatusOr<std::shared_ptr<CompileJob>> FindJob(
-      const std::string& name) const;
-  // The job StartCompile bound `request_id` to, or an error Status
-  // (InvalidArgument for an id no StartCompile could have used, NotFound).
+      const Caller& caller, const std::string& name) const;
+  // The job StartCompile bound `request_id` of `caller`'s tenant to, or an
+  // error Status (InvalidArgument for an id no StartCompile could have
+  // used, NotFound).
   absl::StatusOr<std::shared_ptr<CompileJob>> FindByRequestId(
-      const std::string& request_id) const;
+      const Caller& caller, const std::string& request_id) const;
+  // One start of `caller`'s: its flow checked against the tenant's flows,
+  // admitted against its quotas, handed to the starter.
+  void StartOne(const Caller& caller,
+                const compilev1::StartCompileRequest& request,
+                CompileStarter::Done done);
 
   CompileStarter* const starter_;
   BatchStarter* const batches_;
@@ -115,15 +130,16 @@ class CompileService final : public CompileServiceBase {
   const RequestIdIndex* const request_ids_;
   OpenCalls* const calls_;
   const Redactor* const redactor_;
-  // Authenticates the call of `context`: true, with the principal on
-  // `audit`, or false once `reactor` and `audit` have finished the call
-  // UNAUTHENTICATED.
-  bool Admit(const grpc::ServerContextBase& context, RpcAudit& audit,
-             grpc::ServerUnaryReactor* reactor) const;
+  // Admits the call of `context` for `role` (AdmitUnaryCall): the caller,
+  // or nullopt once `reactor` and `audit` have finished the call.
+  std::optional<Caller> Admit(const grpc::ServerContextBase& context,
+                              Role role, RpcAudit& audit,
+                              grpc::ServerUnaryReactor* reactor) const;
 
   JsonLog* const log_;
+  const AccessControl* const access_;
   AuditLog* const audit_;
-  const CallerAuthenticator* const authenticator_;
+  TenantUsage* const usage_;
 };
 
 }  // namespace cxone

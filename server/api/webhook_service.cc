@@ -1,8 +1,10 @@
 #include "server/api/webhook_service.h"
 
-#include "server/api/call_admission.h"
+#include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "server/api/call_admission.h"
 #include "common/quoted.h"
 #include "common/resource_name.h"
 #include "google/protobuf/util/time_util.h"
@@ -37,22 +39,22 @@ template <typename Request, typename Answer>
 grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                 OpenCalls* calls, const char* method,
                                 AuditLog* audit_log,
-                                const CallerAuthenticator* authenticator,
+                                const AccessControl& access,
                                 const Redactor& redactor,
                                 const grpc::ByteBuffer* request,
                                 grpc::ByteBuffer* response, Answer answer) {
   grpc::ServerUnaryReactor* reactor = new UnaryCallReactor(calls);
   RpcAudit audit(audit_log, method, *context);
-  if (!AdmitUnaryCall(authenticator, *context, redactor, audit, reactor)) {
-    return reactor;
-  }
+  std::optional<Caller> caller =
+      AdmitUnaryCall(access, Role::kAdmin, *context, redactor, audit, reactor);
+  if (!caller.has_value()) return reactor;
   Request parsed;
   grpc::Status status;
   if (absl::Status decoded = DecodeRequest(*request, &parsed); !decoded.ok()) {
     status = ToGrpcStatus(decoded, redactor);
   } else {
     audit.set_compile(parsed.selector().compile());
-    auto answered = answer(parsed);
+    auto answered = answer(*caller, parsed);
     status = ToGrpcStatus(answered.status(), redactor);
     if (answered.ok()) {
       bool own_buffer = false;
@@ -71,24 +73,25 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
 
 WebhookService::WebhookService(const WebhooksConfig* config,
                                WebhookDispatcher* dispatcher, OpenCalls* calls,
-                               const Redactor* redactor, AuditLog* audit,
-                               const CallerAuthenticator* authenticator)
+                               const Redactor* redactor,
+                               const AccessControl* access, AuditLog* audit)
     : config_(config),
       dispatcher_(dispatcher),
       calls_(calls),
       redactor_(redactor),
-      audit_(audit),
-      authenticator_(authenticator) {}
+      access_(access),
+      audit_(audit) {}
 
-absl::StatusOr<DeliveryFilter> WebhookService::FilterOf(
-    const v1::DeadLetterSelector& selector) const {
+absl::StatusOr<std::vector<DeliveryFilter>> WebhookService::FiltersOf(
+    const Caller& caller, const v1::DeadLetterSelector& selector) const {
   if (dispatcher_ == nullptr) {
     return absl::FailedPreconditionError(
         "this gateway has no webhooks configured (--webhooks-config)");
   }
   DeliveryFilter filter;
   if (!selector.endpoint().empty()) {
-    if (config_->Find(selector.endpoint()) == nullptr) {
+    const WebhookEndpointConfig* endpoint = config_->Find(selector.endpoint());
+    if (endpoint == nullptr || endpoint->tenant != caller.tenant_name()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "no webhook endpoint is named ", Quoted(selector.endpoint())));
     }
@@ -112,7 +115,17 @@ absl::StatusOr<DeliveryFilter> WebhookService::FilterOf(
   if (filter.to < filter.from) {
     return absl::InvalidArgumentError("end_time is before start_time");
   }
-  return filter;
+  if (!filter.endpoint.empty() || !access_->policy().multi_tenant()) {
+    return std::vector<DeliveryFilter>{filter};
+  }
+  // The caller's tenant's endpoints, each on its own.
+  std::vector<DeliveryFilter> filters;
+  for (const WebhookEndpointConfig& endpoint : config_->endpoints) {
+    if (endpoint.tenant != caller.tenant_name()) continue;
+    filters.push_back(filter);
+    filters.back().endpoint = endpoint.name;
+  }
+  return filters;
 }
 
 grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
@@ -120,9 +133,9 @@ grpc::ServerUnaryReactor* WebhookService::ListDeadLetters(
     grpc::ByteBuffer* response) {
   return Serve<v1::ListDeadLettersRequest>(
       context, calls_, "/cxone.compile.v1.WebhookService/ListDeadLetters",
-      audit_, authenticator_, *redactor_, request, response,
-      [this](const v1::ListDeadLettersRequest& parsed) {
-        return List(parsed);
+      audit_, *access_, *redactor_, request, response,
+      [this](const Caller& caller, const v1::ListDeadLettersRequest& parsed) {
+        return List(caller, parsed);
       });
 }
 
@@ -131,27 +144,41 @@ grpc::ServerUnaryReactor* WebhookService::ReplayDeadLetters(
     grpc::ByteBuffer* response) {
   return Serve<v1::ReplayDeadLettersRequest>(
       context, calls_, "/cxone.compile.v1.WebhookService/ReplayDeadLetters",
-      audit_, authenticator_, *redactor_, request, response,
-      [this](const v1::ReplayDeadLettersRequest& parsed) {
-        return Replay(parsed);
+      audit_, *access_, *redactor_, request, response,
+      [this](const Caller& caller,
+             const v1::ReplayDeadLettersRequest& parsed) {
+        return Replay(caller, parsed);
       });
 }
 
 absl::StatusOr<v1::ListDeadLettersResponse> WebhookService::List(
-    const v1::ListDeadLettersRequest& request) const {
-  absl::StatusOr<DeliveryFilter> filter = FilterOf(request.selector());
-  if (!filter.ok()) return filter.status();
+    const Caller& caller, const v1::ListDeadLettersRequest& request) const {
+  absl::StatusOr<std::vector<DeliveryFilter>> filters =
+      FiltersOf(caller, request.selector());
+  if (!filters.ok()) return filters.status();
   if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size must be 0 to ", kMaxPageSize));
   }
-  filter->limit =
+  const int limit =
       request.page_size() == 0 ? kDefaultPageSize : request.page_size();
-  absl::StatusOr<std::vector<StoredDelivery>> letters =
-      dispatcher_->DeadLetters(*filter);
-  if (!letters.ok()) return letters.status();
+  std::vector<StoredDelivery> letters;
+  for (DeliveryFilter& filter : *filters) {
+    filter.limit = limit;
+    absl::StatusOr<std::vector<StoredDelivery>> some =
+        dispatcher_->DeadLetters(filter);
+    if (!some.ok()) return some.status();
+    letters.insert(letters.end(), std::make_move_iterator(some->begin()),
+                   std::make_move_iterator(some->end()));
+  }
+  // Oldest update first across the endpoints, as the store orders one.
+  std::stable_sort(letters.begin(), letters.end(),
+                   [](const StoredDelivery& a, const StoredDelivery& b) {
+                     return a.updated_at < b.updated_at;
+                   });
+  if (letters.size() > static_cast<size_t>(limit)) letters.resize(limit);
   v1::ListDeadLettersResponse response;
-  for (const StoredDelivery& delivery : *letters) {
+  for (const StoredDelivery& delivery : letters) {
     v1::DeadLetter* letter = response.add_dead_letters();
     letter->set_endpoint(delivery.endpoint);
     letter->set_compile(delivery.compile_name);
@@ -166,20 +193,26 @@ absl::StatusOr<v1::ListDeadLettersResponse> WebhookService::List(
 }
 
 absl::StatusOr<v1::ReplayDeadLettersResponse> WebhookService::Replay(
-    const v1::ReplayDeadLettersRequest& request) const {
-  absl::StatusOr<DeliveryFilter> filter = FilterOf(request.selector());
-  if (!filter.ok()) return filter.status();
-  if (filter->compile_name.empty() && !request.selector().has_start_time() &&
+    const Caller& caller, const v1::ReplayDeadLettersRequest& request) const {
+  absl::StatusOr<std::vector<DeliveryFilter>> filters =
+      FiltersOf(caller, request.selector());
+  if (!filters.ok()) return filters.status();
+  if (request.selector().compile().empty() &&
+      !request.selector().has_start_time() &&
       !request.selector().has_end_time()) {
     return absl::InvalidArgumentError(
         "a replay must name a compile or bound a time range (start_time, "
         "end_time)");
   }
-  filter->limit = -1;
-  absl::StatusOr<int64_t> replayed = dispatcher_->Replay(*filter);
-  if (!replayed.ok()) return replayed.status();
+  int64_t replayed = 0;
+  for (DeliveryFilter& filter : *filters) {
+    filter.limit = -1;
+    absl::StatusOr<int64_t> some = dispatcher_->Replay(filter);
+    if (!some.ok()) return some.status();
+    replayed += *some;
+  }
   v1::ReplayDeadLettersResponse response;
-  response.set_replayed(*replayed);
+  response.set_replayed(replayed);
   return response;
 }
 

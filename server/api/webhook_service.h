@@ -6,15 +6,21 @@
 // range: a request that cannot be decoded is INVALID_ARGUMENT naming the
 // problem, and audited.
 //
+// Every call needs the admin role (AccessControl); an admin sees and
+// replays only its tenant's endpoints' deliveries — another tenant's
+// endpoint is named like one that does not exist.
+//
 // Thread-safe.
 #ifndef CXONE_SERVER_API_WEBHOOK_SERVICE_H_
 #define CXONE_SERVER_API_WEBHOOK_SERVICE_H_
+
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/redactor.h"
 #include "cxone/compile/v1/webhooks.grpc.pb.h"
 #include "server/api/open_calls.h"
-#include "server/api/caller_authenticator.h"
+#include "server/api/access_control.h"
 #include "server/ops/audit_log.h"
 #include "server/webhooks/webhook_config.h"
 #include "server/webhooks/webhook_dispatcher.h"
@@ -34,8 +40,7 @@ class WebhookService final : public WebhookServiceBase {
   // counts its calls.
   WebhookService(const WebhooksConfig* config, WebhookDispatcher* dispatcher,
                  OpenCalls* calls, const Redactor* redactor,
-                 AuditLog* audit = nullptr,
-                 const CallerAuthenticator* authenticator = nullptr);
+                 const AccessControl* access, AuditLog* audit = nullptr);
 
   // A ListDeadLettersRequest in, a ListDeadLettersResponse out.
   grpc::ServerUnaryReactor* ListDeadLetters(
@@ -48,23 +53,28 @@ class WebhookService final : public WebhookServiceBase {
       grpc::ByteBuffer* response) override;
 
  private:
-  // The store's filter for `selector`, or InvalidArgument naming what is
-  // wrong (or FailedPrecondition without webhooks).
-  absl::StatusOr<DeliveryFilter> FilterOf(
+  // The store's filters for `selector` of `caller`: one, or with tenants
+  // one per endpoint of the caller's tenant (none when it has none); or
+  // InvalidArgument naming what is wrong (or FailedPrecondition without
+  // webhooks).
+  absl::StatusOr<std::vector<DeliveryFilter>> FiltersOf(
+      const Caller& caller,
       const compile::v1::DeadLetterSelector& selector) const;
 
   // The answers, on decoded requests.
   absl::StatusOr<compile::v1::ListDeadLettersResponse> List(
+      const Caller& caller,
       const compile::v1::ListDeadLettersRequest& request) const;
   absl::StatusOr<compile::v1::ReplayDeadLettersResponse> Replay(
+      const Caller& caller,
       const compile::v1::ReplayDeadLettersRequest& request) const;
 
   const WebhooksConfig* const config_;
   WebhookDispatcher* const dispatcher_;
   OpenCalls* const calls_;
   const Redactor* const redactor_;
+  const AccessControl* const access_;
   AuditLog* const audit_;
-  const CallerAuthenticator* const authenticator_;
 };
 
 }  // namespace cxone

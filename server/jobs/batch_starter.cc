@@ -11,6 +11,7 @@ namespace cxone {
 
 struct BatchStarter::Run {
   std::vector<compilev1::StartCompileRequest> items;
+  ItemStart start_item;
   Done done;
   absl::Mutex mu;
   Results results ABSL_GUARDED_BY(mu);
@@ -23,13 +24,14 @@ struct BatchStarter::Run {
   bool answered ABSL_GUARDED_BY(mu) = false;
 };
 
-BatchStarter::BatchStarter(CompileStarter* starter, int max_in_flight)
-    : starter_(starter), max_in_flight_(std::max(max_in_flight, 1)) {}
+BatchStarter::BatchStarter(int max_in_flight)
+    : max_in_flight_(std::max(max_in_flight, 1)) {}
 
 void BatchStarter::Start(std::vector<compilev1::StartCompileRequest> items,
-                         Done done) {
+                         ItemStart start_item, Done done) {
   auto run = std::make_shared<Run>();
   run->items = std::move(items);
+  run->start_item = std::move(start_item);
   run->done = std::move(done);
   {
     absl::MutexLock lock(&run->mu);
@@ -54,7 +56,7 @@ void BatchStarter::Pump(const std::shared_ptr<Run>& run) {
       // Unlocked: the starter may answer inline (then this thread, still
       // pumping, sees `more`) or on a worker.
       run->mu.Unlock();
-      starter_->Start(
+      run->start_item(
           run->items[index],
           [this, run, index](absl::StatusOr<compilev1::Compile> result) {
             {

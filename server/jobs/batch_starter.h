@@ -1,5 +1,7 @@
-// BatchStarter: what BatchStartCompiles does, without gRPC — many starts
-// through the one CompileStarter, a few at a time.
+// BatchStarter: what BatchStartCompiles does, without gRPC — many starts,
+// each through the function that starts one (the CompileService's, which
+// admits it against its tenant's quotas and hands it to the one
+// CompileStarter), a few at a time.
 //
 // Per item, not atomic: each item is a StartCompile of its own (the same
 // validation, idempotency key, rate budget and errors) with its own result,
@@ -32,16 +34,21 @@ class BatchStarter {
  public:
   using Results = std::vector<absl::StatusOr<compilev1::Compile>>;
   using Done = std::function<void(Results)>;
+  // Starts one item and calls its Done exactly once (as
+  // CompileStarter::Start).
+  using ItemStart = std::function<void(const compilev1::StartCompileRequest&,
+                                       CompileStarter::Done)>;
 
-  // `starter` must outlive the batches. REQUIRES: max_in_flight >= 1.
-  BatchStarter(CompileStarter* starter, int max_in_flight);
+  // REQUIRES: max_in_flight >= 1.
+  explicit BatchStarter(int max_in_flight);
   BatchStarter(const BatchStarter&) = delete;
   BatchStarter& operator=(const BatchStarter&) = delete;
 
   // Starts every item and calls `done` once with a result per item, in
   // the items' order: inline if every item was answered at once, else on a
   // worker thread. Never blocks.
-  void Start(std::vector<compilev1::StartCompileRequest> items, Done done);
+  void Start(std::vector<compilev1::StartCompileRequest> items,
+             ItemStart start_item, Done done);
 
  private:
   struct Run;
@@ -49,7 +56,6 @@ class BatchStarter {
   // one thread doing so loops for completions that arrive meanwhile.
   void Pump(const std::shared_ptr<Run>& run);
 
-  CompileStarter* const starter_;
   const int max_in_flight_;
 };
 

@@ -35,6 +35,7 @@ SharedEntry MakeEntry(const v1::Compile& compile,
   auto entry = std::make_shared<CollectionEntry>();
   entry->revision = event.revision();
   entry->flow_id = compile.flow_id();
+  entry->tenant = compile.tenant();
   entry->create_time = CreateTimeOf(compile);
   entry->labels = std::move(labels);
   entry->state = event.state();
@@ -254,7 +255,8 @@ CollectionPage CompileCollection::List(
                 : index_.begin();
   for (; it != index_.end(); ++it) {
     const Entry& entry = it->second;
-    if (!query.Matches(entry.flow_id, entry.compile->state(),
+    if (!query.MatchesTenant(entry.compile->tenant()) ||
+        !query.Matches(entry.flow_id, entry.compile->state(),
                        it->first.create_time, *entry.labels)) {
       continue;
     }

@@ -57,6 +57,7 @@ struct CollectionCursor {
 struct CollectionEntry {
   uint64_t revision = 0;
   // What a filter reads.
+  std::string tenant;
   std::string flow_id;
   absl::Time create_time;
   std::shared_ptr<const Labels> labels;

@@ -8,12 +8,14 @@ namespace cxone {
 
 CompileJob::CompileJob(const CompileName& name, absl::Time now,
                        LifecycleTimeouts timeouts, Journal* journal,
-                       JobObserver* observer, const Labels& labels)
+                       JobObserver* observer, const Labels& labels,
+                       const std::string& tenant)
     : name_(name.ToString()),
       compile_name_(name),
+      tenant_(tenant),
       journal_(journal),
       observer_(observer),
-      lifecycle_(name, now, timeouts, labels) {}
+      lifecycle_(name, now, timeouts, labels, tenant) {}
 
 CompileJob::CompileJob(const StoredCompile& recorded,
                        std::vector<SharedEvent> events, absl::Time now,
@@ -21,6 +23,7 @@ CompileJob::CompileJob(const StoredCompile& recorded,
                        JobObserver* observer)
     : name_(recorded.compile.name()),
       compile_name_{recorded.compile.flow_id(), recorded.compile.compile_id()},
+      tenant_(recorded.compile.tenant()),
       journal_(journal),
       observer_(observer),
       lifecycle_(recorded.compile, recorded.last_sequence, now, timeouts),

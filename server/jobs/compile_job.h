@@ -79,7 +79,8 @@ class CompileJob {
   // `observer` (may be null) must outlive the job.
   CompileJob(const CompileName& name, absl::Time now,
              LifecycleTimeouts timeouts, Journal* journal,
-             JobObserver* observer = nullptr, const Labels& labels = {});
+             JobObserver* observer = nullptr, const Labels& labels = {},
+             const std::string& tenant = "");
 
   // A compile recovered from the store with the retained part of its log
   // (`events`, in sequence order, ending with the recorded last sequence).
@@ -91,6 +92,8 @@ class CompileJob {
 
   const std::string& name() const { return name_; }
   const CompileName& compile_name() const { return compile_name_; }
+  // The tenant that started the compile ("" without tenants); fixed.
+  const std::string& tenant() const { return tenant_; }
 
   // The compile as it is now.
   compilev1::Compile Snapshot() const;
@@ -173,6 +176,7 @@ class CompileJob {
 
   const std::string name_;
   const CompileName compile_name_;
+  const std::string tenant_;
   Journal* const journal_;
   JobObserver* const observer_;
 

@@ -81,7 +81,8 @@ std::string StateName(State state) {
 
 CompileLifecycle::CompileLifecycle(const CompileName& name, absl::Time now,
                                    LifecycleTimeouts timeouts,
-                                   const Labels& labels)
+                                   const Labels& labels,
+                                   const std::string& tenant)
     : timeouts_(timeouts),
       last_change_(now),
       counting_since_(now),
@@ -90,6 +91,7 @@ CompileLifecycle::CompileLifecycle(const CompileName& name, absl::Time now,
   compile_.set_flow_id(name.flow_id);
   compile_.set_compile_id(name.compile_id);
   compile_.mutable_labels()->insert(labels.begin(), labels.end());
+  compile_.set_tenant(tenant);
   *compile_.mutable_create_time() = ToTimestamp(now);
   *compile_.mutable_update_time() = ToTimestamp(now);
 }

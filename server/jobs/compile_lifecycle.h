@@ -56,7 +56,8 @@ class CompileLifecycle {
   // attaching to a running compile) through OnUpstreamStatus(). `labels`
   // are those of the StartCompile that created it; they never change.
   CompileLifecycle(const CompileName& name, absl::Time now,
-                   LifecycleTimeouts timeouts, const Labels& labels = {});
+                   LifecycleTimeouts timeouts, const Labels& labels = {},
+                   const std::string& tenant = "");
 
   // A compile recovered from the store, as last recorded, its last event
   // numbered `last_sequence`. A live one's stuck and give-up clocks restart

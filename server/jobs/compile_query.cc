@@ -124,7 +124,8 @@ std::string CompileQuery::Fingerprint() const {
   return absl::StrCat(
       "flows=", absl::StrJoin(flow_ids_, ","),
       ";states=", absl::StrJoin(states, ","), ";labels=", selector_.ToString(),
-      ";from=", time(create_time_from_), ";to=", time(create_time_to_));
+      ";from=", time(create_time_from_), ";to=", time(create_time_to_),
+      tenant_.has_value() ? absl::StrCat(";tenant=", *tenant_) : "");
 }
 
 }  // namespace cxone

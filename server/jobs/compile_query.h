@@ -13,7 +13,9 @@
 #ifndef CXONE_SERVER_JOBS_COMPILE_QUERY_H_
 #define CXONE_SERVER_JOBS_COMPILE_QUERY_H_
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -51,10 +53,20 @@ class CompileQuery {
   // Whether `state` is one of the query's states (true when none are set).
   bool MatchesState(compile::v1::State state) const;
 
-  // The canonical text of the query (see the file comment).
+  // Narrows the query to the compiles of `tenant` (the caller's: every
+  // query of a caller is), which the filter itself cannot widen.
+  void RestrictToTenant(std::string tenant) { tenant_ = std::move(tenant); }
+  // Whether a compile of `tenant` may match (true when not restricted).
+  bool MatchesTenant(const std::string& tenant) const {
+    return !tenant_.has_value() || *tenant_ == tenant;
+  }
+
+  // The canonical text of the query (see the file comment), its tenant
+  // included: a page token of one tenant's list is no other's.
   std::string Fingerprint() const;
 
  private:
+  std::optional<std::string> tenant_;
   std::vector<std::string> flow_ids_;       // sorted, unique
   std::vector<compile::v1::State> states_;  // sorted, unique
   LabelSelector selector_;

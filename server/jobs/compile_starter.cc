@@ -24,7 +24,7 @@ StoreBatch Binding(const StoredRequestId& intent,
                    const std::string& compile_name) {
   StoreBatch batch;
   if (IsOwnKey(intent)) {
-    batch.forgotten_request_ids.push_back(intent.request_id);
+    batch.forgotten_request_ids.push_back({intent.tenant, intent.request_id});
   } else {
     batch.request_ids.push_back(intent);
     batch.request_ids.back().compile_name = compile_name;
@@ -43,12 +43,13 @@ CompileStarter::CompileStarter(
     upstream::CompileUpstream* upstream, JobRegistry* registry,
     RequestIdIndex* request_ids, PollScheduler* scheduler, WorkerPool* workers,
     Clock* clock, JsonLog* log, LifecycleTimeouts timeouts,
-    int64_t max_pending_starts, Journal* journal, JobObserver* observer)
+    int64_t max_pending_starts, Journal* journal, JobObserver* observer,
+    absl::flat_hash_map<std::string, double> tenant_weights)
     : upstream_(upstream),
       registry_(registry),
       request_ids_(request_ids),
       scheduler_(scheduler),
-      workers_(workers),
+      triggers_(workers, workers->threads(), std::move(tenant_weights)),
       clock_(clock),
       log_(log),
       timeouts_(timeouts),
@@ -59,7 +60,7 @@ CompileStarter::CompileStarter(
           absl::StrCat(kOwnKeyPrefix, absl::ToUnixMicros(clock->Now()), "-")) {}
 
 void CompileStarter::Start(const compilev1::StartCompileRequest& request,
-                           Done done) {
+                           const std::string& tenant, Done done) {
   if (absl::Status valid = ValidateFlowId(request.flow_id()); !valid.ok()) {
     done(valid);
     return;
@@ -87,18 +88,18 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
     }
   };
   const std::string flow_id = request.flow_id();
-  const std::string request_id = request.request_id();
-  if (!request_id.empty()) {
+  const RequestIdKey key(tenant, request.request_id());
+  if (!key.request_id.empty()) {
     absl::StatusOr<RequestIdIndex::Claim> claim =
-        request_ids_->ClaimOrJoin(request_id, flow_id, labels, finish);
+        request_ids_->ClaimOrJoin(key, flow_id, labels, finish);
     if (!claim.ok()) {
       done(claim.status());
       return;
     }
     if (*claim != RequestIdIndex::Claim::kFirst) return;
   }
-  auto refuse = [this, request_id, done](absl::Status error) {
-    if (!request_id.empty()) request_ids_->Complete(request_id, error);
+  auto refuse = [this, key, done](absl::Status error) {
+    if (!key.request_id.empty()) request_ids_->Complete(key, error);
     done(std::move(error));
   };
   if (pending_starts_.fetch_add(1) >= max_pending_starts_) {
@@ -108,8 +109,8 @@ void CompileStarter::Start(const compilev1::StartCompileRequest& request,
         "); CXone's rate limit is the bottleneck, retry with backoff")));
     return;
   }
-  SubmitTrigger(flow_id, *std::move(directives), std::move(labels), request_id,
-                refuse, finish);
+  SubmitTrigger(flow_id, *std::move(directives), std::move(labels), key, refuse,
+                finish);
 }
 
 void CompileStarter::ResumePending(const StoredRequestId& intent) {
@@ -130,35 +131,36 @@ void CompileStarter::ResumePending(const StoredRequestId& intent) {
                   {"error", std::string(job.status().message())}});
     }
   };
-  absl::StatusOr<RequestIdIndex::Claim> claim = request_ids_->ClaimOrJoin(
-      intent.request_id, intent.flow_id, intent.labels, report);
+  const RequestIdKey key(intent.tenant, intent.request_id);
+  absl::StatusOr<RequestIdIndex::Claim> claim =
+      request_ids_->ClaimOrJoin(key, intent.flow_id, intent.labels, report);
   if (!claim.ok() || *claim != RequestIdIndex::Claim::kFirst) return;
-  auto refuse = [this, intent, report](absl::Status error) {
-    request_ids_->Complete(intent.request_id, error);
+  auto refuse = [this, key, report](absl::Status error) {
+    request_ids_->Complete(key, error);
     report(error);
   };
   pending_starts_.fetch_add(1);
-  SubmitTrigger(intent.flow_id, std::move(directives), intent.labels,
-                intent.request_id, refuse, report);
+  SubmitTrigger(intent.flow_id, std::move(directives), intent.labels, key,
+                refuse, report);
 }
 
 void CompileStarter::SubmitTrigger(
     const std::string& flow_id, nlohmann::json directives, Labels labels,
-    const std::string& request_id, std::function<void(absl::Status)> refuse,
+    const RequestIdKey& key, std::function<void(absl::Status)> refuse,
     std::function<void(RequestIdIndex::JobOrError)> finish) {
-  auto trigger = [this, flow_id, request_id, directives = std::move(directives),
+  auto trigger = [this, flow_id, key, directives = std::move(directives),
                   labels = std::move(labels), finish] {
     RequestIdIndex::JobOrError job =
-        TriggerAndRegister(flow_id, directives, labels, request_id);
+        TriggerAndRegister(flow_id, directives, labels, key);
     pending_starts_.fetch_sub(1);
-    if (!request_id.empty()) request_ids_->Complete(request_id, job);
+    if (!key.request_id.empty()) request_ids_->Complete(key, job);
     finish(job);
   };
-  if (!workers_->Submit(trigger)) {
+  triggers_.Submit(key.tenant, std::move(trigger), [this, refuse] {
     pending_starts_.fetch_sub(1);
     refuse(absl::UnavailableError(
         "the gateway is shutting down; retry elsewhere"));
-  }
+  });
 }
 
 absl::Status CompileStarter::CheckNotReused(
@@ -197,9 +199,8 @@ absl::Status CompileStarter::CheckNotReused(
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
     const std::string& flow_id, const nlohmann::json& directives,
-    const Labels& labels, const std::string& request_id) {
-  const StoredRequestId intent =
-      NewIntent(flow_id, directives, labels, request_id);
+    const Labels& labels, const RequestIdKey& key) {
+  const StoredRequestId intent = NewIntent(flow_id, directives, labels, key);
   if (absl::Status recorded = RecordIntent(intent); !recorded.ok()) {
     return FailStart(StartStep::kRecordIntent, intent, recorded);
   }
@@ -219,15 +220,16 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::TriggerAndRegister(
 StoredRequestId CompileStarter::NewIntent(const std::string& flow_id,
                                           const nlohmann::json& directives,
                                           const Labels& labels,
-                                          const std::string& request_id) {
-  return {request_id.empty()
+                                          const RequestIdKey& key) {
+  return {key.request_id.empty()
               ? absl::StrCat(own_key_prefix_, own_keys_.fetch_add(1))
-              : request_id,
+              : key.request_id,
           flow_id,
           directives.is_null() ? "" : directives.dump(),
           "",
           clock_->Now(),
-          labels};
+          labels,
+          key.tenant};
 }
 
 absl::Status CompileStarter::RecordIntent(const StoredRequestId& intent) {
@@ -261,6 +263,9 @@ absl::StatusOr<CompileStarter::CheckedTrigger> CompileStarter::TriggerUpstream(
         !reused.ok()) {
       return reused;
     }
+    if (absl::Status same = CheckSameTenant(intent, *known); !same.ok()) {
+      return same;
+    }
     checked.known = std::move(known);
   }
   return checked;
@@ -270,8 +275,9 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::Adopt(
     const StoredRequestId& intent, const CheckedTrigger& triggered) {
   if (triggered.known != nullptr) return Attach(intent, triggered.known);
   const CompileName name{intent.flow_id, triggered.answer.compile_id};
-  auto job = std::make_shared<CompileJob>(name, clock_->Now(), timeouts_,
-                                          journal_, observer_, intent.labels);
+  auto job =
+      std::make_shared<CompileJob>(name, clock_->Now(), timeouts_, journal_,
+                                   observer_, intent.labels, intent.tenant);
   absl::StatusOr<upstream::CompileStatus> first =
       FirstStatus(intent, triggered);
   if (!first.ok()) return first.status();
@@ -316,6 +322,12 @@ absl::StatusOr<upstream::CompileStatus> CompileStarter::FirstStatus(
 
 absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::Attach(
     const StoredRequestId& intent, std::shared_ptr<CompileJob> existing) {
+  if (absl::Status same = CheckSameTenant(intent, *existing); !same.ok()) {
+    // Another tenant's start recorded the compile CXone named to both
+    // first. CXone started nothing for this one: the intent goes, as for a
+    // refused trigger, so that a restart does not trigger it again.
+    return FailStart(StartStep::kTrigger, intent, same);
+  }
   if (absl::Status bound = journal_->Commit(Binding(intent, existing->name()));
       !bound.ok()) {
     return absl::UnavailableError(
@@ -324,6 +336,17 @@ absl::StatusOr<std::shared_ptr<CompileJob>> CompileStarter::Attach(
   }
   log_->Info("attached to running compile", {{"compile", existing->name()}});
   return existing;
+}
+
+absl::Status CompileStarter::CheckSameTenant(const StoredRequestId& intent,
+                                             const CompileJob& known) {
+  if (known.tenant() == intent.tenant) return absl::OkStatus();
+  // Neither the compile's name nor its tenant is told: it is not this
+  // caller's to see.
+  return absl::AbortedError(absl::StrCat(
+      "CXone is already compiling flow \"", intent.flow_id,
+      "\" for another tenant, and compiles a flow once at a time; start it "
+      "again when that compile has finished"));
 }
 
 absl::Status CompileStarter::FailStart(StartStep step,
@@ -343,7 +366,8 @@ absl::Status CompileStarter::FailStart(StartStep step,
       // caller's back. A forget that cannot be committed leaves the intent
       // pending, as a crash before it would.
       StoreBatch forget;
-      forget.forgotten_request_ids.push_back(intent.request_id);
+      forget.forgotten_request_ids.push_back(
+          {intent.tenant, intent.request_id});
       (void)journal_->Commit(std::move(forget));
       if (!http::MayHaveBeenDelivered(error)) return error;
       return absl::Status(

@@ -35,6 +35,7 @@
 #include "common/clock.h"
 #include "common/json_log.h"
 #include "common/labels.h"
+#include "common/fair_work_queue.h"
 #include "common/worker_pool.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "server/jobs/job_registry.h"
@@ -54,21 +55,36 @@ class CompileStarter {
   using Done = std::function<void(absl::StatusOr<compilev1::Compile>)>;
 
   // All pointers must outlive the starter; only `observer` may be null.
+  // Triggers run on `workers`, as many at once as it has threads, taken
+  // from each tenant's waiting starts in weighted fair order
+  // (FairWorkQueue, `tenant_weights`; 1 for a tenant not in it).
   CompileStarter(upstream::CompileUpstream* upstream, JobRegistry* registry,
                  RequestIdIndex* request_ids, PollScheduler* scheduler,
                  WorkerPool* workers, Clock* clock, JsonLog* log,
                  LifecycleTimeouts timeouts, int64_t max_pending_starts,
-                 Journal* journal, JobObserver* observer = nullptr);
+                 Journal* journal, JobObserver* observer = nullptr,
+                 absl::flat_hash_map<std::string, double> tenant_weights = {});
   CompileStarter(const CompileStarter&) = delete;
   CompileStarter& operator=(const CompileStarter&) = delete;
 
-  // Starts (or joins) a compile for `request` and calls `done` exactly once
+  // Starts (or joins) a compile for `request` of a caller of `tenant` ("" without
+  // tenants: see TenantPolicy) and calls `done` exactly once
   // with the compile or an error: inline for answers that need no upstream
   // call (invalid request, replayed request_id), else on a worker thread.
   // InvalidArgument naming the field (or the label) for a request the
   // contract refuses; AlreadyExists for a request_id first used for another
   // flow or with other labels. Never blocks.
-  void Start(const compilev1::StartCompileRequest& request, Done done);
+  //
+  // The compile belongs to `tenant`, and so does the request_id: another
+  // tenant's same request_id is another key. When CXone names a compile
+  // the gateway follows for another tenant (the flow is compiling for it),
+  // the start is refused Aborted without naming that compile.
+  void Start(const compilev1::StartCompileRequest& request,
+             const std::string& tenant, Done done);
+  // A start on a gateway without tenants (tenant "").
+  void Start(const compilev1::StartCompileRequest& request, Done done) {
+    Start(request, "", std::move(done));
+  }
 
   // Triggers again a start whose request_id was recorded but not bound to
   // a compile when the gateway stopped (see the class comment), with the
@@ -96,13 +112,12 @@ class CompileStarter {
   // fails. `request_id` may be empty.
   absl::StatusOr<std::shared_ptr<CompileJob>> TriggerAndRegister(
       const std::string& flow_id, const nlohmann::json& directives,
-      const Labels& labels, const std::string& request_id);
+      const Labels& labels, const RequestIdKey& key);
   // The intent of a start: under `request_id`, or under a new key of the
   // gateway's own if it is empty; not bound to a compile yet.
   StoredRequestId NewIntent(const std::string& flow_id,
                             const nlohmann::json& directives,
-                            const Labels& labels,
-                            const std::string& request_id);
+                            const Labels& labels, const RequestIdKey& key);
   // Step 1: commits `intent`, so that CXone is never asked for a compile a
   // restart could not find out about.
   absl::Status RecordIntent(const StoredRequestId& intent);
@@ -138,9 +153,14 @@ class CompileStarter {
   // a compile that never ran.
   absl::Status CheckNotReused(const upstream::TriggerResult& triggered,
                               const CompileJob& known, absl::Time sent_at);
+  // OK if `known`, a compile CXone named for `intent`, belongs to the
+  // intent's tenant; else Aborted, naming neither the compile nor its
+  // tenant.
+  static absl::Status CheckSameTenant(const StoredRequestId& intent,
+                                      const CompileJob& known);
   // Queues TriggerAndRegister on a worker; `done` gets the outcome.
   void SubmitTrigger(const std::string& flow_id, nlohmann::json directives,
-                     Labels labels, const std::string& request_id,
+                     Labels labels, const RequestIdKey& key,
                      std::function<void(absl::Status)> refuse,
                      std::function<void(RequestIdIndex::JobOrError)> finish);
 
@@ -148,7 +168,7 @@ class CompileStarter {
   JobRegistry* const registry_;
   RequestIdIndex* const request_ids_;
   PollScheduler* const scheduler_;
-  WorkerPool* const workers_;
+  FairWorkQueue triggers_;
   Clock* const clock_;
   JsonLog* const log_;
   const LifecycleTimeouts timeouts_;

@@ -144,7 +144,14 @@ absl::StatusOr<nlohmann::json> DirectivesJson(
     const compilev1::StartCompileRequest& request) {
   if (!request.has_directives()) return nlohmann::json();
   std::string path = "directives";
-  return ToJson(request.directives(), path, 1);
+  absl::StatusOr<nlohmann::json> json = ToJson(request.directives(), path, 1);
+  if (!json.ok()) return json;
+  if (const size_t bytes = json->dump().size(); bytes > kMaxDirectivesBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("directives: ", bytes, " bytes as JSON; at most ",
+                     kMaxDirectivesBytes, " are allowed"));
+  }
+  return json;
 }
 
 }  // namespace cxone

@@ -35,6 +35,9 @@ namespace compilev1 = ::cxone::compile::v1;
 // stays under protobuf's limit of 100 nested messages (a Struct level is
 // three: Struct, map entry, Value).
 inline constexpr int kMaxDirectivesDepth = 32;
+// The most bytes the directives may take as JSON (the trigger's body is
+// little more): CXone's compile directives are a handful of switches.
+inline constexpr size_t kMaxDirectivesBytes = 64 * 1024;
 
 // The largest integer a double holds together with all smaller ones.
 inline constexpr double kMaxExactInteger = 9007199254740991.0;  // 2^53 - 1

@@ -3,7 +3,17 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+
 namespace cxone {
+namespace {
+
+// A flow of a tenant: tenant names hold no '/', flow ids neither.
+std::string FlowKey(const std::string& tenant, const std::string& flow_id) {
+  return absl::StrCat(tenant, "/", flow_id);
+}
+
+}  // namespace
 
 std::shared_ptr<CompileJob> JobRegistry::Find(const std::string& name) const {
   absl::MutexLock lock(&mu_);
@@ -12,9 +22,9 @@ std::shared_ptr<CompileJob> JobRegistry::Find(const std::string& name) const {
 }
 
 std::shared_ptr<CompileJob> JobRegistry::NewestOfFlow(
-    const std::string& flow_id) const {
+    const std::string& flow_id, const std::string& tenant) const {
   absl::MutexLock lock(&mu_);
-  auto it = newest_by_flow_.find(flow_id);
+  auto it = newest_by_flow_.find(FlowKey(tenant, flow_id));
   return it == newest_by_flow_.end() ? nullptr : it->second;
 }
 
@@ -22,7 +32,7 @@ std::pair<std::shared_ptr<CompileJob>, bool> JobRegistry::AddIfAbsent(
     std::shared_ptr<CompileJob> job) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = jobs_.try_emplace(job->name(), job);
-  if (inserted) newest_by_flow_[job->compile_name().flow_id] = job;
+  if (inserted) newest_by_flow_[FlowKey(job->tenant(), job->compile_name().flow_id)] = job;
   return {it->second, inserted};
 }
 
@@ -58,7 +68,8 @@ std::vector<std::string> JobRegistry::Prune(const RetentionConfig& config,
     const std::shared_ptr<CompileJob>& job = by_age[i].second;
     forgotten.push_back(job->name());
     jobs_.erase(job->name());
-    auto newest = newest_by_flow_.find(job->compile_name().flow_id);
+    auto newest = newest_by_flow_.find(
+        FlowKey(job->tenant(), job->compile_name().flow_id));
     if (newest != newest_by_flow_.end() && newest->second == job) {
       newest_by_flow_.erase(newest);
     }

@@ -1,5 +1,5 @@
 // JobRegistry: every compile the gateway knows, by resource name, and the
-// newest compile of each flow.
+// newest compile of each flow for each tenant.
 //
 // Retention: Prune() drops the events of compiles finished longer than the
 // event retention ago (keeping each one's final event, so its result stays
@@ -43,8 +43,10 @@ class JobRegistry {
   // The job named `name` (`flows/…/compiles/…`), or null.
   std::shared_ptr<CompileJob> Find(const std::string& name) const;
 
-  // The most recently registered job of `flow_id`, or null.
-  std::shared_ptr<CompileJob> NewestOfFlow(const std::string& flow_id) const;
+  // The most recently registered job of `flow_id` started by `tenant`, or
+  // null.
+  std::shared_ptr<CompileJob> NewestOfFlow(const std::string& flow_id,
+                                           const std::string& tenant = "") const;
 
   // Registers `job` unless a job of the same name exists. Returns the
   // registered job and whether it is `job` (true) or the existing one.

@@ -14,13 +14,29 @@ constexpr absl::Duration kMaxIdle = absl::Milliseconds(50);
 PollScheduler::PollScheduler(PollSchedulerConfig config,
                              upstream::CompileUpstream* upstream,
                              const upstream::RateBudget* budget,
-                             WorkerPool* workers, Clock* clock, JsonLog* log)
+                             WorkerPool* workers, Clock* clock, JsonLog* log,
+                             absl::flat_hash_map<std::string, double> tenant_weights)
     : config_(config),
       upstream_(upstream),
       budget_(budget),
       workers_(workers),
       clock_(clock),
-      log_(log) {}
+      log_(log),
+      tenant_weights_(std::move(tenant_weights)) {}
+
+size_t PollScheduler::TenantIndexLocked(const std::string& tenant) {
+  for (size_t i = 0; i < tenants_.size(); ++i) {
+    if (tenants_[i].name == tenant) return i;
+  }
+  auto weight = tenant_weights_.find(tenant);
+  tenants_.push_back(TenantShare{
+      tenant, weight == tenant_weights_.end() ? 1 : weight->second, 0});
+  return tenants_.size() - 1;
+}
+
+double PollScheduler::StartTagLocked(size_t index) const {
+  return std::max(virtual_time_, tenants_[index].finish_tag);
+}
 
 PollScheduler::~PollScheduler() { Shutdown(); }
 
@@ -36,7 +52,9 @@ void PollScheduler::Track(std::shared_ptr<CompileJob> job) {
   const absl::Duration interval = IntervalFor(*job);
   absl::MutexLock lock(&mu_);
   const CompileJob* key = job.get();
-  entries_.try_emplace(key, Entry{std::move(job), now + interval, now, false});
+  const size_t tenant = TenantIndexLocked(job->tenant());
+  entries_.try_emplace(key,
+                       Entry{std::move(job), now + interval, now, false, tenant});
   ++changes_;
 }
 
@@ -47,13 +65,23 @@ PollScheduler::Entry* PollScheduler::PickLocked(absl::Time now) {
   if (budget_ != nullptr && budget_->paused_until() != absl::InfinitePast()) {
     return nullptr;
   }
+  // The earliest entry overall (for an early poll), and among the due ones
+  // the earliest of the tenant whose turn it is.
   Entry* earliest = nullptr;
+  Entry* fair = nullptr;
+  std::vector<double> tags(tenants_.size());
+  for (size_t i = 0; i < tenants_.size(); ++i) tags[i] = StartTagLocked(i);
   for (auto& [key, entry] : entries_) {
     if (entry.outstanding) continue;
     if (earliest == nullptr || entry.due < earliest->due) earliest = &entry;
+    if (entry.due > now) continue;
+    if (fair == nullptr || tags[entry.tenant] < tags[fair->tenant] ||
+        (tags[entry.tenant] == tags[fair->tenant] && entry.due < fair->due)) {
+      fair = &entry;
+    }
   }
   if (earliest == nullptr) return nullptr;
-  if (earliest->due <= now) return earliest;
+  if (fair != nullptr) return fair;
   // Nothing is due: poll early only with budget to spare beyond the polls
   // already handed out, leaving a reserve for interactive requests.
   if (budget_ == nullptr) return nullptr;
@@ -70,6 +98,9 @@ int PollScheduler::DispatchDue() {
     if (stopping_) return 0;
     const absl::Time now = clock_->Now();
     while (Entry* entry = PickLocked(now)) {
+      TenantShare& share = tenants_[entry->tenant];
+      virtual_time_ = StartTagLocked(entry->tenant);
+      share.finish_tag = virtual_time_ + 1 / share.weight;
       entry->outstanding = true;
       ++outstanding_;
       to_poll.push_back(entry->job);

@@ -4,9 +4,14 @@
 // One scheduler thread keeps every live compile's next due time: queued
 // compiles are due every `queued_poll_interval`, running ones every
 // `in_progress_poll_interval`. It hands due polls to the WorkerPool
-// earliest-deadline-first, at most `max_outstanding_polls` at a time, so when
-// the rate budget is short every compile waits its turn (round-robin in
-// effect) and none starves. When the budget has tokens to spare and nothing
+// earliest-deadline-first within a tenant, at most `max_outstanding_polls`
+// at a time, so when the rate budget is short every compile waits its turn
+// (round-robin in effect) and none starves. Between tenants the due polls
+// are shared in weighted fair order (start-time fair queueing, as in
+// FairWorkQueue: the due compile of the tenant with the smallest virtual
+// start tag goes next), so a tenant with a thousand live compiles does not
+// slow another tenant's few down to its own pace: two tenants of equal
+// weight with polls due get half of the polls each. When the budget has tokens to spare and nothing
 // is due, it polls the compile due soonest early (never more often than
 // `min_poll_interval`), spending the spare budget on lower latency instead
 // of idling. A compile is polled once per round however many clients watch
@@ -28,7 +33,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
@@ -52,10 +59,11 @@ struct PollSchedulerConfig {
 class PollScheduler final : public upstream::PauseListener {
  public:
   // `budget` may be null (no early polls). All pointers must outlive the
-  // scheduler.
+  // scheduler. `tenant_weights`: each tenant's share (1 if not in it).
   PollScheduler(PollSchedulerConfig config, upstream::CompileUpstream* upstream,
                 const upstream::RateBudget* budget, WorkerPool* workers,
-                Clock* clock, JsonLog* log);
+                Clock* clock, JsonLog* log,
+                absl::flat_hash_map<std::string, double> tenant_weights = {});
   PollScheduler(const PollScheduler&) = delete;
   PollScheduler& operator=(const PollScheduler&) = delete;
   ~PollScheduler() override;
@@ -87,11 +95,23 @@ class PollScheduler final : public upstream::PauseListener {
     absl::Time due;
     absl::Time last_poll;
     bool outstanding = false;
+    size_t tenant = 0;  // in tenants_
+  };
+  // A tenant's place in the fair order.
+  struct TenantShare {
+    std::string name;
+    double weight = 1;
+    double finish_tag = 0;
   };
 
   absl::Duration IntervalFor(const CompileJob& job) const;
   // The entry to poll next at `now`, or null.
   Entry* PickLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The index of `tenant` in tenants_, added if new.
+  size_t TenantIndexLocked(const std::string& tenant)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The start tag a poll of tenant `index` would get now.
+  double StartTagLocked(size_t index) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void PollOnce(std::shared_ptr<CompileJob> job);
   void Run();
   // True once Shutdown() began: polls that fail now fail because the
@@ -107,6 +127,9 @@ class PollScheduler final : public upstream::PauseListener {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<const CompileJob*, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  const absl::flat_hash_map<std::string, double> tenant_weights_;
+  std::vector<TenantShare> tenants_ ABSL_GUARDED_BY(mu_);
+  double virtual_time_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;
   // Bumped on every change the scheduler thread may be waiting for.
   uint64_t changes_ ABSL_GUARDED_BY(mu_) = 0;

@@ -40,12 +40,12 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
 }
 
 absl::StatusOr<RequestIdIndex::Claim> RequestIdIndex::ClaimOrJoin(
-    const std::string& request_id, const std::string& flow_id,
+    const RequestIdKey& key, const std::string& flow_id,
     const Labels& labels, Callback callback) {
   std::shared_ptr<CompileJob> done;
   {
     absl::MutexLock lock(&mu_);
-    auto [it, inserted] = entries_.try_emplace(request_id);
+    auto [it, inserted] = entries_.try_emplace(key.AsPair());
     Entry& entry = it->second;
     if (inserted) {
       entry.flow_id = flow_id;
@@ -54,14 +54,14 @@ absl::StatusOr<RequestIdIndex::Claim> RequestIdIndex::ClaimOrJoin(
     }
     if (entry.flow_id != flow_id) {
       return absl::AlreadyExistsError(
-          absl::StrCat("request_id ", Quoted(request_id),
+          absl::StrCat("request_id ", Quoted(key.request_id),
                        " was already used to compile flow \"", entry.flow_id,
                        "\"; use a new request_id for flow \"", flow_id, "\""));
     }
     if (entry.labels != labels) {
       // Values can be long and many: the first differing key says enough.
       return absl::AlreadyExistsError(absl::StrCat(
-          "request_id ", Quoted(request_id),
+          "request_id ", Quoted(key.request_id),
           " was first used with other labels (they differ at ",
           Quoted(FirstDifference(entry.labels, labels)),
           "); a retry must repeat its first call's labels, or use a new "
@@ -77,12 +77,12 @@ absl::StatusOr<RequestIdIndex::Claim> RequestIdIndex::ClaimOrJoin(
   return Claim::kDone;
 }
 
-void RequestIdIndex::Complete(const std::string& request_id,
+void RequestIdIndex::Complete(const RequestIdKey& key,
                               const JobOrError& outcome) {
   std::vector<Callback> waiters;
   {
     absl::MutexLock lock(&mu_);
-    auto it = entries_.find(request_id);
+    auto it = entries_.find(key.AsPair());
     if (it == entries_.end()) return;
     waiters.swap(it->second.waiters);
     if (outcome.ok()) {
@@ -95,19 +95,19 @@ void RequestIdIndex::Complete(const std::string& request_id,
 }
 
 RequestIdIndex::JobOrError RequestIdIndex::Find(
-    const std::string& request_id) const {
+    const RequestIdKey& key) const {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(request_id);
+  auto it = entries_.find(key.AsPair());
   if (it == entries_.end()) {
     return absl::NotFoundError(absl::StrCat(
-        "no compile was started with request_id ", Quoted(request_id),
+        "no compile was started with request_id ", Quoted(key.request_id),
         " (yet): the key was never used, its start failed, or retention "
         "forgot it with its compile. A StartCompile with this request_id "
         "starts one (or adopts the one CXone is running for the flow)"));
   }
   if (it->second.job == nullptr) {
     return absl::NotFoundError(absl::StrCat(
-        "the start with request_id ", Quoted(request_id),
+        "the start with request_id ", Quoted(key.request_id),
         " is still in flight: its compile is not known until CXone answers; "
         "look it up again later, or repeat the StartCompile with the same "
         "request_id, which waits for it"));
@@ -127,11 +127,11 @@ void RequestIdIndex::ForgetCompiles(
   });
 }
 
-void RequestIdIndex::Restore(const std::string& request_id,
+void RequestIdIndex::Restore(const RequestIdKey& key,
                              const std::string& flow_id, const Labels& labels,
                              std::shared_ptr<CompileJob> job) {
   absl::MutexLock lock(&mu_);
-  Entry& entry = entries_[request_id];
+  Entry& entry = entries_[key.AsPair()];
   entry.flow_id = flow_id;
   entry.labels = labels;
   entry.job = std::move(job);

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -36,6 +37,22 @@ inline constexpr size_t kMaxRequestIdLength = 256;
 // gateway's own keys, see kOwnKeyPrefix). The empty id passes (it means
 // "no key" to StartCompile; LookupCompile refuses it itself).
 absl::Status ValidateRequestId(absl::string_view request_id);
+
+// A key as the index knows it: a caller's request_id within its tenant, so
+// that two tenants' keys never meet ("" without tenants).
+struct RequestIdKey {
+  RequestIdKey(std::string id) : request_id(std::move(id)) {}  // NOLINT
+  RequestIdKey(const char* id) : request_id(id) {}              // NOLINT
+  RequestIdKey(std::string tenant_name, std::string id)
+      : tenant(std::move(tenant_name)), request_id(std::move(id)) {}
+
+  std::pair<std::string, std::string> AsPair() const {
+    return {tenant, request_id};
+  }
+
+  std::string tenant;
+  std::string request_id;
+};
 
 class RequestIdIndex {
  public:
@@ -58,19 +75,19 @@ class RequestIdIndex {
   // was for another flow or had other labels (the message names the first
   // key they differ at, never a value); labels are a map, so their order
   // does not matter.
-  absl::StatusOr<Claim> ClaimOrJoin(const std::string& request_id,
+  absl::StatusOr<Claim> ClaimOrJoin(const RequestIdKey& key,
                                     const std::string& flow_id,
                                     const Labels& labels, Callback callback);
 
   // Records the outcome of the first call and tells the waiters. An error
   // forgets the key.
-  void Complete(const std::string& request_id, const JobOrError& outcome);
+  void Complete(const RequestIdKey& key, const JobOrError& outcome);
 
   // The compile `request_id` is bound to. NotFound while there is none,
   // the message saying which case it is and what to do: the key's first
   // call is still in flight, or the key is unknown (never used, its start
   // failed, or retention forgot it with its compile).
-  JobOrError Find(const std::string& request_id) const;
+  JobOrError Find(const RequestIdKey& key) const;
 
   // Forgets the keys bound to the compiles named `compile_names` (retention
   // forgot them): the next call with such a key starts a new compile, as it
@@ -79,7 +96,7 @@ class RequestIdIndex {
 
   // Binds `request_id` to `job` as a completed first call for `flow_id`
   // with `labels` did (recovery from the store).
-  void Restore(const std::string& request_id, const std::string& flow_id,
+  void Restore(const RequestIdKey& key, const std::string& flow_id,
                const Labels& labels, std::shared_ptr<CompileJob> job);
 
  private:
@@ -91,7 +108,8 @@ class RequestIdIndex {
   };
 
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::pair<std::string, std::string>, Entry> entries_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cxone

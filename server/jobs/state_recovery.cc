@@ -88,12 +88,13 @@ absl::StatusOr<RecoveredState> RecoverState(
   StoreBatch forget;
   for (StoredRequestId& key : contents->request_ids) {
     if (absl::StartsWith(key.request_id, kOwnKeyPrefix)) {
-      forget.forgotten_request_ids.push_back(key.request_id);
+      forget.forgotten_request_ids.push_back({key.tenant, key.request_id});
     } else if (key.compile_name.empty()) {
       recovered.pending_starts.push_back(std::move(key));
     } else if (std::shared_ptr<CompileJob> job =
                    registry->Find(key.compile_name)) {
-      request_ids->Restore(key.request_id, key.flow_id, key.labels,
+      request_ids->Restore({key.tenant, key.request_id}, key.flow_id,
+                           key.labels,
                            std::move(job));
       ++recovered.request_ids;
     }

@@ -97,6 +97,27 @@ const char* const kMigrations[] = {
       );
       INSERT INTO collection (id, last_revision) VALUES (1, 0);
     )sql",
+    // 4 → 5: keys are per tenant (every key recorded before belongs to the
+    // tenant "" of a gateway without tenants). The primary key changes, so
+    // the table is made anew.
+    R"sql(
+      CREATE TABLE request_ids_by_tenant (
+        tenant TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        flow_id TEXT NOT NULL,
+        compile_name TEXT NOT NULL DEFAULT '',
+        directives TEXT NOT NULL DEFAULT '',
+        created_us INTEGER NOT NULL DEFAULT 0,
+        labels TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (tenant, request_id)
+      ) WITHOUT ROWID;
+      INSERT INTO request_ids_by_tenant (tenant, request_id, flow_id,
+          compile_name, directives, created_us, labels)
+        SELECT '', request_id, flow_id, compile_name, directives, created_us,
+               labels FROM request_ids;
+      DROP TABLE request_ids;
+      ALTER TABLE request_ids_by_tenant RENAME TO request_ids;
+    )sql",
 };
 
 constexpr char kDeliveryColumns[] =
@@ -383,9 +404,10 @@ absl::Status SqliteStore::Prepare() {
        "WHERE id = 1"},
       {&upsert_request_id_,
        "INSERT OR REPLACE INTO request_ids (request_id, flow_id, "
-       "compile_name, directives, created_us, labels) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&delete_request_id_, "DELETE FROM request_ids WHERE request_id = ?1"},
+       "compile_name, directives, created_us, labels, tenant) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&delete_request_id_,
+       "DELETE FROM request_ids WHERE request_id = ?1 AND tenant = ?2"},
       {&insert_delivery_,
        "INSERT OR IGNORE INTO webhook_deliveries (endpoint, compile_name, "
        "sequence, webhook_id, body, state, attempts, next_attempt_us, "
@@ -495,13 +517,15 @@ absl::Status SqliteStore::CommitLocked(const StoreBatch& batch) {
     sqlite3_bind_int64(upsert_request_id_, 5,
                        absl::ToUnixMicros(key.created_at));
     BindText(upsert_request_id_, 6, LabelsColumn(key.labels));
+    BindText(upsert_request_id_, 7, key.tenant);
     if (sqlite3_step(upsert_request_id_) != SQLITE_DONE) {
       return Error("cannot record a request_id");
     }
   }
-  for (const std::string& request_id : batch.forgotten_request_ids) {
+  for (const auto& [tenant, request_id] : batch.forgotten_request_ids) {
     StatementReset reset(delete_request_id_);
     BindText(delete_request_id_, 1, request_id);
+    BindText(delete_request_id_, 2, tenant);
     if (sqlite3_step(delete_request_id_) != SQLITE_DONE) {
       return Error("cannot forget a request_id");
     }
@@ -634,7 +658,7 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
   if (!events.ok()) return events;
   absl::Status keys = query(
       "SELECT request_id, flow_id, compile_name, directives, created_us, "
-      "labels FROM request_ids",
+      "labels, tenant FROM request_ids",
       [&](sqlite3_stmt* row) {
         StoredRequestId key;
         key.request_id = ColumnBytes(row, 0);
@@ -649,6 +673,7 @@ absl::StatusOr<StoreContents> SqliteStore::LoadAll() {
                            Quoted(key.request_id), " are not readable"));
         }
         key.labels = *std::move(labels);
+        key.tenant = ColumnBytes(row, 6);
         contents.request_ids.push_back(std::move(key));
         return absl::OkStatus();
       });

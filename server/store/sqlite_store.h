@@ -43,7 +43,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // The schema version this gateway writes.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (creating `state_dir` and the database if missing) and migrates.
   // FailedPrecondition naming the path and the reason when the directory or

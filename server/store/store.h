@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -68,6 +69,9 @@ struct StoredRequestId {
   // The first call's labels, which a compile it creates carries and a
   // retry must repeat (StartCompileRequest.labels).
   Labels labels = {};
+  // The tenant of the caller that gave the key ("" without tenants): keys
+  // of different tenants never meet.
+  std::string tenant = "";
 };
 
 // A webhook delivery in the outbox: one logged event for one endpoint.
@@ -112,7 +116,8 @@ struct StoreBatch {
   std::vector<StoredCompile> compiles;       // inserted or replaced, by name
   std::vector<StoredEvent> events;           // inserted
   std::vector<StoredRequestId> request_ids;  // inserted or replaced
-  std::vector<std::string> forgotten_request_ids;  // deleted
+  // Deleted: (tenant, request_id).
+  std::vector<std::pair<std::string, std::string>> forgotten_request_ids;
   std::vector<StoredDelivery> deliveries;          // inserted (kept if present)
   // Their state, attempts, next attempt, error and update time replaced.
   std::vector<StoredDelivery> delivery_updates;

@@ -44,6 +44,8 @@ void CollectionWatchStream::Begin() {
         CompileQuery::FromFilter(parsed.filter());
     if (query.ok()) {
       query_ = *std::move(query);
+      // A caller follows its own tenant's compiles only.
+      query_.RestrictToTenant(caller_->tenant_name());
     } else {
       valid = query.status();
     }
@@ -75,7 +77,8 @@ void CollectionWatchStream::Begin() {
 }
 
 bool CollectionWatchStream::Matches(const CollectionEntry& entry) const {
-  return query_.MatchesIgnoringState(entry.flow_id, entry.create_time,
+  return query_.MatchesTenant(entry.tenant) &&
+         query_.MatchesIgnoringState(entry.flow_id, entry.create_time,
                                      *entry.labels) &&
          (query_.MatchesState(entry.state) ||
           query_.MatchesState(entry.previous_state));

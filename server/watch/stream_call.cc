@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "google/protobuf/util/time_util.h"
+#include "server/api/grpc_status.h"
 
 namespace cxone {
 
@@ -42,15 +43,23 @@ void StreamCall::OnCompletion(Op op, bool ok) {
     if (AuditLog* audit = host_->audit(); audit != nullptr) {
       arrived_ = audit->clock().Now();
     }
-    absl::StatusOr<Principal> caller = host_->Authenticate(context_);
-    if (!caller.ok()) {
-      // Nothing of the request is read for a caller who is no one.
+    absl::StatusOr<AdmittedWatch> admitted = [&] {
+      absl::StatusOr<Principal> principal = host_->Authenticate(context_);
+      if (!principal.ok()) {
+        return absl::StatusOr<AdmittedWatch>(principal.status());
+      }
+      principal_ = principal->name;
+      return host_->AdmitWatch(principal_, context_.peer());
+    }();
+    if (!admitted.ok()) {
+      // Nothing of the request is read for a caller who may not watch.
       absl::MutexLock lock(&mu_);
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                std::string(caller.status().message())));
+      FinishLocked(ToGrpcStatus(admitted.status(), host_->redactor()));
       return;
     }
-    principal_ = caller->name;
+    caller_ = std::move(admitted->caller);
+    watch_lease_ = std::move(admitted->lease);
+    connection_slot_ = std::move(admitted->connection_slot);
     Begin();
   } else {
     absl::MutexLock lock(&mu_);

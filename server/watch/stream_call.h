@@ -144,6 +144,8 @@ class StreamCall : public EventListener, public Watcher {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   WatchStreamHost* const host_;
+  // The admitted caller (set on the queue's thread before Begin()).
+  std::optional<Caller> caller_;
   grpc::ServerCompletionQueue* const cq_;
   grpc::ServerContext context_;
   grpc::ByteBuffer request_;
@@ -171,6 +173,10 @@ class StreamCall : public EventListener, public Watcher {
   // Who called (set on the queue's thread before Begin()); empty for a call
   // refused UNAUTHENTICATED.
   std::string principal_;
+  // The watch's place in its tenant's quota, given back when the stream
+  // is deleted.
+  std::unique_ptr<TenantUsage::WatchLease> watch_lease_;
+  std::shared_ptr<void> connection_slot_;
   bool registered_ = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
   // What the write in flight sends (the bytes are owned by its slices).

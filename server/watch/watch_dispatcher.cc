@@ -8,12 +8,14 @@ namespace cxone {
 WatchDispatcher::WatchDispatcher(CompileService* service, WatcherSet* watchers,
                                  CompileCollection* collection,
                                  const Redactor* redactor, Clock* clock,
-                                 grpc::ServerBuilder* builder, int queue_count)
+                                 grpc::ServerBuilder* builder, int queue_count,
+                                 int64_t max_watches_per_connection)
     : service_(service),
       watchers_(watchers),
       collection_(collection),
       redactor_(redactor),
-      clock_(clock) {
+      clock_(clock),
+      per_connection_(max_watches_per_connection) {
   for (int i = 0; i < queue_count; ++i) {
     queues_.push_back(builder->AddCompletionQueue());
   }
@@ -68,6 +70,23 @@ void WatchDispatcher::RequestNextCollectionWatch(
 void WatchDispatcher::StopAccepting() {
   absl::MutexLock lock(&accept_mu_);
   accepting_ = false;
+}
+
+absl::StatusOr<AdmittedWatch> WatchDispatcher::AdmitWatch(
+    const std::string& principal, const std::string& peer) {
+  absl::StatusOr<Caller> caller =
+      service_->access().AdmitPrincipal(principal, Role::kWatch);
+  if (!caller.ok()) return caller.status();
+  absl::StatusOr<std::shared_ptr<void>> slot = per_connection_.Admit(peer);
+  if (!slot.ok()) return slot.status();
+  AdmittedWatch admitted{*std::move(caller), nullptr, *std::move(slot)};
+  if (TenantUsage* usage = service_->usage(); usage != nullptr) {
+    absl::StatusOr<std::unique_ptr<TenantUsage::WatchLease>> lease =
+        usage->AdmitWatch(*admitted.caller.tenant);
+    if (!lease.ok()) return lease.status();
+    admitted.lease = *std::move(lease);
+  }
+  return admitted;
 }
 
 void WatchDispatcher::StreamCreated() {

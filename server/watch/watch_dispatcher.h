@@ -34,6 +34,7 @@
 #include "common/redactor.h"
 #include "grpcpp/grpcpp.h"
 #include "server/api/compile_service.h"
+#include "server/watch/connection_watch_limit.h"
 #include "server/watch/watch_stream_host.h"
 #include "server/watch/watcher_set.h"
 
@@ -43,10 +44,13 @@ class WatchDispatcher final : public WatchStreamHost {
  public:
   // Adds `queue_count` completion queues to `builder`. `service` must be
   // registered with the same builder. All pointers must outlive the
-  // dispatcher. REQUIRES: queue_count >= 1.
+  // dispatcher. At most `max_watches_per_connection` streams are open on
+  // one client connection (ConnectionWatchLimit). REQUIRES: queue_count >=
+  // 1, max_watches_per_connection >= 1.
   WatchDispatcher(CompileService* service, WatcherSet* watchers,
                   CompileCollection* collection, const Redactor* redactor,
-                  Clock* clock, grpc::ServerBuilder* builder, int queue_count);
+                  Clock* clock, grpc::ServerBuilder* builder, int queue_count,
+                  int64_t max_watches_per_connection = 5000);
 
   // Logged events written to watchers so far, for metrics.
   int64_t events_sent() const { return events_sent_.load(); }
@@ -88,11 +92,14 @@ class WatchDispatcher final : public WatchStreamHost {
   CompileCollection* collection() const override { return collection_; }
   absl::StatusOr<Principal> Authenticate(
       const grpc::ServerContextBase& context) const override {
-    return service_->Authenticate(context);
+    return service_->access().Authenticate(context);
   }
+  absl::StatusOr<AdmittedWatch> AdmitWatch(const std::string& principal,
+                                           const std::string& peer) override;
   absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
+      const Caller& caller,
       const compilev1::WatchCompileRequest& request) const override {
-    return service_->ResolveWatch(request);
+    return service_->ResolveWatch(caller, request);
   }
   WatcherSet* watchers() const override { return watchers_; }
   const Redactor& redactor() const override { return *redactor_; }
@@ -114,6 +121,7 @@ class WatchDispatcher final : public WatchStreamHost {
   CompileCollection* const collection_;
   const Redactor* const redactor_;
   Clock* const clock_;
+  ConnectionWatchLimit per_connection_;
   std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
   std::atomic<int64_t> events_sent_{0};

@@ -41,7 +41,7 @@ void WatchStream::Begin() {
     if (!decoded.ok()) {
       return absl::StatusOr<std::shared_ptr<CompileJob>>(decoded);
     }
-    return host_->ResolveWatch(parsed);
+    return host_->ResolveWatch(*caller_, parsed);
   }();
   if (!job.ok()) {
     absl::MutexLock lock(&mu_);

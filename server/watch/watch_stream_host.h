@@ -12,13 +12,22 @@
 #include "common/redactor.h"
 #include "cxone/compile/v1/compile.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "server/api/caller_authenticator.h"
+#include "server/api/access_control.h"
+#include "server/api/tenant_usage.h"
 #include "server/jobs/compile_collection.h"
 #include "server/jobs/compile_job.h"
 #include "server/ops/audit_log.h"
 #include "server/watch/watcher_set.h"
 
 namespace cxone {
+
+// A watch's caller, its place in the tenant's quota of open watches (null
+// without one) and on its connection, held while the stream is open.
+struct AdmittedWatch {
+  Caller caller;
+  std::unique_ptr<TenantUsage::WatchLease> lease;
+  std::shared_ptr<void> connection_slot;
+};
 
 class WatchStreamHost {
  public:
@@ -39,11 +48,18 @@ class WatchStreamHost {
   virtual void RequestNextCollectionWatch(grpc::ServerCompletionQueue* cq) = 0;
   // What WatchCompiles streams follow.
   virtual CompileCollection* collection() const = 0;
-  // The caller of a watch, or Unauthenticated (the stream ends at once).
+  // Who calls a watch, or Unauthenticated (the stream ends at once).
   virtual absl::StatusOr<Principal> Authenticate(
       const grpc::ServerContextBase& context) const = 0;
-  // The job a request names, checked against retention; or the error.
+  // `principal` admitted to a watch on the connection `peer` (the watch
+  // role, its tenant's quota of open watches, the connection's limit), or
+  // the refusal (the stream ends at once).
+  virtual absl::StatusOr<AdmittedWatch> AdmitWatch(
+      const std::string& principal, const std::string& peer) = 0;
+  // The job a request of `caller` names, checked against retention; or
+  // the error.
   virtual absl::StatusOr<std::shared_ptr<CompileJob>> ResolveWatch(
+      const Caller& caller,
       const compilev1::WatchCompileRequest& request) const = 0;
 
   virtual WatcherSet* watchers() const = 0;

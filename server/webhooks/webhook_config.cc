@@ -24,9 +24,29 @@ using nlohmann::json;
 constexpr int kMaxConcurrency = 256;
 constexpr size_t kMaxEndpoints = 256;
 
-// YAML, as the JSON the rest of the loader reads. yaml-cpp reports errors
-// by exception: they stop here.
-absl::StatusOr<json> YamlToJson(const YAML::Node& node) {
+// Bounds on the YAML a config may expand to. yaml-cpp shares an aliased
+// node rather than copying it, so a document of a few lines can stand for
+// an endless one: `&a [*a]` is a node that contains itself (converting it
+// would recurse until the stack overflows), and ten levels of ten aliases
+// each are ten billion values.
+constexpr int kMaxYamlDepth = 64;
+constexpr size_t kMaxYamlValues = 100000;
+
+// YAML, as the JSON the rest of the loader reads; `*values` counts what has
+// been converted so far, against kMaxYamlValues. yaml-cpp reports errors by
+// exception: they stop here.
+absl::StatusOr<json> YamlToJson(const YAML::Node& node, int depth,
+                                size_t* values) {
+  if (depth > kMaxYamlDepth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("YAML nested deeper than ", kMaxYamlDepth,
+                     " levels (or an alias that refers to its own anchor)"));
+  }
+  if (++*values > kMaxYamlValues) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("YAML expands to more than ", kMaxYamlValues,
+                     " values (aliases repeating aliases?)"));
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -34,7 +54,7 @@ absl::StatusOr<json> YamlToJson(const YAML::Node& node) {
     case YAML::NodeType::Sequence: {
       json array = json::array();
       for (const YAML::Node& item : node) {
-        absl::StatusOr<json> converted = YamlToJson(item);
+        absl::StatusOr<json> converted = YamlToJson(item, depth + 1, values);
         if (!converted.ok()) return converted;
         array.push_back(*std::move(converted));
       }
@@ -43,7 +63,8 @@ absl::StatusOr<json> YamlToJson(const YAML::Node& node) {
     case YAML::NodeType::Map: {
       json object = json::object();
       for (const auto& entry : node) {
-        absl::StatusOr<json> converted = YamlToJson(entry.second);
+        absl::StatusOr<json> converted =
+            YamlToJson(entry.second, depth + 1, values);
         if (!converted.ok()) return converted;
         object[entry.first.Scalar()] = *std::move(converted);
       }
@@ -77,7 +98,13 @@ absl::StatusOr<json> ParseText(const std::string& text, bool yaml,
     return parsed;
   }
   try {
-    return YamlToJson(YAML::Load(text));
+    size_t values = 0;
+    absl::StatusOr<json> converted = YamlToJson(YAML::Load(text), 0, &values);
+    if (!converted.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(origin, ": ", converted.status().message()));
+    }
+    return converted;
   } catch (const YAML::Exception& error) {
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ": not valid YAML: line ", error.mark.line + 1,
@@ -203,7 +230,8 @@ absl::StatusOr<WebhookEndpointConfig> ParseEndpoint(const json& entry,
       "ordered",
       "max_concurrency",
       "timeout",
-      "allow_private_network"};
+      "allow_private_network",
+      "tenant"};
   for (const auto& [key, value] : entry.items()) {
     if (!kKnown.contains(key)) {
       return absl::InvalidArgumentError(absl::StrCat(key, ": unknown field"));
@@ -223,6 +251,14 @@ absl::StatusOr<WebhookEndpointConfig> ParseEndpoint(const json& entry,
     return absl::InvalidArgumentError(
         "url: is a loopback address; set \"allow_loopback\": true to allow "
         "it");
+  }
+  if (entry.contains("tenant")) {
+    if (!entry["tenant"].is_string() ||
+        entry["tenant"].get<std::string>().empty()) {
+      return absl::InvalidArgumentError(
+          "tenant: give the name of a tenant of the policy file");
+    }
+    endpoint.tenant = entry["tenant"].get<std::string>();
   }
   if (entry.contains("allow_private_network")) {
     if (!entry["allow_private_network"].is_boolean()) {
@@ -335,8 +371,10 @@ absl::StatusOr<WebhookEndpointConfig> ParseEndpoint(const json& entry,
 }  // namespace
 
 bool WebhookEndpointConfig::Wants(v1::EventType type,
-                                  const std::string& flow_id) const {
-  return (event_types.empty() || event_types.contains(type)) &&
+                                  const std::string& flow_id,
+                                  const std::string& compile_tenant) const {
+  return compile_tenant == tenant &&
+         (event_types.empty() || event_types.contains(type)) &&
          (flow_ids.empty() || flow_ids.contains(flow_id));
 }
 

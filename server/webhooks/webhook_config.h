@@ -16,8 +16,12 @@
 //       "ordered": false,                  // one at a time, in sequence order
 //       "max_concurrency": 4,              // deliveries in flight
 //       "timeout": "10s",                  // per attempt
-//       "allow_private_network": false     // deliveries to 10/8, 172.16/12,
+//       "allow_private_network": false,    // deliveries to 10/8, 172.16/12,
 //                                          //   192.168/16, 169.254/16, …
+//       "tenant": "payments"               // with --policy-file: whose
+//                                          //   compiles it receives
+//                                          //   (required then, refused
+//                                          //   without one)
 //     }]
 //   }
 //
@@ -58,9 +62,14 @@ struct WebhookEndpointConfig {
   // (common/private_network.h); refused otherwise, whatever the URL's name
   // resolves to.
   bool allow_private_network = false;
+  // The tenant whose compiles it receives ("" without tenants): an
+  // endpoint never hears of another tenant's compile.
+  std::string tenant;
 
-  // Whether an event of `type` of a compile of `flow_id` goes here.
-  bool Wants(compile::v1::EventType type, const std::string& flow_id) const;
+  // Whether an event of `type` of a compile of `flow_id` started by
+  // `compile_tenant` goes here.
+  bool Wants(compile::v1::EventType type, const std::string& flow_id,
+             const std::string& compile_tenant) const;
   // The secrets that sign at `now`: the current one, then the previous one
   // while the rotation's overlap lasts.
   std::vector<WebhookSecret> SecretsAt(absl::Time now) const;

@@ -14,17 +14,15 @@ WebhookOutbox::WebhookOutbox(const WebhooksConfig* config, Clock* clock,
 
 namespace {
 
-// The labels of the compile `name` as `batch` records it. A job commits
-// every event with its compile's record (CompileJob::Mutate), so the
-// compile is there; none if it were not.
-Labels LabelsInBatch(const StoreBatch& batch, const std::string& name) {
+// The compile `name` as `batch` records it. A job commits every event
+// with its compile's record (CompileJob::Mutate), so the compile is there;
+// null if it were not.
+const compile::v1::Compile* CompileInBatch(const StoreBatch& batch,
+                                           const std::string& name) {
   for (const StoredCompile& stored : batch.compiles) {
-    if (stored.compile.name() == name) {
-      return Labels(stored.compile.labels().begin(),
-                    stored.compile.labels().end());
-    }
+    if (stored.compile.name() == name) return &stored.compile;
   }
-  return Labels();
+  return nullptr;
 }
 
 }  // namespace
@@ -43,12 +41,21 @@ void WebhookOutbox::Prepare(StoreBatch& batch) {
     }
     // The payload was serialised before the journal numbered it.
     event.set_revision(stored.revision);
+    // Without its record the compile is taken as tenant "" without labels:
+    // on a gateway with tenants no endpoint is of tenant "", so nobody is
+    // told what they may not see.
+    const compile::v1::Compile* compile =
+        CompileInBatch(batch, stored.compile_name);
+    if (compile == nullptr) compile = &compile::v1::Compile::default_instance();
     std::string body;  // made once, for the first endpoint that wants it
     for (const WebhookEndpointConfig& endpoint : config_->endpoints) {
-      if (!endpoint.Wants(event.type(), name->flow_id)) continue;
+      if (!endpoint.Wants(event.type(), name->flow_id, compile->tenant())) {
+        continue;
+      }
       if (body.empty()) {
-        absl::StatusOr<std::string> made =
-            WebhookBody(event, LabelsInBatch(batch, stored.compile_name));
+        absl::StatusOr<std::string> made = WebhookBody(
+            event,
+            Labels(compile->labels().begin(), compile->labels().end()));
         if (!made.ok()) {
           log_->Error("cannot make a webhook body",
                       {{"compile", stored.compile_name},

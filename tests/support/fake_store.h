@@ -35,9 +35,9 @@ class FakeStore final : public Store {
         last_revision_ = std::max(last_revision_, event.revision);
       }
       for (const StoredRequestId& key : batch->request_ids) {
-        request_ids_[key.request_id] = key;
+        request_ids_[{key.tenant, key.request_id}] = key;
       }
-      for (const std::string& key : batch->forgotten_request_ids) {
+      for (const auto& key : batch->forgotten_request_ids) {
         request_ids_.erase(key);
       }
       for (const StoredDelivery& delivery : batch->deliveries) {
@@ -144,9 +144,15 @@ class FakeStore final : public Store {
     absl::MutexLock lock(&mu_);
     return events_;
   }
+  // By request_id; a tenant's keys as "TENANT/request_id".
   std::map<std::string, StoredRequestId> request_ids() {
     absl::MutexLock lock(&mu_);
-    return request_ids_;
+    std::map<std::string, StoredRequestId> by_name;
+    for (const auto& [key, stored] : request_ids_) {
+      by_name[key.first.empty() ? key.second
+                                : key.first + "/" + key.second] = stored;
+    }
+    return by_name;
   }
   std::vector<StoredDelivery> deliveries() {
     absl::MutexLock lock(&mu_);
@@ -182,7 +188,8 @@ class FakeStore final : public Store {
   std::map<std::string, StoredCompile> compiles_ ABSL_GUARDED_BY(mu_);
   std::vector<StoredEvent> events_ ABSL_GUARDED_BY(mu_);
   uint64_t last_revision_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<std::string, StoredRequestId> request_ids_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, StoredRequestId> request_ids_
+      ABSL_GUARDED_BY(mu_);
   std::map<DeliveryKey, StoredDelivery> deliveries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, StoredEndpointState> endpoint_states_
       ABSL_GUARDED_BY(mu_);

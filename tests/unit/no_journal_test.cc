@@ -17,7 +17,7 @@ StoreBatch EveryKindOfWrite() {
   batch.compiles.push_back(compile);
   batch.events.push_back({"flows/main/compiles/c-1", 1, "event"});
   batch.request_ids.push_back({"deploy-7", "main", "", "", absl::Now()});
-  batch.forgotten_request_ids.push_back("deploy-6");
+  batch.forgotten_request_ids.push_back({"", "deploy-6"});
   StoredDelivery delivery;
   delivery.endpoint = "ci";
   batch.deliveries.push_back(delivery);

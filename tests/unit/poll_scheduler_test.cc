@@ -55,9 +55,11 @@ class PollSchedulerTest : public ::testing::Test {
         workers_(2) {}
 
   std::shared_ptr<CompileJob> Job(const std::string& id,
-                                  const std::string& status) {
-    auto job = std::make_shared<CompileJob>(
-        CompileName{"flow", id}, clock_.Now(), LifecycleTimeouts{}, &journal_);
+                                  const std::string& status,
+                                  const std::string& tenant = "") {
+    auto job = std::make_shared<CompileJob>(CompileName{"flow", id},
+                                            clock_.Now(), LifecycleTimeouts{},
+                                            &journal_, nullptr, Labels{}, tenant);
     job->ApplyStatus(Status(status), clock_.Now());
     upstream_.SetStatus(id, status);
     return job;
@@ -104,6 +106,65 @@ TEST_F(PollSchedulerTest, ShortBudgetIsSharedRoundRobinWithoutStarvation) {
       EXPECT_EQ(polls[p] - polls[p - 1], absl::Seconds(5)) << i;
     }
   }
+}
+
+// One tenant's 40 live compiles do not slow another's 2 to their pace: the
+// short budget is shared between the tenants by weight, then round-robin
+// within each.
+TEST_F(PollSchedulerTest, AShortBudgetIsSharedFairlyBetweenTenantsByWeight) {
+  PollSchedulerConfig config;
+  config.in_progress_poll_interval = absl::Seconds(1);
+  config.max_outstanding_polls = 1;
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_, {{"busy", 1}, {"small", 1}});
+  for (int i = 0; i < 40; ++i) {
+    scheduler.Track(Job("busy-" + std::to_string(i), "IN_PROGRESS", "busy"));
+  }
+  // Tracked last: due last, so without fairness polled after all 40.
+  clock_.Advance(absl::Milliseconds(1));
+  scheduler.Track(Job("small-0", "IN_PROGRESS", "small"));
+  scheduler.Track(Job("small-1", "IN_PROGRESS", "small"));
+  clock_.Advance(absl::Seconds(1));
+  for (int round = 0; round < 40; ++round) {
+    EXPECT_EQ(Round(scheduler), 1);
+    clock_.Advance(absl::Milliseconds(100));
+  }
+  // Whenever a small compile is due it goes next, so each is polled at its
+  // interval (4 s: 4 polls each, 8 in all); round-robin over all 42 would
+  // have given each one poll every 4.2 s, 2 in all.
+  const size_t small = upstream_.PollsOf("small-0").size() +
+                       upstream_.PollsOf("small-1").size();
+  EXPECT_GE(small, 7u);
+  EXPECT_LE(small, 8u);
+  // And the small tenant's first poll came at once, not after 40 others.
+  ASSERT_FALSE(upstream_.PollsOf("small-0").empty());
+  EXPECT_LE(upstream_.PollsOf("small-0").front(),
+            clock_.Now() - absl::Milliseconds(3800));
+}
+
+TEST_F(PollSchedulerTest, AHeavierTenantGetsMoreOfAShortBudget) {
+  PollSchedulerConfig config;
+  config.in_progress_poll_interval = absl::Seconds(1);
+  config.max_outstanding_polls = 1;
+  PollScheduler scheduler(config, &upstream_, nullptr, &workers_, &clock_,
+                          &log_, {{"light", 1}, {"heavy", 3}});
+  for (int i = 0; i < 40; ++i) {
+    scheduler.Track(Job("light-" + std::to_string(i), "IN_PROGRESS", "light"));
+    scheduler.Track(Job("heavy-" + std::to_string(i), "IN_PROGRESS", "heavy"));
+  }
+  clock_.Advance(absl::Seconds(1));
+  for (int round = 0; round < 40; ++round) {
+    EXPECT_EQ(Round(scheduler), 1);
+    clock_.Advance(absl::Milliseconds(10));
+  }
+  size_t heavy = 0, light = 0;
+  for (int i = 0; i < 40; ++i) {
+    heavy += upstream_.PollsOf("heavy-" + std::to_string(i)).size();
+    light += upstream_.PollsOf("light-" + std::to_string(i)).size();
+  }
+  EXPECT_EQ(heavy + light, 40u);
+  EXPECT_EQ(heavy, 30u);  // three turns for every one
+  EXPECT_EQ(light, 10u);
 }
 
 TEST_F(PollSchedulerTest, QueuedCompilesArePolledLessOftenThanRunningOnes) {

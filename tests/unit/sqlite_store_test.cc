@@ -138,7 +138,8 @@ TEST(SqliteStore, RefusesADatabaseWrittenByANewerGateway) {
   EXPECT_EQ(store.status().message(),
             absl::StrCat("state store ", temp.path(),
                          "/gateway.db: the database has schema version 99, "
-                         "newer than this gateway's 4: it was written by a "
+                         "newer than this gateway's ", SqliteStore::kSchemaVersion,
+                         ": it was written by a "
                          "newer gateway; run that, or start with another "
                          "--state-dir"));
 }
@@ -229,10 +230,36 @@ TEST(SqliteStore, MigratesAVersionOneDatabaseForward) {
   ASSERT_THAT(contents->request_ids, SizeIs(1));
   EXPECT_EQ(contents->request_ids[0].directives_json, "");
   EXPECT_TRUE(contents->request_ids[0].labels.empty());
+  EXPECT_EQ(contents->request_ids[0].tenant, "");  // keys before tenants
   // And it is writable in the new schema.
   StoreBatch batch;
   batch.request_ids.push_back({"req2", "main", "{}", "", absl::Now()});
   EXPECT_TRUE((*store)->Commit(batch).ok());
+}
+
+// Two tenants' keys with the same request_id are two rows; forgetting one
+// leaves the other.
+TEST(SqliteStore, KeepsRequestIdsPerTenant) {
+  ScopedTempDir temp;
+  auto store = SqliteStore::Open(temp.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  StoreBatch batch;
+  batch.request_ids.push_back({"deploy-1", "pay-main", "", "flows/pay-main/compiles/a",
+                               absl::FromUnixSeconds(50), {}, "payments"});
+  batch.request_ids.push_back({"deploy-1", "claims", "", "flows/claims/compiles/b",
+                               absl::FromUnixSeconds(50), {}, "claims"});
+  ASSERT_TRUE((*store)->Commit(batch).ok());
+  auto contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_THAT(contents->request_ids, SizeIs(2));
+  StoreBatch forget;
+  forget.forgotten_request_ids.push_back({"payments", "deploy-1"});
+  ASSERT_TRUE((*store)->Commit(forget).ok());
+  contents = (*store)->LoadAll();
+  ASSERT_TRUE(contents.ok()) << contents.status();
+  ASSERT_THAT(contents->request_ids, SizeIs(1));
+  EXPECT_EQ(contents->request_ids[0].tenant, "claims");
+  EXPECT_EQ(contents->request_ids[0].compile_name, "flows/claims/compiles/b");
 }
 
 // A start interrupted by a crash is triggered again with the labels its

@@ -50,9 +50,9 @@ TEST(WebhooksConfig, ReadsEveryFieldOfAnEndpoint) {
   EXPECT_TRUE(endpoint.ordered);
   EXPECT_EQ(endpoint.max_concurrency, 2);
   EXPECT_EQ(endpoint.timeout, absl::Seconds(3));
-  EXPECT_TRUE(endpoint.Wants(v1::EVENT_TYPE_STUCK, "main-menu"));
-  EXPECT_FALSE(endpoint.Wants(v1::EVENT_TYPE_THROTTLED, "main-menu"));
-  EXPECT_FALSE(endpoint.Wants(v1::EVENT_TYPE_STATE_CHANGED, "other"));
+  EXPECT_TRUE(endpoint.Wants(v1::EVENT_TYPE_STUCK, "main-menu", ""));
+  EXPECT_FALSE(endpoint.Wants(v1::EVENT_TYPE_THROTTLED, "main-menu", ""));
+  EXPECT_FALSE(endpoint.Wants(v1::EVENT_TYPE_STATE_CHANGED, "other", ""));
   const absl::Time until = absl::FromCivil(
       absl::CivilSecond(2026, 12, 1, 0, 0, 0), absl::UTCTimeZone());
   EXPECT_THAT(endpoint.SecretsAt(until - absl::Seconds(1)), SizeIs(2));
@@ -77,7 +77,31 @@ endpoints:
   ASSERT_THAT(config->endpoints, SizeIs(1));
   EXPECT_EQ(config->endpoints[0].max_concurrency, 3);
   EXPECT_TRUE(config->endpoints[0].ordered);
-  EXPECT_TRUE(config->endpoints[0].Wants(v1::EVENT_TYPE_THROTTLED, "any"));
+  EXPECT_TRUE(config->endpoints[0].Wants(v1::EVENT_TYPE_THROTTLED, "any", ""));
+}
+
+// Found by fuzz/webhook_config_fuzz: yaml-cpp shares an aliased node, so
+// `&a [*a]` contains itself and converting it overflowed the stack; and
+// aliases of aliases expand without bound. Both are refused, naming why.
+TEST(WebhooksConfig, YamlAliasesCannotLoopOrExplode) {
+  auto loop = ParseWebhooksConfig("endpoints: &a [*a]\n", /*yaml=*/true,
+                                  "hooks.yaml", Env({}));
+  ASSERT_FALSE(loop.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(loop.status()));
+  EXPECT_THAT(loop.status().message(), HasSubstr("hooks.yaml"));
+  EXPECT_THAT(loop.status().message(), HasSubstr("alias"));
+
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    laughs += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) laughs += (j ? ", " : "") + prev;
+    laughs += "]\n";
+  }
+  auto explosion =
+      ParseWebhooksConfig(laughs, /*yaml=*/true, "hooks.yaml", Env({}));
+  ASSERT_FALSE(explosion.ok());
+  EXPECT_THAT(explosion.status().message(), HasSubstr("expands to more than"));
 }
 
 TEST(WebhooksConfig, EachMistakeIsNamedWithItsEntryAndNoSecret) {

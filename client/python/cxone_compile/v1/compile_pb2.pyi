@@ -49,7 +49,7 @@ class BatchStartResult(_message.Message):
     def __init__(self, compile: _Optional[_Union[Compile, _Mapping]] = ..., status: _Optional[_Union[ItemStatus, _Mapping]] = ...) -> None: ...
 
 class Compile(_message.Message):
-    __slots__ = ["compile_id", "create_time", "errors", "flow_id", "labels", "name", "revision", "state", "update_time", "upstream_status", "warnings"]
+    __slots__ = ["compile_id", "create_time", "errors", "flow_id", "labels", "name", "revision", "state", "tenant", "update_time", "upstream_status", "warnings"]
     class LabelsEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +65,7 @@ class Compile(_message.Message):
     NAME_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPSTREAM_STATUS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
@@ -76,10 +77,11 @@ class Compile(_message.Message):
     name: str
     revision: int
     state: State
+    tenant: str
     update_time: _timestamp_pb2.Timestamp
     upstream_status: str
     warnings: _containers.RepeatedCompositeFieldContainer[CompileError]
-    def __init__(self, name: _Optional[str] = ..., flow_id: _Optional[str] = ..., compile_id: _Optional[str] = ..., state: _Optional[_Union[State, str]] = ..., upstream_status: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., revision: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., flow_id: _Optional[str] = ..., compile_id: _Optional[str] = ..., state: _Optional[_Union[State, str]] = ..., upstream_status: _Optional[str] = ..., errors: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CompileError, _Mapping]]] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., revision: _Optional[int] = ..., tenant: _Optional[str] = ...) -> None: ...
 
 class CompileError(_message.Message):
     __slots__ = ["category", "code", "location", "message"]
