@@ -184,9 +184,14 @@ class Watch final : public AsyncReaderStream<v1::CompileEvent> {
  public:
   explicit Watch(Group* group) : group_(group) {}
 
+  // `authorization`, when not empty, is sent as the `authorization`
+  // metadata (`Bearer TOKEN`).
   void Start(v1::CompileService::Stub& stub, const std::string& name,
-             grpc::CompletionQueue* cq) {
+             grpc::CompletionQueue* cq, const std::string& authorization = "") {
     request_.set_name(name);
+    if (!authorization.empty()) {
+      context().AddMetadata("authorization", authorization);
+    }
     StartCall(stub.PrepareAsyncWatchCompile(&context(), request_, cq));
   }
 
@@ -320,17 +325,19 @@ class CollectionWatch final
 
 // `count` stubs to the gateway at `address`, each on a channel of its own
 // and so its own TCP connection (distinct channel args and a local
-// subchannel pool), all connected; none if one did not connect within 10 s.
+// subchannel pool) made with `credentials` (plaintext by default), all
+// connected; none if one did not connect within 10 s.
 inline std::vector<std::unique_ptr<v1::CompileService::Stub>> ConnectedStubs(
-    const std::string& address, int64_t count) {
+    const std::string& address, int64_t count,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials =
+        grpc::InsecureChannelCredentials()) {
   std::vector<std::unique_ptr<v1::CompileService::Stub>> stubs;
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int64_t i = 0; i < count; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("cxone.bench.channel", static_cast<int>(i));
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channels.push_back(grpc::CreateCustomChannel(
-        address, grpc::InsecureChannelCredentials(), args));
+    channels.push_back(grpc::CreateCustomChannel(address, credentials, args));
     stubs.push_back(v1::CompileService::NewStub(channels.back()));
   }
   for (const auto& channel : channels) {

@@ -5,12 +5,12 @@
 
 namespace cxone::client {
 
-std::string CodeName(grpc::StatusCode code) {
+std::string CodeName(int code) {
   // gRPC and Abseil both use the canonical google.rpc.Code numbering, so
   // Abseil's names are the gRPC code names.
   std::string name =
       absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-  if (name.empty()) return absl::StrCat("CODE_", static_cast<int>(code));
+  if (name.empty()) return absl::StrCat("CODE_", code);
   return name;
 }
 

@@ -9,9 +9,12 @@
 
 namespace cxone::client {
 
-// The canonical name of `code` ("UNAVAILABLE"); "CODE_42" for a number
-// outside the canonical set.
-std::string CodeName(grpc::StatusCode code);
+// The canonical name of status code `code` ("UNAVAILABLE"), gRPC's or
+// Abseil's (they share the numbering); "CODE_42" for a number outside the
+// canonical set. An int, not a grpc::StatusCode: that enum has no fixed
+// underlying type, so holding 42 in it is undefined behaviour (UBSan says
+// so) before any name is looked up.
+std::string CodeName(int code);
 
 // "CODE_NAME: message", or just the code name when the message is empty.
 std::string DescribeStatus(const grpc::Status& status);

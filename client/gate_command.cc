@@ -289,14 +289,14 @@ class GateRunner {
               retry.push_back(request_id);
               retry_reason = absl::StrCat(
                   "starts failed for now: ",
-                  CodeName(static_cast<grpc::StatusCode>(result.status().code())),
-                  ": ", result.status().message());
+                  CodeName(static_cast<int>(result.status().code())), ": ",
+                  result.status().message());
             } else {
               results.StartFailed(
-                  *flow, absl::StrCat("could not start: ",
-                                      CodeName(static_cast<grpc::StatusCode>(
-                                          result.status().code())),
-                                      ": ", result.status().message()));
+                  *flow, absl::StrCat(
+                             "could not start: ",
+                             CodeName(static_cast<int>(result.status().code())),
+                             ": ", result.status().message()));
             }
           }
         });

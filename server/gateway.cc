@@ -266,7 +266,7 @@ absl::Status Gateway::Recover() {
 absl::Status Gateway::Listen() {
   compile_service_ = std::make_unique<CompileService>(
       starter_.get(), batches_.get(), &registry_, &collection_, &request_ids_,
-      &open_calls_, &redactor_, &log_, access_.get(), audit_.get(),
+      &open_calls_, &redactor_, access_.get(), audit_.get(),
       tenant_usage_.get());
   webhook_service_ = std::make_unique<WebhookService>(
       &webhooks_, webhook_dispatcher_.get(), &open_calls_, &redactor_,

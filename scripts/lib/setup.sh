@@ -23,6 +23,11 @@ PACKAGING_PACKAGES=(dpkg-dev file)
 # the thread-safety annotations GCC ignores (scripts/lib/check_thread_safety);
 # systemd's systemd-analyze checks the packaged unit (no systemd need run).
 TEST_PACKAGES=(prometheus curl clang-14 systemd "${PACKAGING_PACKAGES[@]}")
+# The sanitizer builds and the fuzzers (scripts/test, scripts/fuzz): Clang's
+# ASan, UBSan, TSan and libFuzzer runtimes.
+TEST_PACKAGES+=(libclang-rt-14-dev)
+ASAN_BUILD_DIR=${CXONE_ASAN_BUILD_DIR:-$REPO_ROOT/build-asan}
+TSAN_BUILD_DIR=${CXONE_TSAN_BUILD_DIR:-$REPO_ROOT/build-tsan}
 TEST_PACKAGES+=(python3-grpcio python3-protobuf python3-pytest python3-setuptools python3-wheel python3-venv python3-pip)  # python client: its tests install it into a venv, with no download
 # the gate's JUnit report is read back by a real consumer (junitparser), its
 # CI snippets parsed from YAML, and its live progress shown in tmux.
@@ -123,4 +128,54 @@ build() {
   local targets=()
   for target in "$@"; do targets+=(--target "$target"); done
   cmake --build "$BUILD_DIR" -j2 "${targets[@]}"
+}
+
+# Configures `$1` as a Clang build with sanitizers `$2` (CXONE_SANITIZE; the
+# address,undefined build also gets the fuzzers, CXONE_FUZZ) and builds the
+# targets `${@:3}` (all when none) with two jobs; RelWithDebInfo, as the
+# GCC build is.
+build_sanitized() {
+  local dir=$1 sanitizers=$2
+  shift 2
+  local fuzz=OFF
+  [ "$sanitizers" = address,undefined ] && fuzz=ON
+  log "configuring in $dir (clang-14, -fsanitize=$sanitizers)"
+  CC=clang-14 CXX=clang++-14 cmake -S "$REPO_ROOT" -B "$dir" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCXONE_SANITIZE="$sanitizers" -DCXONE_FUZZ=$fuzz >/dev/null
+  log "building ${*:-everything} in $dir (-j2)"
+  local targets=()
+  for target in "$@"; do targets+=(--target "$target"); done
+  # The gtest binaries list their tests right after linking: they run
+  # sanitized then, and need the same options as under ctest.
+  sanitizer_env "$dir"
+  cmake --build "$dir" -j2 "${targets[@]}"
+}
+
+# Exports the sanitizers' runtime options for binaries of build `$1`.
+# Reports go to files under $1/sanitizer-reports/ (one per process, named
+# after its pid) rather than to stderr: the gateway and the simulator run
+# as the tests' child processes, whose stderr a test may read, swallow or
+# compare, and a report must not be lost there. scripts/test fails when a
+# report is left behind, and prints it.
+sanitizer_env() {
+  local reports=$1/sanitizer-reports supp=$REPO_ROOT/scripts/lib/sanitizers
+  mkdir -p "$reports"
+  local common="log_path=$reports/report:print_summary=1:strip_path_prefix=$REPO_ROOT/"
+  export ASAN_OPTIONS="$common:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0"
+  export LSAN_OPTIONS="$common:suppressions=$supp/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="$common:suppressions=$supp/ubsan.supp:print_stacktrace=1:halt_on_error=1"
+  export TSAN_OPTIONS="$common:suppressions=$supp/tsan.supp:halt_on_error=0:second_deadlock_stack=1"
+}
+
+# Prints every report the sanitizers left in build `$1` and returns 1 if
+# there is one.
+sanitizer_reports() {
+  local reports=$1/sanitizer-reports found=0
+  for report in "$reports"/report*; do
+    [ -e "$report" ] || continue
+    found=1
+    log "sanitizer report $report:"
+    cat "$report" >&2
+  done
+  return $found
 }

@@ -64,7 +64,7 @@ class CompileService final : public CompileServiceBase {
   CompileService(CompileStarter* starter, BatchStarter* batches,
                  JobRegistry* registry, const CompileCollection* collection,
                  const RequestIdIndex* request_ids, OpenCalls* calls,
-                 const Redactor* redactor, JsonLog* log,
+                 const Redactor* redactor,
                  const AccessControl* access, AuditLog* audit = nullptr,
                  TenantUsage* usage = nullptr);
 
@@ -136,7 +136,6 @@ class CompileService final : public CompileServiceBase {
                               Role role, RpcAudit& audit,
                               grpc::ServerUnaryReactor* reactor) const;
 
-  JsonLog* const log_;
   const AccessControl* const access_;
   AuditLog* const audit_;
   TenantUsage* const usage_;
