@@ -18,13 +18,6 @@ absl::StatusOr<Principal> AccessControl::Authenticate(
   return authenticator_->Authenticate(context);
 }
 
-absl::StatusOr<Caller> AccessControl::Admit(
-    const grpc::ServerContextBase& context, Role role) const {
-  absl::StatusOr<Principal> principal = Authenticate(context);
-  if (!principal.ok()) return principal.status();
-  return AdmitPrincipal(principal->name, role);
-}
-
 absl::StatusOr<Caller> AccessControl::AdmitPrincipal(
     const std::string& principal, Role role) const {
   absl::StatusOr<TenantMembership> membership =

@@ -45,12 +45,9 @@ class AccessControl {
       const grpc::ServerContextBase& context) const;
 
   // `principal` as a caller, if it may make a call that needs `role`.
+  // (Two steps, so that the audit line names a principal refused here.)
   absl::StatusOr<Caller> AdmitPrincipal(const std::string& principal,
                                         Role role) const;
-
-  // Both: the caller of `context`, if it may make a call that needs `role`.
-  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context,
-                               Role role) const;
 
   const TenantPolicy& policy() const { return *policy_; }
 

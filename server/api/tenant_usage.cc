@@ -9,9 +9,6 @@
 
 namespace cxone {
 
-TenantUsage::StartTicket::~StartTicket() { usage_->EndStart(tenant_); }
-TenantUsage::WatchLease::~WatchLease() { usage_->EndWatch(tenant_); }
-
 TenantUsage::TenantUsage(const TenantPolicy* policy, Clock* clock)
     : clock_(clock) {
   absl::MutexLock lock(&mu_);
@@ -24,6 +21,7 @@ TenantUsage::TenantUsage(const TenantPolicy* policy, Clock* clock)
     Usage& usage = usage_[tenant->name];
     usage.quotas = quotas;
     usage.tokens = static_cast<double>(quotas.starts_per_minute);
+    counts_live_ = counts_live_ || quotas.compiles_in_flight > 0;
   }
 }
 
@@ -70,7 +68,7 @@ TenantUsage::AdmitStart(const TenantConfig& tenant) {
     }
     ++usage.starting;
   }
-  return std::make_shared<StartTicket>(this, tenant.name);
+  return std::make_shared<Hold>(this, tenant.name, &Usage::starting);
 }
 
 absl::StatusOr<std::unique_ptr<TenantUsage::WatchLease>>
@@ -91,24 +89,18 @@ TenantUsage::AdmitWatch(const TenantConfig& tenant) {
     }
     ++usage.watches;
   }
-  return std::make_unique<WatchLease>(this, tenant.name);
+  return std::make_unique<Hold>(this, tenant.name, &Usage::watches);
 }
 
-void TenantUsage::EndStart(const std::string& tenant) {
+void TenantUsage::Release(const std::string& tenant, int64_t Usage::*count) {
   absl::MutexLock lock(&mu_);
   auto it = usage_.find(tenant);
-  if (it != usage_.end()) --it->second.starting;
-}
-
-void TenantUsage::EndWatch(const std::string& tenant) {
-  absl::MutexLock lock(&mu_);
-  auto it = usage_.find(tenant);
-  if (it != usage_.end()) --it->second.watches;
+  if (it != usage_.end()) --(it->second.*count);
 }
 
 void TenantUsage::NoteLocked(const CompileJob& job) {
   auto it = usage_.find(job.tenant());
-  if (it == usage_.end()) return;
+  if (it == usage_.end() || it->second.quotas.compiles_in_flight == 0) return;
   if (job.terminal()) {
     it->second.live.erase(job.name());
   } else {
@@ -117,12 +109,14 @@ void TenantUsage::NoteLocked(const CompileJob& job) {
 }
 
 void TenantUsage::Track(const CompileJob& job) {
+  if (!counts_live_) return;
   absl::MutexLock lock(&mu_);
   NoteLocked(job);
 }
 
 void TenantUsage::OnEvents(const CompileJob& job,
                            const std::vector<SharedEvent>& /*events*/) {
+  if (!counts_live_) return;
   absl::MutexLock lock(&mu_);
   NoteLocked(job);
 }

@@ -40,33 +40,37 @@ class TenantUsage final : public JobObserver {
  public:
   static constexpr absl::Duration kBusyRetryDelay = absl::Seconds(2);
 
-  // Held while a start is under way: releases its place in flight when
-  // destroyed (by then a started compile counts as live).
-  class StartTicket {
+ private:
+  // What one tenant uses (only tenants with quotas are counted).
+  struct Usage {
+    TenantQuotas quotas;
+    absl::flat_hash_set<std::string> live;  // compile names
+    int64_t starting = 0;
+    int64_t watches = 0;
+    // The starts-per-minute bucket.
+    double tokens = 0;
+    absl::Time refilled_at = absl::InfinitePast();
+  };
+
+ public:
+  // A place in one of a tenant's counts, given back when destroyed: a
+  // start's place in flight (by then a compile it started counts as live),
+  // a watch's among the open watches.
+  class Hold {
    public:
-    StartTicket(TenantUsage* usage, std::string tenant)
-        : usage_(usage), tenant_(std::move(tenant)) {}
-    StartTicket(const StartTicket&) = delete;
-    StartTicket& operator=(const StartTicket&) = delete;
-    ~StartTicket();
+    Hold(TenantUsage* usage, std::string tenant, int64_t Usage::*count)
+        : usage_(usage), tenant_(std::move(tenant)), count_(count) {}
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+    ~Hold() { usage_->Release(tenant_, count_); }
 
    private:
     TenantUsage* const usage_;
     const std::string tenant_;
+    int64_t Usage::*const count_;
   };
-  // Held while a watch is open.
-  class WatchLease {
-   public:
-    WatchLease(TenantUsage* usage, std::string tenant)
-        : usage_(usage), tenant_(std::move(tenant)) {}
-    WatchLease(const WatchLease&) = delete;
-    WatchLease& operator=(const WatchLease&) = delete;
-    ~WatchLease();
-
-   private:
-    TenantUsage* const usage_;
-    const std::string tenant_;
-  };
+  using StartTicket = Hold;
+  using WatchLease = Hold;
 
   // Counts for the tenants of `policy` that have quotas (the others cost
   // nothing). `policy` and `clock` must outlive the usage.
@@ -95,21 +99,14 @@ class TenantUsage final : public JobObserver {
   int64_t open_watches(const std::string& tenant) const;
 
  private:
-  struct Usage {
-    TenantQuotas quotas;
-    absl::flat_hash_set<std::string> live;  // compile names
-    int64_t starting = 0;
-    int64_t watches = 0;
-    // The starts-per-minute bucket.
-    double tokens = 0;
-    absl::Time refilled_at = absl::InfinitePast();
-  };
 
   void NoteLocked(const CompileJob& job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void EndStart(const std::string& tenant);
-  void EndWatch(const std::string& tenant);
+  void Release(const std::string& tenant, int64_t Usage::*count);
 
   Clock* const clock_;
+  // Whether any tenant has a compiles-in-flight quota: without one, events
+  // (every event of every job) cost no lock here.
+  bool counts_live_ = false;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Usage> usage_ ABSL_GUARDED_BY(mu_);
 };

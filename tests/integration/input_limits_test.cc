@@ -114,29 +114,43 @@ TEST(InputLimits, DirectivesLabelsAndBatchesAreBounded) {
   EXPECT_THAT(batched.status().message(), HasSubstr("1 to 1000"));
 }
 
-TEST(InputLimits, WatchesPerConnectionAreBoundedAndUnaryCallsStillGo) {
-  testing::HarnessOptions options;
-  options.server_args.push_back("--max-watches-per-connection=2");
-  options.sim_args = {"--queued-ms=300", "--in-progress-ms=20000"};
-  auto gateway = testing::GatewayHarness::Start(options);
-  ASSERT_TRUE(gateway.ok()) << gateway.status();
-  auto started = testing::StartCompile((*gateway)->stub(), [] {
+// A gateway started with `limit_flag`, a compile that runs for 20 s, and
+// two watches of it open on a connection of their own.
+class TwoWatchesOnOneConnection : public ::testing::Test {
+ protected:
+  void Open(const std::string& limit_flag) {
+    testing::HarnessOptions options;
+    options.server_args.push_back(limit_flag);
+    options.sim_args = {"--queued-ms=300", "--in-progress-ms=20000"};
+    auto gateway = testing::GatewayHarness::Start(options);
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = *std::move(gateway);
     v1::StartCompileRequest request;
     request.set_flow_id("main-menu");
-    return request;
-  }());
-  ASSERT_TRUE(started.ok()) << started.status();
-  auto stub = OwnConnection((*gateway)->gateway_address(), 1);
-  std::vector<std::unique_ptr<OpenWatch>> open;
-  for (int i = 0; i < 2; ++i) {
-    open.push_back(Watch(*stub, started->name()));
-    v1::CompileEvent event;
-    ASSERT_TRUE(open.back()->reader->Read(&event));  // it is open
+    auto started = testing::StartCompile(gateway_->stub(), request);
+    ASSERT_TRUE(started.ok()) << started.status();
+    name_ = started->name();
+    stub_ = OwnConnection(gateway_->gateway_address(), 1);
+    for (int i = 0; i < 2; ++i) {
+      open_.push_back(Watch(*stub_, name_));
+      v1::CompileEvent event;
+      ASSERT_TRUE(open_.back()->reader->Read(&event));  // it is open
+    }
   }
+
+  std::unique_ptr<testing::GatewayHarness> gateway_;
+  std::string name_;
+  std::unique_ptr<v1::CompileService::Stub> stub_;
+  std::vector<std::unique_ptr<OpenWatch>> open_;
+};
+
+TEST_F(TwoWatchesOnOneConnection,
+       WatchesPerConnectionAreBoundedAndUnaryCallsStillGo) {
+  ASSERT_NO_FATAL_FAILURE(Open("--max-watches-per-connection=2"));
   grpc::ClientContext third;
   v1::WatchCompileRequest request;
-  request.set_name(started->name());
-  auto third_reader = stub->WatchCompile(&third, request);
+  request.set_name(name_);
+  auto third_reader = stub_->WatchCompile(&third, request);
   v1::CompileEvent event;
   EXPECT_FALSE(third_reader->Read(&event));
   const grpc::Status refused = third_reader->Finish();
@@ -146,53 +160,36 @@ TEST(InputLimits, WatchesPerConnectionAreBoundedAndUnaryCallsStillGo) {
   // Unary calls on the same connection, and watches on another, still go.
   grpc::ClientContext get_context;
   v1::GetCompileRequest get;
-  get.set_name(started->name());
+  get.set_name(name_);
   v1::Compile compile;
-  EXPECT_TRUE(stub->GetCompile(&get_context, get, &compile).ok());
-  auto other = OwnConnection((*gateway)->gateway_address(), 2);
-  auto elsewhere = Watch(*other, started->name());
+  EXPECT_TRUE(stub_->GetCompile(&get_context, get, &compile).ok());
+  auto other = OwnConnection(gateway_->gateway_address(), 2);
+  auto elsewhere = Watch(*other, name_);
   EXPECT_TRUE(elsewhere->reader->Read(&event));
   // A watch closed gives its place back.
-  open.pop_back();
+  open_.pop_back();
   EXPECT_TRUE(testing::WaitUntil([&] {
-    auto again = Watch(*stub, started->name());
+    auto again = Watch(*stub_, name_);
     return again->reader->Read(&event);
   }));
 }
 
-TEST(InputLimits, StreamsPerConnectionAreCappedByHttp2Settings) {
-  testing::HarnessOptions options;
-  options.server_args.push_back("--max-streams-per-connection=2");
-  options.sim_args = {"--queued-ms=300", "--in-progress-ms=20000"};
-  auto gateway = testing::GatewayHarness::Start(options);
-  ASSERT_TRUE(gateway.ok()) << gateway.status();
-  auto started = testing::StartCompile((*gateway)->stub(), [] {
-    v1::StartCompileRequest request;
-    request.set_flow_id("main-menu");
-    return request;
-  }());
-  ASSERT_TRUE(started.ok()) << started.status();
-  auto stub = OwnConnection((*gateway)->gateway_address(), 3);
-  std::vector<std::unique_ptr<OpenWatch>> open;
-  for (int i = 0; i < 2; ++i) {
-    open.push_back(Watch(*stub, started->name()));
-    v1::CompileEvent event;
-    ASSERT_TRUE(open.back()->reader->Read(&event));
-  }
+TEST_F(TwoWatchesOnOneConnection, StreamsPerConnectionAreCappedByHttp2Settings) {
+  ASSERT_NO_FATAL_FAILURE(Open("--max-streams-per-connection=2"));
   // A third stream waits in the client for one of the two to end.
   grpc::ClientContext waiting;
   waiting.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(500));
   v1::GetCompileRequest get;
-  get.set_name(started->name());
+  get.set_name(name_);
   v1::Compile compile;
-  EXPECT_EQ(stub->GetCompile(&waiting, get, &compile).error_code(),
+  EXPECT_EQ(stub_->GetCompile(&waiting, get, &compile).error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
-  open.pop_back();
+  open_.pop_back();
   grpc::ClientContext after;
   after.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(10));
-  EXPECT_TRUE(stub->GetCompile(&after, get, &compile).ok());
+  EXPECT_TRUE(stub_->GetCompile(&after, get, &compile).ok());
 }
 
 }  // namespace
